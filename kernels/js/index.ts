@@ -1,0 +1,29 @@
+/**
+ * The `js` backend: reference kernels on typed arrays. It implements every
+ * kernel, is always available, and is the only backend float64 tensors use.
+ */
+import { binary, broadcastTo, cast, unary, where } from './elementwise.ts';
+import { matmul } from './matmul.ts';
+import { reduce } from './reduce.ts';
+import { concat, gather, padSlice, scatterAdd, slice, transpose } from './shape.ts';
+
+/** Every kernel of the js backend, by name. */
+export const jsKernels = {
+  unary,
+  binary,
+  where,
+  broadcastTo,
+  cast,
+  reduce,
+  matmul,
+  transpose,
+  slice,
+  padSlice,
+  concat,
+  gather,
+  scatterAdd,
+} as const;
+
+export type { UnaryOp, BinaryOp } from './elementwise.ts';
+export type { ReduceOp } from './reduce.ts';
+export type { MatmulArgs } from './matmul.ts';

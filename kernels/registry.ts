@@ -1,0 +1,57 @@
+/**
+ * Kernel registry: maps a kernel name to its implementation on each backend
+ * and chooses which backend runs a call.
+ *
+ * The op layer calls `kernel(name, dtype)` and never names a backend. float64
+ * work always runs on the exact `js` backend; float32 work runs on the active
+ * backend when it implements the kernel, and falls back to `js` otherwise.
+ */
+import { jsKernels } from './js/index.ts';
+import type { DType } from './types.ts';
+
+/** The full kernel set; the `js` backend implements all of it. */
+export type Kernels = typeof jsKernels;
+/** Name of a kernel. */
+export type KernelName = keyof Kernels;
+
+/** A compute backend: a name and the kernels it accelerates. */
+export interface Backend {
+  readonly name: string;
+  readonly kernels: Partial<Kernels>;
+}
+
+const backends = new Map<string, Backend>([['js', { name: 'js', kernels: jsKernels }]]);
+let active: Backend = backends.get('js')!;
+
+/** Registers (or replaces) a backend. */
+export function registerBackend(b: Backend): void {
+  backends.set(b.name, b);
+}
+
+/** Names of the registered backends. */
+export function listBackends(): string[] {
+  return [...backends.keys()];
+}
+
+/** Name of the backend that runs float32 kernels now. */
+export function backend(): string {
+  return active.name;
+}
+
+/** Chooses the backend for float32 kernels; throws if it is not registered. */
+export function setBackend(name: string): void {
+  const b = backends.get(name);
+  if (!b) {
+    throw new Error(`setBackend: unknown backend '${name}'; registered backends: ${listBackends().join(', ')}`);
+  }
+  active = b;
+}
+
+/** The implementation of kernel `name` for data of `dtype`. */
+export function kernel<K extends KernelName>(name: K, dtype: DType): Kernels[K] {
+  if (dtype === 'float32') {
+    const k = active.kernels[name];
+    if (k) return k as Kernels[K];
+  }
+  return jsKernels[name];
+}

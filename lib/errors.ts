@@ -1,0 +1,44 @@
+/**
+ * Typed errors for programmer mistakes. Every message names the function that
+ * rejected its input, the shapes or values it saw, and what it expected.
+ */
+
+/** Base class of every error this library throws on purpose. */
+export class GyrogradError extends Error {
+  override name = 'GyrogradError';
+}
+
+/** Shapes that do not fit: broadcasting, matmul dimensions, reshape sizes, … */
+export class ShapeError extends GyrogradError {
+  override name = 'ShapeError';
+}
+
+/** An axis outside `[-rank, rank)` or repeated where axes must be distinct. */
+export class AxisError extends ShapeError {
+  override name = 'AxisError';
+}
+
+/** A dtype that is not supported here. */
+export class DTypeError extends GyrogradError {
+  override name = 'DTypeError';
+}
+
+/** A value outside its domain: NaN when finite values were required, an index out of range, … */
+export class ValueError extends GyrogradError {
+  override name = 'ValueError';
+}
+
+/** An argument of the wrong kind (not a tensor, not a tree of tensors, a bad option). */
+export class ArgumentError extends GyrogradError {
+  override name = 'ArgumentError';
+}
+
+/** Misuse of a transformation such as `grad` (non-scalar output, bad argnums, …). */
+export class GradError extends GyrogradError {
+  override name = 'GradError';
+}
+
+/** Formats a shape as `[2, 3]` for messages. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}

@@ -1,0 +1,46 @@
+/**
+ * gyrograd: functional tensors with reverse-mode autodiff, Riemannian
+ * geometry and the CHEST metric-learning loss.
+ *
+ * This module is the single public entry point; it only re-exports.
+ * @packageDocumentation
+ */
+
+// errors
+export { GyrogradError, ShapeError, AxisError, DTypeError, ValueError, ArgumentError, GradError } from './errors.ts';
+
+// tensors
+export { Tensor, isTensor, type DType } from './tensor/tensor.ts';
+export {
+  tensor, scalar, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye,
+  toArray, toTypedArray, toNested, item,
+  type TensorLike, type NestedArray, type TensorOptions,
+} from './tensor/create.ts';
+export { broadcastShapes } from './tensor/shape.ts';
+export {
+  prngKey, split, foldIn, randomUniform, randomNormal, randomInt, permutation, threefry2x32, type PRNGKey,
+} from './tensor/random.ts';
+
+// ops
+export {
+  neg, abs, exp, log, log1p, expm1, sqrt, rsqrt, square, reciprocal, tanh, atanh, atan, cos, sin, sinh, cosh,
+  asinh, acosh, sigmoid, relu, softplus, sign, isFinite, clamp,
+  add, sub, mul, div, pow, maximum, minimum, atan2,
+  equal, notEqual, less, lessEqual, greater, greaterEqual, where,
+} from './ops/elementwise.ts';
+export { sum, mean, max, min, logSumExp, norm, broadcastTo, sumTo, type Axis } from './ops/reduce.ts';
+export { matmul, dot, outer, type MatmulOptions } from './ops/linalg.ts';
+export { reshape, flatten, transpose, permute, expandDims, squeeze, concat, stack, slice } from './ops/shape.ts';
+export { take, gather, scatterAdd, oneHot, type Indices } from './ops/indexing.ts';
+export { softmax, logSoftmax, normalize } from './ops/nn.ts';
+export { cast } from './ops/cast.ts';
+
+// autodiff
+export { grad, valueAndGrad, vjp, hvp, stopGradient, customGrad } from './autodiff/grad.ts';
+export { treeLeaves, treeMap, treeUnflatten, sameStructure, type Tree } from './autodiff/tree.ts';
+
+// backends
+export { backend, setBackend, listBackends } from './backend.ts';
+
+// testing helper (also in the `gyrograd/testing` subpath)
+export { checkGrad, type CheckGradOptions, type CheckGradResult, type GradMismatch } from './testing/checkGrad.ts';

@@ -1,0 +1,108 @@
+/**
+ * Indexing ops with integer indices given as `Int32Array` or number arrays
+ * (never tensors, so they are never differentiated): `take`/`gather` along an
+ * axis, its transpose `scatterAdd`, and `oneHot`.
+ */
+import { kernel } from '../../kernels/registry.ts';
+import type { DType } from '../../kernels/types.ts';
+import { bind, type Primitive } from '../autodiff/primitive.ts';
+import { ArgumentError, ShapeError, ValueError, fmtShape } from '../errors.ts';
+import { checkDType } from '../tensor/create.ts';
+import { normalizeAxis, shapesEqual } from '../tensor/shape.ts';
+import { alloc } from '../../kernels/types.ts';
+import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
+import { cast } from './cast.ts';
+import { checkTensor } from './util.ts';
+
+/** Integer indices: an `Int32Array` or an array of integers. */
+export type Indices = Int32Array | readonly number[];
+
+/** Validates indices into an axis of length `n`, returning them as an Int32Array. */
+export function toIndices(fn: string, indices: Indices, n: number, what = 'index'): Int32Array {
+  if (!(indices instanceof Int32Array) && !Array.isArray(indices)) {
+    throw new ArgumentError(`${fn}: indices must be an Int32Array or an array of integers, got ${typeof indices}`);
+  }
+  const out = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const v = indices[i];
+    if (!Number.isInteger(v) || v < 0 || v >= n) {
+      throw new ValueError(`${fn}: ${what} ${v} at position ${i} is out of range; expected an integer in [0, ${n - 1}]`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+interface GatherAttrs {
+  readonly indices: Int32Array;
+  readonly axis: number;
+}
+
+const gatherP: Primitive<GatherAttrs> = {
+  name: 'gather',
+  forward: ([x], { indices, axis }) => {
+    const shape = x.shape.slice();
+    shape[axis] = indices.length;
+    return fromStorage(kernel('gather', x.dtype)(dataOf(x), x.shape, indices, axis, x.dtype), shape, x.dtype);
+  },
+  vjp: (g, [x], _o, { indices, axis }) => [scatterAddImpl(zerosOf(x), indices, g, axis)],
+};
+
+function zerosOf(x: Tensor): Tensor {
+  return fromStorage(alloc(x.dtype, x.size), x.shape, x.dtype);
+}
+
+const scatterP: Primitive<GatherAttrs> = {
+  name: 'scatterAdd',
+  forward: ([x, u], { indices, axis }) =>
+    fromStorage(kernel('scatterAdd', x.dtype)(dataOf(x), x.shape, indices, dataOf(u), axis, x.dtype), x.shape, x.dtype),
+  vjp: (g, _xs, _o, { indices, axis }, needs) => [needs[0] ? g : undefined, needs[1] ? bind(gatherP, [g], { indices, axis }) : undefined],
+};
+
+function scatterAddImpl(x: Tensor, indices: Int32Array, updates: Tensor, axis: number): Tensor {
+  return bind(scatterP, [x, updates], { indices, axis });
+}
+
+/** The slices of `x` at `indices` along `axis` (default 0), in that order (repeats allowed). */
+export function take(x: Tensor, indices: Indices, axis = 0): Tensor {
+  checkTensor('take', x);
+  if (x.rank === 0) throw new ShapeError('take: cannot index a scalar (shape [])');
+  const a = normalizeAxis('take', axis, x.rank, x.shape);
+  const idx = toIndices('take', indices, x.shape[a]);
+  return bind(gatherP, [x], { indices: idx, axis: a });
+}
+
+/** Alias of {@link take}. */
+export const gather = take;
+
+/**
+ * `x` with `updates` added at `indices` along `axis` (repeated indices
+ * accumulate). `updates` has the shape of `x` with that axis's length replaced
+ * by the number of indices.
+ */
+export function scatterAdd(x: Tensor, indices: Indices, updates: Tensor, axis = 0): Tensor {
+  checkTensor('scatterAdd', x, 'x');
+  checkTensor('scatterAdd', updates, 'updates');
+  if (x.rank === 0) throw new ShapeError('scatterAdd: cannot index a scalar (shape [])');
+  const a = normalizeAxis('scatterAdd', axis, x.rank, x.shape);
+  const idx = toIndices('scatterAdd', indices, x.shape[a]);
+  const expected = x.shape.slice();
+  expected[a] = idx.length;
+  if (!shapesEqual(updates.shape, expected)) {
+    throw new ShapeError(
+      `scatterAdd: updates have shape ${fmtShape(updates.shape)}; expected ${fmtShape(expected)} (x ${fmtShape(x.shape)} with axis ${a} of length ${idx.length})`,
+    );
+  }
+  const u = updates.dtype === x.dtype ? updates : cast(updates, x.dtype);
+  return scatterAddImpl(x, idx, u, a);
+}
+
+/** `[n, depth]` rows with a 1 at each index (a constant tensor). */
+export function oneHot(indices: Indices, depth: number, dtype: DType = 'float32'): Tensor {
+  checkDType('oneHot', dtype);
+  if (!Number.isInteger(depth) || depth < 1) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
+  const idx = toIndices('oneHot', indices, depth, 'label');
+  const d = alloc(dtype, idx.length * depth);
+  for (let i = 0; i < idx.length; i++) d[i * depth + idx[i]] = 1;
+  return fromStorage(d, [idx.length, depth], dtype);
+}

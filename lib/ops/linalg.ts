@@ -1,0 +1,110 @@
+/**
+ * Linear algebra: `matmul` (2-D, batched with broadcast batch axes, either
+ * operand transposed; 1-D operands are treated as a row / column vector as in
+ * NumPy), plus `dot` and `outer`.
+ */
+import { kernel } from '../../kernels/registry.ts';
+import { bind, type Primitive } from '../autodiff/primitive.ts';
+import { ShapeError, fmtShape } from '../errors.ts';
+import { broadcastShapes } from '../tensor/shape.ts';
+import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
+import { mul } from './elementwise.ts';
+import { sum, sumTo } from './reduce.ts';
+import { expandDims, reshape, squeeze } from './shape.ts';
+import { checkTensor, coercePair } from './util.ts';
+
+/** Options of {@link matmul}. */
+export interface MatmulOptions {
+  /** use the transpose of the last two axes of `a` */
+  readonly transposeA?: boolean;
+  /** use the transpose of the last two axes of `b` */
+  readonly transposeB?: boolean;
+}
+
+interface MatmulAttrs {
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+  readonly batchShape: readonly number[];
+  readonly outShape: readonly number[];
+}
+
+const matmulP: Primitive<MatmulAttrs> = {
+  name: 'matmul',
+  forward: ([a, b], at) =>
+    fromStorage(
+      kernel('matmul', a.dtype)({
+        a: dataOf(a), aShape: a.shape, b: dataOf(b), bShape: b.shape,
+        transposeA: at.transposeA, transposeB: at.transposeB, batchShape: at.batchShape, dtype: a.dtype,
+      }),
+      at.outShape,
+      a.dtype,
+    ),
+  vjp: (g, [a, b], _o, { transposeA: tA, transposeB: tB }, needs) => {
+    // C = op(A)·op(B): dop(A) = g·op(B)ᵀ, dop(B) = op(A)ᵀ·g, then undo the op and the batch broadcast.
+    let ga: Tensor | undefined;
+    let gb: Tensor | undefined;
+    if (needs[0]) {
+      ga = tA ? matmul(b, g, { transposeA: tB, transposeB: true }) : matmul(g, b, { transposeB: !tB });
+      ga = sumTo(ga, a.shape);
+    }
+    if (needs[1]) {
+      gb = tB ? matmul(g, a, { transposeA: true, transposeB: tA }) : matmul(a, g, { transposeA: !tA });
+      gb = sumTo(gb, b.shape);
+    }
+    return [ga, gb];
+  },
+};
+
+/**
+ * Matrix product of the last two axes, batched over the broadcast leading axes.
+ * A 1-D `a` is a row vector and a 1-D `b` a column vector (their axis is
+ * dropped from the result), as in NumPy.
+ */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  checkTensor('matmul', a, 'a');
+  checkTensor('matmul', b, 'b');
+  [a, b] = coercePair('matmul', a, b);
+  if (a.rank === 0 || b.rank === 0) {
+    throw new ShapeError(`matmul: operands must have at least one axis, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}; use mul for scalars`);
+  }
+  const tA = options.transposeA ?? false;
+  const tB = options.transposeB ?? false;
+  const vecA = a.rank === 1;
+  const vecB = b.rank === 1;
+  const A = vecA ? expandDims(a, 0) : a;
+  const Bm = vecB ? expandDims(b, 1) : b;
+  const ra = A.rank, rb = Bm.rank;
+  const k1 = tA ? A.shape[ra - 2] : A.shape[ra - 1];
+  const k2 = tB ? Bm.shape[rb - 1] : Bm.shape[rb - 2];
+  if (k1 !== k2) {
+    throw new ShapeError(
+      `matmul: inner dimensions differ: a ${fmtShape(a.shape)}${tA ? 'ᵀ' : ''} · b ${fmtShape(b.shape)}${tB ? 'ᵀ' : ''} contracts ${k1} with ${k2}; expected equal lengths`,
+    );
+  }
+  const M = tA ? A.shape[ra - 1] : A.shape[ra - 2];
+  const N = tB ? Bm.shape[rb - 2] : Bm.shape[rb - 1];
+  const batchShape = broadcastShapes('matmul (batch axes)', A.shape.slice(0, ra - 2), Bm.shape.slice(0, rb - 2));
+  const out = bind(matmulP, [A, Bm], { transposeA: tA, transposeB: tB, batchShape, outShape: [...batchShape, M, N] });
+  if (vecA && vecB) return reshape(out, out.shape.slice(0, -2));
+  if (vecA) return squeeze(out, -2);
+  if (vecB) return squeeze(out, -1);
+  return out;
+}
+
+/** Inner product of two 1-D tensors of equal length. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  checkTensor('dot', a, 'a');
+  checkTensor('dot', b, 'b');
+  if (a.rank !== 1 || b.rank !== 1 || a.size !== b.size) {
+    throw new ShapeError(`dot: expected two 1-D tensors of equal length, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  }
+  return sum(mul(a, b));
+}
+
+/** Outer product `a bᵀ` of two 1-D tensors. */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  checkTensor('outer', a, 'a');
+  checkTensor('outer', b, 'b');
+  if (a.rank !== 1 || b.rank !== 1) throw new ShapeError(`outer: expected two 1-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  return mul(expandDims(a, 1), expandDims(b, 0));
+}

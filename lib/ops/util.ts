@@ -1,0 +1,38 @@
+/**
+ * Argument checks and coercions shared by the ops.
+ */
+import type { DType } from '../../kernels/types.ts';
+import { ArgumentError } from '../errors.ts';
+import { scalar } from '../tensor/create.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { cast } from './cast.ts';
+
+/** Throws an ArgumentError unless `x` is a Tensor. */
+export function checkTensor(fn: string, x: unknown, name = 'x'): asserts x is Tensor {
+  if (!(x instanceof Tensor)) {
+    const what = x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
+    throw new ArgumentError(`${fn}: argument '${name}' must be a Tensor, got ${what}; wrap values with tensor(...)`);
+  }
+}
+
+/** The dtype of an op between two dtypes (float64 wins). */
+export function promote(a: DType, b: DType): DType {
+  return a === 'float64' || b === 'float64' ? 'float64' : 'float32';
+}
+
+/**
+ * Turns a (Tensor | number) pair into two tensors of one dtype: numbers take
+ * the other operand's dtype, and float32 is promoted to float64 when mixed.
+ */
+export function coercePair(fn: string, a: Tensor | number, b: Tensor | number): [Tensor, Tensor] {
+  const na = typeof a === 'number';
+  const nb = typeof b === 'number';
+  if (!na) checkTensor(fn, a, 'a');
+  if (!nb) checkTensor(fn, b, 'b');
+  if (na && nb) return [scalar(a as number), scalar(b as number)];
+  if (na) return [scalar(a as number, (b as Tensor).dtype), b as Tensor];
+  if (nb) return [a as Tensor, scalar(b as number, (a as Tensor).dtype)];
+  const ta = a as Tensor, tb = b as Tensor;
+  if (ta.dtype === tb.dtype) return [ta, tb];
+  return [cast(ta, 'float64'), cast(tb, 'float64')];
+}

@@ -1,0 +1,76 @@
+/**
+ * Shape rules: NumPy broadcasting, axis normalisation and shape validation,
+ * with errors that name the calling function.
+ */
+import { AxisError, ShapeError, fmtShape } from '../errors.ts';
+
+/** The NumPy broadcast of two shapes, or a ShapeError naming `fn`. */
+export function broadcastShapes(fn: string, a: readonly number[], b: readonly number[]): number[] {
+  if (a.length === b.length) {
+    let same = true;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) { same = false; break; }
+    if (same) return a as number[];
+  }
+  const r = Math.max(a.length, b.length);
+  const out = new Array<number>(r);
+  for (let i = 0; i < r; i++) {
+    const da = a[a.length - r + i] ?? 1;
+    const db = b[b.length - r + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(
+        `${fn}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast together ` +
+          `(axis ${i - r} has sizes ${da} and ${db}; expected equal sizes or one of them 1)`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Normalises one axis into `[0, rank)`; negative axes count from the end. */
+export function normalizeAxis(fn: string, axis: number, rank: number, shape?: readonly number[]): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    const of = shape ? ` of a tensor with shape ${fmtShape(shape)}` : ` of a rank-${rank} tensor`;
+    throw new AxisError(`${fn}: axis ${axis} is out of range${of}; expected an integer in [${-rank}, ${rank - 1}]`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/**
+ * Normalises `axis` (one, several or undefined = all) into a sorted list of
+ * distinct axes in `[0, rank)`.
+ */
+export function normalizeAxes(
+  fn: string,
+  axis: number | readonly number[] | undefined,
+  rank: number,
+  shape?: readonly number[],
+): number[] {
+  if (axis === undefined) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axis === 'number' ? [axis] : axis;
+  const out = list.map((a) => normalizeAxis(fn, a, rank, shape));
+  const sorted = [...out].sort((p, q) => p - q);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i] === sorted[i - 1]) {
+      throw new AxisError(`${fn}: axis ${sorted[i]} is repeated in [${list.join(', ')}]; expected distinct axes`);
+    }
+  }
+  return sorted;
+}
+
+/** Checks that `shape` is a list of non-negative integers. */
+export function checkShape(fn: string, shape: readonly number[]): void {
+  if (!Array.isArray(shape)) throw new ShapeError(`${fn}: shape must be an array of non-negative integers, got ${String(shape)}`);
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError(`${fn}: invalid shape ${fmtShape(shape)}; expected non-negative integer axis lengths`);
+    }
+  }
+}
+
+/** Whether two shapes are equal. */
+export function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,109 @@
+/**
+ * The `Tensor` value: an immutable n-dimensional array of float32 or float64.
+ *
+ * A tensor is a frozen object; its storage is held in a private field and no
+ * writable view of it is ever handed out, so a tensor cannot change after it
+ * is made. Inside a `grad` trace a tensor also carries a *box* recording how it
+ * was computed (see `lib/autodiff`); boxes never change the values.
+ */
+import type { DType, Storage } from '../../kernels/types.ts';
+import { fmtShape } from '../errors.ts';
+
+export type { DType, Storage };
+
+/** One `grad`/`vjp` call's trace. `done` is set once its function has returned. */
+export interface Trace {
+  readonly id: number;
+  done: boolean;
+}
+
+/** The reverse-mode record of a tensor at one trace level. @internal */
+export interface Box {
+  readonly trace: Trace;
+  /** the same value one trace level down (may itself be boxed by an outer trace) */
+  readonly inner: Tensor;
+  /** inputs at this trace level that the value was computed from */
+  readonly parents: readonly Tensor[];
+  /** cotangent of the output → cotangents of `parents` (undefined entries mean zero) */
+  readonly vjp: ((g: Tensor) => readonly (Tensor | undefined)[]) | undefined;
+}
+
+let create: (data: Storage, shape: readonly number[], dtype: DType, box: Box | undefined) => Tensor;
+let readData: (t: Tensor) => Storage;
+let readBox: (t: Tensor) => Box | undefined;
+
+const MAX_PRINT = 64;
+
+/**
+ * An immutable n-dimensional array. Make one with {@link tensor} or the other
+ * constructors; read it with `toArray`, `toNested` or `item`.
+ */
+export class Tensor {
+  /** Length of each axis; `[]` for a scalar. */
+  readonly shape: readonly number[];
+  /** Element type. */
+  readonly dtype: DType;
+  /** Number of elements. */
+  readonly size: number;
+  /** Number of axes. */
+  readonly rank: number;
+  readonly #data: Storage;
+  readonly #box: Box | undefined;
+
+  private constructor(data: Storage, shape: readonly number[], dtype: DType, box: Box | undefined) {
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
+    this.dtype = dtype;
+    this.size = data.length;
+    this.rank = shape.length;
+    this.#data = data;
+    this.#box = box;
+    Object.freeze(this);
+  }
+
+  static {
+    create = (data, shape, dtype, box) => new Tensor(data, shape, dtype, box);
+    readData = (t) => t.#data;
+    readBox = (t) => t.#box;
+  }
+
+  /** A short readable description with (up to 64 of) the values. */
+  toString(): string {
+    const d = this.#data;
+    const vals: string[] = [];
+    for (let i = 0; i < Math.min(d.length, MAX_PRINT); i++) vals.push(String(d[i]));
+    const more = d.length > MAX_PRINT ? `, … (${d.length - MAX_PRINT} more)` : '';
+    return `Tensor(${this.dtype}, ${fmtShape(this.shape)}, [${vals.join(', ')}${more}])`;
+  }
+
+  /** Node's `util.inspect` hook, so tensors print readably in a REPL. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+/**
+ * Wraps storage the caller owns and will never touch again. @internal
+ */
+export function fromStorage(data: Storage, shape: readonly number[], dtype: DType): Tensor {
+  return create(data, shape, dtype, undefined);
+}
+
+/** A tensor with the same value as `inner` recorded at a trace level. @internal */
+export function boxed(inner: Tensor, box: Box): Tensor {
+  return create(readData(inner), inner.shape, inner.dtype, box);
+}
+
+/** The storage of `t` (read only by contract). @internal */
+export function dataOf(t: Tensor): Storage {
+  return readData(t);
+}
+
+/** The autodiff box of `t`, if any. @internal */
+export function boxOf(t: Tensor): Box | undefined {
+  return readBox(t);
+}
+
+/** Whether `x` is a Tensor. */
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}
