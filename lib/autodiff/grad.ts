@@ -182,7 +182,7 @@ export function vjp<A extends readonly Tree[]>(
   const leafTrees = primals.map((p) => treeMap((x) => leaf(x, trace), p));
   let out: unknown;
   try {
-    out = (f as (...a: unknown[]) => unknown)(...leafTrees);
+    out = (f as unknown as (...a: unknown[]) => unknown)(...leafTrees);
   } finally {
     trace.done = true;
   }

@@ -170,7 +170,7 @@ const concatP: Primitive<number> = {
 
 /** Joins tensors along an existing axis; shapes must agree elsewhere. */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(xs) || xs.length === 0) throw new ArgumentError('concat: expected a non-empty array of tensors');
+  if (!Array.isArray(xs as unknown) || xs.length === 0) throw new ArgumentError('concat: expected a non-empty array of tensors');
   xs.forEach((t, i) => checkTensor('concat', t, `xs[${i}]`));
   const r = xs[0].rank;
   if (r === 0) throw new ShapeError('concat: cannot concatenate scalars (shape []); use stack');
@@ -189,7 +189,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 
 /** Stacks equal-shape tensors along a new axis. */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(xs) || xs.length === 0) throw new ArgumentError('stack: expected a non-empty array of tensors');
+  if (!Array.isArray(xs as unknown) || xs.length === 0) throw new ArgumentError('stack: expected a non-empty array of tensors');
   xs.forEach((t, i) => checkTensor('stack', t, `xs[${i}]`));
   for (const t of xs) {
     if (!shapesEqual(t.shape, xs[0].shape)) {

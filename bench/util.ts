@@ -1,0 +1,116 @@
+/**
+ * Helpers of the benchmark: a seeded PRNG, statistics, formatting, and the
+ * float64 references the benchmark checks both sides against.
+ */
+
+/** Seeded PRNG (mulberry32) returning floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `n` float32 values uniform in [-1, 1). */
+export function randomFloat32(rng: () => number, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = 2 * rng() - 1;
+  return out;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Three significant digits (plain notation). */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  const digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+  return x.toFixed(digits);
+}
+
+/** max_i |a_i − b_i| / max(|b_i|, tiny); Infinity on a length mismatch or NaN. */
+export function checkClose(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), 1e-30);
+    if (!(d <= m)) m = d; // NaN propagates as "not ≤"
+  }
+  return m;
+}
+
+/** Exact-ish (float64) entry (i, j) of A·B for row-major A (m×k) and B (k×n), and Σ|a_ik b_kj|. */
+export function referenceMatmulEntry(
+  a: ArrayLike<number>, b: ArrayLike<number>, k: number, n: number, i: number, j: number,
+): [number, number] {
+  let s = 0, abs = 0;
+  for (let t = 0; t < k; t++) {
+    const p = a[i * k + t] * b[t * n + j];
+    s += p;
+    abs += Math.abs(p);
+  }
+  return [s, abs];
+}
+
+export type ChainOp = 'mul' | 'add' | 'tanh' | 'sin';
+
+/** A chain y ← op(y) of elementwise ops on a vector, applied to `x` and summed. */
+export interface ChainSpec {
+  ops: ChainOp[];
+  x: Float32Array;
+  /** multiplier of the 'mul' steps */
+  c: Float32Array;
+  /** addend of the 'add' steps */
+  d: Float32Array;
+}
+
+/**
+ * The cycle mul(c) → add(d) → tanh → sin repeated to `nOps` ops. c ≈ 1 and
+ * d ≈ 0 keep the map close to neutral, so that after 10,000 ops the gradient
+ * neither vanishes nor explodes and the comparison stays meaningful.
+ */
+export function buildChain(nOps: number, size: number, seed: number): ChainSpec {
+  const rng = mulberry32(seed);
+  const cycle: ChainOp[] = ['mul', 'add', 'tanh', 'sin'];
+  const ops = Array.from({ length: nOps }, (_, i) => cycle[i % cycle.length]);
+  const x = new Float32Array(size), c = new Float32Array(size), d = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    x[i] = rng() - 0.5;
+    c[i] = 1 + 5e-4 * (2 * rng() - 1);
+    d[i] = 1e-5 * (2 * rng() - 1);
+  }
+  return { ops, x, c, d };
+}
+
+/** d/dx Σ chain(x) in float64 (forward values kept, then the chain rule backwards). */
+export function referenceChainGrad(spec: ChainSpec): Float64Array {
+  const n = spec.x.length, m = spec.ops.length;
+  const g = new Float64Array(n);
+  const ys = new Float64Array(m + 1);
+  for (let e = 0; e < n; e++) {
+    let y = spec.x[e];
+    ys[0] = y;
+    for (let t = 0; t < m; t++) {
+      const op = spec.ops[t];
+      y = op === 'mul' ? y * spec.c[e] : op === 'add' ? y + spec.d[e] : op === 'tanh' ? Math.tanh(y) : Math.sin(y);
+      ys[t + 1] = y;
+    }
+    let gy = 1;
+    for (let t = m - 1; t >= 0; t--) {
+      const op = spec.ops[t];
+      if (op === 'mul') gy *= spec.c[e];
+      else if (op === 'tanh') gy *= 1 - ys[t + 1] * ys[t + 1];
+      else if (op === 'sin') gy *= Math.cos(ys[t]);
+    }
+    g[e] = gy;
+  }
+  return g;
+}

@@ -1,0 +1,10 @@
+/**
+ * `gyrograd/testing`: helpers for property-testing differentiable code —
+ * `checkGrad` (finite-difference gradient checks) and fast-check arbitraries
+ * for shapes and tensors. Requires `fast-check` to be installed.
+ */
+export { checkGrad, type CheckGradOptions, type CheckGradResult, type GradMismatch } from './checkGrad.ts';
+export {
+  shapeArb, broadcastableShapesArb, valueArb, tensorArb, anyTensorArb, distinctTensorArb,
+  type ShapeOptions, type ValueOptions,
+} from './arbitraries.ts';
