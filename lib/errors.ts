@@ -28,6 +28,11 @@ export class ValueError extends GyrogradError {
   override name = 'ValueError';
 }
 
+/** A point outside a manifold's domain where only points of it are allowed (e.g. outside the Poincaré ball). */
+export class DomainError extends ValueError {
+  override name = 'DomainError';
+}
+
 /** An argument of the wrong kind (not a tensor, not a tree of tensors, a bad option). */
 export class ArgumentError extends GyrogradError {
   override name = 'ArgumentError';

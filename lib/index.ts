@@ -7,7 +7,7 @@
  */
 
 // errors
-export { GyrogradError, ShapeError, AxisError, DTypeError, ValueError, ArgumentError, GradError } from './errors.ts';
+export { GyrogradError, ShapeError, AxisError, DTypeError, ValueError, DomainError, ArgumentError, GradError } from './errors.ts';
 
 // tensors
 export { Tensor, isTensor, type DType } from './tensor/tensor.ts';
@@ -44,3 +44,15 @@ export { backend, setBackend, listBackends } from './backend.ts';
 
 // testing helper (also in the `gyrograd/testing` subpath)
 export { checkGrad, type CheckGradOptions, type CheckGradResult, type GradMismatch } from './testing/checkGrad.ts';
+
+// manifolds
+export type { Manifold } from './manifolds/manifold.ts';
+export { euclidean } from './manifolds/euclidean.ts';
+export { sphere } from './manifolds/sphere.ts';
+export { poincareBall, checkInBall, type PoincareBall, type PoincareBallOptions } from './manifolds/poincare.ts';
+export { lorentz, type Lorentz } from './manifolds/lorentz.ts';
+export { artanh, MIN_NORM, type Curvature } from './manifolds/numerics.ts';
+
+// optimizers
+export type { Optimizer } from './optim/optimizer.ts';
+export { rsgd, radam, type RsgdOptions, type RsgdState, type RadamOptions, type RadamState, type ManifoldChoice } from './optim/riemannian.ts';

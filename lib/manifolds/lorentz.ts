@@ -1,0 +1,141 @@
+/**
+ * The hyperboloid (Lorentz) model of curvature −c: points x ∈ Rᴰ⁺¹ with
+ * ⟨x, x⟩_L = −1/c and x₀ > 0, where ⟨x, y⟩_L = −x₀y₀ + Σᵢ xᵢyᵢ; plus the
+ * isometries to and from the Poincaré ball of the same curvature.
+ */
+import type { DType } from '../../kernels/types.ts';
+import { randomNormal, type PRNGKey } from '../tensor/random.ts';
+import { ShapeError, fmtShape } from '../errors.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { acosh, add, cosh, div, maximum, mul, neg, sinh, sqrt, sub } from '../ops/elementwise.ts';
+import { sum } from '../ops/reduce.ts';
+import { concat, slice, squeeze } from '../ops/shape.ts';
+import { customGrad } from '../autodiff/grad.ts';
+import { checkTensor } from '../ops/util.ts';
+import type { Manifold } from './manifold.ts';
+import { MIN_NORM, checkCurvature, curvTensor, rowSq, type Curvature } from './numerics.ts';
+
+/** The Lorentz model plus its isometries with the Poincaré ball. */
+export interface Lorentz extends Manifold {
+  readonly name: 'lorentz';
+  readonly c: Curvature;
+  /** Minkowski inner product ⟨u, v⟩_L, `[N]` */
+  minkowski(u: Tensor, v: Tensor): Tensor;
+  /** isometry hyperboloid `[N, D+1]` → Poincaré ball `[N, D]` */
+  toPoincare(x: Tensor): Tensor;
+  /** isometry Poincaré ball `[N, D]` → hyperboloid `[N, D+1]` */
+  fromPoincare(y: Tensor): Tensor;
+}
+
+/** acosh with its argument clamped to ≥ 1 + ε and a gradient that stays finite there. */
+const acoshSafe = customGrad(
+  (z: Tensor) => acosh(maximum(z, 1 + (z.dtype === 'float64' ? 1e-12 : 1e-6))),
+  (g, [z]) => {
+    const zc = maximum(z, 1 + (z.dtype === 'float64' ? 1e-12 : 1e-6));
+    return [div(g, sqrt(sub(mul(zc, zc), 1)))];
+  },
+  'acosh',
+);
+
+/** Minkowski product with a kept last axis. */
+function mink(u: Tensor, v: Tensor): Tensor {
+  const d = u.shape[u.rank - 1];
+  const prod = mul(u, v);
+  const time = slice(prod, [...new Array(u.rank - 1).fill(0), 0], [...prod.shape.slice(0, -1), 1]);
+  const space = d > 1 ? sum(slice(prod, [...new Array(u.rank - 1).fill(0), 1]), -1, true) : mul(time, 0);
+  return sub(space, time);
+}
+
+function split0(x: Tensor): [Tensor, Tensor] {
+  const lead = new Array(x.rank - 1).fill(0);
+  return [slice(x, [...lead, 0], [...x.shape.slice(0, -1), 1]), slice(x, [...lead, 1])];
+}
+
+/** The hyperboloid of curvature −c (default c = 1). */
+export function lorentz(options: { readonly c?: Curvature } = {}): Lorentz {
+  const c0 = options.c ?? 1;
+  checkCurvature('lorentz', c0);
+  const Kt = (dt: DType): Tensor => div(1, curvTensor(c0, dt)); // K = 1/c = −⟨x, x⟩_L
+  const rows = (fn: string, x: Tensor, name = 'x'): void => {
+    checkTensor(fn, x, name);
+    if (x.rank < 1 || x.shape[x.rank - 1] < 2) {
+      throw new ShapeError(`${fn}: '${name}' must have a last axis of length ≥ 2 (time + space), got ${fmtShape(x.shape)}`);
+    }
+  };
+  const projx = (x: Tensor): Tensor => {
+    const [, s] = split0(x);
+    return concat([sqrt(add(Kt(x.dtype), rowSq(s))), s], -1);
+  };
+  const proju = (x: Tensor, u: Tensor): Tensor => add(u, mul(div(mink(x, u), Kt(x.dtype)), x));
+  const lnorm = (u: Tensor): Tensor => sqrt(maximum(mink(u, u), MIN_NORM));
+  const distK = (x: Tensor, y: Tensor): Tensor => {
+    const K = Kt(x.dtype);
+    return mul(sqrt(K), acoshSafe(div(neg(mink(x, y)), K)));
+  };
+  const expmap = (x: Tensor, u: Tensor): Tensor => {
+    const sK = sqrt(Kt(x.dtype));
+    const n = lnorm(u);
+    const t = div(n, sK);
+    return projx(add(mul(cosh(t), x), mul(div(mul(sK, sinh(t)), n), u)));
+  };
+  const logmap = (x: Tensor, y: Tensor): Tensor => {
+    const d = distK(x, y);
+    const nom = add(y, mul(div(mink(x, y), Kt(x.dtype)), x));
+    return mul(div(d, lnorm(nom)), nom);
+  };
+  const m: Lorentz = {
+    name: 'lorentz',
+    c: c0,
+    minkowski: (u, v) => squeeze(mink(u, v), -1),
+    projx: (x) => {
+      rows('projx', x);
+      return projx(x);
+    },
+    proju: (x, u) => proju(x, u),
+    egrad2rgrad: (x, g) => {
+      rows('egrad2rgrad', x);
+      const [g0, gs] = split0(g);
+      return proju(x, concat([neg(g0), gs], -1));
+    },
+    inner: (_x, u, v) => squeeze(mink(u, v ?? u), -1),
+    norm: (_x, u) => squeeze(lnorm(u), -1),
+    expmap: (x, u) => {
+      rows('expmap', x);
+      return expmap(x, u);
+    },
+    logmap: (x, y) => {
+      rows('logmap', x);
+      return logmap(x, y);
+    },
+    retr: (x, u) => expmap(x, u),
+    transp: (x, y, v) => {
+      rows('transp', x);
+      const K = Kt(x.dtype);
+      return add(v, mul(div(mink(y, v), sub(K, mink(x, y))), add(x, y)));
+    },
+    dist: (x, y) => {
+      rows('dist', x);
+      return squeeze(distK(x, y), -1);
+    },
+    randomPoint: (key: PRNGKey, n: number, dim: number, dtype: DType = 'float32') => {
+      if (dim < 2) throw new ShapeError(`lorentz.randomPoint: dim must be ≥ 2 (time + space), got ${dim}`);
+      return projx(randomNormal(key, [n, dim], dtype));
+    },
+    toPoincare: (x) => {
+      rows('toPoincare', x);
+      const [x0, s] = split0(x);
+      const sK = sqrt(Kt(x.dtype));
+      return div(mul(sK, s), add(x0, sK));
+    },
+    fromPoincare: (y) => {
+      checkTensor('fromPoincare', y, 'y');
+      const K = Kt(y.dtype);
+      const y2 = rowSq(y);
+      const den = maximum(sub(K, y2), MIN_NORM);
+      const x0 = div(mul(sqrt(K), add(K, y2)), den);
+      return concat([x0, div(mul(mul(K, 2), y), den)], -1);
+    },
+  };
+  return Object.freeze(m);
+}
+

@@ -1,0 +1,88 @@
+/**
+ * Numerically guarded building blocks shared by the manifolds: a clamped
+ * artanh whose gradient passes through the clamp (so it neither vanishes nor
+ * explodes at the boundary), row norms bounded away from zero, and curvature
+ * handling (a number or a learnable scalar tensor).
+ */
+import type { DType } from '../../kernels/types.ts';
+import { customGrad } from '../autodiff/grad.ts';
+import { ValueError } from '../errors.ts';
+import { scalar } from '../tensor/create.ts';
+import { dataOf, Tensor } from '../tensor/tensor.ts';
+import { cast } from '../ops/cast.ts';
+import { atanh, clamp, div, maximum, mul, square, sub } from '../ops/elementwise.ts';
+import { norm, sum } from '../ops/reduce.ts';
+
+/** Smallest norm used as a divisor (geoopt's MIN_NORM). */
+export const MIN_NORM = 1e-15;
+
+/** Clamp of artanh arguments: `[−1 + ε', 1 − ε']`, ε' = 1e-7 (float64) or 1e-5 (float32) [our default]. */
+export function artanhEps(dtype: DType): number {
+  return dtype === 'float64' ? 1e-7 : 1e-5;
+}
+
+/** Boundary margin of `project`: points are kept at norm ≤ (1 − ε)/√c, ε = 1e-5 (float64) or 1e-3 (float32) [our default]. */
+export function ballEps(dtype: DType): number {
+  return dtype === 'float64' ? 1e-5 : 1e-3;
+}
+
+/**
+ * artanh with its argument clamped into `[−1 + ε', 1 − ε']`. The backward pass
+ * is `g / (1 − x̂²)` at the clamped point x̂ (straight through the clamp, as
+ * geoopt does): finite, and never zero, so points pushed past the boundary
+ * still get a gradient back.
+ */
+export const artanh = customGrad(
+  (x: Tensor) => {
+    const e = artanhEps(x.dtype);
+    return atanh(clamp(x, -1 + e, 1 - e));
+  },
+  (g, [x]) => {
+    const e = artanhEps(x.dtype);
+    return [div(g, sub(1, square(clamp(x, -1 + e, 1 - e))))];
+  },
+  'artanh',
+);
+
+/** Row norms `‖x‖` over the last axis (kept as a size-1 axis), at least {@link MIN_NORM}. */
+export function rowNorm(x: Tensor): Tensor {
+  return maximum(norm(x, -1, true), MIN_NORM);
+}
+
+/** Row squared norms over the last axis, kept as a size-1 axis. */
+export function rowSq(x: Tensor): Tensor {
+  return sum(square(x), -1, true);
+}
+
+/** Row inner products over the last axis, kept as a size-1 axis. */
+export function rowDot(x: Tensor, y: Tensor): Tensor {
+  return sum(mul(x, y), -1, true);
+}
+
+/** A curvature magnitude: a positive number, or a scalar tensor (learnable). */
+export type Curvature = number | Tensor;
+
+/** Checks a curvature argument (positive, finite, scalar) for `fn`. */
+export function checkCurvature(fn: string, c: Curvature): void {
+  if (typeof c === 'number') {
+    if (!(c > 0) || !Number.isFinite(c)) throw new ValueError(`${fn}: curvature c must be a positive finite number, got ${c}`);
+    return;
+  }
+  if (!(c instanceof Tensor) || c.size !== 1) {
+    throw new ValueError(`${fn}: curvature c must be a positive number or a one-element tensor, got ${c instanceof Tensor ? `shape [${c.shape.join(', ')}]` : typeof c}`);
+  }
+  const v = dataOf(c)[0];
+  if (!(v > 0) || !Number.isFinite(v)) throw new ValueError(`${fn}: curvature c must be positive and finite, got ${v}`);
+}
+
+/** The curvature as a scalar tensor of `dtype` (differentiable when c is a tensor). */
+export function curvTensor(c: Curvature, dtype: DType): Tensor {
+  if (typeof c === 'number') return scalar(c, dtype);
+  const s = c.rank === 0 ? c : sum(c);
+  return s.dtype === dtype ? s : cast(s, dtype);
+}
+
+/** The numeric value of a curvature. */
+export function curvValue(c: Curvature): number {
+  return typeof c === 'number' ? c : dataOf(c)[0];
+}

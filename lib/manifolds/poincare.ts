@@ -1,0 +1,484 @@
+/**
+ * The Poincaré ball of curvature −c (c > 0): the open ball of radius 1/√c
+ * with the conformal metric λ_x² ⟨·,·⟩, λ_x = 2 / (1 − c‖x‖²).
+ * Formulas and conventions: docs/math.md §1 (geoopt / hyptorch conventions).
+ *
+ * Every function works row-wise over the last axis of `[N, D]` (or any
+ * `[..., D]`) tensors and is built from differentiable ops, so gradients of
+ * any order flow to the points, the tangent vectors and a tensor curvature.
+ */
+import { randomNormal, type PRNGKey } from '../tensor/random.ts';
+import { DomainError, ShapeError, ValueError, fmtShape } from '../errors.ts';
+import { dataOf, Tensor } from '../tensor/tensor.ts';
+import type { DType } from '../../kernels/types.ts';
+import {
+  add, atan, cos, div, greater, maximum, minimum, mul, neg, sqrt, square, sub, tanh, where, less, abs, clamp,
+} from '../ops/elementwise.ts';
+import { norm, sum } from '../ops/reduce.ts';
+import { matmul } from '../ops/linalg.ts';
+import { expandDims, squeeze, reshape } from '../ops/shape.ts';
+import { checkTensor } from '../ops/util.ts';
+import { cast } from '../ops/cast.ts';
+import type { Manifold } from './manifold.ts';
+import {
+  MIN_NORM, artanh, ballEps, checkCurvature, curvTensor, curvValue, rowDot, rowNorm, rowSq, type Curvature,
+} from './numerics.ts';
+
+interface C {
+  readonly c: Tensor;
+  readonly sc: Tensor; // √c
+}
+
+function curv(c: Curvature, dtype: DType): C {
+  const ct = curvTensor(c, dtype);
+  return { c: ct, sc: sqrt(ct) };
+}
+
+function checkRows(fn: string, x: unknown, name = 'x'): asserts x is Tensor {
+  checkTensor(fn, x, name);
+  if ((x as Tensor).rank < 1) throw new ShapeError(`${fn}: '${name}' must have a last (feature) axis, got shape []`);
+}
+
+function checkSameRows(fn: string, x: Tensor, y: Tensor, xn = 'x', yn = 'y'): void {
+  if (x.shape[x.rank - 1] !== y.shape[y.rank - 1]) {
+    throw new ShapeError(`${fn}: '${xn}' ${fmtShape(x.shape)} and '${yn}' ${fmtShape(y.shape)} have different feature sizes; expected equal last axes`);
+  }
+}
+
+/** Throws a DomainError if some row of `x` lies outside the closed ball of radius 1/√c (up to rounding). */
+export function checkInBall(fn: string, x: Tensor, c: Curvature, name = 'x'): void {
+  const d = dataOf(x);
+  const D = x.shape[x.rank - 1] ?? 1;
+  const sc = Math.sqrt(curvValue(c));
+  const tol = x.dtype === 'float64' ? 1e-12 : 1e-6;
+  for (let r = 0; r * D < d.length; r++) {
+    let s = 0;
+    for (let j = 0; j < D; j++) s += d[r * D + j] * d[r * D + j];
+    const n = Math.sqrt(s);
+    if (!(sc * n <= 1 + tol)) {
+      throw new DomainError(
+        `${fn}: row ${r} of '${name}' (shape ${fmtShape(x.shape)}) has norm ${n}, outside the Poincaré ball of radius 1/√c = ${1 / sc}; ` +
+          `expected points of the ball (use ball.project or ball.toPoincare first)`,
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------- maps
+
+/** λ_x = 2 / (1 − c‖x‖²), kept as a size-1 last axis. */
+function lambdaK(x: Tensor, k: C): Tensor {
+  return div(2, maximum(sub(1, mul(k.c, rowSq(x))), MIN_NORM));
+}
+
+function projectK(x: Tensor, k: C): Tensor {
+  const n = rowNorm(x);
+  const maxNorm = div(1 - ballEps(x.dtype), k.sc);
+  return where(greater(n, maxNorm), mul(div(x, n), maxNorm), x);
+}
+
+function expmap0K(v: Tensor, k: C): Tensor {
+  const n = rowNorm(v);
+  const scn = mul(k.sc, n);
+  return projectK(mul(div(tanh(scn), scn), v), k);
+}
+
+function logmap0K(y: Tensor, k: C): Tensor {
+  const n = rowNorm(y);
+  const scn = mul(k.sc, n);
+  return mul(div(artanh(scn), scn), y);
+}
+
+function mobiusAddK(x: Tensor, y: Tensor, k: C): Tensor {
+  const x2 = rowSq(x);
+  const y2 = rowSq(y);
+  const xy = rowDot(x, y);
+  const twoCxy = mul(mul(k.c, xy), 2);
+  const num = add(mul(add(add(twoCxy, 1), mul(k.c, y2)), x), mul(sub(1, mul(k.c, x2)), y));
+  const den = add(add(twoCxy, 1), mul(square(k.c), mul(x2, y2)));
+  return div(num, maximum(den, MIN_NORM));
+}
+
+function distK(x: Tensor, y: Tensor, k: C): Tensor {
+  const m = rowNorm(mobiusAddK(neg(x), y, k));
+  return squeeze(mul(div(2, k.sc), artanh(mul(k.sc, m))), -1);
+}
+
+function expmapK(x: Tensor, u: Tensor, k: C): Tensor {
+  const n = rowNorm(u);
+  const second = mul(div(tanh(div(mul(mul(k.sc, lambdaK(x, k)), n), 2)), mul(k.sc, n)), u);
+  return projectK(mobiusAddK(x, second, k), k);
+}
+
+function logmapK(x: Tensor, y: Tensor, k: C): Tensor {
+  const s = mobiusAddK(neg(x), y, k);
+  const n = rowNorm(s);
+  return mul(div(mul(div(2, mul(k.sc, lambdaK(x, k))), artanh(mul(k.sc, n))), n), s);
+}
+
+function mobiusScalarMulK(r: Tensor | number, x: Tensor, k: C): Tensor {
+  const n = rowNorm(x);
+  const scn = mul(k.sc, n);
+  return projectK(mul(div(tanh(mul(r, artanh(scn))), scn), x), k);
+}
+
+function gyrationK(u: Tensor, v: Tensor, w: Tensor, k: C): Tensor {
+  // gyr[u, v]w = w + 2(a·u + b·v)/d with K = −c (geoopt's κ-stereographic form).
+  const K = neg(k.c);
+  const K2 = square(k.c);
+  const u2 = rowSq(u), v2 = rowSq(v), uv = rowDot(u, v), uw = rowDot(u, w), vw = rowDot(v, w);
+  const a = add(sub(neg(mul(K2, mul(uw, v2))), mul(K, vw)), mul(mul(K2, mul(uv, vw)), 2));
+  const b = add(neg(mul(K2, mul(vw, u2))), mul(K, uw));
+  const d = add(sub(1, mul(mul(K, uv), 2)), mul(K2, mul(u2, v2)));
+  return add(w, div(mul(add(mul(a, u), mul(b, v)), 2), maximum(d, MIN_NORM)));
+}
+
+function clipK(x: Tensor, r: number): Tensor {
+  return mul(x, minimum(div(r, rowNorm(x)), 1));
+}
+
+/**
+ * Depth of the lowest common ancestor of `a` and `b` (HypHC): the hyperbolic
+ * distance from the origin to the point of the geodesic through a and b that
+ * is closest to the origin. Closed form of docs/math.md §4, with the limit 0
+ * for pairs on one diameter (collinear with the origin, identical, or 0).
+ */
+function lcaDepthK(a: Tensor, b: Tensor, k: C): Tensor {
+  const r = div(1, k.c);
+  const na = rowNorm(a), nb = rowNorm(b);
+  const cosT = clamp(div(rowDot(a, b), mul(na, nb)), -1, 1);
+  const sinT = sqrt(maximum(sub(1, square(cosT)), 0));
+  const tol = a.dtype === 'float64' ? 1e-9 : 1e-4;
+  const degenerate = maximum(maximum(less(sinT, tol), less(mul(k.sc, na), tol)), less(mul(k.sc, nb), tol));
+  // Safe inputs on the degenerate branch keep the unused formula (and its gradient) finite.
+  const safeSin = where(degenerate, 1, sinT);
+  const safeNa = where(degenerate, 1, na);
+  const safeNb = where(degenerate, 1, nb);
+  const a2r = add(square(safeNa), r);
+  const b2r = add(square(safeNb), r);
+  const ratio = div(mul(safeNa, b2r), mul(safeNb, a2r));
+  const alpha = atan(div(sub(ratio, cosT), safeSin));
+  const cosA = maximum(cos(alpha), MIN_NORM);
+  const dCenter = div(a2r, mul(mul(safeNa, 2), cosA)); // distance of the geodesic circle's centre from 0
+  const R = sqrt(maximum(sub(square(dCenter), r), 0));
+  const p = div(r, add(dCenter, R)); // = √(R² + r) − R without cancellation
+  const depth = mul(div(2, k.sc), artanh(mul(k.sc, p)));
+  return squeeze(where(degenerate, 0, depth), -1);
+}
+
+/**
+ * Pairwise distances `[N, M]` from the closed form of ‖−x ⊕ y‖ in terms of
+ * ‖x‖², ‖y‖² and the Gram matrix x·yᵀ (one matmul, no [N, M, D] intermediate).
+ */
+function pairwiseDistK(x: Tensor, y: Tensor, k: C): Tensor {
+  const x2 = rowSq(x); // [N, 1]
+  const y2 = reshape(rowSq(y), [1, -1]); // [1, M]
+  const xy = matmul(x, y, { transposeB: true }); // [N, M]
+  const c = k.c;
+  const A = add(sub(1, mul(mul(c, xy), 2)), mul(c, y2)); // 1 − 2c⟨x,y⟩ + c‖y‖²
+  const B = sub(1, mul(c, x2)); // 1 − c‖x‖²
+  const num2 = add(sub(mul(square(A), x2), mul(mul(mul(A, B), xy), 2)), mul(square(B), y2));
+  const den = add(sub(1, mul(mul(c, xy), 2)), mul(square(c), mul(x2, y2)));
+  const m = div(sqrt(maximum(num2, MIN_NORM * MIN_NORM)), maximum(den, MIN_NORM));
+  return mul(div(2, k.sc), artanh(mul(k.sc, m)));
+}
+
+// ---------------------------------------------------------------- the ball object
+
+/** Options of {@link poincareBall}. */
+export interface PoincareBallOptions {
+  /** curvature magnitude c > 0 (the ball has curvature −c); a number or a learnable scalar tensor. Default 1. */
+  readonly c?: Curvature;
+  /** check that arguments which must be points of the ball are (default true) */
+  readonly checkPoints?: boolean;
+}
+
+/** The Poincaré ball of curvature −c, as a set of row-wise functions (geoopt style). */
+export interface PoincareBall extends Manifold {
+  readonly name: 'poincare';
+  /** curvature magnitude c */
+  readonly c: Curvature;
+  /** radius 1/√c of the ball (a number) */
+  readonly radius: number;
+  /** exponential map at 0: `[N, D]` tangent vectors → points (projected into the ball) */
+  expmap0(v: Tensor): Tensor;
+  /** logarithmic map at 0 */
+  logmap0(y: Tensor): Tensor;
+  /** exponential map at x (projected into the ball) */
+  expmap(x: Tensor, v: Tensor): Tensor;
+  /** logarithmic map at x */
+  logmap(x: Tensor, y: Tensor): Tensor;
+  /** Möbius addition x ⊕ y */
+  mobiusAdd(x: Tensor, y: Tensor): Tensor;
+  /** Möbius scalar multiplication r ⊗ x */
+  mobiusScalarMul(r: Tensor | number, x: Tensor): Tensor;
+  /** Möbius matrix-vector product M ⊗ x for a `[D_out, D]` matrix, row-wise on x */
+  mobiusMatvec(m: Tensor, x: Tensor): Tensor;
+  /** gyration gyr[u, v]w */
+  gyration(u: Tensor, v: Tensor, w: Tensor): Tensor;
+  /** geodesic distance, `[N]` */
+  dist(x: Tensor, y: Tensor): Tensor;
+  /** distance from the origin, `[N]` */
+  dist0(x: Tensor): Tensor;
+  /** all distances between rows of x `[N, D]` and y `[M, D]`, `[N, M]` */
+  pairwiseDist(x: Tensor, y: Tensor): Tensor;
+  /** conformal factor λ_x = 2 / (1 − c‖x‖²), `[N]` */
+  lambda(x: Tensor): Tensor;
+  /** depth of the lowest common ancestor of a and b (HypHC), `[N]` */
+  lcaDepth(a: Tensor, b: Tensor): Tensor;
+  /** rescale rows with norm above (1 − ε)/√c onto that norm */
+  project(x: Tensor): Tensor;
+  /** `project(expmap0(clip_r(x)))`: Euclidean features into the ball (Hyp-ViT); clipR default 2.3 */
+  toPoincare(x: Tensor, clipR?: number): Tensor;
+  /** feature clipping x·min(1, r/‖x‖) */
+  clip(x: Tensor, r?: number): Tensor;
+  /** Riemannian gradient g / λ_x² from a Euclidean gradient g */
+  egrad2rgrad(x: Tensor, g: Tensor): Tensor;
+  /** parallel transport of v from x to y */
+  transp(x: Tensor, y: Tensor, v: Tensor): Tensor;
+  /** parallel transport of v from 0 to x: v·(1 − c‖x‖²) */
+  transp0(x: Tensor, v: Tensor): Tensor;
+  /** parallel transport of v from x back to 0 */
+  transp0back(x: Tensor, v: Tensor): Tensor;
+  /** point at time t on the geodesic from x (t = 0) to y (t = 1) */
+  geodesic(x: Tensor, y: Tensor, t: Tensor | number): Tensor;
+  /** Einstein (gyro-)midpoint of the rows of x with optional weights `[N]`, shape `[1, D]` */
+  weightedMidpoint(x: Tensor, weights?: Tensor): Tensor;
+  /** `n` samples of the wrapped normal at `mean` (`[1, D]`) with scale `std` */
+  wrappedNormal(key: PRNGKey, mean: Tensor, std: number, n: number): Tensor;
+  /** Riemannian inner product ⟨u, v⟩_x = λ_x² ⟨u, v⟩, `[N]` */
+  inner(x: Tensor, u: Tensor, v?: Tensor): Tensor;
+  /** Riemannian norm λ_x‖u‖, `[N]` */
+  norm(x: Tensor, u: Tensor): Tensor;
+  /** λ_x² u², per coordinate */
+  componentInner(x: Tensor, u: Tensor): Tensor;
+  /** same as {@link PoincareBall.project} */
+  projx(x: Tensor): Tensor;
+  /** tangent spaces are all of Rᴰ: returns u */
+  proju(x: Tensor, u: Tensor): Tensor;
+  /** retraction project(x + u) */
+  retr(x: Tensor, u: Tensor): Tensor;
+  /** `n` points expmap0(v), v ~ N(0, I), in dimension `dim` */
+  randomPoint(key: PRNGKey, n: number, dim: number, dtype?: DType): Tensor;
+}
+
+/**
+ * The Poincaré ball with curvature −c (default c = 1). All methods are pure
+ * and row-wise; see {@link PoincareBall}.
+ */
+export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
+  const c0 = options.c ?? 1;
+  checkCurvature('poincareBall', c0);
+  const check = options.checkPoints ?? true;
+  const K = (dtype: DType): C => curv(c0, dtype);
+  const inBall = (fn: string, x: Tensor, name = 'x'): void => {
+    if (check) checkInBall(fn, x, c0, name);
+  };
+  const rows = (fn: string, ...xs: [Tensor, string][]): void => {
+    for (const [x, n] of xs) checkRows(fn, x, n);
+    for (let i = 1; i < xs.length; i++) checkSameRows(fn, xs[0][0], xs[i][0], xs[0][1], xs[i][1]);
+  };
+  const same = (x: Tensor, y: Tensor): [Tensor, Tensor] => {
+    if (x.dtype === y.dtype) return [x, y];
+    return [cast(x, 'float64'), cast(y, 'float64')];
+  };
+
+  const ball: PoincareBall = {
+    name: 'poincare',
+    c: c0,
+    radius: 1 / Math.sqrt(curvValue(c0)),
+    expmap0: (v) => {
+      rows('expmap0', [v, 'v']);
+      return expmap0K(v, K(v.dtype));
+    },
+    logmap0: (y) => {
+      rows('logmap0', [y, 'y']);
+      inBall('logmap0', y, 'y');
+      return logmap0K(y, K(y.dtype));
+    },
+    expmap: (x, v) => {
+      rows('expmap', [x, 'x'], [v, 'v']);
+      inBall('expmap', x);
+      [x, v] = same(x, v);
+      return expmapK(x, v, K(x.dtype));
+    },
+    logmap: (x, y) => {
+      rows('logmap', [x, 'x'], [y, 'y']);
+      inBall('logmap', x);
+      inBall('logmap', y, 'y');
+      [x, y] = same(x, y);
+      return logmapK(x, y, K(x.dtype));
+    },
+    mobiusAdd: (x, y) => {
+      rows('mobiusAdd', [x, 'x'], [y, 'y']);
+      inBall('mobiusAdd', x);
+      inBall('mobiusAdd', y, 'y');
+      [x, y] = same(x, y);
+      return mobiusAddK(x, y, K(x.dtype));
+    },
+    mobiusScalarMul: (r, x) => {
+      rows('mobiusScalarMul', [x, 'x']);
+      inBall('mobiusScalarMul', x);
+      return mobiusScalarMulK(r, x, K(x.dtype));
+    },
+    mobiusMatvec: (m, x) => {
+      rows('mobiusMatvec', [x, 'x']);
+      checkTensor('mobiusMatvec', m, 'm');
+      if (m.rank !== 2 || m.shape[1] !== x.shape[x.rank - 1]) {
+        throw new ShapeError(`mobiusMatvec: m must be [D_out, ${x.shape[x.rank - 1]}] for x ${fmtShape(x.shape)}, got ${fmtShape(m.shape)}`);
+      }
+      inBall('mobiusMatvec', x);
+      [m, x] = same(m, x);
+      const k = K(x.dtype);
+      const mx = matmul(x, m, { transposeB: true });
+      const xn = rowNorm(x);
+      const mxn = rowNorm(mx);
+      const res = mul(div(tanh(mul(div(mxn, xn), artanh(mul(k.sc, xn)))), mul(mxn, k.sc)), mx);
+      const zero = less(sum(abs(mx), -1, true), MIN_NORM);
+      return projectK(where(zero, 0, res), k);
+    },
+    gyration: (u, v, w) => {
+      rows('gyration', [u, 'u'], [v, 'v'], [w, 'w']);
+      return gyrationK(u, v, w, K(promote3(u, v, w)));
+    },
+    dist: (x, y) => {
+      rows('dist', [x, 'x'], [y, 'y']);
+      inBall('dist', x);
+      inBall('dist', y, 'y');
+      [x, y] = same(x, y);
+      return distK(x, y, K(x.dtype));
+    },
+    dist0: (x) => {
+      rows('dist0', [x, 'x']);
+      inBall('dist0', x);
+      const k = K(x.dtype);
+      return squeeze(mul(div(2, k.sc), artanh(mul(k.sc, rowNorm(x)))), -1);
+    },
+    pairwiseDist: (x, y) => {
+      rows('pairwiseDist', [x, 'x'], [y, 'y']);
+      if (x.rank !== 2 || y.rank !== 2) {
+        throw new ShapeError(`pairwiseDist: expected x [N, D] and y [M, D], got ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
+      }
+      inBall('pairwiseDist', x);
+      inBall('pairwiseDist', y, 'y');
+      [x, y] = same(x, y);
+      return pairwiseDistK(x, y, K(x.dtype));
+    },
+    lambda: (x) => {
+      rows('lambda', [x, 'x']);
+      inBall('lambda', x);
+      return squeeze(lambdaK(x, K(x.dtype)), -1);
+    },
+    lcaDepth: (a, b) => {
+      rows('lcaDepth', [a, 'a'], [b, 'b']);
+      inBall('lcaDepth', a, 'a');
+      inBall('lcaDepth', b, 'b');
+      [a, b] = same(a, b);
+      return lcaDepthK(a, b, K(a.dtype));
+    },
+    project: (x) => {
+      rows('project', [x, 'x']);
+      return projectK(x, K(x.dtype));
+    },
+    toPoincare: (x, clipR = 2.3) => {
+      rows('toPoincare', [x, 'x']);
+      if (!(clipR > 0)) throw new ValueError(`toPoincare: clipR must be positive, got ${clipR}`);
+      const k = K(x.dtype);
+      return projectK(expmap0K(clipK(x, clipR), k), k);
+    },
+    clip: (x, r = 2.3) => {
+      rows('clip', [x, 'x']);
+      if (!(r > 0)) throw new ValueError(`clip: r must be positive, got ${r}`);
+      return clipK(x, r);
+    },
+    egrad2rgrad: (x, g) => {
+      rows('egrad2rgrad', [x, 'x'], [g, 'g']);
+      inBall('egrad2rgrad', x);
+      [x, g] = same(x, g);
+      return div(g, square(lambdaK(x, K(x.dtype))));
+    },
+    transp: (x, y, v) => {
+      rows('transp', [x, 'x'], [y, 'y'], [v, 'v']);
+      inBall('transp', x);
+      inBall('transp', y, 'y');
+      const k = K(promote3(x, y, v));
+      return mul(gyrationK(y, neg(x), v, k), div(lambdaK(x, k), lambdaK(y, k)));
+    },
+    transp0: (x, v) => {
+      rows('transp0', [x, 'x'], [v, 'v']);
+      inBall('transp0', x);
+      [x, v] = same(x, v);
+      return mul(v, sub(1, mul(K(x.dtype).c, rowSq(x))));
+    },
+    transp0back: (x, v) => {
+      rows('transp0back', [x, 'x'], [v, 'v']);
+      inBall('transp0back', x);
+      [x, v] = same(x, v);
+      return div(v, maximum(sub(1, mul(K(x.dtype).c, rowSq(x))), MIN_NORM));
+    },
+    geodesic: (x, y, t) => {
+      rows('geodesic', [x, 'x'], [y, 'y']);
+      inBall('geodesic', x);
+      inBall('geodesic', y, 'y');
+      [x, y] = same(x, y);
+      const k = K(x.dtype);
+      const tt = typeof t === 'number' ? t : t.rank === 0 ? t : expandDims(t, -1);
+      return mobiusAddK(x, mobiusScalarMulK(tt, mobiusAddK(neg(x), y, k), k), k);
+    },
+    weightedMidpoint: (x, weights) => {
+      rows('weightedMidpoint', [x, 'x']);
+      if (x.rank !== 2) throw new ShapeError(`weightedMidpoint: expected x [N, D], got ${fmtShape(x.shape)}`);
+      inBall('weightedMidpoint', x);
+      const k = K(x.dtype);
+      const w = weights === undefined ? undefined : expandDims(cast(weights, x.dtype), -1);
+      if (weights !== undefined && (weights.rank !== 1 || weights.shape[0] !== x.shape[0])) {
+        throw new ShapeError(`weightedMidpoint: weights must be [${x.shape[0]}], got ${fmtShape(weights.shape)}`);
+      }
+      const lam = lambdaK(x, k); // [N, 1]
+      const wl = w ? mul(w, lam) : lam;
+      const nom = sum(mul(wl, x), 0, true); // [1, D]
+      const den = sum(w ? mul(w, sub(lam, 1)) : sub(lam, 1), 0, true); // [1, 1]
+      const twoMean = div(nom, maximum(den, MIN_NORM));
+      return mobiusScalarMulK(0.5, twoMean, k);
+    },
+    wrappedNormal: (key, mean, std, n) => {
+      rows('wrappedNormal', [mean, 'mean']);
+      if (!(std > 0)) throw new ValueError(`wrappedNormal: std must be positive, got ${std}`);
+      if (!Number.isInteger(n) || n < 1) throw new ValueError(`wrappedNormal: n must be a positive integer, got ${n}`);
+      const D = mean.shape[mean.rank - 1];
+      const m = reshape(mean, [-1, D]);
+      if (m.shape[0] !== 1) throw new ShapeError(`wrappedNormal: mean must be one point ([D] or [1, D]), got ${fmtShape(mean.shape)}`);
+      inBall('wrappedNormal', m, 'mean');
+      const v = mul(randomNormal(key, [n, D], mean.dtype), std);
+      const k = K(mean.dtype);
+      const u = mul(v, sub(1, mul(k.c, rowSq(m))));
+      return expmapK(m, u, k);
+    },
+    norm: (x, u) => {
+      rows('norm', [x, 'x'], [u, 'u']);
+      inBall('norm', x);
+      return squeeze(mul(lambdaK(x, K(x.dtype)), norm(u, -1, true)), -1);
+    },
+    componentInner: (x, u) => mul(square(lambdaK(x, K(x.dtype))), square(u)),
+    projx: (x) => ball.project(x),
+    proju: (_x, u) => u,
+    retr: (x, u) => {
+      rows('retr', [x, 'x'], [u, 'u']);
+      return projectK(add(x, u), K(promote3(x, u, u)));
+    },
+    randomPoint: (key, n, dim, dtype = 'float32') => expmap0K(randomNormal(key, [n, dim], dtype), K(dtype)),
+    inner: (x, u, v) => {
+      rows('inner', [x, 'x'], [u, 'u']);
+      inBall('inner', x);
+      const k = K(x.dtype);
+      const vv = v ?? u;
+      return squeeze(mul(square(lambdaK(x, k)), rowDot(u, vv)), -1);
+    },
+  };
+  return Object.freeze(ball);
+}
+
+function promote3(a: Tensor, b: Tensor, c: Tensor): DType {
+  return a.dtype === 'float64' || b.dtype === 'float64' || c.dtype === 'float64' ? 'float64' : 'float32';
+}
+

@@ -1,0 +1,59 @@
+/**
+ * The unit sphere Sᴰ⁻¹ ⊂ Rᴰ as a {@link Manifold}: where cosine-similarity
+ * embeddings live. Distances use atan2 (accurate for near and antipodal
+ * points); transport is the true parallel transport along the geodesic.
+ */
+import { randomNormal } from '../tensor/random.ts';
+import { add, atan2, cos, div, greater, maximum, mul, sin, sub, where } from '../ops/elementwise.ts';
+import { norm, sum } from '../ops/reduce.ts';
+import { squeeze } from '../ops/shape.ts';
+import { normalize } from '../ops/nn.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import type { Manifold } from './manifold.ts';
+import { MIN_NORM, rowDot, rowNorm } from './numerics.ts';
+
+function proju(x: Tensor, u: Tensor): Tensor {
+  return sub(u, mul(rowDot(x, u), x));
+}
+
+/** geodesic distance with a kept last axis */
+function distK(x: Tensor, y: Tensor): Tensor {
+  const c = rowDot(x, y);
+  return atan2(norm(sub(y, mul(c, x)), -1, true), c);
+}
+
+function logmap(x: Tensor, y: Tensor): Tensor {
+  const u = proju(x, sub(y, x));
+  const d = distK(x, y);
+  const un = rowNorm(u);
+  return where(greater(d, 1e-12), mul(u, div(d, un)), u);
+}
+
+function expmap(x: Tensor, u: Tensor): Tensor {
+  const n = rowNorm(u);
+  return normalize(add(mul(cos(n), x), mul(div(sin(n), n), u)));
+}
+
+/** The unit sphere in Rᴰ. */
+export function sphere(): Manifold {
+  return Object.freeze({
+    name: 'sphere',
+    projx: (x) => normalize(x),
+    proju,
+    egrad2rgrad: proju,
+    inner: (_x, u, v) => sum(mul(u, v ?? u), -1),
+    norm: (_x, u) => norm(u, -1),
+    expmap,
+    logmap,
+    retr: (x, u) => normalize(add(x, u)),
+    transp: (x, y, v) => {
+      // P(v) = v − ⟨log_x y, v⟩/d² · (log_x y + log_y x); identity when x = y.
+      const u1 = logmap(x, y);
+      const u2 = logmap(y, x);
+      const d2 = maximum(sum(mul(u1, u1), -1, true), MIN_NORM);
+      return sub(v, mul(div(rowDot(u1, v), d2), add(u1, u2)));
+    },
+    dist: (x, y) => squeeze(distK(x, y), -1),
+    randomPoint: (key, n, dim, dtype = 'float32') => normalize(randomNormal(key, [n, dim], dtype)),
+  } satisfies Manifold);
+}

@@ -1,0 +1,150 @@
+/**
+ * Riemannian optimizers with geoopt's semantics: the Euclidean gradient is
+ * turned into a Riemannian one (`egrad2rgrad`), the step follows the
+ * exponential map (or a retraction), and moment buffers are parallel
+ * transported to the new point. Parameters on no manifold are Euclidean.
+ */
+import { ValueError } from '../errors.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { add, div, mul, neg, sqrt, square } from '../ops/elementwise.ts';
+import { zerosLike } from '../tensor/create.ts';
+import { treeLeaves, treeUnflatten, type Tree } from '../autodiff/tree.ts';
+import type { Manifold } from '../manifolds/manifold.ts';
+import { euclidean } from '../manifolds/euclidean.ts';
+import type { Optimizer } from './optimizer.ts';
+
+/** Which manifold each parameter lives on: one for all, or chosen by leaf index in `treeLeaves` order. */
+export type ManifoldChoice = Manifold | ((leafIndex: number, leaf: Tensor) => Manifold);
+
+const flat = euclidean();
+
+function manifoldsFor(choice: ManifoldChoice | undefined, leaves: readonly Tensor[]): Manifold[] {
+  if (choice === undefined) return leaves.map(() => flat);
+  if (typeof choice === 'function') return leaves.map((l, i) => choice(i, l));
+  return leaves.map(() => choice);
+}
+
+function step(m: Manifold, x: Tensor, u: Tensor, how: 'expmap' | 'retr'): Tensor {
+  return how === 'expmap' ? m.expmap(x, u) : m.retr(x, u);
+}
+
+/** Per-coordinate squared Riemannian norm (λ_x² u² on the ball, u² where the metric is the ambient one). */
+function componentSq(m: Manifold, x: Tensor, u: Tensor): Tensor {
+  return m.componentInner ? m.componentInner(x, u) : square(u);
+}
+
+function checkLr(fn: string, lr: number | ((step: number) => number)): (step: number) => number {
+  const f = typeof lr === 'number' ? () => lr : lr;
+  if (typeof lr === 'number' && !(lr > 0)) throw new ValueError(`${fn}: lr must be positive, got ${lr}`);
+  return f;
+}
+
+/** Options of {@link rsgd}. */
+export interface RsgdOptions {
+  /** learning rate, or a schedule of the step number (1-based) */
+  readonly lr: number | ((step: number) => number);
+  /** momentum coefficient in [0, 1) (default 0) */
+  readonly momentum?: number;
+  /** manifold of the parameters (default Euclidean) */
+  readonly manifold?: ManifoldChoice;
+  /** follow the exponential map (default) or the cheaper retraction */
+  readonly stepWith?: 'expmap' | 'retr';
+}
+
+/** State of {@link rsgd}. */
+export interface RsgdState {
+  readonly step: number;
+  readonly momentum: readonly Tensor[];
+}
+
+/** Riemannian SGD (geoopt's `RiemannianSGD`), with optional transported momentum. */
+export function rsgd(options: RsgdOptions): Optimizer<RsgdState> {
+  const lr = checkLr('rsgd', options.lr);
+  const mu = options.momentum ?? 0;
+  if (!(mu >= 0 && mu < 1)) throw new ValueError(`rsgd: momentum must be in [0, 1), got ${mu}`);
+  const how = options.stepWith ?? 'expmap';
+  return {
+    init: (params) => Object.freeze({ step: 0, momentum: Object.freeze(treeLeaves(params).map(zerosLike)) }),
+    update: <P extends Tree>(grads: P, state: RsgdState, params: P): [P, RsgdState] => {
+      const xs = treeLeaves(params);
+      const gs = treeLeaves(grads);
+      const ms = manifoldsFor(options.manifold, xs);
+      const t = state.step + 1;
+      const a = lr(t);
+      const newX: Tensor[] = [];
+      const newM: Tensor[] = [];
+      xs.forEach((x, i) => {
+        const m = ms[i];
+        let d = m.egrad2rgrad(x, gs[i]);
+        if (mu > 0) d = add(mul(state.momentum[i], mu), d);
+        const y = step(m, x, mul(neg(d), a), how);
+        newX.push(y);
+        newM.push(mu > 0 ? m.transp(x, y, d) : state.momentum[i]);
+      });
+      return [treeUnflatten(params, newX), Object.freeze({ step: t, momentum: Object.freeze(newM) })];
+    },
+  };
+}
+
+/** Options of {@link radam}. */
+export interface RadamOptions {
+  /** learning rate, or a schedule of the step number (1-based) */
+  readonly lr: number | ((step: number) => number);
+  /** moment decay rates (default [0.9, 0.999]) */
+  readonly betas?: readonly [number, number];
+  /** denominator offset (default 1e-8) */
+  readonly eps?: number;
+  /** manifold of the parameters (default Euclidean) */
+  readonly manifold?: ManifoldChoice;
+  /** follow the exponential map (default) or the cheaper retraction */
+  readonly stepWith?: 'expmap' | 'retr';
+}
+
+/** State of {@link radam}. */
+export interface RadamState {
+  readonly step: number;
+  readonly m: readonly Tensor[];
+  readonly v: readonly Tensor[];
+}
+
+/**
+ * Riemannian Adam (Bécigneul & Ganea 2019; geoopt's `RiemannianAdam`): the
+ * first moment is transported with the point, the second moment accumulates
+ * the Riemannian squared norm per coordinate.
+ */
+export function radam(options: RadamOptions): Optimizer<RadamState> {
+  const lr = checkLr('radam', options.lr);
+  const [b1, b2] = options.betas ?? [0.9, 0.999];
+  const eps = options.eps ?? 1e-8;
+  if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new ValueError(`radam: betas must be in [0, 1), got [${b1}, ${b2}]`);
+  if (!(eps > 0)) throw new ValueError(`radam: eps must be positive, got ${eps}`);
+  const how = options.stepWith ?? 'expmap';
+  return {
+    init: (params) => {
+      const z = Object.freeze(treeLeaves(params).map(zerosLike));
+      return Object.freeze({ step: 0, m: z, v: z });
+    },
+    update: <P extends Tree>(grads: P, state: RadamState, params: P): [P, RadamState] => {
+      const xs = treeLeaves(params);
+      const gs = treeLeaves(grads);
+      const ms = manifoldsFor(options.manifold, xs);
+      const t = state.step + 1;
+      const a = lr(t);
+      const bc1 = 1 - b1 ** t;
+      const bc2 = 1 - b2 ** t;
+      const newX: Tensor[] = [], newM: Tensor[] = [], newV: Tensor[] = [];
+      xs.forEach((x, i) => {
+        const man = ms[i];
+        const g = man.egrad2rgrad(x, gs[i]);
+        const m1 = add(mul(state.m[i], b1), mul(g, 1 - b1));
+        const v1 = add(mul(state.v[i], b2), mul(componentSq(man, x, g), 1 - b2));
+        const dir = div(div(m1, bc1), add(sqrt(div(v1, bc2)), eps));
+        const y = step(man, x, mul(dir, -a), how);
+        newX.push(y);
+        newM.push(man.transp(x, y, m1));
+        newV.push(v1);
+      });
+      return [treeUnflatten(params, newX), Object.freeze({ step: t, m: Object.freeze(newM), v: Object.freeze(newV) })];
+    },
+  };
+}
