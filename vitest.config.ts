@@ -5,6 +5,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'property-tests/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    reporters: ['default'],
+    reporters: ['default', './tools/summary-reporter.ts'],
   },
 });
