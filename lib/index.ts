@@ -56,3 +56,17 @@ export { artanh, MIN_NORM, type Curvature } from './manifolds/numerics.ts';
 // optimizers
 export type { Optimizer } from './optim/optimizer.ts';
 export { rsgd, radam, type RsgdOptions, type RsgdState, type RadamOptions, type RadamState, type ManifoldChoice } from './optim/riemannian.ts';
+
+// losses
+export { lossMonoid, weighted, sumLosses, contramap, type Loss } from './losses/loss.ts';
+export { cosineSimilarity, dotSimilarity, negPoincareDistance, type Similarity } from './losses/similarity.ts';
+export { type Labels } from './losses/labels.ts';
+export {
+  softTriple, centerRegularizer, euclideanSoftTriple,
+  type SoftTripleOptions, type CenterRegularizerOptions, type EuclideanSoftTripleOptions,
+} from './losses/softTriple.ts';
+export { hyperbolicSoftTriple, hyperbolicProxies, type HyperbolicSoftTripleOptions } from './losses/hyperbolic.ts';
+export { hyphc, sampleTriplets, type Triplet, type HyphcOptions } from './losses/hyphc.ts';
+export {
+  chest, chestTerms, type ChestInputs, type ChestOptions, type ChestTerms, type HyphcSimilaritySource, type TripletSource,
+} from './losses/chest.ts';

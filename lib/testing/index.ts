@@ -8,3 +8,8 @@ export {
   shapeArb, broadcastableShapesArb, valueArb, tensorArb, anyTensorArb, distinctTensorArb,
   type ShapeOptions, type ValueOptions,
 } from './arbitraries.ts';
+export {
+  curvatureArb, unitVectorArb, radiusFractionArb, ballRowArb, ballPointArb, normArb, tangentRowArb, tangentVectorArb,
+  spherePointArb, lorentzRowArb, lorentzPointArb, TEST_CURVATURES,
+  type BallPointOptions, type TangentVectorOptions, type SpherePointOptions, type LorentzPointOptions,
+} from './manifold-arbitraries.ts';

@@ -1,0 +1,190 @@
+/**
+ * CHEST (Saeki, Kawahara, Aman, arXiv:2510.05643; docs/math.md §5):
+ * `L = w_E·SoftTriple_E + w_H·SoftTriple_H + w_HC·HypHC(hyperbolic proxies)`,
+ * defined by folding its three terms with the loss monoid. Every constant the
+ * paper does not publish is an option, marked [our default] in the docs.
+ */
+import { ArgumentError, ShapeError, ValueError, fmtShape } from '../errors.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { tensor } from '../tensor/create.ts';
+import { prngKey, type PRNGKey } from '../tensor/random.ts';
+import { stopGradient } from '../autodiff/grad.ts';
+import { add, div, exp, mul, neg } from '../ops/elementwise.ts';
+import { checkTensor } from '../ops/util.ts';
+import { poincareBall } from '../manifolds/poincare.ts';
+import type { Curvature } from '../manifolds/numerics.ts';
+import { checkLabels, type Labels } from './labels.ts';
+import { sumLosses, weighted, type Loss } from './loss.ts';
+import { cosineSimilarity } from './similarity.ts';
+import { euclideanSoftTriple } from './softTriple.ts';
+import { hyperbolicProxies, hyperbolicSoftTriple } from './hyperbolic.ts';
+import { hyphc, sampleTriplets, type Triplet } from './hyphc.ts';
+
+/** The raw inputs of CHEST: both heads' outputs and both proxy sets (unnormalised). */
+export interface ChestInputs {
+  /** Euclidean head output `[B, D_E]` (normalised inside) */
+  readonly euclidean: Tensor;
+  /** hyperbolic head output `[B, D_H]` (mapped by toPoincare inside) */
+  readonly hyperbolic: Tensor;
+  /** Euclidean proxies `[C·K, D_E]` */
+  readonly euclideanProxies: Tensor;
+  /** hyperbolic proxies as tangent vectors at 0, `[C·K, D_H]` */
+  readonly hyperbolicProxies: Tensor;
+}
+
+/** Where HypHC's proxy similarities come from. */
+export type HyphcSimilaritySource =
+  /** (1 + cos(w^E_i, w^E_j)) / 2 of the Euclidean proxies [our default: the cross-space reading] */
+  | 'euclideanProxies'
+  /** 1 for proxies of the same class, else 0 */
+  | 'labels'
+  /** exp(−d_c(p_i, p_j)) of the hyperbolic proxies themselves */
+  | 'hyperbolicProxies'
+  /** any `[C·K, C·K]` matrix computed from the inputs */
+  | ((inputs: ChestInputs) => Tensor);
+
+/** Options of {@link chest} (defaults from docs/math.md). */
+export interface ChestOptions {
+  /** curvature magnitude of the ball (default 0.1) */
+  readonly c?: Curvature;
+  /** feature clipping radius (default 2.3) */
+  readonly clipR?: number;
+  /** K, proxies per class (required) */
+  readonly centersPerClass: number;
+  /** Euclidean SoftTriple: λ = 20, γ = 0.1, δ = 0.01, τ = 0.2 */
+  readonly euclidean?: { readonly la?: number; readonly gamma?: number; readonly margin?: number; readonly tau?: number };
+  /** hyperbolic SoftTriple: λ_H = 5, γ_H = 0.1, δ_H = 0.01 [our defaults] */
+  readonly hyperbolic?: { readonly la?: number; readonly gamma?: number; readonly margin?: number };
+  /** HypHC: T = 0.05, 1024 triplets per call [our default], seed 0, similarity 'euclideanProxies' [our default] */
+  readonly hyphc?: {
+    readonly temperature?: number;
+    readonly triplets?: number;
+    readonly seed?: number;
+    readonly similarity?: HyphcSimilaritySource;
+  };
+  /** term weights: w_E = 1, w_H = 1, w_HC = 0.1 [our defaults] */
+  readonly weights?: { readonly euclidean?: number; readonly hyperbolic?: number; readonly hyphc?: number };
+}
+
+/** The value of each CHEST term and their weighted total. */
+export interface ChestTerms {
+  readonly euclidean: Tensor;
+  readonly hyperbolic: Tensor;
+  readonly hyphc: Tensor;
+  readonly total: Tensor;
+}
+
+/** Explicit triplets, or a key to sample them with (default: `prngKey(options.hyphc.seed)`). */
+export type TripletSource = readonly Triplet[] | PRNGKey;
+
+type ChestArgs = [inputs: ChestInputs, labels: Labels, triplets?: TripletSource];
+
+function checkInputs(fn: string, inp: ChestInputs, K: number, labels: Labels): void {
+  if (typeof inp !== 'object' || inp === null) throw new ArgumentError(`${fn}: inputs must be { euclidean, hyperbolic, euclideanProxies, hyperbolicProxies }`);
+  checkTensor(fn, inp.euclidean, 'inputs.euclidean');
+  checkTensor(fn, inp.hyperbolic, 'inputs.hyperbolic');
+  checkTensor(fn, inp.euclideanProxies, 'inputs.euclideanProxies');
+  checkTensor(fn, inp.hyperbolicProxies, 'inputs.hyperbolicProxies');
+  const { euclidean: e, hyperbolic: h, euclideanProxies: pe, hyperbolicProxies: ph } = inp;
+  if (e.rank !== 2 || h.rank !== 2 || e.shape[0] !== h.shape[0]) {
+    throw new ShapeError(`${fn}: inputs.euclidean ${fmtShape(e.shape)} and inputs.hyperbolic ${fmtShape(h.shape)} must both be [B, ·] with the same B`);
+  }
+  if (pe.rank !== 2 || ph.rank !== 2 || pe.shape[0] !== ph.shape[0]) {
+    throw new ShapeError(`${fn}: euclideanProxies ${fmtShape(pe.shape)} and hyperbolicProxies ${fmtShape(ph.shape)} must both be [C·K, ·] with the same C·K`);
+  }
+  if (pe.shape[0] % K !== 0 || pe.shape[0] === 0) {
+    throw new ShapeError(`${fn}: ${pe.shape[0]} proxies is not a multiple of centersPerClass = ${K}; expected C·K rows`);
+  }
+  if (pe.shape[1] !== e.shape[1] || ph.shape[1] !== h.shape[1]) {
+    throw new ShapeError(`${fn}: proxy widths (${pe.shape[1]}, ${ph.shape[1]}) must match the heads' widths (${e.shape[1]}, ${h.shape[1]})`);
+  }
+  checkLabels(fn, labels, e.shape[0], pe.shape[0] / K);
+}
+
+function isKey(x: unknown): x is PRNGKey {
+  return typeof x === 'object' && x !== null && (x as PRNGKey).kind === 'PRNGKey';
+}
+
+function build(options: ChestOptions) {
+  const K = options.centersPerClass;
+  if (!Number.isInteger(K) || K < 1) throw new ValueError(`chest: centersPerClass must be a positive integer, got ${K}`);
+  const c = options.c ?? 0.1;
+  const clipR = options.clipR ?? 2.3;
+  const ball = poincareBall({ c });
+  const hc = options.hyphc ?? {};
+  const nTriplets = hc.triplets ?? 1024;
+  const seed = hc.seed ?? 0;
+  const source = hc.similarity ?? 'euclideanProxies';
+  const w = { euclidean: options.weights?.euclidean ?? 1, hyperbolic: options.weights?.hyperbolic ?? 1, hyphc: options.weights?.hyphc ?? 0.1 };
+
+  const eLoss = euclideanSoftTriple({ ...options.euclidean, centersPerClass: K });
+  const hLoss = hyperbolicSoftTriple({ ...options.hyperbolic, c, clipR, centersPerClass: K });
+  const hcLoss = hyphc({ temperature: hc.temperature });
+
+  const similarity = (inp: ChestInputs): Tensor => {
+    const P = inp.euclideanProxies.shape[0];
+    if (typeof source === 'function') {
+      const s = source(inp);
+      checkTensor('chest', s, 'hyphc.similarity(inputs)');
+      return s;
+    }
+    if (source === 'labels') {
+      const v: number[] = [];
+      for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) v.push(Math.floor(i / K) === Math.floor(j / K) ? 1 : 0);
+      return tensor(v, [P, P], inp.euclideanProxies.dtype);
+    }
+    if (source === 'hyperbolicProxies') {
+      const p = stopGradient(hyperbolicProxies(ball, inp.hyperbolicProxies, clipR));
+      return exp(neg(ball.pairwiseDist(p, p)));
+    }
+    if (source !== 'euclideanProxies') throw new ValueError(`chest: unknown hyphc.similarity ${JSON.stringify(source)}`);
+    const pe = stopGradient(inp.euclideanProxies);
+    return div(add(cosineSimilarity(pe, pe), 1), 2);
+  };
+
+  const euclideanTerm: Loss<ChestArgs> = (inp, labels) => eLoss(inp.euclidean, inp.euclideanProxies, labels);
+  const hyperbolicTerm: Loss<ChestArgs> = (inp, labels) => hLoss(inp.hyperbolic, inp.hyperbolicProxies, labels);
+  const hyphcTerm: Loss<ChestArgs> = (inp, _labels, trip) => {
+    const P = inp.hyperbolicProxies.shape[0];
+    if (P < 3) throw new ValueError(`chest: the HypHC term needs at least 3 proxies, got C·K = ${P}; set weights.hyphc = 0 to drop it`);
+    const triplets = trip === undefined || isKey(trip) ? sampleTriplets(isKey(trip) ? trip : prngKey(seed), P, nTriplets) : trip;
+    const pts = hyperbolicProxies(ball, inp.hyperbolicProxies, clipR);
+    return hcLoss(ball, pts, stopGradient(similarity(inp)), triplets);
+  };
+  const checked = (f: Loss<ChestArgs>): Loss<ChestArgs> => (inp, labels, trip) => {
+    checkInputs('chest', inp, K, labels);
+    return f(inp, labels, trip);
+  };
+  return { euclideanTerm, hyperbolicTerm, hyphcTerm, w, checked };
+}
+
+/**
+ * The CHEST loss: a function `(inputs, labels, triplets?) → scalar`,
+ * differentiable in all four input tensors. `triplets` overrides HypHC's
+ * sampling: explicit index triplets of proxies, or a PRNG key to sample with
+ * (pass `foldIn(key, step)` to resample every step); by default the triplets
+ * come from `prngKey(options.hyphc.seed)`.
+ */
+export function chest(options: ChestOptions): Loss<ChestArgs> {
+  const b = build(options);
+  return b.checked(
+    sumLosses<ChestArgs>([
+      weighted(b.w.euclidean, b.euclideanTerm),
+      weighted(b.w.hyperbolic, b.hyperbolicTerm),
+      weighted(b.w.hyphc, b.hyphcTerm),
+    ]),
+  );
+}
+
+/** Like {@link chest}, returning each (unweighted) term and the weighted total. */
+export function chestTerms(options: ChestOptions): (...args: ChestArgs) => ChestTerms {
+  const b = build(options);
+  return (inp, labels, trip) => {
+    checkInputs('chestTerms', inp, options.centersPerClass, labels);
+    const e = b.euclideanTerm(inp, labels, trip);
+    const h = b.hyperbolicTerm(inp, labels, trip);
+    const hc = b.w.hyphc === 0 ? mul(e, 0) : b.hyphcTerm(inp, labels, trip);
+    const total = add(add(mul(e, b.w.euclidean), mul(h, b.w.hyperbolic)), mul(hc, b.w.hyphc));
+    return { euclidean: e, hyperbolic: h, hyphc: hc, total };
+  };
+}

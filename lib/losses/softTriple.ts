@@ -1,0 +1,123 @@
+/**
+ * SoftTriple (Qian et al., ICCV 2019) on a class-major similarity matrix,
+ * its sparse-centers regularizer, and the Euclidean SoftTriple on raw
+ * embeddings and centers (docs/math.md §2). Numerically equal to
+ * pytorch-metric-learning's `SoftTripleLoss` + `SparseCentersRegularizer`
+ * (weight τ), up to the regularizer's small constant (1e-5 here, as in the
+ * original SoftTriple code; pml uses the dtype's smallest normal number).
+ */
+import { ShapeError, ValueError, fmtShape } from '../errors.ts';
+import { tensor } from '../tensor/create.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { add, div, minimum, mul, sqrt, sub } from '../ops/elementwise.ts';
+import { matmul } from '../ops/linalg.ts';
+import { logSoftmax, normalize, softmax } from '../ops/nn.ts';
+import { oneHot } from '../ops/indexing.ts';
+import { mean, sum } from '../ops/reduce.ts';
+import { reshape } from '../ops/shape.ts';
+import { checkTensor } from '../ops/util.ts';
+import { checkLabels, type Labels } from './labels.ts';
+import { cosineSimilarity, checkPair, type Similarity } from './similarity.ts';
+
+/** Options of {@link softTriple}. */
+export interface SoftTripleOptions {
+  /** λ, the logit scale (default 20) */
+  readonly la?: number;
+  /** γ, the temperature of the softmax over a class's centers (default 0.1) */
+  readonly gamma?: number;
+  /** δ, the margin subtracted from the true class's similarity (default 0.01) */
+  readonly margin?: number;
+  /** K, centers per class (required; the similarity has C·K columns, class-major) */
+  readonly centersPerClass: number;
+}
+
+function checkK(fn: string, k: number): void {
+  if (!Number.isInteger(k) || k < 1) throw new ValueError(`${fn}: centersPerClass must be a positive integer, got ${k}`);
+}
+
+/**
+ * SoftTriple loss of a similarity matrix `sim [B, C·K]` (column `c·K + k` is
+ * center k of class c) and labels `[B]`:
+ * `S_ic = Σ_k softmax_k(s_ick/γ) s_ick`, loss = mean_i CE(λ(S_i − δ·onehot(y_i)), y_i).
+ */
+export function softTriple(options: SoftTripleOptions): (sim: Tensor, labels: Labels) => Tensor {
+  const la = options.la ?? 20;
+  const gamma = options.gamma ?? 0.1;
+  const margin = options.margin ?? 0.01;
+  const K = options.centersPerClass;
+  checkK('softTriple', K);
+  if (!(gamma > 0)) throw new ValueError(`softTriple: gamma must be positive, got ${gamma}`);
+  return (sim, labels) => {
+    checkTensor('softTriple', sim, 'sim');
+    if (sim.rank !== 2 || sim.shape[1] % K !== 0 || sim.shape[1] === 0) {
+      throw new ShapeError(`softTriple: sim must be [B, C·K] with K = ${K} centers per class, got ${fmtShape(sim.shape)}`);
+    }
+    const [B, CK] = sim.shape;
+    const C = CK / K;
+    const y = checkLabels('softTriple', labels, B, C);
+    const s = reshape(sim, [B, C, K]);
+    const prob = softmax(div(s, gamma), 2);
+    const S = sum(mul(prob, s), 2); // [B, C]
+    const hot = oneHot(y, C, sim.dtype);
+    const logits = mul(sub(S, mul(hot, margin)), la);
+    return mean(mul(sum(mul(logSoftmax(logits, 1), hot), 1), -1));
+  };
+}
+
+/** Options of {@link centerRegularizer}. */
+export interface CenterRegularizerOptions {
+  /** K, centers per class (required; ≥ 2 for the regularizer to be non-zero) */
+  readonly centersPerClass: number;
+  /** the small constant inside the square root (default 1e-5) */
+  readonly eps?: number;
+}
+
+/**
+ * SoftTriple's center regularizer on `centers [C·K, D]` (normalised inside):
+ * `Σ_c Σ_{k<k'} √(2 + eps − 2⟨w_c^k, w_c^k'⟩) / (C·K·(K−1))`. Zero when K = 1.
+ */
+export function centerRegularizer(options: CenterRegularizerOptions): (centers: Tensor) => Tensor {
+  const K = options.centersPerClass;
+  checkK('centerRegularizer', K);
+  const eps = options.eps ?? 1e-5;
+  const upper: number[] = [];
+  for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) upper.push(j > i ? 1 : 0);
+  return (centers) => {
+    checkTensor('centerRegularizer', centers, 'centers');
+    if (centers.rank !== 2 || centers.shape[0] % K !== 0 || centers.shape[0] === 0) {
+      throw new ShapeError(`centerRegularizer: centers must be [C·K, D] with K = ${K}, got ${fmtShape(centers.shape)}`);
+    }
+    const C = centers.shape[0] / K;
+    if (K === 1) return mul(sum(centers), 0);
+    const w = reshape(normalize(centers), [C, K, -1]);
+    const gram = matmul(w, w, { transposeB: true }); // [C, K, K] within-class cosines
+    const d = sqrt(sub(2 + eps, minimum(mul(gram, 2), 2)));
+    const mask = tensor(upper, [K, K], centers.dtype);
+    return div(sum(mul(d, mask)), C * K * (K - 1));
+  };
+}
+
+/** Options of {@link euclideanSoftTriple}. */
+export interface EuclideanSoftTripleOptions extends SoftTripleOptions {
+  /** τ, weight of the center regularizer (default 0.2) */
+  readonly tau?: number;
+  /** similarity of embeddings to centers (default cosine) */
+  readonly similarity?: Similarity;
+}
+
+/**
+ * SoftTriple on raw embeddings `[B, D]` and centers `[C·K, D]` with cosine
+ * similarity, plus τ·{@link centerRegularizer} — pytorch-metric-learning's
+ * `SoftTripleLoss(weight_regularizer=SparseCentersRegularizer, weight_reg_weight=τ)`.
+ */
+export function euclideanSoftTriple(options: EuclideanSoftTripleOptions): (embeddings: Tensor, centers: Tensor, labels: Labels) => Tensor {
+  const st = softTriple(options);
+  const tau = options.tau ?? 0.2;
+  const reg = centerRegularizer({ centersPerClass: options.centersPerClass });
+  const simFn = options.similarity ?? cosineSimilarity;
+  return (x, w, labels) => {
+    checkPair('euclideanSoftTriple', x, w, 'embeddings', 'centers');
+    const l = st(simFn(x, w), labels);
+    return tau === 0 || options.centersPerClass === 1 ? l : add(l, mul(reg(w), tau));
+  };
+}
