@@ -70,3 +70,7 @@ export { hyphc, sampleTriplets, type Triplet, type HyphcOptions } from './losses
 export {
   chest, chestTerms, type ChestInputs, type ChestOptions, type ChestTerms, type HyphcSimilaritySource, type TripletSource,
 } from './losses/chest.ts';
+export {
+  crossEntropy, proxyAnchor, normalizedSoftmax, proxyNCA, hypContrastive, tripletMargin,
+  type ProxyAnchorOptions, type HypContrastiveOptions, type TripletMarginOptions,
+} from './losses/baselines.ts';

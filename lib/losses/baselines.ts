@@ -1,0 +1,180 @@
+/**
+ * Baseline metric-learning losses for comparison with CHEST, each a pure,
+ * differentiable function: ProxyAnchor (Kim et al. 2020), ProxyNCA and the
+ * normalized softmax, Hyp-ViT's pairwise hyperbolic contrastive loss
+ * (Ermolov et al. 2022), and the batch-hard triplet margin loss.
+ */
+import { ShapeError, ValueError, fmtShape } from '../errors.ts';
+import { eye, tensor } from '../tensor/create.ts';
+import { oneHot } from '../ops/indexing.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { add, div, exp, log1p, maximum, mul, neg, relu, sqrt, sub, where, greater } from '../ops/elementwise.ts';
+import { matmul } from '../ops/linalg.ts';
+import { logSoftmax, normalize } from '../ops/nn.ts';
+import { max, mean, min, sum } from '../ops/reduce.ts';
+import { concat, reshape } from '../ops/shape.ts';
+import { checkTensor } from '../ops/util.ts';
+import { poincareBall } from '../manifolds/poincare.ts';
+import type { Curvature } from '../manifolds/numerics.ts';
+import { checkLabels, type Labels } from './labels.ts';
+import { checkPair, cosineSimilarity, type Similarity } from './similarity.ts';
+
+/** Mean cross-entropy of `logits [B, C]` at integer labels. */
+export function crossEntropy(logits: Tensor, labels: Labels): Tensor {
+  checkTensor('crossEntropy', logits, 'logits');
+  if (logits.rank !== 2) throw new ShapeError(`crossEntropy: logits must be [B, C], got ${fmtShape(logits.shape)}`);
+  const y = checkLabels('crossEntropy', labels, logits.shape[0], logits.shape[1]);
+  const hot = oneHot(y, logits.shape[1], logits.dtype);
+  return mean(neg(sum(mul(logSoftmax(logits, 1), hot), 1)));
+}
+
+/** Options of {@link proxyAnchor}. */
+export interface ProxyAnchorOptions {
+  /** scale α (default 32) */
+  readonly alpha?: number;
+  /** margin δ (default 0.1) */
+  readonly margin?: number;
+  /** similarity of embeddings to proxies (default cosine) */
+  readonly similarity?: Similarity;
+}
+
+/**
+ * ProxyAnchor loss on embeddings `[B, D]` and one proxy per class `[C, D]`:
+ * `(1/|P⁺|) Σ_{p∈P⁺} log(1 + Σ_{x∈X_p⁺} e^{−α(s(x,p)−δ)}) + (1/C) Σ_p log(1 + Σ_{x∈X_p⁻} e^{α(s(x,p)+δ)})`,
+ * where P⁺ are the proxies with a positive in the batch.
+ */
+export function proxyAnchor(options: ProxyAnchorOptions = {}): (embeddings: Tensor, proxies: Tensor, labels: Labels) => Tensor {
+  const alpha = options.alpha ?? 32;
+  const delta = options.margin ?? 0.1;
+  const simFn = options.similarity ?? cosineSimilarity;
+  return (x, p, labels) => {
+    checkPair('proxyAnchor', x, p, 'embeddings', 'proxies');
+    const [B] = x.shape;
+    const C = p.shape[0];
+    const y = checkLabels('proxyAnchor', labels, B, C);
+    const s = simFn(x, p); // [B, C]
+    const pos = oneHot(y, C, s.dtype);
+    const neg1 = sub(1, pos);
+    // Masked entries get exponent 0 before exp, so an unused e^{α·…} never overflows into inf·0.
+    const posExp = mul(exp(mul(mul(sub(s, delta), -alpha), pos)), pos);
+    const negExp = mul(exp(mul(mul(add(s, delta), alpha), neg1)), neg1);
+    const hasPos = new Set(y);
+    const valid = tensor(Array.from({ length: C }, (_, c) => (hasPos.has(c) ? 1 : 0)), [C], s.dtype);
+    const posTerm = div(sum(mul(log1p(sum(posExp, 0)), valid)), Math.max(1, hasPos.size));
+    const negTerm = div(sum(log1p(sum(negExp, 0))), C);
+    return add(posTerm, negTerm);
+  };
+}
+
+/**
+ * Normalized softmax (a.k.a. NormFace / proxy softmax): cross-entropy of
+ * cos(x, p)/T over one proxy per class. Default temperature 0.05.
+ */
+export function normalizedSoftmax(options: { readonly temperature?: number } = {}): (embeddings: Tensor, proxies: Tensor, labels: Labels) => Tensor {
+  const T = options.temperature ?? 0.05;
+  if (!(T > 0)) throw new ValueError(`normalizedSoftmax: temperature must be positive, got ${T}`);
+  return (x, p, labels) => {
+    checkPair('normalizedSoftmax', x, p, 'embeddings', 'proxies');
+    return crossEntropy(div(cosineSimilarity(x, p), T), labels);
+  };
+}
+
+/**
+ * ProxyNCA (Movshovitz-Attias et al. 2017, as in pytorch-metric-learning):
+ * cross-entropy of −scale·‖x̂ − p̂‖² over one proxy per class, with
+ * L2-normalised embeddings and proxies. Default scale 1.
+ */
+export function proxyNCA(options: { readonly scale?: number } = {}): (embeddings: Tensor, proxies: Tensor, labels: Labels) => Tensor {
+  const scale = options.scale ?? 1;
+  return (x, p, labels) => {
+    checkPair('proxyNCA', x, p, 'embeddings', 'proxies');
+    // ‖x̂ − p̂‖² = 2 − 2 cos for unit vectors
+    const d2 = sub(2, mul(cosineSimilarity(x, p), 2));
+    return crossEntropy(mul(d2, -scale), labels);
+  };
+}
+
+/** Options of {@link hypContrastive}. */
+export interface HypContrastiveOptions {
+  /** curvature magnitude (default 0.1, Hyp-ViT) */
+  readonly c?: Curvature;
+  /** temperature τ (default 0.2, Hyp-ViT) */
+  readonly temperature?: number;
+}
+
+/**
+ * Hyp-ViT's pairwise hyperbolic contrastive loss on two views `x0, x1 [B, D]`
+ * (points of the ball; row i of each view is a positive pair): logits are
+ * −d_c/τ to the other view and to the own view (self excluded), averaged over
+ * both directions.
+ */
+export function hypContrastive(options: HypContrastiveOptions = {}): (x0: Tensor, x1: Tensor) => Tensor {
+  const tau = options.temperature ?? 0.2;
+  if (!(tau > 0)) throw new ValueError(`hypContrastive: temperature must be positive, got ${tau}`);
+  const ball = poincareBall({ c: options.c ?? 0.1 });
+  const oneWay = (a: Tensor, b: Tensor): Tensor => {
+    const B = a.shape[0];
+    const self = eye(B, B, a.dtype);
+    const l01 = div(neg(ball.pairwiseDist(a, b)), tau);
+    const l00 = where(greater(self, 0), -1e9, div(neg(ball.pairwiseDist(a, a)), tau));
+    return crossEntropy(concat([l01, l00], 1), Array.from({ length: B }, (_, i) => i));
+  };
+  return (x0, x1) => {
+    checkPair('hypContrastive', x0, x1, 'x0', 'x1');
+    if (x0.shape[0] !== x1.shape[0]) throw new ShapeError(`hypContrastive: views must have the same batch size, got ${fmtShape(x0.shape)} and ${fmtShape(x1.shape)}`);
+    return div(add(oneWay(x0, x1), oneWay(x1, x0)), 2);
+  };
+}
+
+/** Options of {@link tripletMargin}. */
+export interface TripletMarginOptions {
+  /** margin (default 0.2) */
+  readonly margin?: number;
+  /** 'euclidean' (default), 'cosine' (1 − cos), or a pairwise distance `[B, D] × [B, D] → [B, B]` */
+  readonly distance?: 'euclidean' | 'cosine' | ((x: Tensor, y: Tensor) => Tensor);
+}
+
+/**
+ * Batch-hard triplet margin loss (Hermans et al. 2017): for each anchor with
+ * at least one positive and one negative, `relu(max d(a, p) − min d(a, n) + margin)`;
+ * the mean over such anchors (0 when there are none).
+ */
+export function tripletMargin(options: TripletMarginOptions = {}): (embeddings: Tensor, labels: Labels) => Tensor {
+  const margin = options.margin ?? 0.2;
+  const dist = options.distance ?? 'euclidean';
+  return (x, labels) => {
+    checkTensor('tripletMargin', x, 'embeddings');
+    if (x.rank !== 2) throw new ShapeError(`tripletMargin: embeddings must be [B, D], got ${fmtShape(x.shape)}`);
+    const B = x.shape[0];
+    const y = checkLabels('tripletMargin', labels, B, Number.MAX_SAFE_INTEGER);
+    let d: Tensor;
+    if (typeof dist === 'function') d = dist(x, x);
+    else if (dist === 'cosine') d = sub(1, cosineSimilarity(x, x));
+    else {
+      const sq = sum(mul(x, x), 1, true);
+      const d2 = maximum(sub(add(sq, reshape(sq, [1, B])), mul(matmul(x, x, { transposeB: true }), 2)), 0);
+      d = sqrt(maximum(d2, 1e-12));
+    }
+    const posM: number[] = [], negM: number[] = [], valid: number[] = [];
+    for (let i = 0; i < B; i++) {
+      let hasP = false, hasN = false;
+      for (let j = 0; j < B; j++) {
+        const p = i !== j && y[i] === y[j];
+        const n = y[i] !== y[j];
+        posM.push(p ? 1 : 0);
+        negM.push(n ? 1 : 0);
+        hasP ||= p;
+        hasN ||= n;
+      }
+      valid.push(hasP && hasN ? 1 : 0);
+    }
+    const nValid = valid.reduce((p, q) => p + q, 0);
+    if (nValid === 0) return mul(sum(x), 0);
+    const pm = tensor(posM, [B, B], d.dtype), nm = tensor(negM, [B, B], d.dtype);
+    const hardPos = max(where(greater(pm, 0), d, -Infinity), 1);
+    const hardNeg = min(where(greater(nm, 0), d, Infinity), 1);
+    const v = tensor(valid, [B], d.dtype);
+    const hp = where(greater(v, 0), hardPos, 0), hn = where(greater(v, 0), hardNeg, 0);
+    return div(sum(mul(relu(add(sub(hp, hn), margin)), v)), nValid);
+  };
+}
