@@ -1,99 +1,130 @@
 /**
  * Reference reduction kernels: sum, max, min and the Euclidean norm over any
  * set of axes. Accumulation is always in float64, whatever the storage dtype.
+ *
+ * The input is walked once in storage order. Axes are first collapsed into
+ * alternating runs of reduced and kept axes; the innermost run is then either
+ * folded into one output (a reduced run) or combined elementwise into a
+ * contiguous block of outputs (a kept run), both as tight loops.
  */
-import { alloc, sizeOf, stridesOf, type DType, type Storage } from '../types.ts';
+import { alloc, sizeOf, type DType, type Storage } from '../types.ts';
 
 /** Reductions the js backend implements. */
 export type ReduceOp = 'sum' | 'max' | 'min' | 'norm';
+
+type Fold = 'sum' | 'max' | 'min';
+
+/** Fold `x` into `acc` over the given axes (see the module comment). */
+function foldInto(op: Fold, x: ArrayLike<number>, shape: readonly number[], reduced: readonly boolean[], acc: Float64Array): void {
+  // collapse: drop length-1 axes, merge neighbours with the same flag
+  const dims: number[] = [];
+  const red: boolean[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    if (red.length && red[red.length - 1] === reduced[i]) dims[dims.length - 1] *= shape[i];
+    else {
+      dims.push(shape[i]);
+      red.push(reduced[i]);
+    }
+  }
+  const n = x.length;
+  if (n === 0) return;
+  if (dims.length === 0) {
+    acc[0] = combine(op, acc[0], x[0]);
+    return;
+  }
+  // output stride of each collapsed axis (0 on reduced axes)
+  const r = dims.length;
+  const ostr = new Array<number>(r).fill(0);
+  for (let i = r - 1, s = 1; i >= 0; i--) {
+    if (!red[i]) {
+      ostr[i] = s;
+      s *= dims[i];
+    }
+  }
+  const inner = dims[r - 1];
+  const innerReduced = red[r - 1];
+  const runs = n / inner;
+  const idx = new Array<number>(r).fill(0);
+  let o = 0;
+  for (let q = 0, i0 = 0; q < runs; q++, i0 += inner) {
+    if (innerReduced) {
+      let v = acc[o];
+      if (op === 'sum') for (let j = 0; j < inner; j++) v += x[i0 + j];
+      else if (op === 'max') for (let j = 0; j < inner; j++) { const t = x[i0 + j]; if (t > v || t !== t) v = t; }
+      else for (let j = 0; j < inner; j++) { const t = x[i0 + j]; if (t < v || t !== t) v = t; }
+      acc[o] = v;
+    } else if (op === 'sum') for (let j = 0; j < inner; j++) acc[o + j] += x[i0 + j];
+    else if (op === 'max') for (let j = 0; j < inner; j++) { const t = x[i0 + j]; if (t > acc[o + j] || t !== t) acc[o + j] = t; }
+    else for (let j = 0; j < inner; j++) { const t = x[i0 + j]; if (t < acc[o + j] || t !== t) acc[o + j] = t; }
+    for (let ax = r - 2; ax >= 0; ax--) {
+      idx[ax]++;
+      o += ostr[ax];
+      if (idx[ax] < dims[ax]) break;
+      o -= ostr[ax] * dims[ax];
+      idx[ax] = 0;
+    }
+  }
+}
+
+function combine(op: Fold, a: number, b: number): number {
+  if (op === 'sum') return a + b;
+  if (b !== b) return b;
+  return op === 'max' ? (b > a ? b : a) : b < a ? b : a;
+}
 
 /**
  * Reduces `x` (of `shape`) over the sorted, distinct `axes`. The result has the
  * kept axes' shape in row-major order (the op layer re-inserts size-1 axes for `keepdims`).
  */
 export function reduce(op: ReduceOp, x: Storage, shape: readonly number[], axes: readonly number[], dtype: DType): Storage {
-  const r = shape.length;
-  const reduced = new Array<boolean>(r).fill(false);
-  for (const a of axes) reduced[a] = true;
-  const keptShape = shape.filter((_, i) => !reduced[i]);
-  const m = sizeOf(keptShape);
-  const n = x.length;
-  const acc = new Float64Array(m);
-  const init = op === 'max' ? -Infinity : op === 'min' ? Infinity : 0;
-  acc.fill(init);
-
-  // Output offset of each input axis (0 on reduced axes).
-  const keptStrides = stridesOf(keptShape);
-  const ostr = new Array<number>(r).fill(0);
-  for (let i = 0, k = 0; i < r; i++) if (!reduced[i]) ostr[i] = keptStrides[k++];
-
-  // Trailing-axes fast path: x viewed as [m, inner] with the reduced axes last.
-  let trailing = true;
-  for (let i = 0; i < r; i++) if (reduced[i] !== i >= r - axes.length) trailing = false;
-
+  const reduced = shape.map((_, i) => axes.includes(i));
+  const m = sizeOf(shape.filter((_, i) => !reduced[i]));
   if (op === 'norm') {
     // Scaled two-pass norm: no overflow for huge entries, no underflow for tiny ones.
-    const scale = reduce('max', absOf(x), shape, axes, 'float64');
+    const absX = new Float64Array(x.length);
+    for (let i = 0; i < x.length; i++) absX[i] = Math.abs(x[i]);
+    const scale = new Float64Array(m);
+    foldInto('max', absX, shape, reduced, scale);
+    const scaled = new Float64Array(x.length);
+    // divide each entry by its output's scale: broadcast the scale back by folding positions
+    spread(scale, shape, reduced, scaled);
+    for (let i = 0; i < x.length; i++) {
+      const s = scaled[i];
+      const t = s > 0 && s !== Infinity ? absX[i] / s : 0;
+      scaled[i] = t * t;
+    }
     const sumsq = new Float64Array(m);
-    visit(x, shape, ostr, trailing, m, n, (o, v) => {
-      const s = scale[o];
-      if (s > 0 && s !== Infinity) {
-        const t = v / s;
-        sumsq[o] += t * t;
-      }
-    });
+    foldInto('sum', scaled, shape, reduced, sumsq);
     const out = alloc(dtype, m);
     for (let o = 0; o < m; o++) {
       const s = scale[o];
-      out[o] = s === 0 || s === Infinity || Number.isNaN(s) ? s : s * Math.sqrt(sumsq[o]);
+      out[o] = s === 0 || s === Infinity || s !== s ? s : s * Math.sqrt(sumsq[o]);
     }
     return out;
   }
-
-  if (op === 'sum') {
-    visit(x, shape, ostr, trailing, m, n, (o, v) => {
-      acc[o] += v;
-    });
-  } else if (op === 'max') {
-    visit(x, shape, ostr, trailing, m, n, (o, v) => {
-      if (v > acc[o] || Number.isNaN(v)) acc[o] = v;
-    });
-  } else {
-    visit(x, shape, ostr, trailing, m, n, (o, v) => {
-      if (v < acc[o] || Number.isNaN(v)) acc[o] = v;
-    });
-  }
+  const acc = new Float64Array(m);
+  acc.fill(op === 'max' ? -Infinity : op === 'min' ? Infinity : 0);
+  foldInto(op, x, shape, reduced, acc);
   const out = alloc(dtype, m);
   out.set(acc);
   return out;
 }
 
-function absOf(x: Storage): Float64Array {
-  const a = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) a[i] = Math.abs(x[i]);
-  return a;
-}
-
-function visit(
-  x: Storage,
-  shape: readonly number[],
-  ostr: readonly number[],
-  trailing: boolean,
-  m: number,
-  n: number,
-  f: (o: number, v: number) => void,
-): void {
-  if (n === 0) return;
-  if (trailing) {
-    const inner = n / m;
-    for (let o = 0, i = 0; o < m; o++) for (let j = 0; j < inner; j++, i++) f(o, x[i]);
-    return;
-  }
+/** Writes into `dst` (input-shaped) the value of `src` (output-shaped) for each input position. */
+function spread(src: Float64Array, shape: readonly number[], reduced: readonly boolean[], dst: Float64Array): void {
   const r = shape.length;
+  const ostr = new Array<number>(r).fill(0);
+  for (let i = r - 1, s = 1; i >= 0; i--) {
+    if (!reduced[i]) {
+      ostr[i] = s;
+      s *= shape[i];
+    }
+  }
   const idx = new Array<number>(r).fill(0);
   let o = 0;
-  for (let i = 0; i < n; i++) {
-    f(o, x[i]);
+  for (let i = 0; i < dst.length; i++) {
+    dst[i] = src[o];
     for (let ax = r - 1; ax >= 0; ax--) {
       idx[ax]++;
       o += ostr[ax];

@@ -9,7 +9,7 @@
  */
 import { ArgumentError, GradError, ShapeError, fmtShape } from '../errors.ts';
 import { onesLike, zerosLike } from '../tensor/create.ts';
-import { boxOf, Tensor, type Trace } from '../tensor/tensor.ts';
+import { boxOf, requireTensor, Tensor, type Trace } from '../tensor/tensor.ts';
 import { add, mul } from '../ops/elementwise.ts';
 import { cast } from '../ops/cast.ts';
 import { sum } from '../ops/reduce.ts';
@@ -98,6 +98,7 @@ function valueAndGradCall(
   const traced = args.slice();
   const leavesOf = new Map<number, Tensor[]>();
   for (const i of new Set(nums)) {
+    treeLeaves(args[i] as Tree, `${fn} (argument ${i})`);
     const boxedTree = treeMap((x) => leaf(x, trace), args[i] as Tree);
     traced[i] = boxedTree;
     leavesOf.set(i, treeLeaves(boxedTree));
@@ -178,6 +179,7 @@ export function vjp<A extends readonly Tree[]>(
   f: (...args: A) => Tensor,
   ...primals: A
 ): [Tensor, (cotangent: Tensor) => { -readonly [I in keyof A]: A[I] }] {
+  primals.forEach((p, i) => treeLeaves(p, `vjp (argument ${i})`));
   const trace = newTrace();
   const leafTrees = primals.map((p) => treeMap((x) => leaf(x, trace), p));
   let out: unknown;
@@ -207,7 +209,8 @@ export function vjp<A extends readonly Tree[]>(
  * computed as the gradient of `⟨∇f(x), v⟩` (reverse over reverse).
  */
 export function hvp(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): Tensor {
-  if (!(v instanceof Tensor) || v.size !== x.size) {
+  requireTensor('hvp', x, 'x');
+  if (!(v instanceof Tensor) || v.rank !== x.rank || v.shape.some((d, i) => d !== x.shape[i])) {
     throw new ShapeError(`hvp: v must have the shape of x ${fmtShape(x.shape)}, got ${v instanceof Tensor ? fmtShape(v.shape) : typeof v}`);
   }
   return grad((y: Tensor) => sum(mul(grad(f)(y), v)))(x);

@@ -6,7 +6,7 @@ import type { DType } from '../../kernels/types.ts';
 import { kernel } from '../../kernels/registry.ts';
 import { bind, type Primitive } from '../autodiff/primitive.ts';
 import { checkDType } from '../tensor/create.ts';
-import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
+import { dataOf, fromStorage, requireTensor, type Tensor } from '../tensor/tensor.ts';
 
 const castP: Primitive<DType> = {
   name: 'cast',
@@ -16,6 +16,7 @@ const castP: Primitive<DType> = {
 
 /** `x` converted to `dtype` (returned unchanged if it already has it). */
 export function cast(x: Tensor, dtype: DType): Tensor {
+  requireTensor('cast', x);
   checkDType('cast', dtype);
   if (x.dtype === dtype) return x;
   return bind(castP, [x], dtype);

@@ -10,6 +10,7 @@ import { bind, strip, type Primitive } from '../autodiff/primitive.ts';
 import { ShapeError, fmtShape } from '../errors.ts';
 import { broadcastShapes, normalizeAxes, shapesEqual } from '../tensor/shape.ts';
 import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
+import { full } from '../tensor/create.ts';
 import { add, div, equal, exp, isFinite, log, mul, sub, where } from './elementwise.ts';
 import { reshape } from './shape.ts';
 import { checkTensor } from './util.ts';
@@ -111,6 +112,11 @@ export function norm(x: Tensor, axis?: Axis, keepdims = false): Tensor {
 export function logSumExp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   checkTensor('logSumExp', x);
   const axes = normalizeAxes('logSumExp', axis, x.rank, x.shape);
+  if (axes.some((a) => x.shape[a] === 0)) {
+    // log of an empty sum: −∞ (constant)
+    const s0 = full(keptShape(x.shape, axes, keepdims), -Infinity, x.dtype);
+    return s0;
+  }
   const m0 = max(strip(x), axes, true);
   const m = where(isFinite(m0), m0, 0);
   const s = add(log(sum(exp(sub(x, m)), axes, true)), m);
@@ -141,6 +147,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
  * `g.shape`: leading axes are summed away and size-1 axes are summed with keepdims.
  */
 export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  checkTensor('sumTo', g, 'g');
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.rank - shape.length;
   if (lead < 0) throw new ShapeError(`sumTo: cannot sum a tensor with shape ${fmtShape(g.shape)} down to the larger rank shape ${fmtShape(shape)}`);

@@ -81,7 +81,10 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
 /** `x` with a new axis of length 1 inserted at `axis` (in `[-rank-1, rank]`). */
 export function expandDims(x: Tensor, axis: number): Tensor {
   checkTensor('expandDims', x);
-  const a = normalizeAxis('expandDims', axis, x.rank + 1);
+  if (!Number.isInteger(axis) || axis < -x.rank - 1 || axis > x.rank) {
+    throw new AxisError(`expandDims: axis ${axis} is out of range for a tensor with shape ${fmtShape(x.shape)}; expected an integer in [${-x.rank - 1}, ${x.rank}]`);
+  }
+  const a = axis < 0 ? axis + x.rank + 1 : axis;
   const s = x.shape.slice();
   s.splice(a, 0, 1);
   return reshape(x, s);

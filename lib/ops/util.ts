@@ -2,17 +2,13 @@
  * Argument checks and coercions shared by the ops.
  */
 import type { DType } from '../../kernels/types.ts';
-import { ArgumentError } from '../errors.ts';
 import { scalar } from '../tensor/create.ts';
-import { Tensor } from '../tensor/tensor.ts';
+import { requireTensor, type Tensor } from '../tensor/tensor.ts';
 import { cast } from './cast.ts';
 
 /** Throws an ArgumentError unless `x` is a Tensor. */
 export function checkTensor(fn: string, x: unknown, name = 'x'): asserts x is Tensor {
-  if (!(x instanceof Tensor)) {
-    const what = x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
-    throw new ArgumentError(`${fn}: argument '${name}' must be a Tensor, got ${what}; wrap values with tensor(...)`);
-  }
+  requireTensor(fn, x, name);
 }
 
 /** The dtype of an op between two dtypes (float64 wins). */

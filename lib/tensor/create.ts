@@ -5,7 +5,7 @@
 import { alloc, castStorage, sizeOf, type DType } from '../../kernels/types.ts';
 import { ArgumentError, DTypeError, ShapeError, ValueError, fmtShape } from '../errors.ts';
 import { checkShape } from './shape.ts';
-import { Tensor, dataOf, fromStorage } from './tensor.ts';
+import { Tensor, dataOf, fromStorage, requireTensor } from './tensor.ts';
 
 /** Values accepted by {@link tensor}: a number, nested number arrays, or a float typed array. */
 export type TensorLike = number | NestedArray | Float32Array | Float64Array;
@@ -111,6 +111,7 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
 
 /** A scalar tensor. */
 export function scalar(value: number, dtype: DType = 'float32'): Tensor {
+  checkDType('scalar', dtype);
   const d = alloc(dtype, 1);
   d[0] = value;
   return fromStorage(d, [], dtype);
@@ -137,11 +138,13 @@ export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor
 
 /** Zeros with the shape and dtype of `t`. */
 export function zerosLike(t: Tensor): Tensor {
+  requireTensor('zerosLike', t, 't');
   return full(t.shape, 0, t.dtype);
 }
 
 /** Ones with the shape and dtype of `t`. */
 export function onesLike(t: Tensor): Tensor {
+  requireTensor('onesLike', t, 't');
   return full(t.shape, 1, t.dtype);
 }
 
@@ -184,16 +187,19 @@ export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor 
 
 /** The values of `t`, flat in row-major order (a fresh array). */
 export function toArray(t: Tensor): number[] {
+  requireTensor('toArray', t, 't');
   return Array.from(dataOf(t));
 }
 
 /** A fresh typed-array copy of the values of `t`. */
 export function toTypedArray(t: Tensor): Float32Array | Float64Array {
+  requireTensor('toTypedArray', t, 't');
   return dataOf(t).slice();
 }
 
 /** The values of `t` as nested arrays following its shape (a number for a scalar). */
 export function toNested(t: Tensor): number | NestedArray {
+  requireTensor('toNested', t, 't');
   const d = dataOf(t);
   const shape = t.shape;
   if (shape.length === 0) return d[0];
@@ -213,6 +219,7 @@ export function toNested(t: Tensor): number | NestedArray {
 
 /** The value of a one-element tensor. */
 export function item(t: Tensor): number {
+  requireTensor('item', t, 't');
   if (t.size !== 1) {
     throw new ShapeError(`item: expected a tensor with exactly one element, got shape ${fmtShape(t.shape)} (${t.size} elements)`);
   }

@@ -112,10 +112,11 @@ export function randomUniform(key: PRNGKey, shape: readonly number[], dtype: DTy
   const n = sizeOf(shape);
   const u = uniform01(key, n);
   const d = alloc(dtype, n);
+  // the largest storable value below maxval, so rounding never yields maxval itself
+  const top = below(maxval, dtype);
   for (let i = 0; i < n; i++) {
-    const v = minval + (maxval - minval) * u[i];
-    d[i] = v;
-    if (d[i] >= maxval) d[i] = dtype === 'float32' ? Math.fround(maxval - (maxval - minval) * 2 ** -24) : minval;
+    d[i] = minval + (maxval - minval) * u[i];
+    if (d[i] >= maxval) d[i] = top;
   }
   return fromStorage(d, shape.slice(), dtype);
 }
@@ -165,4 +166,20 @@ export function permutation(key: PRNGKey, n: number): Int32Array {
     p[j] = t;
   }
   return p;
+}
+
+/** The largest value of `dtype` strictly below `v`. */
+function below(v: number, dtype: DType): number {
+  if (dtype === 'float64') {
+    const f = new Float64Array([v]);
+    const b = new BigInt64Array(f.buffer);
+    b[0] += v > 0 ? -1n : v < 0 ? 1n : 0n;
+    return v === 0 ? -Number.MIN_VALUE : f[0];
+  }
+  const f = new Float32Array([v]);
+  if (f[0] < v) return f[0];
+  const b = new Int32Array(f.buffer);
+  if (v === 0) return -1.401298464324817e-45;
+  b[0] += v > 0 ? -1 : 1;
+  return f[0];
 }

@@ -7,7 +7,7 @@
  * was computed (see `lib/autodiff`); boxes never change the values.
  */
 import type { DType, Storage } from '../../kernels/types.ts';
-import { fmtShape } from '../errors.ts';
+import { ArgumentError, fmtShape } from '../errors.ts';
 
 export type { DType, Storage };
 
@@ -106,4 +106,12 @@ export function boxOf(t: Tensor): Box | undefined {
 /** Whether `x` is a Tensor. */
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
+}
+
+/** Throws an ArgumentError naming `fn` unless `x` is a Tensor. */
+export function requireTensor(fn: string, x: unknown, name = 'x'): asserts x is Tensor {
+  if (!(x instanceof Tensor)) {
+    const what = x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
+    throw new ArgumentError(`${fn}: argument '${name}' must be a Tensor, got ${what}; wrap values with tensor(...)`);
+  }
 }
