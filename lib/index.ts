@@ -74,3 +74,16 @@ export {
   crossEntropy, proxyAnchor, normalizedSoftmax, proxyNCA, hypContrastive, tripletMargin,
   type ProxyAnchorOptions, type HypContrastiveOptions, type TripletMarginOptions,
 } from './losses/baselines.ts';
+
+// neural-network layers
+export { linear, mlp, activation, type LinearParams, type MlpParams, type LinearInitOptions, type Activation } from './nn/layers.ts';
+export { kaimingUniform, glorotUniform, orthogonal, type Initializer } from './nn/init.ts';
+
+// Euclidean optimizers and schedules
+export {
+  sgd, adam, adamw, partition, clipByGlobalNorm, withClipping, globalNorm,
+  type SgdOptions, type SgdState, type AdamOptions, type AdamState,
+} from './optim/euclidean.ts';
+export {
+  exponentialDecay, cosineDecay, warmupCosineDecay, piecewiseConstant, type Schedule, type LearningRate,
+} from './optim/schedules.ts';

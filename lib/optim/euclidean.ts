@@ -1,0 +1,183 @@
+/**
+ * Euclidean optimizers as pure `init` / `update` pairs over parameter trees
+ * (optax style): `sgd` (momentum, Nesterov), `adam` and `adamw`; gradient
+ * clipping by global norm; and per-group optimizers (`partition`), so that
+ * e.g. proxies get a larger learning rate than the network in one line.
+ */
+import { ArgumentError, ValueError } from '../errors.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { item, zerosLike } from '../tensor/create.ts';
+import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.ts';
+import { sum } from '../ops/reduce.ts';
+import { treeLeaves, treeUnflatten, type Tree } from '../autodiff/tree.ts';
+import type { Optimizer } from './optimizer.ts';
+import { asSchedule, type LearningRate } from './schedules.ts';
+
+/** Options of {@link sgd}. */
+export interface SgdOptions {
+  readonly lr: LearningRate;
+  /** momentum coefficient in [0, 1) (default 0) */
+  readonly momentum?: number;
+  /** Nesterov momentum (default false) */
+  readonly nesterov?: boolean;
+  /** L2 penalty added to the gradient (default 0) */
+  readonly weightDecay?: number;
+}
+
+/** State of {@link sgd}. */
+export interface SgdState {
+  readonly step: number;
+  readonly velocity: readonly Tensor[];
+}
+
+/** Stochastic gradient descent with optional (Nesterov) momentum, PyTorch's formulation. */
+export function sgd(options: SgdOptions): Optimizer<SgdState> {
+  const lr = asSchedule('sgd', options.lr);
+  const mu = options.momentum ?? 0;
+  const wd = options.weightDecay ?? 0;
+  if (!(mu >= 0 && mu < 1)) throw new ValueError(`sgd: momentum must be in [0, 1), got ${mu}`);
+  if (options.nesterov && mu === 0) throw new ValueError('sgd: nesterov needs momentum > 0');
+  return {
+    init: (params) => Object.freeze({ step: 0, velocity: Object.freeze(treeLeaves(params).map(zerosLike)) }),
+    update: <P extends Tree>(grads: P, state: SgdState, params: P): [P, SgdState] => {
+      const xs = treeLeaves(params);
+      const gs = leavesLike('sgd', grads, xs);
+      const t = state.step + 1;
+      const a = lr(t);
+      const vel: Tensor[] = [];
+      const out = xs.map((x, i) => {
+        let g = wd ? add(gs[i], mul(x, wd)) : gs[i];
+        if (mu > 0) {
+          const v = t === 1 ? g : add(mul(state.velocity[i], mu), g);
+          vel.push(v);
+          g = options.nesterov ? add(g, mul(v, mu)) : v;
+        } else vel.push(state.velocity[i]);
+        return sub(x, mul(g, a));
+      });
+      return [treeUnflatten(params, out), Object.freeze({ step: t, velocity: Object.freeze(vel) })];
+    },
+  };
+}
+
+/** Options of {@link adam} and {@link adamw}. */
+export interface AdamOptions {
+  readonly lr: LearningRate;
+  /** moment decay rates (default [0.9, 0.999]) */
+  readonly betas?: readonly [number, number];
+  /** denominator offset (default 1e-8) */
+  readonly eps?: number;
+  /** weight decay: L2 in the gradient for adam, decoupled for adamw (default 0 / 0.01) */
+  readonly weightDecay?: number;
+}
+
+/** State of {@link adam} and {@link adamw}. */
+export interface AdamState {
+  readonly step: number;
+  readonly m: readonly Tensor[];
+  readonly v: readonly Tensor[];
+}
+
+function adamLike(fn: string, options: AdamOptions, decoupled: boolean): Optimizer<AdamState> {
+  const lr = asSchedule(fn, options.lr);
+  const [b1, b2] = options.betas ?? [0.9, 0.999];
+  const eps = options.eps ?? 1e-8;
+  const wd = options.weightDecay ?? (decoupled ? 0.01 : 0);
+  if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new ValueError(`${fn}: betas must be in [0, 1), got [${b1}, ${b2}]`);
+  if (!(eps > 0)) throw new ValueError(`${fn}: eps must be positive, got ${eps}`);
+  if (!(wd >= 0)) throw new ValueError(`${fn}: weightDecay must be ≥ 0, got ${wd}`);
+  return {
+    init: (params) => {
+      const z = Object.freeze(treeLeaves(params).map(zerosLike));
+      return Object.freeze({ step: 0, m: z, v: z });
+    },
+    update: <P extends Tree>(grads: P, state: AdamState, params: P): [P, AdamState] => {
+      const xs = treeLeaves(params);
+      const gs = leavesLike(fn, grads, xs);
+      const t = state.step + 1;
+      const a = lr(t);
+      const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
+      const ms: Tensor[] = [], vs: Tensor[] = [];
+      const out = xs.map((x, i) => {
+        const g = !decoupled && wd ? add(gs[i], mul(x, wd)) : gs[i];
+        const m = add(mul(state.m[i], b1), mul(g, 1 - b1));
+        const v = add(mul(state.v[i], b2), mul(square(g), 1 - b2));
+        ms.push(m);
+        vs.push(v);
+        const stepDir = div(div(m, bc1), add(sqrt(div(v, bc2)), eps));
+        const x1 = decoupled && wd ? mul(x, 1 - a * wd) : x;
+        return sub(x1, mul(stepDir, a));
+      });
+      return [treeUnflatten(params, out), Object.freeze({ step: t, m: Object.freeze(ms), v: Object.freeze(vs) })];
+    },
+  };
+}
+
+/** Adam (Kingma & Ba 2015); `weightDecay` adds an L2 term to the gradient (PyTorch's Adam). */
+export function adam(options: AdamOptions): Optimizer<AdamState> {
+  return adamLike('adam', options, false);
+}
+
+/** AdamW (Loshchilov & Hutter 2019): decoupled weight decay, default 0.01 (PyTorch's AdamW). */
+export function adamw(options: AdamOptions): Optimizer<AdamState> {
+  return adamLike('adamw', options, true);
+}
+
+function leavesLike(fn: string, grads: Tree, xs: readonly Tensor[]): Tensor[] {
+  const gs = treeLeaves(grads, `${fn} (grads)`);
+  if (gs.length !== xs.length) throw new ArgumentError(`${fn}: gradients have ${gs.length} leaves but the parameters have ${xs.length}`);
+  return gs;
+}
+
+/** The global L2 norm of all leaves of a tree, as a number. */
+export function globalNorm(tree: Tree): number {
+  let s = 0;
+  for (const l of treeLeaves(tree, 'globalNorm')) s += item(sum(square(l)));
+  return Math.sqrt(s);
+}
+
+/** Scales all gradients by `min(1, maxNorm / globalNorm)` (optax's `clip_by_global_norm`). */
+export function clipByGlobalNorm<T extends Tree>(grads: T, maxNorm: number): T {
+  if (!(maxNorm > 0)) throw new ValueError(`clipByGlobalNorm: maxNorm must be positive, got ${maxNorm}`);
+  const n = globalNorm(grads);
+  if (!(n > maxNorm)) return grads;
+  const s = maxNorm / n;
+  return treeUnflatten(grads, treeLeaves(grads).map((g) => mul(g, s)));
+}
+
+/** An optimizer that clips the gradients by global norm before `opt` sees them. */
+export function withClipping<S>(maxNorm: number, opt: Optimizer<S>): Optimizer<S> {
+  return { init: opt.init, update: (grads, state, params) => opt.update(clipByGlobalNorm(grads, maxNorm), state, params) };
+}
+
+/**
+ * One optimizer per top-level key of an object of parameters, e.g.
+ * `partition({ net: adamw({ lr: 1e-4 }), proxies: sgd({ lr: 0.1 }) })`.
+ * Every key of the parameters must have an optimizer.
+ */
+export function partition<G extends Record<string, Optimizer<unknown>>>(groups: G): Optimizer<{ readonly [K in keyof G]: unknown }> {
+  type S = { readonly [K in keyof G]: unknown };
+  const keys = Object.keys(groups);
+  const check = (params: Tree): Record<string, Tree> => {
+    if (typeof params !== 'object' || params === null || Array.isArray(params) || !keys.every((k) => k in params)) {
+      throw new ArgumentError(`partition: parameters must be an object with the keys ${keys.join(', ')}`);
+    }
+    const extra = Object.keys(params).filter((k) => !keys.includes(k));
+    if (extra.length) throw new ArgumentError(`partition: no optimizer for parameter group(s) ${extra.join(', ')}`);
+    return params as unknown as Record<string, Tree>;
+  };
+  return {
+    init: (params) => {
+      const p = check(params);
+      return Object.freeze(Object.fromEntries(keys.map((k) => [k, groups[k].init(p[k])]))) as S;
+    },
+    update: <P extends Tree>(grads: P, state: S, params: P): [P, S] => {
+      const p = check(params);
+      const g = check(grads);
+      const st = state as Record<string, unknown>;
+      const newP: Record<string, Tree> = {};
+      const newS: Record<string, unknown> = {};
+      for (const k of keys) [newP[k], newS[k]] = groups[k].update(g[k], st[k], p[k]);
+      return [newP as unknown as P, Object.freeze(newS) as S];
+    },
+  };
+}
