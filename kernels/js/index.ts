@@ -6,6 +6,7 @@ import { binary, broadcastTo, cast, unary, where } from './elementwise.ts';
 import { matmul } from './matmul.ts';
 import { reduce } from './reduce.ts';
 import { concat, gather, padSlice, scatterAdd, slice, transpose } from './shape.ts';
+import { poincarePairwiseBackward, poincarePairwiseForward } from './poincare.ts';
 
 /** Every kernel of the js backend, by name. */
 export const jsKernels = {
@@ -22,6 +23,8 @@ export const jsKernels = {
   concat,
   gather,
   scatterAdd,
+  poincarePairwiseForward,
+  poincarePairwiseBackward,
 } as const;
 
 export type { UnaryOp, BinaryOp } from './elementwise.ts';
