@@ -18,9 +18,8 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-// tfjs-core's main bundle registers no gradients (the `@tensorflow/tfjs` umbrella package imports this)
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { add, grad, matmul, mul, sin, sum, tanh, tensor, toTypedArray, type Tensor } from '../lib/index.ts';
+import { add, grad, matmul, mul, sin, sum, tanh, tensor, toTypedArray, vjp, type Tensor } from '../lib/index.ts';
+import { registerBenchGradients } from './tfjs-gradients.ts';
 import {
   buildChain, checkClose, fmt, median, mulberry32, randomFloat32, referenceChainGrad, referenceMatmulEntry,
   type ChainSpec,
@@ -38,7 +37,7 @@ interface Config {
 }
 
 const CONFIG: Config = QUICK
-  ? { sizes: [33, 64], matmulRounds: 3, minSampleMs: 5, chainOps: 400, chainRounds: 3 }
+  ? { sizes: [33, 64], matmulRounds: 3, minSampleMs: 20, chainOps: 400, chainRounds: 3 }
   : { sizes: [256, 512, 1024], matmulRounds: 7, minSampleMs: 200, chainOps: 10_000, chainRounds: 9 };
 
 const now = (): number => performance.now();
@@ -52,9 +51,10 @@ function timeReps(reps: number, body: () => void): number {
   return (now() - t0) / reps;
 }
 
-/** Repetitions needed for one sample of `body` to last at least `minMs` (after a warm-up call). */
+/** Warms `body` up (at least 3 calls and about `minMs`), then returns the repetitions one sample needs to last `minMs`. */
 function calibrate(minMs: number, body: () => void): number {
-  body();
+  const t0 = now();
+  for (let i = 0; i < 3 || now() - t0 < minMs; i++) body();
   const t = timeReps(1, body);
   return Math.max(1, Math.ceil(minMs / Math.max(t, 1e-3)));
 }
@@ -64,6 +64,7 @@ function calibrate(minMs: number, body: () => void): number {
 async function setupTf(): Promise<void> {
   await tf.setBackend('cpu');
   await tf.ready();
+  registerBenchGradients();
   if (tf.getBackend() !== 'cpu') throw new Error(`tfjs backend is ${tf.getBackend()}, expected cpu`);
   // The cpu backend prints a one-time advert for tfjs-node on its first write; keep the report clean.
   const warn = console.warn;
@@ -160,6 +161,10 @@ interface ChainRow {
   maxRelDiffTf: number;
   maxRelDiffRef: number;
   gradRange: [number, number];
+  /** breakdown (informational): forward without autodiff, both sides; ours' traced forward without the backward pass */
+  oursFwdMs: number;
+  tfFwdMs: number;
+  oursTracedFwdMs: number;
 }
 
 function oursChainFn(spec: ChainSpec, c: Tensor, d: Tensor): (x: Tensor) => Tensor {
@@ -175,8 +180,8 @@ function oursChainFn(spec: ChainSpec, c: Tensor, d: Tensor): (x: Tensor) => Tens
   };
 }
 
-function tfChainGrad(spec: ChainSpec, c: tf.Tensor, d: tf.Tensor): (x: tf.Tensor) => tf.Tensor {
-  const f = (x: tf.Tensor): tf.Tensor => {
+function tfChainFn(spec: ChainSpec, c: tf.Tensor, d: tf.Tensor): (x: tf.Tensor) => tf.Tensor {
+  return (x: tf.Tensor): tf.Tensor => {
     let y = x;
     for (const op of spec.ops) {
       if (op === 'mul') y = tf.mul(y, c);
@@ -186,7 +191,6 @@ function tfChainGrad(spec: ChainSpec, c: tf.Tensor, d: tf.Tensor): (x: tf.Tensor
     }
     return tf.sum(y);
   };
-  return tf.grad(f);
 }
 
 function benchChain(nOps: number, rounds: number, seed: number): ChainRow {
@@ -194,11 +198,13 @@ function benchChain(nOps: number, rounds: number, seed: number): ChainRow {
   const x = tensor(spec.x, [16]);
   const c = tensor(spec.c, [16]);
   const d = tensor(spec.d, [16]);
-  const gOurs = grad(oursChainFn(spec, c, d));
+  const fOurs = oursChainFn(spec, c, d);
+  const gOurs = grad(fOurs);
   const tx = tf.tensor1d(spec.x, 'float32');
   const tc = tf.tensor1d(spec.c, 'float32');
   const td = tf.tensor1d(spec.d, 'float32');
-  const gTf = tfChainGrad(spec, tc, td);
+  const fTf = tfChainFn(spec, tc, td);
+  const gTf = tf.grad(fTf);
 
   let oursOut: Float32Array | Float64Array = new Float32Array(0);
   let tfOut: Float32Array = new Float32Array(0);
@@ -230,17 +236,48 @@ function benchChain(nOps: number, rounds: number, seed: number): ChainRow {
   }
   verify('chain grad is non-degenerate', lo > 1e-6 && hi < 1e6, `|grad| in [${lo}, ${hi}]`);
 
-  ours();
-  peer();
+  for (let w = 0; w < 3; w++) {
+    ours();
+    peer();
+  }
   const oursT: number[] = [], tfT: number[] = [];
   for (let r = 0; r < rounds; r++) {
     oursT.push(timeReps(1, ours));
     tfT.push(timeReps(1, peer));
   }
+
+  // breakdown: the same chain without autodiff (tfjs: inside tidy, which frees the intermediates),
+  // and ours traced (vjp records the graph) but without running the backward pass
+  const oursFwd = (): void => {
+    toTypedArray(fOurs(x));
+  };
+  const peerFwd = (): void => {
+    const y = tf.tidy(() => fTf(tx));
+    y.dataSync();
+    y.dispose();
+  };
+  const oursTraced = (): void => {
+    toTypedArray(vjp(fOurs, x)[0]);
+  };
+  for (let w = 0; w < 3; w++) {
+    oursFwd();
+    peerFwd();
+    oursTraced();
+  }
+  const oursF: number[] = [], tfF: number[] = [], oursTr: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    oursF.push(timeReps(1, oursFwd));
+    tfF.push(timeReps(1, peerFwd));
+    oursTr.push(timeReps(1, oursTraced));
+  }
+  verify('chain: tfjs leaks no tensors (whole benchmark)', tf.memory().numTensors === tensorsBefore, `${tf.memory().numTensors - tensorsBefore} tensors left behind`);
   tx.dispose();
   tc.dispose();
   td.dispose();
-  return { ops: nOps, oursMs: median(oursT), tfMs: median(tfT), maxRelDiffTf: relTf, maxRelDiffRef: relRef, gradRange: [lo, hi] };
+  return {
+    ops: nOps, oursMs: median(oursT), tfMs: median(tfT), maxRelDiffTf: relTf, maxRelDiffRef: relRef, gradRange: [lo, hi],
+    oursFwdMs: median(oursF), tfFwdMs: median(tfF), oursTracedFwdMs: median(oursTr),
+  };
 }
 
 // ------------------------------------------------------------------ main
@@ -270,6 +307,8 @@ async function main(): Promise<void> {
   console.log(
     `| ${r.ops} | ${fmt(r.oursMs)} | ${fmt(r.tfMs)} | ${fmt((r.oursMs * 1000) / r.ops)} | ${fmt((r.tfMs * 1000) / r.ops)} | **${fmt(r.tfMs / r.oursMs)}×** |`,
   );
+  const us = (ms: number): string => fmt((ms * 1000) / r.ops);
+  console.log(`\nbreakdown (µs per op, medians): forward only, no autodiff — ours ${us(r.oursFwdMs)}, tfjs ${us(r.tfFwdMs)}; ours traced forward without backward ${us(r.oursTracedFwdMs)}, so ours' backward ≈ ${us(r.oursMs - r.oursTracedFwdMs)}`);
   console.log(
     `\nchecks: gradients agree (max rel diff ours↔tfjs ${r.maxRelDiffTf.toExponential(1)}, ours↔float64 ${r.maxRelDiffRef.toExponential(1)}; |grad| ∈ [${r.gradRange[0].toExponential(1)}, ${r.gradRange[1].toExponential(1)}])`,
   );
