@@ -47,6 +47,8 @@ export function proxyAnchor(options: ProxyAnchorOptions = {}): (embeddings: Tens
   const alpha = options.alpha ?? 32;
   const delta = options.margin ?? 0.1;
   const simFn = options.similarity ?? cosineSimilarity;
+  if (!(alpha > 0 && Number.isFinite(alpha))) throw new ValueError(`proxyAnchor: alpha must be a positive finite number, got ${alpha}`);
+  if (!Number.isFinite(delta)) throw new ValueError(`proxyAnchor: margin must be a finite number, got ${delta}`);
   return (x, p, labels) => {
     checkPair('proxyAnchor', x, p, 'embeddings', 'proxies');
     const [B] = x.shape;
@@ -75,6 +77,7 @@ export function normalizedSoftmax(options: { readonly temperature?: number } = {
   if (!(T > 0)) throw new ValueError(`normalizedSoftmax: temperature must be positive, got ${T}`);
   return (x, p, labels) => {
     checkPair('normalizedSoftmax', x, p, 'embeddings', 'proxies');
+    checkLabels('normalizedSoftmax', labels, x.shape[0], p.shape[0]);
     return crossEntropy(div(cosineSimilarity(x, p), T), labels);
   };
 }
@@ -86,8 +89,10 @@ export function normalizedSoftmax(options: { readonly temperature?: number } = {
  */
 export function proxyNCA(options: { readonly scale?: number } = {}): (embeddings: Tensor, proxies: Tensor, labels: Labels) => Tensor {
   const scale = options.scale ?? 1;
+  if (!(scale > 0 && Number.isFinite(scale))) throw new ValueError(`proxyNCA: scale must be a positive finite number, got ${scale}`);
   return (x, p, labels) => {
     checkPair('proxyNCA', x, p, 'embeddings', 'proxies');
+    checkLabels('proxyNCA', labels, x.shape[0], p.shape[0]);
     // ‖x̂ − p̂‖² = 2 − 2 cos for unit vectors
     const d2 = sub(2, mul(cosineSimilarity(x, p), 2));
     return crossEntropy(mul(d2, -scale), labels);
@@ -142,6 +147,10 @@ export interface TripletMarginOptions {
 export function tripletMargin(options: TripletMarginOptions = {}): (embeddings: Tensor, labels: Labels) => Tensor {
   const margin = options.margin ?? 0.2;
   const dist = options.distance ?? 'euclidean';
+  if (!Number.isFinite(margin)) throw new ValueError(`tripletMargin: margin must be a finite number, got ${margin}`);
+  if (typeof dist !== 'function' && dist !== 'euclidean' && dist !== 'cosine') {
+    throw new ValueError(`tripletMargin: distance must be 'euclidean', 'cosine' or a function, got ${JSON.stringify(dist)}`);
+  }
   return (x, labels) => {
     checkTensor('tripletMargin', x, 'embeddings');
     if (x.rank !== 2) throw new ShapeError(`tripletMargin: embeddings must be [B, D], got ${fmtShape(x.shape)}`);

@@ -105,9 +105,45 @@ function isKey(x: unknown): x is PRNGKey {
   return typeof x === 'object' && x !== null && (x as PRNGKey).kind === 'PRNGKey';
 }
 
+/** Rejects a bad option value up front, naming `chest` and the option. */
+function checkOptions(o: ChestOptions): void {
+  if (typeof o !== 'object' || o === null) throw new ArgumentError(`chest: options must be an object with at least { centersPerClass }, got ${String(o)}`);
+  const bad = (name: string, v: unknown, want: string): never => {
+    throw new ValueError(`chest: option ${name} must be ${want}, got ${String(v)}`);
+  };
+  const positive = (name: string, v: number | undefined): void => {
+    if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) bad(name, v, 'a positive finite number');
+  };
+  const finite = (name: string, v: number | undefined): void => {
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v))) bad(name, v, 'a finite number');
+  };
+  const nonNegative = (name: string, v: number | undefined): void => {
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v))) bad(name, v, 'a finite number ≥ 0');
+  };
+  const K = o.centersPerClass;
+  if (!Number.isInteger(K) || K < 1) bad('centersPerClass', K, 'a positive integer');
+  if (typeof o.c === 'number') positive('c', o.c);
+  positive('clipR', o.clipR);
+  positive('euclidean.la', o.euclidean?.la);
+  positive('euclidean.gamma', o.euclidean?.gamma);
+  finite('euclidean.margin', o.euclidean?.margin);
+  nonNegative('euclidean.tau', o.euclidean?.tau);
+  positive('hyperbolic.la', o.hyperbolic?.la);
+  positive('hyperbolic.gamma', o.hyperbolic?.gamma);
+  finite('hyperbolic.margin', o.hyperbolic?.margin);
+  positive('hyphc.temperature', o.hyphc?.temperature);
+  const n = o.hyphc?.triplets;
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1)) bad('hyphc.triplets', n, 'a positive integer');
+  const seed = o.hyphc?.seed;
+  if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) bad('hyphc.seed', seed, 'a non-negative safe integer');
+  finite('weights.euclidean', o.weights?.euclidean);
+  finite('weights.hyperbolic', o.weights?.hyperbolic);
+  finite('weights.hyphc', o.weights?.hyphc);
+}
+
 function build(options: ChestOptions) {
+  checkOptions(options);
   const K = options.centersPerClass;
-  if (!Number.isInteger(K) || K < 1) throw new ValueError(`chest: centersPerClass must be a positive integer, got ${K}`);
   const c = options.c ?? 0.1;
   const clipR = options.clipR ?? 2.3;
   const ball = poincareBall({ c });

@@ -8,9 +8,9 @@ import { ValueError } from '../errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { poincareBall, type PoincareBall } from '../manifolds/poincare.ts';
 import type { Curvature } from '../manifolds/numerics.ts';
-import type { Labels } from './labels.ts';
+import { checkLabels, type Labels } from './labels.ts';
 import { checkPair, negPoincareDistance } from './similarity.ts';
-import { softTriple } from './softTriple.ts';
+import { checkCenters, softTriple } from './softTriple.ts';
 
 /** Options of {@link hyperbolicSoftTriple}. */
 export interface HyperbolicSoftTripleOptions {
@@ -45,6 +45,8 @@ export function hyperbolicSoftTriple(options: HyperbolicSoftTripleOptions): (fea
   const sim = negPoincareDistance(ball);
   return (x, v, labels) => {
     checkPair('hyperbolicSoftTriple', x, v, 'features', 'proxies');
+    checkCenters('hyperbolicSoftTriple', v, options.centersPerClass);
+    checkLabels('hyperbolicSoftTriple', labels, x.shape[0], v.shape[0] / options.centersPerClass);
     return st(sim(ball.toPoincare(x, clipR), hyperbolicProxies(ball, v, clipR)), labels);
   };
 }

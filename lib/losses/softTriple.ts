@@ -35,6 +35,13 @@ function checkK(fn: string, k: number): void {
   if (!Number.isInteger(k) || k < 1) throw new ValueError(`${fn}: centersPerClass must be a positive integer, got ${k}`);
 }
 
+/** Checks that `centers [rows, D]` holds C·K rows (C ≥ 1) for `K` centers per class. @internal */
+export function checkCenters(fn: string, centers: Tensor, K: number): void {
+  if (centers.shape[0] % K !== 0 || centers.shape[0] === 0) {
+    throw new ShapeError(`${fn}: centers must be [C·K, D] with K = ${K} centers per class, got ${fmtShape(centers.shape)}`);
+  }
+}
+
 /**
  * SoftTriple loss of a similarity matrix `sim [B, C·K]` (column `c·K + k` is
  * center k of class c) and labels `[B]`:
@@ -47,6 +54,8 @@ export function softTriple(options: SoftTripleOptions): (sim: Tensor, labels: La
   const K = options.centersPerClass;
   checkK('softTriple', K);
   if (!(gamma > 0)) throw new ValueError(`softTriple: gamma must be positive, got ${gamma}`);
+  if (!(la > 0 && Number.isFinite(la))) throw new ValueError(`softTriple: la (λ) must be a positive finite number, got ${la}`);
+  if (!Number.isFinite(margin)) throw new ValueError(`softTriple: margin (δ) must be a finite number, got ${margin}`);
   return (sim, labels) => {
     checkTensor('softTriple', sim, 'sim');
     if (sim.rank !== 2 || sim.shape[1] % K !== 0 || sim.shape[1] === 0) {
@@ -80,6 +89,7 @@ export function centerRegularizer(options: CenterRegularizerOptions): (centers: 
   const K = options.centersPerClass;
   checkK('centerRegularizer', K);
   const eps = options.eps ?? 1e-5;
+  if (!(eps >= 0 && Number.isFinite(eps))) throw new ValueError(`centerRegularizer: eps must be a finite number ≥ 0, got ${eps}`);
   const upper: number[] = [];
   for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) upper.push(j > i ? 1 : 0);
   return (centers) => {
@@ -113,10 +123,14 @@ export interface EuclideanSoftTripleOptions extends SoftTripleOptions {
 export function euclideanSoftTriple(options: EuclideanSoftTripleOptions): (embeddings: Tensor, centers: Tensor, labels: Labels) => Tensor {
   const st = softTriple(options);
   const tau = options.tau ?? 0.2;
+  if (!(tau >= 0 && Number.isFinite(tau))) throw new ValueError(`euclideanSoftTriple: tau (τ) must be a finite number ≥ 0, got ${tau}`);
   const reg = centerRegularizer({ centersPerClass: options.centersPerClass });
   const simFn = options.similarity ?? cosineSimilarity;
+  const K = options.centersPerClass;
   return (x, w, labels) => {
     checkPair('euclideanSoftTriple', x, w, 'embeddings', 'centers');
+    checkCenters('euclideanSoftTriple', w, K);
+    checkLabels('euclideanSoftTriple', labels, x.shape[0], w.shape[0] / K);
     const l = st(simFn(x, w), labels);
     return tau === 0 || options.centersPerClass === 1 ? l : add(l, mul(reg(w), tau));
   };
