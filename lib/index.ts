@@ -87,3 +87,7 @@ export {
 export {
   exponentialDecay, cosineDecay, warmupCosineDecay, piecewiseConstant, type Schedule, type LearningRate,
 } from './optim/schedules.ts';
+
+// metrics and data
+export * from './metrics/index.ts';
+export * from './data/index.ts';

@@ -7,6 +7,7 @@ import { matmul } from './matmul.ts';
 import { reduce } from './reduce.ts';
 import { concat, gather, padSlice, scatterAdd, slice, transpose } from './shape.ts';
 import { poincarePairwiseBackward, poincarePairwiseForward } from './poincare.ts';
+import { softTripleBackward, softTripleForward } from './softtriple.ts';
 
 /** Every kernel of the js backend, by name. */
 export const jsKernels = {
@@ -25,6 +26,8 @@ export const jsKernels = {
   scatterAdd,
   poincarePairwiseForward,
   poincarePairwiseBackward,
+  softTripleForward,
+  softTripleBackward,
 } as const;
 
 export type { UnaryOp, BinaryOp } from './elementwise.ts';

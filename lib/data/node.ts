@@ -1,0 +1,91 @@
+/**
+ * The one Node-specific module of the library: reading feature files from
+ * disk. Everything else in `lib/` is pure and browser-safe.
+ *
+ * `node:fs/promises` is loaded with a dynamic `import()` inside
+ * {@link loadFeaturesFile}, behind a non-literal specifier, so that
+ * - importing this module (or the package entry) in a browser or bundler never
+ *   touches Node APIs — only calling `loadFeaturesFile` does;
+ * - the library type-checks without `@types/node` (`tsconfig.lib.json` has no
+ *   Node types); the tiny slice of `fs` used here is typed locally.
+ */
+import * as E from 'fp-ts/Either';
+import { FeatureLoadError } from './errors.ts';
+import { loadFeatures, loadFeaturesNpy, type FeatureSet, type LoadFeaturesOptions } from './features.ts';
+
+/** Options of {@link loadFeaturesFile}. */
+export interface LoadFeaturesFileOptions extends LoadFeaturesOptions {
+  /** the labels `.npy` file that goes with a features `.npy` (required for `.npy`) */
+  readonly labelsPath?: string;
+}
+
+/** The part of `node:fs/promises` used here. */
+interface NodeFs {
+  readFile(path: string): Promise<Uint8Array>;
+  readFile(path: string, encoding: 'utf8'): Promise<string>;
+}
+
+const FS_MODULE = 'node:fs/promises';
+
+async function nodeFs(): Promise<NodeFs> {
+  const spec = FS_MODULE;
+  return (await import(/* @vite-ignore */ spec)) as NodeFs;
+}
+
+function ioError(path: string, e: unknown): E.Either<FeatureLoadError, never> {
+  const msg = e instanceof Error ? e.message : String(e);
+  return E.left(new FeatureLoadError('io', `loadFeaturesFile: cannot read ${JSON.stringify(path)}: ${msg}`));
+}
+
+/**
+ * Reads a feature file (Node only) and parses it by extension:
+ * `.csv` (comma-separated), `.tsv` (tab-separated), `.json`, or `.npy` with
+ * `options.labelsPath` naming the labels `.npy`. Never rejects: read failures
+ * are `Left` errors of kind `'io'`, and parse failures are those of
+ * {@link loadFeatures} / {@link loadFeaturesNpy}.
+ *
+ * @param path the features file.
+ * @param options the parser options, plus `labelsPath` for `.npy`.
+ */
+export async function loadFeaturesFile(path: string, options: LoadFeaturesFileOptions = {}): Promise<E.Either<FeatureLoadError, FeatureSet>> {
+  const fn = 'loadFeaturesFile';
+  if (typeof path !== 'string' || path === '') {
+    return E.left(new FeatureLoadError('io', `${fn}: path must be a non-empty string, got ${JSON.stringify(path)}`));
+  }
+  const ext = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
+  let fs: NodeFs;
+  try {
+    fs = await nodeFs();
+  } catch (e) {
+    return E.left(new FeatureLoadError('io', `${fn}: node:fs is not available here (${e instanceof Error ? e.message : String(e)}); in a browser, read the file yourself and call loadFeatures / loadFeaturesNpy`));
+  }
+  if (ext === 'npy') {
+    if (options.labelsPath === undefined) {
+      return E.left(new FeatureLoadError('labels', `${fn}: missing labels for ${JSON.stringify(path)}: a features .npy needs options.labelsPath, the labels .npy`));
+    }
+    let fb: Uint8Array;
+    let lb: Uint8Array;
+    try {
+      fb = await fs.readFile(path);
+    } catch (e) {
+      return ioError(path, e);
+    }
+    try {
+      lb = await fs.readFile(options.labelsPath);
+    } catch (e) {
+      return ioError(options.labelsPath, e);
+    }
+    return loadFeaturesNpy(fb, lb, options);
+  }
+  if (ext !== 'csv' && ext !== 'tsv' && ext !== 'json') {
+    return E.left(new FeatureLoadError('syntax', `${fn}: unknown file type ${JSON.stringify(path)}; expected a .csv, .tsv, .json or .npy file`));
+  }
+  let text: string;
+  try {
+    text = await fs.readFile(path, 'utf8');
+  } catch (e) {
+    return ioError(path, e);
+  }
+  const format = ext === 'json' ? 'json' : 'csv';
+  return loadFeatures(text, { ...options, format, delimiter: options.delimiter ?? (ext === 'tsv' ? '\t' : ',') });
+}
