@@ -81,25 +81,35 @@ export function reduce(op: ReduceOp, x: Storage, shape: readonly number[], axes:
   const reduced = shape.map((_, i) => axes.includes(i));
   const m = sizeOf(shape.filter((_, i) => !reduced[i]));
   if (op === 'norm') {
-    // Scaled two-pass norm: no overflow for huge entries, no underflow for tiny ones.
+    // One pass of sums of squares; rows whose sum overflowed to ∞ or underflowed
+    // to 0 while holding non-zero entries are redone with the scaled two-pass method.
+    const sq = new Float64Array(x.length);
+    for (let i = 0; i < x.length; i++) sq[i] = x[i] * x[i];
+    const sumsq = new Float64Array(m);
+    foldInto('sum', sq, shape, reduced, sumsq);
+    let bad = false;
+    for (let o = 0; o < m; o++) if (sumsq[o] === Infinity || sumsq[o] < 1e-290) bad = true;
+    const out = alloc(dtype, m);
+    if (!bad) {
+      for (let o = 0; o < m; o++) out[o] = Math.sqrt(sumsq[o]);
+      return out;
+    }
     const absX = new Float64Array(x.length);
     for (let i = 0; i < x.length; i++) absX[i] = Math.abs(x[i]);
     const scale = new Float64Array(m);
     foldInto('max', absX, shape, reduced, scale);
     const scaled = new Float64Array(x.length);
-    // divide each entry by its output's scale: broadcast the scale back by folding positions
     spread(scale, shape, reduced, scaled);
     for (let i = 0; i < x.length; i++) {
-      const s = scaled[i];
-      const t = s > 0 && s !== Infinity ? absX[i] / s : 0;
+      const sc = scaled[i];
+      const t = sc > 0 && sc !== Infinity ? absX[i] / sc : 0;
       scaled[i] = t * t;
     }
-    const sumsq = new Float64Array(m);
-    foldInto('sum', scaled, shape, reduced, sumsq);
-    const out = alloc(dtype, m);
+    const ssq = new Float64Array(m);
+    foldInto('sum', scaled, shape, reduced, ssq);
     for (let o = 0; o < m; o++) {
-      const s = scale[o];
-      out[o] = s === 0 || s === Infinity || s !== s ? s : s * Math.sqrt(sumsq[o]);
+      const sc = scale[o];
+      out[o] = sc === 0 || sc === Infinity || sc !== sc ? sc : sc * Math.sqrt(ssq[o]);
     }
     return out;
   }

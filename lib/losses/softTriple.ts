@@ -8,7 +8,9 @@
  */
 import { ShapeError, ValueError, fmtShape } from '../errors.ts';
 import { tensor } from '../tensor/create.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
+import { kernel } from '../../kernels/registry.ts';
+import { fusedOp } from '../ops/fused.ts';
 import { add, div, minimum, mul, sqrt, sub } from '../ops/elementwise.ts';
 import { matmul } from '../ops/linalg.ts';
 import { logSoftmax, normalize, softmax } from '../ops/nn.ts';
@@ -62,16 +64,45 @@ export function softTriple(options: SoftTripleOptions): (sim: Tensor, labels: La
       throw new ShapeError(`softTriple: sim must be [B, C·K] with K = ${K} centers per class, got ${fmtShape(sim.shape)}`);
     }
     const [B, CK] = sim.shape;
-    const C = CK / K;
-    const y = checkLabels('softTriple', labels, B, C);
-    const s = reshape(sim, [B, C, K]);
-    const prob = softmax(div(s, gamma), 2);
-    const S = sum(mul(prob, s), 2); // [B, C]
-    const hot = oneHot(y, C, sim.dtype);
-    const logits = mul(sub(S, mul(hot, margin)), la);
-    return mean(mul(sum(mul(logSoftmax(logits, 1), hot), 1), -1));
+    const y = checkLabels('softTriple', labels, B, CK / K);
+    return softTripleOp([sim], { y, K, la, gamma, margin });
   };
 }
+
+interface SoftTripleAttrs {
+  readonly y: Int32Array;
+  readonly K: number;
+  readonly la: number;
+  readonly gamma: number;
+  readonly margin: number;
+}
+
+/** The SoftTriple formula written with ops: the definition, and the path for higher-order gradients. */
+function softTripleComposite([sim]: readonly Tensor[], { y, K, la, gamma, margin }: SoftTripleAttrs): Tensor {
+  const [B, CK] = sim.shape;
+  const C = CK / K;
+  const s = reshape(sim, [B, C, K]);
+  const prob = softmax(div(s, gamma), 2);
+  const S = sum(mul(prob, s), 2); // [B, C]
+  const hot = oneHot(y, C, sim.dtype);
+  const logits = mul(sub(S, mul(hot, margin)), la);
+  return mean(mul(sum(mul(logSoftmax(logits, 1), hot), 1), -1));
+}
+
+/** SoftTriple as a fused op: one pass per row forward, one backward (kernels/js/softtriple.ts). */
+const softTripleOp = fusedOp<SoftTripleAttrs>('softTriple', softTripleComposite, {
+  forward: ([sim], { y, K, la, gamma, margin }) => {
+    const [B, CK] = sim.shape;
+    const dt = sim.dtype;
+    return fromStorage(kernel('softTripleForward', dt)(dataOf(sim), y, B, CK / K, K, la, gamma, margin, dt), [], dt);
+  },
+  backward: (g, [sim], _out, { y, K, la, gamma, margin }) => {
+    const [B, CK] = sim.shape;
+    const dt = sim.dtype;
+    const d = kernel('softTripleBackward', dt)(dataOf(g)[0], dataOf(sim), y, B, CK / K, K, la, gamma, margin, dt);
+    return [fromStorage(d, [B, CK], dt)];
+  },
+});
 
 /** Options of {@link centerRegularizer}. */
 export interface CenterRegularizerOptions {
