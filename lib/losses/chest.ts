@@ -14,11 +14,14 @@ import { checkTensor } from '../ops/util.ts';
 import { poincareBall } from '../manifolds/poincare.ts';
 import type { Curvature } from '../manifolds/numerics.ts';
 import { checkLabels, type Labels } from './labels.ts';
-import { sumLosses, weighted, type Loss } from './loss.ts';
-import { cosineSimilarity } from './similarity.ts';
-import { euclideanSoftTriple } from './softTriple.ts';
-import { hyperbolicProxies, hyperbolicSoftTriple } from './hyperbolic.ts';
-import { hyphc, sampleTriplets, type Triplet } from './hyphc.ts';
+import { contramap, sumLosses, weighted, type Loss } from './loss.ts';
+import { euclideanSoftTriple, softTriple } from './softTriple.ts';
+import { hyperbolicProxies } from './hyperbolic.ts';
+import { checkTriplets, hyphcCore, sampleTriplets, tripletColumns, type Triplet } from './hyphc.ts';
+import { normalize } from '../ops/nn.ts';
+import { sum } from '../ops/reduce.ts';
+import { reshape, stack } from '../ops/shape.ts';
+import { take } from '../ops/indexing.ts';
 
 /** The raw inputs of CHEST: both heads' outputs and both proxy sets (unnormalised). */
 export interface ChestInputs {
@@ -154,44 +157,65 @@ function build(options: ChestOptions) {
   const w = { euclidean: options.weights?.euclidean ?? 1, hyperbolic: options.weights?.hyperbolic ?? 1, hyphc: options.weights?.hyphc ?? 0.1 };
 
   const eLoss = euclideanSoftTriple({ ...options.euclidean, centersPerClass: K });
-  const hLoss = hyperbolicSoftTriple({ ...options.hyperbolic, c, clipR, centersPerClass: K });
-  const hcLoss = hyphc({ temperature: hc.temperature });
+  const hOpts = options.hyperbolic ?? {};
+  const hSoftTriple = softTriple({ la: hOpts.la ?? 5, gamma: hOpts.gamma ?? 0.1, margin: hOpts.margin ?? 0.01, centersPerClass: K });
+  const temperature = hc.temperature ?? 0.05;
 
-  const similarity = (inp: ChestInputs): Tensor => {
-    const P = inp.euclideanProxies.shape[0];
+  /** HypHC's similarities of the pairs (i,j), (i,k), (j,k) of each triplet, `[T, 3]`, as constants. */
+  const tripletWeights = (prep: Prepared): Tensor => {
+    const { inp, triplets } = prep;
+    const { I, J, K: Kc } = tripletColumns(triplets);
+    const pairs: [number[], number[]][] = [[I, J], [I, Kc], [J, Kc]];
+    const dt = inp.euclideanProxies.dtype;
     if (typeof source === 'function') {
-      const s = source(inp);
-      checkTensor('chest', s, 'hyphc.similarity(inputs)');
-      return s;
+      const sm = source(inp);
+      checkTensor('chest', sm, 'hyphc.similarity(inputs)');
+      const P = inp.euclideanProxies.shape[0];
+      if (sm.rank !== 2 || sm.shape[0] !== P || sm.shape[1] !== P) {
+        throw new ShapeError(`chest: hyphc.similarity(inputs) must be [${P}, ${P}], got ${fmtShape(sm.shape)}`);
+      }
+      const flat = reshape(stopGradient(sm), [-1]);
+      return stack(pairs.map(([p, q]) => take(flat, p.map((v, t) => v * P + q[t]))), 1);
     }
     if (source === 'labels') {
-      const v: number[] = [];
-      for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) v.push(Math.floor(i / K) === Math.floor(j / K) ? 1 : 0);
-      return tensor(v, [P, P], inp.euclideanProxies.dtype);
+      const v = triplets.flatMap((t) => [[t[0], t[1]], [t[0], t[2]], [t[1], t[2]]].map(([i, j]) => (Math.floor(i / K) === Math.floor(j / K) ? 1 : 0)));
+      return tensor(v, [triplets.length, 3], dt);
     }
     if (source === 'hyperbolicProxies') {
-      const p = stopGradient(hyperbolicProxies(ball, inp.hyperbolicProxies, clipR));
-      return exp(neg(ball.pairwiseDist(p, p)));
+      const p = stopGradient(prep.hProxies);
+      return stack(pairs.map(([i, j]) => exp(neg(ball.dist(take(p, i), take(p, j))))), 1);
     }
     if (source !== 'euclideanProxies') throw new ValueError(`chest: unknown hyphc.similarity ${JSON.stringify(source)}`);
-    const pe = stopGradient(inp.euclideanProxies);
-    return div(add(cosineSimilarity(pe, pe), 1), 2);
+    // (1 + cos(w^E_i, w^E_j)) / 2 for the 3T pairs only (never the [P, P] matrix)
+    const e = normalize(stopGradient(inp.euclideanProxies));
+    return stack(pairs.map(([i, j]) => div(add(sum(mul(take(e, i), take(e, j)), 1), 1), 2)), 1);
   };
 
-  const euclideanTerm: Loss<ChestArgs> = (inp, labels) => eLoss(inp.euclidean, inp.euclideanProxies, labels);
-  const hyperbolicTerm: Loss<ChestArgs> = (inp, labels) => hLoss(inp.hyperbolic, inp.hyperbolicProxies, labels);
-  const hyphcTerm: Loss<ChestArgs> = (inp, _labels, trip) => {
+  /** Shared work of the terms: the hyperbolic proxies mapped into the ball once, the triplets drawn once. */
+  const prepare = (inp: ChestInputs, labels: Labels, trip?: TripletSource, fn = 'chest'): [Prepared] => {
+    checkInputs(fn, inp, K, labels);
     const P = inp.hyperbolicProxies.shape[0];
-    if (P < 3) throw new ValueError(`chest: the HypHC term needs at least 3 proxies, got C·K = ${P}; set weights.hyphc = 0 to drop it`);
-    const triplets = trip === undefined || isKey(trip) ? sampleTriplets(isKey(trip) ? trip : prngKey(seed), P, nTriplets) : trip;
-    const pts = hyperbolicProxies(ball, inp.hyperbolicProxies, clipR);
-    return hcLoss(ball, pts, stopGradient(similarity(inp)), triplets);
+    const needTriplets = w.hyphc !== 0;
+    if (needTriplets && P < 3) throw new ValueError(`${fn}: the HypHC term needs at least 3 proxies, got C·K = ${P}; set weights.hyphc = 0 to drop it`);
+    const triplets = !needTriplets ? [] : trip === undefined || isKey(trip) ? sampleTriplets(isKey(trip) ? trip : prngKey(seed), P, nTriplets) : trip;
+    if (needTriplets) checkTriplets(fn, triplets, P);
+    return [{ inp, labels, triplets, hProxies: hyperbolicProxies(ball, inp.hyperbolicProxies, clipR) }];
   };
-  const checked = (f: Loss<ChestArgs>): Loss<ChestArgs> => (inp, labels, trip) => {
-    checkInputs('chest', inp, K, labels);
-    return f(inp, labels, trip);
-  };
-  return { euclideanTerm, hyperbolicTerm, hyphcTerm, w, checked };
+
+  const euclideanTerm: Loss<[Prepared]> = ({ inp, labels }) => eLoss(inp.euclidean, inp.euclideanProxies, labels);
+  const hyperbolicTerm: Loss<[Prepared]> = ({ inp, labels, hProxies }) =>
+    hSoftTriple(neg(ball.pairwiseDist(ball.toPoincare(inp.hyperbolic, clipR), hProxies)), labels);
+  const hyphcTerm: Loss<[Prepared]> = (prep) => hyphcCore(ball, prep.hProxies, tripletWeights(prep), prep.triplets, temperature);
+  return { euclideanTerm, hyperbolicTerm, hyphcTerm, w, prepare };
+}
+
+/** The inputs of CHEST's terms after the shared work. */
+interface Prepared {
+  readonly inp: ChestInputs;
+  readonly labels: Labels;
+  readonly triplets: readonly Triplet[];
+  /** the hyperbolic proxies as points of the ball */
+  readonly hProxies: Tensor;
 }
 
 /**
@@ -203,12 +227,14 @@ function build(options: ChestOptions) {
  */
 export function chest(options: ChestOptions): Loss<ChestArgs> {
   const b = build(options);
-  return b.checked(
-    sumLosses<ChestArgs>([
+  // the weighted sum of the three terms (the loss monoid), read through the shared preparation
+  return contramap(
+    sumLosses<[Prepared]>([
       weighted(b.w.euclidean, b.euclideanTerm),
       weighted(b.w.hyperbolic, b.hyperbolicTerm),
       weighted(b.w.hyphc, b.hyphcTerm),
     ]),
+    (inp: ChestInputs, labels: Labels, trip?: TripletSource) => b.prepare(inp, labels, trip),
   );
 }
 
@@ -216,10 +242,10 @@ export function chest(options: ChestOptions): Loss<ChestArgs> {
 export function chestTerms(options: ChestOptions): (...args: ChestArgs) => ChestTerms {
   const b = build(options);
   return (inp, labels, trip) => {
-    checkInputs('chestTerms', inp, options.centersPerClass, labels);
-    const e = b.euclideanTerm(inp, labels, trip);
-    const h = b.hyperbolicTerm(inp, labels, trip);
-    const hc = b.w.hyphc === 0 ? mul(e, 0) : b.hyphcTerm(inp, labels, trip);
+    const [prep] = b.prepare(inp, labels, trip, 'chestTerms');
+    const e = b.euclideanTerm(prep);
+    const h = b.hyperbolicTerm(prep);
+    const hc = b.w.hyphc === 0 ? mul(e, 0) : b.hyphcTerm(prep);
     const total = add(add(mul(e, b.w.euclidean), mul(h, b.w.hyperbolic)), mul(hc, b.w.hyphc));
     return { euclidean: e, hyperbolic: h, hyphc: hc, total };
   };

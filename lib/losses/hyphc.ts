@@ -116,17 +116,30 @@ export function hyphc(options: HyphcOptions = {}): (ball: PoincareBall, points: 
       throw new ShapeError(`hyphc: similarity must be [${P}, ${P}] for ${P} points, got ${fmtShape(similarity.shape)}`);
     }
     checkTriplets('hyphc', triplets, P);
-    const I = triplets.map((t) => t[0]);
-    const J = triplets.map((t) => t[1]);
-    const Kx = triplets.map((t) => t[2]);
-    const xi = take(points, I), xj = take(points, J), xk = take(points, Kx);
-    const rep = (p: number[], q: number[]) => p.map((v, t) => v === q[t]);
-    const depth = stack([lcaDepthSafe(ball, xi, xj, rep(I, J)), lcaDepthSafe(ball, xi, xk, rep(I, Kx)), lcaDepthSafe(ball, xj, xk, rep(J, Kx))], 1); // [T, 3]
+    const { I, J, K } = tripletColumns(triplets);
     const flat = reshape(similarity, [-1]);
-    const w = stack([take(flat, I.map((a, q) => a * P + J[q])), take(flat, I.map((a, q) => a * P + Kx[q])), take(flat, J.map((a, q) => a * P + Kx[q]))], 1);
-    const wOrd = sum(mul(w, softmax(div(depth, T), 1)), 1);
-    return mean(sub(sum(w, 1), wOrd));
+    const at = (p: readonly number[], q: readonly number[]) => take(flat, p.map((a, t) => a * P + q[t]));
+    return hyphcCore(ball, points, stack([at(I, J), at(I, K), at(J, K)], 1), triplets, T);
   };
+}
+
+/** The three index columns of a list of triplets. @internal */
+export function tripletColumns(triplets: readonly Triplet[]): { I: number[]; J: number[]; K: number[] } {
+  return { I: triplets.map((t) => t[0]), J: triplets.map((t) => t[1]), K: triplets.map((t) => t[2]) };
+}
+
+/**
+ * The HypHC loss from per-triplet similarities `w [T, 3]` (columns w_ij, w_ik,
+ * w_jk) — used by `chest`, which computes only the 3T similarities it needs
+ * instead of a `[P, P]` matrix. Triplets are assumed valid. @internal
+ */
+export function hyphcCore(ball: PoincareBall, points: Tensor, w: Tensor, triplets: readonly Triplet[], temperature: number): Tensor {
+  const { I, J, K } = tripletColumns(triplets);
+  const xi = take(points, I), xj = take(points, J), xk = take(points, K);
+  const rep = (p: number[], q: number[]) => p.map((v, t) => v === q[t]);
+  const depth = stack([lcaDepthSafe(ball, xi, xj, rep(I, J)), lcaDepthSafe(ball, xi, xk, rep(I, K)), lcaDepthSafe(ball, xj, xk, rep(J, K))], 1); // [T, 3]
+  const wOrd = sum(mul(w, softmax(div(depth, temperature), 1)), 1);
+  return mean(sub(sum(w, 1), wOrd));
 }
 
 /**
