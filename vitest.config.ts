@@ -6,5 +6,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default', './tools/summary-reporter.ts'],
+    setupFiles: ['./tools/vitest-setup.ts'],
   },
 });

@@ -79,9 +79,12 @@ export function lorentz(options: { readonly c?: Curvature } = {}): Lorentz {
     return projx(add(mul(cosh(t), x), mul(div(mul(sK, sinh(t)), n), u)));
   };
   const logmap = (x: Tensor, y: Tensor): Tensor => {
-    const d = distK(x, y);
-    const nom = add(y, mul(div(mink(x, y), Kt(x.dtype)), x));
-    return mul(div(d, lnorm(nom)), nom);
+    // With θ = d/√K, nom = y + ⟨x,y⟩_L/K·x = y − cosh θ·x has ‖nom‖_L = √K·sinh θ, so
+    // log_x y = d·nom/‖nom‖_L = (θ / sinh θ)·nom. Computing ‖nom‖_L instead (geoopt) divides two
+    // rounding-noise quantities for y ≈ x away from the origin: nom is then noise along x (timelike),
+    // its Minkowski norm is floored at √MIN_NORM, and log_x x came out as ≈ 44·x in float32.
+    const theta = acoshSafe(div(neg(mink(x, y)), Kt(x.dtype)));
+    return mul(div(theta, sinh(theta)), add(y, mul(div(mink(x, y), Kt(x.dtype)), x)));
   };
   const m: Lorentz = {
     name: 'lorentz',

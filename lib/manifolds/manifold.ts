@@ -31,7 +31,12 @@ export interface Manifold {
   transp(x: Tensor, y: Tensor, v: Tensor): Tensor;
   /** geodesic distance, `[N]` */
   dist(x: Tensor, y: Tensor): Tensor;
-  /** per-coordinate metric-weighted squares of u (Riemannian Adam's second moment); absent = u² */
+  /**
+   * Riemannian Adam's second-moment contribution of u, per coordinate; absent = u² (right where the
+   * metric is the ambient one and transport does not mix coordinates). A manifold whose transport
+   * rotates tangent vectors should return the row's squared Riemannian norm in every coordinate
+   * (geoopt's default `component_inner = inner`), as the Poincaré ball does.
+   */
   componentInner?(x: Tensor, u: Tensor): Tensor;
   /** random points of the manifold, shape `[n, D]` */
   randomPoint(key: PRNGKey, n: number, dim: number, dtype?: DType): Tensor;

@@ -12,13 +12,14 @@ import { DomainError, ShapeError, ValueError, fmtShape } from '../errors.ts';
 import { dataOf, Tensor } from '../tensor/tensor.ts';
 import type { DType } from '../../kernels/types.ts';
 import {
-  add, atan, cos, div, greater, maximum, minimum, mul, neg, sqrt, square, sub, tanh, where, less, abs, clamp,
+  add, asinh, div, equal, greater, maximum, minimum, mul, neg, sqrt, square, sub, tanh, where, less, abs,
 } from '../ops/elementwise.ts';
-import { norm, sum } from '../ops/reduce.ts';
+import { broadcastTo, norm, sum } from '../ops/reduce.ts';
 import { matmul } from '../ops/linalg.ts';
 import { expandDims, squeeze, reshape } from '../ops/shape.ts';
 import { checkTensor } from '../ops/util.ts';
 import { cast } from '../ops/cast.ts';
+import { customGrad } from '../autodiff/grad.ts';
 import type { Manifold } from './manifold.ts';
 import {
   MIN_NORM, artanh, ballEps, checkCurvature, curvTensor, curvValue, rowDot, rowNorm, rowSq, type Curvature,
@@ -89,13 +90,23 @@ function logmap0K(y: Tensor, k: C): Tensor {
   return mul(div(artanh(scn), scn), y);
 }
 
+/**
+ * x ⊕ y in a cancellation-free form. With s = x + y, A = 1 − c‖x‖²,
+ * B = 1 − c‖y‖² and S = c‖s‖², the textbook numerator and denominator are
+ *   (1 + 2c⟨x,y⟩ + c‖y‖²) x + (1 − c‖x‖²) y = A·s + S·x,
+ *   1 + 2c⟨x,y⟩ + c²‖x‖²‖y‖²            = A·B + S,
+ * where every term is non-negative inside the ball. The textbook form
+ * subtracts O(1) quantities when y ≈ −x near the boundary (its denominator is
+ * then ≈ (1 − c‖x‖²)²), which costs a relative error of about u·λ_x·λ_y;
+ * this form is as accurate as the inputs (relative error O(u·λ)).
+ */
 function mobiusAddK(x: Tensor, y: Tensor, k: C): Tensor {
-  const x2 = rowSq(x);
-  const y2 = rowSq(y);
-  const xy = rowDot(x, y);
-  const twoCxy = mul(mul(k.c, xy), 2);
-  const num = add(mul(add(add(twoCxy, 1), mul(k.c, y2)), x), mul(sub(1, mul(k.c, x2)), y));
-  const den = add(add(twoCxy, 1), mul(square(k.c), mul(x2, y2)));
+  const s = add(x, y);
+  const A = sub(1, mul(k.c, rowSq(x)));
+  const B = sub(1, mul(k.c, rowSq(y)));
+  const S = mul(k.c, rowSq(s));
+  const num = add(mul(A, s), mul(S, x));
+  const den = add(mul(A, B), S);
   return div(num, maximum(den, MIN_NORM));
 }
 
@@ -122,15 +133,32 @@ function mobiusScalarMulK(r: Tensor | number, x: Tensor, k: C): Tensor {
   return projectK(mul(div(tanh(mul(r, artanh(scn))), scn), x), k);
 }
 
+/**
+ * gyr[u, v]w, the rotation of w with u ⊕ (v ⊕ w) = (u ⊕ v) ⊕ gyr[u, v]w.
+ * geoopt's κ-stereographic form is w + 2(a·u + b·v)/d with K = −c and
+ *   a = −K²⟨u,w⟩‖v‖² − K⟨v,w⟩ + 2K²⟨u,v⟩⟨v,w⟩,  b = −K²⟨v,w⟩‖u‖² + K⟨u,w⟩,
+ *   d = 1 − 2K⟨u,v⟩ + K²‖u‖²‖v‖².
+ * Substituting v = s − u (s = u + v, A = 1 − c‖u‖², B = 1 − c‖v‖², S = c‖s‖²)
+ * gives the same value without subtracting O(1) quantities when v ≈ −u near
+ * the boundary (where d ≈ (1 − c‖u‖²)² and the textbook form loses a relative
+ * u·λ_u·λ_v):
+ *   a·u + b·v = c[(⟨s,w⟩(S + B) − c⟨u,w⟩‖s‖²) u − (c⟨s,w⟩‖u‖² + ⟨u,w⟩A) s],
+ *   d = A·B + S,
+ * where every term is O(‖w‖·d).
+ */
 function gyrationK(u: Tensor, v: Tensor, w: Tensor, k: C): Tensor {
-  // gyr[u, v]w = w + 2(a·u + b·v)/d with K = −c (geoopt's κ-stereographic form).
-  const K = neg(k.c);
-  const K2 = square(k.c);
-  const u2 = rowSq(u), v2 = rowSq(v), uv = rowDot(u, v), uw = rowDot(u, w), vw = rowDot(v, w);
-  const a = add(sub(neg(mul(K2, mul(uw, v2))), mul(K, vw)), mul(mul(K2, mul(uv, vw)), 2));
-  const b = add(neg(mul(K2, mul(vw, u2))), mul(K, uw));
-  const d = add(sub(1, mul(mul(K, uv), 2)), mul(K2, mul(u2, v2)));
-  return add(w, div(mul(add(mul(a, u), mul(b, v)), 2), maximum(d, MIN_NORM)));
+  const s = add(u, v);
+  const u2 = rowSq(u);
+  const A = sub(1, mul(k.c, u2));
+  const B = sub(1, mul(k.c, rowSq(v)));
+  const S = mul(k.c, rowSq(s));
+  const sw = rowDot(s, w);
+  const uw = rowDot(u, w);
+  const coefU = sub(mul(sw, add(S, B)), mul(uw, S));
+  const coefS = add(mul(mul(k.c, sw), u2), mul(uw, A));
+  const n = mul(sub(mul(coefU, u), mul(coefS, s)), k.c);
+  const d = add(mul(A, B), S);
+  return add(w, div(mul(n, 2), maximum(d, MIN_NORM)));
 }
 
 function clipK(x: Tensor, r: number): Tensor {
@@ -138,32 +166,51 @@ function clipK(x: Tensor, r: number): Tensor {
 }
 
 /**
+ * Rows scaled to unit norm (zero rows stay 0). The value is exact for every
+ * non-zero row, subnormal ones included; the backward pass divides by
+ * max(‖x‖, MIN_NORM), so gradients stay finite for rows near 0 (where the
+ * true Jacobian, of size 1/‖x‖, would overflow).
+ */
+const unitRows = customGrad(
+  (x: Tensor) => {
+    const n = norm(x, -1, true);
+    return div(x, where(equal(n, 0), 1, n));
+  },
+  (g, [x], out) => [div(sub(g, mul(rowDot(g, out), out)), maximum(norm(x, -1, true), MIN_NORM))],
+  'unitRows',
+);
+
+/**
  * Depth of the lowest common ancestor of `a` and `b` (HypHC): the hyperbolic
- * distance from the origin to the point of the geodesic through a and b that
- * is closest to the origin. Closed form of docs/math.md §4, with the limit 0
- * for pairs on one diameter (collinear with the origin, identical, or 0).
+ * distance h from the origin to the geodesic through a and b (docs/math.md §4;
+ * equal to its closed form and to HypHC's reflection construction).
+ *
+ * Evaluated with the hyperbolic "height × base" identity of the triangle
+ * (0, a, b), sinh(h)·sinh(d(a,b)) = sinh(d(0,a))·sinh(d(0,b))·sin θ (θ the
+ * angle at the origin), which for the ball reduces to
+ *   sinh(√c·h) = 2c‖a‖‖b‖ sin θ / (√c‖a − b‖ · √(c‖a − b‖² + (1 − c‖a‖²)(1 − c‖b‖²))),
+ * with sin θ = ‖â − b̂‖·‖â + b̂‖/2 for the unit vectors â, b̂ (accurate at every
+ * angle). Every term is non-negative, so nothing cancels: the §4 closed form
+ * instead subtracts nearly equal quantities (R² = d² − r for geodesics near
+ * the boundary, cos θ ≈ 1 rounded for small angles) and lost ≈ 10³·u in
+ * float32 near the boundary, and read angles below ≈ 3·10⁻⁴ as 0 in float32.
+ * Pairs on one diameter have sin θ = 0, so depth 0; a zero point gives 0;
+ * identical points (no geodesic; ‖a − b‖ < MIN_NORM) get depth 0 by convention.
  */
 function lcaDepthK(a: Tensor, b: Tensor, k: C): Tensor {
-  const r = div(1, k.c);
-  const na = rowNorm(a), nb = rowNorm(b);
-  const cosT = clamp(div(rowDot(a, b), mul(na, nb)), -1, 1);
-  const sinT = sqrt(maximum(sub(1, square(cosT)), 0));
-  const tol = a.dtype === 'float64' ? 1e-9 : 1e-4;
-  const degenerate = maximum(maximum(less(sinT, tol), less(mul(k.sc, na), tol)), less(mul(k.sc, nb), tol));
-  // Safe inputs on the degenerate branch keep the unused formula (and its gradient) finite.
-  const safeSin = where(degenerate, 1, sinT);
-  const safeNa = where(degenerate, 1, na);
-  const safeNb = where(degenerate, 1, nb);
-  const a2r = add(square(safeNa), r);
-  const b2r = add(square(safeNb), r);
-  const ratio = div(mul(safeNa, b2r), mul(safeNb, a2r));
-  const alpha = atan(div(sub(ratio, cosT), safeSin));
-  const cosA = maximum(cos(alpha), MIN_NORM);
-  const dCenter = div(a2r, mul(mul(safeNa, 2), cosA)); // distance of the geodesic circle's centre from 0
-  const R = sqrt(maximum(sub(square(dCenter), r), 0));
-  const p = div(r, add(dCenter, R)); // = √(R² + r) − R without cancellation
-  const depth = mul(div(2, k.sc), artanh(mul(k.sc, p)));
-  return squeeze(where(degenerate, 0, depth), -1);
+  const na = norm(a, -1, true);
+  const nb = norm(b, -1, true);
+  const ah = unitRows(a);
+  const bh = unitRows(b);
+  const sinT = div(mul(norm(sub(ah, bh), -1, true), norm(add(ah, bh), -1, true)), 2);
+  const dn = norm(sub(a, b), -1, true);
+  const same = less(dn, MIN_NORM);
+  const safeDn = where(same, 1, dn); // keeps the unused branch (and its gradient) finite
+  const AB = mul(sub(1, mul(k.c, rowSq(a))), sub(1, mul(k.c, rowSq(b))));
+  const root = sqrt(maximum(add(mul(k.c, square(safeDn)), AB), MIN_NORM));
+  const sh = div(mul(mul(mul(na, nb), sinT), mul(k.c, 2)), mul(mul(k.sc, safeDn), root));
+  const depth = div(asinh(sh), k.sc);
+  return squeeze(where(same, 0, depth), -1);
 }
 
 /**
@@ -250,7 +297,7 @@ export interface PoincareBall extends Manifold {
   inner(x: Tensor, u: Tensor, v?: Tensor): Tensor;
   /** Riemannian norm λ_x‖u‖, `[N]` */
   norm(x: Tensor, u: Tensor): Tensor;
-  /** λ_x² u², per coordinate */
+  /** Riemannian Adam's second moment: the row's squared Riemannian norm λ_x²‖u‖², in every coordinate (as geoopt) */
   componentInner(x: Tensor, u: Tensor): Tensor;
   /** same as {@link PoincareBall.project} */
   projx(x: Tensor): Tensor;
@@ -439,7 +486,12 @@ export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
       const nom = sum(mul(wl, x), 0, true); // [1, D]
       const den = sum(w ? mul(w, sub(lam, 1)) : sub(lam, 1), 0, true); // [1, 1]
       const twoMean = div(nom, maximum(den, MIN_NORM));
-      return mobiusScalarMulK(0.5, twoMean, k);
+      // ½ ⊗ T = tanh(½·artanh(√c‖T‖))·T/(√c‖T‖) = T / (1 + √(1 − c‖T‖²)) (tanh of a half
+      // argument). The closed form needs no artanh: T = 2 ⊗ midpoint lies twice as deep as the
+      // midpoint, beyond the artanh clamp for midpoints past √c·d(0, m) ≈ 4.2 (float32) / 8.4 (float64),
+      // where geoopt's ½ ⊗ T, through the clamped artanh, returns a point off the geodesic.
+      const root = sqrt(maximum(sub(1, mul(k.c, rowSq(twoMean))), MIN_NORM));
+      return projectK(div(twoMean, add(root, 1)), k);
     },
     wrappedNormal: (key, mean, std, n) => {
       rows('wrappedNormal', [mean, 'mean']);
@@ -459,7 +511,10 @@ export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
       inBall('norm', x);
       return squeeze(mul(lambdaK(x, K(x.dtype)), norm(u, -1, true)), -1);
     },
-    componentInner: (x, u) => mul(square(lambdaK(x, K(x.dtype))), square(u)),
+    // The whole row's ⟨u, u⟩_x in every coordinate (geoopt: component_inner = inner, keepdim). A
+    // per-coordinate λ²u² made Riemannian Adam unstable: the transported first moment is rotated
+    // (gyration) into coordinates whose second moment is ≈ 0, and m/√v there sent points to the boundary.
+    componentInner: (x, u) => broadcastTo(mul(square(lambdaK(x, K(x.dtype))), rowSq(u)), u.shape),
     projx: (x) => ball.project(x),
     proju: (_x, u) => u,
     retr: (x, u) => {

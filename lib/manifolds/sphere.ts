@@ -47,11 +47,13 @@ export function sphere(): Manifold {
     logmap,
     retr: (x, u) => normalize(add(x, u)),
     transp: (x, y, v) => {
-      // P(v) = v − ⟨log_x y, v⟩/d² · (log_x y + log_y x); identity when x = y.
-      const u1 = logmap(x, y);
-      const u2 = logmap(y, x);
-      const d2 = maximum(sum(mul(u1, u1), -1, true), MIN_NORM);
-      return sub(v, mul(div(rowDot(u1, v), d2), add(u1, u2)));
+      // Parallel transport along the minimising geodesic, in closed form:
+      // P(v) = v − ⟨y, v⟩/(1 + ⟨x, y⟩) · (x + y); the identity when x = y. (The equivalent
+      // v − ⟨log_x y, v⟩/d² · (log_x y + log_y x) divides an O(u) rounding error by d² for
+      // nearby points; this form is accurate except near antipodal pairs, where the
+      // geodesic — and so the transport — is not unique.)
+      const den = maximum(add(rowDot(x, y), 1), MIN_NORM);
+      return sub(v, mul(div(rowDot(y, v), den), add(x, y)));
     },
     dist: (x, y) => squeeze(distK(x, y), -1),
     randomPoint: (key, n, dim, dtype = 'float32') => normalize(randomNormal(key, [n, dim], dtype)),

@@ -10,6 +10,6 @@ export {
 } from './arbitraries.ts';
 export {
   curvatureArb, unitVectorArb, radiusFractionArb, ballRowArb, ballPointArb, normArb, tangentRowArb, tangentVectorArb,
-  spherePointArb, lorentzRowArb, lorentzPointArb, TEST_CURVATURES,
+  spherePointArb, lorentzRowArb, lorentzPointArb, TEST_CURVATURES, unitRoundoff, rowsOf, conformalFactor,
   type BallPointOptions, type TangentVectorOptions, type SpherePointOptions, type LorentzPointOptions,
 } from './manifold-arbitraries.ts';

@@ -12,7 +12,7 @@
  */
 import fc from 'fast-check';
 import type { DType } from '../../kernels/types.ts';
-import { tensor } from '../tensor/create.ts';
+import { tensor, toArray } from '../tensor/create.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
 /** The curvatures the library's own geometry tests sweep: 1e-3, 0.1, 1 and 10. */
@@ -200,15 +200,24 @@ export interface LorentzPointOptions {
 
 /**
  * One hyperboloid point as plain numbers: x = (cosh ρ, sinh ρ · u) / √c for a
- * unit spatial direction u and a distance √c·d(o, x) = ρ ∈ [0, maxDist].
+ * unit spatial direction u and a distance √c·d(o, x) = ρ ∈ [0, maxDist]. The
+ * spatial part is rounded to `dtype` first and x₀ = √(1/c + ‖x_s‖²) computed
+ * from it, so that after storage the point is as close to the hyperboloid as
+ * the dtype allows (|c⟨x, x⟩_L + 1| ≲ 2u·cosh²ρ: far from the origin float32
+ * cannot do better).
  */
 export function lorentzRowArb(o: LorentzPointOptions = {}): fc.Arbitrary<number[]> {
   const c = o.c ?? 1;
   const dim = o.dim ?? 3;
   if (!Number.isInteger(dim) || dim < 2) throw new RangeError(`lorentzRowArb: dim must be an integer ≥ 2 (time + space), got ${dim}`);
   const sc = Math.sqrt(c);
+  const f32 = o.dtype === 'float32';
   return fc.tuple(unitVectorArb(dim - 1), fc.oneof(fc.double({ min: 0, max: o.maxDist ?? 6, noNaN: true }), fc.constantFrom(0, o.maxDist ?? 6)))
-    .map(([u, rho]) => [Math.cosh(rho) / sc, ...u.map((x) => (x * Math.sinh(rho)) / sc)]);
+    .map(([u, rho]) => {
+      // the spatial part as it will be stored, then the time coordinate that puts it on the hyperboloid
+      const s = u.map((x) => (x * Math.sinh(rho)) / sc).map((x) => (f32 ? Math.fround(x) : x));
+      return [Math.sqrt(1 / c + s.reduce((a, x) => a + x * x, 0)), ...s];
+    });
 }
 
 /**
@@ -220,4 +229,36 @@ export function lorentzPointArb(o: LorentzPointOptions = {}): fc.Arbitrary<Tenso
   const rows = o.rows ?? 1;
   const dim = o.dim ?? 3;
   return fc.array(lorentzRowArb(o), { minLength: rows, maxLength: rows }).map((r) => rowsTensor(r, dim, o.dtype ?? 'float64'));
+}
+
+// ---------------------------------------------------------------- helpers for tolerances
+
+/**
+ * Unit roundoff of a dtype: 2⁻⁵³ for float64, 2⁻²⁴ for float32 (the largest
+ * relative error of one correctly rounded operation). Tolerances of geometry
+ * properties are multiples of it times a conditioning factor.
+ */
+export function unitRoundoff(dtype: DType): number {
+  return dtype === 'float64' ? 2 ** -53 : 2 ** -24;
+}
+
+/** The rows of a tensor with a last (feature) axis, as plain numbers (`[N, D]` → N arrays of D). */
+export function rowsOf(t: Tensor): number[][] {
+  const a = toArray(t);
+  const D = t.shape[t.rank - 1] ?? 1;
+  const out: number[][] = [];
+  for (let i = 0; i < a.length; i += D) out.push(a.slice(i, i + D));
+  return out;
+}
+
+/**
+ * Conformal factor λ_x = 2 / (1 − c‖x‖²) of a ball point given as plain
+ * numbers (computed in float64): the factor by which the ball's metric
+ * magnifies a Euclidean error at x, so the natural condition number of a
+ * point-valued computation there.
+ */
+export function conformalFactor(x: readonly number[], c: number): number {
+  let s = 0;
+  for (const v of x) s += v * v;
+  return 2 / (1 - c * s);
 }
