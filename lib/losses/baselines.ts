@@ -10,7 +10,7 @@ import { oneHot } from '../ops/indexing.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { add, div, exp, log1p, maximum, mul, neg, relu, sqrt, sub, where, greater } from '../ops/elementwise.ts';
 import { matmul } from '../ops/linalg.ts';
-import { logSoftmax, normalize } from '../ops/nn.ts';
+import { logSoftmax } from '../ops/nn.ts';
 import { max, mean, min, sum } from '../ops/reduce.ts';
 import { concat, reshape } from '../ops/shape.ts';
 import { checkTensor } from '../ops/util.ts';

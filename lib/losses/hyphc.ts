@@ -9,10 +9,7 @@
 import { ArgumentError, ShapeError, ValueError, fmtShape } from '../errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { randomInt, split, type PRNGKey } from '../tensor/random.ts';
-import { tensor } from '../tensor/create.ts';
-import { dataOf } from '../tensor/tensor.ts';
-import { stopGradient } from '../autodiff/grad.ts';
-import { div, greater, mul, sub, where } from '../ops/elementwise.ts';
+import { div, mul, sub } from '../ops/elementwise.ts';
 import { take } from '../ops/indexing.ts';
 import { mean, sum } from '../ops/reduce.ts';
 import { reshape, stack } from '../ops/shape.ts';
@@ -43,66 +40,11 @@ export function checkTriplets(fn: string, triplets: readonly Triplet[], n: numbe
 }
 
 /**
- * Whether the pair (a_q, b_q) is degenerate for the LCA construction: a
- * repeated index, a point at (or within rounding of) the origin, or two points
- * on one diameter (collinear with the origin) up to the dtype's rounding of
- * their cosine. sin θ is computed as ‖u − v‖·‖u + v‖ / 2 for the unit
- * directions u, v, which has no cancellation near θ = 0 or π.
- */
-function degeneratePairs(ball: PoincareBall, a: Tensor, b: Tensor, repeated: readonly boolean[]): boolean[] {
-  const da = dataOf(a), db = dataOf(b);
-  const D = a.shape[1];
-  const f64 = a.dtype === 'float64';
-  const tolN = f64 ? 1e-6 : 1e-3; // √c‖x‖ below this: at the origin
-  const tolS = f64 ? 1e-6 : 3e-3; // sin θ below this: collinear (float32 rounds cos θ to ±1 below ≈ 6e-4)
-  return repeated.map((rep, q) => {
-    if (rep) return true;
-    let na = 0, nb = 0;
-    for (let j = 0; j < D; j++) {
-      na += da[q * D + j] ** 2;
-      nb += db[q * D + j] ** 2;
-    }
-    na = Math.sqrt(na);
-    nb = Math.sqrt(nb);
-    if (!(na / ball.radius >= tolN && nb / ball.radius >= tolN)) return true;
-    let dm = 0, dp = 0;
-    for (let j = 0; j < D; j++) {
-      const u = da[q * D + j] / na, v = db[q * D + j] / nb;
-      dm += (u - v) ** 2;
-      dp += (u + v) ** 2;
-    }
-    return !(Math.sqrt(dm * dp) / 2 >= tolS);
-  });
-}
-
-/**
- * `ball.lcaDepth(a, b)` `[T]` whose gradient stays finite on degenerate pairs
- * (see {@link degeneratePairs}), where `lcaDepth`'s own backward pass gives
- * NaN (√ of 1 − cos²θ = 0). There the depth is a constant: its value is
- * `lcaDepth`'s and no gradient flows through it; the other pairs are computed
- * on their own points, the degenerate ones on a fixed non-degenerate pair.
- */
-function lcaDepthSafe(ball: PoincareBall, a: Tensor, b: Tensor, repeated: readonly boolean[]): Tensor {
-  const mask = degeneratePairs(ball, a, b, repeated);
-  if (!mask.some(Boolean)) return ball.lcaDepth(a, b);
-  const frozen = ball.lcaDepth(stopGradient(a), stopGradient(b));
-  if (mask.every(Boolean)) return frozen; // includes D = 1, where every pair lies on the one diameter
-  const [T, D] = a.shape;
-  const h = ball.radius / 2;
-  const safeA = tensor(Array.from({ length: D }, (_, j) => (j === 0 ? h : 0)), [1, D], a.dtype);
-  const safeB = tensor(Array.from({ length: D }, (_, j) => (j === 1 ? h : 0)), [1, D], a.dtype);
-  const m = tensor(mask.map((v) => (v ? 1 : 0)), [T, 1], a.dtype);
-  const live = ball.lcaDepth(where(greater(m, 0), safeA, a), where(greater(m, 0), safeB, b));
-  return where(greater(reshape(m, [T]), 0), frozen, live);
-}
-
-/**
  * HypHC loss of `points [P, D]` in `ball` given a similarity matrix `[P, P]`
  * and index triplets; the mean over triplets. Degenerate triplets (repeated
  * indices) and degenerate pairs of points (at the origin, or collinear with
- * it, e.g. coinciding proxies) are allowed: the value and the gradient stay
- * finite, the depth of such a pair being a constant (`ball.lcaDepth`'s value,
- * no gradient).
+ * it, e.g. coinciding proxies) are allowed: `ball.lcaDepth` gives them depth 0
+ * with finite gradients.
  */
 export function hyphc(options: HyphcOptions = {}): (ball: PoincareBall, points: Tensor, similarity: Tensor, triplets: readonly Triplet[]) => Tensor {
   const T = options.temperature ?? 0.05;
@@ -136,8 +78,7 @@ export function tripletColumns(triplets: readonly Triplet[]): { I: number[]; J: 
 export function hyphcCore(ball: PoincareBall, points: Tensor, w: Tensor, triplets: readonly Triplet[], temperature: number): Tensor {
   const { I, J, K } = tripletColumns(triplets);
   const xi = take(points, I), xj = take(points, J), xk = take(points, K);
-  const rep = (p: number[], q: number[]) => p.map((v, t) => v === q[t]);
-  const depth = stack([lcaDepthSafe(ball, xi, xj, rep(I, J)), lcaDepthSafe(ball, xi, xk, rep(I, K)), lcaDepthSafe(ball, xj, xk, rep(J, K))], 1); // [T, 3]
+  const depth = stack([ball.lcaDepth(xi, xj), ball.lcaDepth(xi, xk), ball.lcaDepth(xj, xk)], 1); // [T, 3]
   const wOrd = sum(mul(w, softmax(div(depth, temperature), 1)), 1);
   return mean(sub(sum(w, 1), wOrd));
 }

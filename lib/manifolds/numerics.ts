@@ -5,44 +5,22 @@
  * handling (a number or a learnable scalar tensor).
  */
 import type { DType } from '../../kernels/types.ts';
-import { customGrad } from '../autodiff/grad.ts';
 import { ValueError } from '../errors.ts';
 import { scalar } from '../tensor/create.ts';
 import { dataOf, Tensor } from '../tensor/tensor.ts';
 import { cast } from '../ops/cast.ts';
-import { atanh, clamp, div, maximum, mul, square, sub } from '../ops/elementwise.ts';
+import { maximum, mul, square } from '../ops/elementwise.ts';
 import { norm, sum } from '../ops/reduce.ts';
 
 /** Smallest norm used as a divisor (geoopt's MIN_NORM). */
 export const MIN_NORM = 1e-15;
-
-/** Clamp of artanh arguments: `[−1 + ε', 1 − ε']`, ε' = 1e-7 (float64) or 1e-5 (float32) [our default]. */
-export function artanhEps(dtype: DType): number {
-  return dtype === 'float64' ? 1e-7 : 1e-5;
-}
 
 /** Boundary margin of `project`: points are kept at norm ≤ (1 − ε)/√c, ε = 1e-5 (float64) or 1e-3 (float32) [our default]. */
 export function ballEps(dtype: DType): number {
   return dtype === 'float64' ? 1e-5 : 1e-3;
 }
 
-/**
- * artanh with its argument clamped into `[−1 + ε', 1 − ε']`. The backward pass
- * is `g / (1 − x̂²)` at the clamped point x̂ (straight through the clamp, as
- * geoopt does): finite, and never zero, so points pushed past the boundary
- * still get a gradient back.
- */
-export const artanh = customGrad(
-  (x: Tensor) => {
-    const e = artanhEps(x.dtype);
-    return atanh(clamp(x, -1 + e, 1 - e));
-  },
-  (g, [x]) => {
-    const e = artanhEps(x.dtype);
-    return [div(g, sub(1, square(clamp(x, -1 + e, 1 - e))))];
-  },
-  'artanh',
-);
+export { artanh, artanhEps } from '../ops/special.ts';
 
 /** Row norms `‖x‖` over the last axis (kept as a size-1 axis), at least {@link MIN_NORM}. */
 export function rowNorm(x: Tensor): Tensor {

@@ -19,6 +19,7 @@ import { matmul } from '../ops/linalg.ts';
 import { expandDims, squeeze, reshape } from '../ops/shape.ts';
 import { checkTensor } from '../ops/util.ts';
 import { cast } from '../ops/cast.ts';
+import { poincarePairwiseDist } from '../ops/poincare.ts';
 import { customGrad } from '../autodiff/grad.ts';
 import type { Manifold } from './manifold.ts';
 import {
@@ -218,16 +219,8 @@ function lcaDepthK(a: Tensor, b: Tensor, k: C): Tensor {
  * ‖x‖², ‖y‖² and the Gram matrix x·yᵀ (one matmul, no [N, M, D] intermediate).
  */
 function pairwiseDistK(x: Tensor, y: Tensor, k: C): Tensor {
-  const x2 = rowSq(x); // [N, 1]
-  const y2 = reshape(rowSq(y), [1, -1]); // [1, M]
-  const xy = matmul(x, y, { transposeB: true }); // [N, M]
-  const c = k.c;
-  const A = add(sub(1, mul(mul(c, xy), 2)), mul(c, y2)); // 1 − 2c⟨x,y⟩ + c‖y‖²
-  const B = sub(1, mul(c, x2)); // 1 − c‖x‖²
-  const num2 = add(sub(mul(square(A), x2), mul(mul(mul(A, B), xy), 2)), mul(square(B), y2));
-  const den = add(sub(1, mul(mul(c, xy), 2)), mul(square(c), mul(x2, y2)));
-  const m = div(sqrt(maximum(num2, MIN_NORM * MIN_NORM)), maximum(den, MIN_NORM));
-  return mul(div(2, k.sc), artanh(mul(k.sc, m)));
+  // a fused op: one matmul + one elementwise pass forward, one pass + two matmuls backward
+  return poincarePairwiseDist(x, y, k.c);
 }
 
 // ---------------------------------------------------------------- the ball object

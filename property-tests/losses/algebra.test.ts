@@ -42,13 +42,6 @@ const labelsArb = (B: number, C: number) => fc.array(fc.nat({ max: C - 1 }), { m
 // ----------------------------------------------------------------- random losses over (x [B, D], w [C·K, D], labels)
 
 type Args = [x: Tensor, w: Tensor, y: Labels];
-interface Problem {
-  B: number;
-  C: number;
-  K: number;
-  D: number;
-  seed: number;
-}
 const problemArb = fc
   .record({ B: fc.integer({ min: 1, max: 5 }), C: fc.integer({ min: 1, max: 3 }), K: fc.integer({ min: 1, max: 3 }), D: fc.integer({ min: 2, max: 4 }), seed: fc.nat({ max: 1_000_000 }) })
   .chain((p) => fc.tuple(fc.constant(p), labelsArb(p.B, p.C)));
