@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
 
-it('the README quickstart runs and prints a value and the shapes', () => {
+it('the README quickstart runs and prints the shapes it promises', () => {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const section = readme.split('## Quickstart')[1];
   const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
@@ -20,8 +20,7 @@ it('the README quickstart runs and prints a value and the shapes', () => {
     const file = join(dir, 'quickstart.ts');
     writeFileSync(file, code!);
     const out = execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8' });
-    expect(out).toMatch(/^Tensor\(float64, \[\], \[-?\d/);
-    expect(out).toContain('[ 2, 3 ] [ 2, 3 ] [ 2, 3 ]');
+    expect(out.trim()).toBe('[ 2, 3 ] [ 2, 3 ] [ 4, 4 ] [ 6, 8 ]');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
