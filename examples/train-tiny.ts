@@ -13,7 +13,7 @@ const opt = (name: string, dflt: number): number => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
-const steps = opt('steps', 300);
+const steps = args.includes('--quick') ? 40 : opt('steps', 300);
 const seed = opt('seed', 0);
 
 // 1. Data: 256 points in [-1, 1]², label 1 inside the circle of radius 0.6.
