@@ -12,6 +12,7 @@ import { treeLeaves, treeUnflatten, type Tree } from '../autodiff/tree.ts';
 import type { Manifold } from '../manifolds/manifold.ts';
 import { euclidean } from '../manifolds/euclidean.ts';
 import type { Optimizer } from './optimizer.ts';
+import { asSchedule, type LearningRate } from './schedules.ts';
 
 /** Which manifold each parameter lives on: one for all, or chosen by leaf index in `treeLeaves` order. */
 export type ManifoldChoice = Manifold | ((leafIndex: number, leaf: Tensor) => Manifold);
@@ -33,16 +34,11 @@ function componentSq(m: Manifold, x: Tensor, u: Tensor): Tensor {
   return m.componentInner ? m.componentInner(x, u) : square(u);
 }
 
-function checkLr(fn: string, lr: number | ((step: number) => number)): (step: number) => number {
-  const f = typeof lr === 'number' ? () => lr : lr;
-  if (typeof lr === 'number' && !(lr > 0)) throw new ValueError(`${fn}: lr must be positive, got ${lr}`);
-  return f;
-}
 
 /** Options of {@link rsgd}. */
 export interface RsgdOptions {
   /** learning rate, or a schedule of the step number (1-based) */
-  readonly lr: number | ((step: number) => number);
+  readonly lr: LearningRate;
   /** momentum coefficient in [0, 1) (default 0) */
   readonly momentum?: number;
   /** manifold of the parameters (default Euclidean) */
@@ -59,7 +55,7 @@ export interface RsgdState {
 
 /** Riemannian SGD (geoopt's `RiemannianSGD`), with optional transported momentum. */
 export function rsgd(options: RsgdOptions): Optimizer<RsgdState> {
-  const lr = checkLr('rsgd', options.lr);
+  const lr = asSchedule('rsgd', options.lr);
   const mu = options.momentum ?? 0;
   if (!(mu >= 0 && mu < 1)) throw new ValueError(`rsgd: momentum must be in [0, 1), got ${mu}`);
   const how = options.stepWith ?? 'expmap';
@@ -89,7 +85,7 @@ export function rsgd(options: RsgdOptions): Optimizer<RsgdState> {
 /** Options of {@link radam}. */
 export interface RadamOptions {
   /** learning rate, or a schedule of the step number (1-based) */
-  readonly lr: number | ((step: number) => number);
+  readonly lr: LearningRate;
   /** moment decay rates (default [0.9, 0.999]) */
   readonly betas?: readonly [number, number];
   /** denominator offset (default 1e-8) */
@@ -113,7 +109,7 @@ export interface RadamState {
  * the Riemannian squared norm per coordinate.
  */
 export function radam(options: RadamOptions): Optimizer<RadamState> {
-  const lr = checkLr('radam', options.lr);
+  const lr = asSchedule('radam', options.lr);
   const [b1, b2] = options.betas ?? [0.9, 0.999];
   const eps = options.eps ?? 1e-8;
   if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new ValueError(`radam: betas must be in [0, 1), got [${b1}, ${b2}]`);
