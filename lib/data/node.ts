@@ -9,7 +9,7 @@
  * - the library type-checks without `@types/node` (`tsconfig.lib.json` has no
  *   Node types); the tiny slice of `fs` used here is typed locally.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { FeatureLoadError } from './errors.ts';
 import { loadFeatures, loadFeaturesNpy, type FeatureSet, type LoadFeaturesOptions } from './features.ts';
 

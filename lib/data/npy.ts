@@ -6,7 +6,7 @@
  * string, object, bool and float16 arrays are rejected, as is Fortran order
  * for arrays of rank ≥ 2 (for rank ≤ 1 the two orders are the same bytes).
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { FeatureLoadError } from './errors.ts';
 
 /** Element types {@link parseNpy} reads. */

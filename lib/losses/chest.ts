@@ -55,25 +55,56 @@ export interface ChestOptions {
   /** K, proxies per class (required) */
   readonly centersPerClass: number;
   /** Euclidean SoftTriple: λ = 20, γ = 0.1, δ = 0.01, τ = 0.2 */
-  readonly euclidean?: { readonly la?: number; readonly gamma?: number; readonly margin?: number; readonly tau?: number };
+  readonly euclidean?: {
+    /** λ, the logit scale (default 20) */
+    readonly la?: number;
+    /** γ, the temperature of the softmax over a class's proxies (default 0.1) */
+    readonly gamma?: number;
+    /** δ, the margin subtracted from the true class's similarity (default 0.01) */
+    readonly margin?: number;
+    /** τ, weight of the center regularizer on the Euclidean proxies (default 0.2) */
+    readonly tau?: number;
+  };
   /** hyperbolic SoftTriple: λ_H = 5, γ_H = 0.1, δ_H = 0.01 [our defaults] */
-  readonly hyperbolic?: { readonly la?: number; readonly gamma?: number; readonly margin?: number };
+  readonly hyperbolic?: {
+    /** λ_H, the logit scale (default 5) [our default] */
+    readonly la?: number;
+    /** γ_H, the temperature of the softmax over a class's proxies (default 0.1) [our default] */
+    readonly gamma?: number;
+    /** δ_H, the margin subtracted from the true class's similarity (default 0.01) [our default] */
+    readonly margin?: number;
+  };
   /** HypHC: T = 0.05, 1024 triplets per call [our default], seed 0, similarity 'euclideanProxies' [our default] */
   readonly hyphc?: {
+    /** T, the softmax temperature of the LCA-depth comparison (default 0.05) */
     readonly temperature?: number;
+    /** proxy triplets sampled per call (default 1024) [our default] */
     readonly triplets?: number;
+    /** seed of the default triplet sampling key, `prngKey(seed)` (default 0) */
     readonly seed?: number;
+    /** where the proxy similarities w_ij come from (default `'euclideanProxies'`) [our default] */
     readonly similarity?: HyphcSimilaritySource;
   };
   /** term weights: w_E = 1, w_H = 1, w_HC = 0.1 [our defaults] */
-  readonly weights?: { readonly euclidean?: number; readonly hyperbolic?: number; readonly hyphc?: number };
+  readonly weights?: {
+    /** w_E, weight of the Euclidean SoftTriple term (default 1) */
+    readonly euclidean?: number;
+    /** w_H, weight of the hyperbolic SoftTriple term (default 1) */
+    readonly hyperbolic?: number;
+    /** w_HC, weight of the HypHC term (default 0.1; 0 drops it) [our default] */
+    readonly hyphc?: number;
+  };
 }
 
 /** The value of each CHEST term and their weighted total. */
 export interface ChestTerms {
+  /** the Euclidean SoftTriple term (with its center regularizer), unweighted, scalar */
   readonly euclidean: Tensor;
+  /** the hyperbolic SoftTriple term, unweighted, scalar */
   readonly hyperbolic: Tensor;
+  /** the HypHC term on the hyperbolic proxies, unweighted, scalar (0 when `weights.hyphc` is 0) */
   readonly hyphc: Tensor;
+  /** w_E·euclidean + w_H·hyperbolic + w_HC·hyphc, the value of {@link chest} */
   readonly total: Tensor;
 }
 

@@ -4,8 +4,8 @@
  * (weighted) sum, so composite objectives such as CHEST are built by folding
  * their terms (`concatAll(lossMonoid())([...])`).
  */
-import type { Monoid } from 'fp-ts/Monoid';
-import { concatAll } from 'fp-ts/Monoid';
+import type { Monoid } from 'fp-ts/lib/Monoid.js';
+import { concatAll } from 'fp-ts/lib/Monoid.js';
 import { ValueError } from '../errors.ts';
 import { scalar } from '../tensor/create.ts';
 import type { Tensor } from '../tensor/tensor.ts';

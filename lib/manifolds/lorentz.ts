@@ -18,6 +18,7 @@ import { MIN_NORM, checkCurvature, curvTensor, rowSq, type Curvature } from './n
 /** The Lorentz model plus its isometries with the Poincaré ball. */
 export interface Lorentz extends Manifold {
   readonly name: 'lorentz';
+  /** the curvature magnitude c (the hyperboloid has curvature −c), as passed to {@link lorentz} */
   readonly c: Curvature;
   /** Minkowski inner product ⟨u, v⟩_L, `[N]` */
   minkowski(u: Tensor, v: Tensor): Tensor;

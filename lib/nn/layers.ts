@@ -14,7 +14,9 @@ import { glorotUniform, kaimingUniform, orthogonal, type Initializer } from './i
 
 /** Parameters of a linear layer: `w [in, out]` and `b [out]`. */
 export type LinearParams = {
+  /** weights `[in, out]` */
   readonly w: Tensor;
+  /** bias `[out]` */
   readonly b: Tensor;
 };
 
@@ -24,6 +26,7 @@ export interface LinearInitOptions {
   readonly init?: Initializer;
   /** PyTorch-style uniform bias ±1/√in (default), or zeros */
   readonly bias?: 'uniform' | 'zeros';
+  /** dtype of the parameters (default `'float32'`) */
   readonly dtype?: DType;
 }
 
@@ -73,6 +76,7 @@ export function activation(name: Activation, x: Tensor): Tensor {
 
 /** Parameters of an {@link mlp}: one linear layer per pair of consecutive sizes. */
 export type MlpParams = {
+  /** the linear layers, input side first */
   readonly layers: readonly LinearParams[];
 };
 

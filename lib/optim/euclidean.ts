@@ -15,6 +15,7 @@ import { asSchedule, type LearningRate } from './schedules.ts';
 
 /** Options of {@link sgd}. */
 export interface SgdOptions {
+  /** learning rate, or a schedule of the step number (1-based) */
   readonly lr: LearningRate;
   /** momentum coefficient in [0, 1) (default 0) */
   readonly momentum?: number;
@@ -26,7 +27,9 @@ export interface SgdOptions {
 
 /** State of {@link sgd}. */
 export interface SgdState {
+  /** number of updates taken so far (0 after `init`) */
   readonly step: number;
+  /** momentum buffer per parameter leaf (`treeLeaves` order; zeros when momentum is 0) */
   readonly velocity: readonly Tensor[];
 }
 
@@ -61,6 +64,7 @@ export function sgd(options: SgdOptions): Optimizer<SgdState> {
 
 /** Options of {@link adam} and {@link adamw}. */
 export interface AdamOptions {
+  /** learning rate, or a schedule of the step number (1-based) */
   readonly lr: LearningRate;
   /** moment decay rates (default [0.9, 0.999]) */
   readonly betas?: readonly [number, number];
@@ -72,8 +76,11 @@ export interface AdamOptions {
 
 /** State of {@link adam} and {@link adamw}. */
 export interface AdamState {
+  /** number of updates taken so far (0 after `init`) */
   readonly step: number;
+  /** first-moment estimate per parameter leaf (`treeLeaves` order), before bias correction */
   readonly m: readonly Tensor[];
+  /** second-moment estimate per parameter leaf, before bias correction */
   readonly v: readonly Tensor[];
 }
 

@@ -49,7 +49,9 @@ export interface RsgdOptions {
 
 /** State of {@link rsgd}. */
 export interface RsgdState {
+  /** number of updates taken so far (0 after `init`) */
   readonly step: number;
+  /** momentum buffer per parameter leaf (`treeLeaves` order), in the tangent space at the current point */
   readonly momentum: readonly Tensor[];
 }
 
@@ -98,8 +100,11 @@ export interface RadamOptions {
 
 /** State of {@link radam}. */
 export interface RadamState {
+  /** number of updates taken so far (0 after `init`) */
   readonly step: number;
+  /** first moment per parameter leaf (`treeLeaves` order), transported with the point */
   readonly m: readonly Tensor[];
+  /** second moment (per-coordinate squared Riemannian norm) per parameter leaf */
   readonly v: readonly Tensor[];
 }
 

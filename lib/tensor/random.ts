@@ -13,7 +13,9 @@ import { fromStorage, type Tensor } from './tensor.ts';
 
 /** An immutable PRNG key (two 32-bit words). */
 export interface PRNGKey {
+  /** tag that marks the value as a key */
   readonly kind: 'PRNGKey';
+  /** the key's two unsigned 32-bit words (the Threefry-2x32 key) */
   readonly words: readonly [number, number];
 }
 

@@ -10,9 +10,13 @@ import type { Tensor } from '../tensor/tensor.ts';
 
 /** Options of {@link shapeArb}. */
 export interface ShapeOptions {
+  /** smallest rank (default 0, a scalar) */
   readonly minRank?: number;
+  /** largest rank (default 3) */
   readonly maxRank?: number;
+  /** smallest axis length (default 1) */
   readonly minDim?: number;
+  /** largest axis length (default 4) */
   readonly maxDim?: number;
 }
 
@@ -25,7 +29,15 @@ export function shapeArb(o: ShapeOptions = {}): fc.Arbitrary<number[]> {
  * `n` shapes that broadcast together, with the broadcast shape first:
  * each operand drops some leading axes and turns some axes into size 1.
  */
-export function broadcastableShapesArb(n: number, o: ShapeOptions = {}): fc.Arbitrary<{ out: number[]; shapes: number[][] }> {
+export function broadcastableShapesArb(
+  n: number,
+  o: ShapeOptions = {},
+): fc.Arbitrary<{
+  /** the shape the operands broadcast to */
+  out: number[];
+  /** the `n` operand shapes */
+  shapes: number[][];
+}> {
   return shapeArb(o).chain((out) =>
     fc
       .array(
@@ -45,7 +57,7 @@ export function broadcastableShapesArb(n: number, o: ShapeOptions = {}): fc.Arbi
   );
 }
 
-/** Options of {@link valuesArb} and {@link tensorArb}. */
+/** Options of {@link valueArb} and {@link tensorArb}. */
 export interface ValueOptions {
   /** smallest value (default −2) */
   readonly min?: number;

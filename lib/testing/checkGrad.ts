@@ -24,18 +24,25 @@ export interface CheckGradOptions {
 
 /** One disagreement found by {@link checkGrad}. */
 export interface GradMismatch {
+  /** position of the argument in `args` */
   readonly arg: number;
+  /** index of the tensor among the argument's leaves (`treeLeaves` order; 0 for a plain tensor) */
   readonly leaf: number;
+  /** flat (row-major) index of the entry within that tensor */
   readonly index: number;
+  /** the entry of the reverse-mode gradient */
   readonly analytic: number;
+  /** the central-difference estimate of the same entry */
   readonly numeric: number;
 }
 
 /** The result of {@link checkGrad}. */
 export interface CheckGradResult {
+  /** true when every checked entry is within tolerance (no mismatches) */
   readonly ok: boolean;
   /** largest |analytic − numeric| / (atol + rtol·max(|analytic|, |numeric|)); ≤ 1 passes */
   readonly worst: number;
+  /** every entry outside tolerance (or NaN), in checking order */
   readonly mismatches: readonly GradMismatch[];
   /** a readable summary for test failures */
   readonly message: string;
