@@ -6,7 +6,7 @@
  * exported `gemm`. Run with `npx tsx bench/check-matmul.ts`; exits 1 on a mismatch.
  */
 import { gemm, matmul as matmulKernel } from '../kernels/js/matmul.ts';
-import { broadcastShapes, matmul, tensor, toTypedArray } from '../lib/index.ts';
+import { broadcastShape, matmul, tensor, toTypedArray } from '../lib/index.ts';
 import { mulberry32 } from './util.ts';
 
 type DT = 'float32' | 'float64';
@@ -34,7 +34,7 @@ function naive(
   const M = tA ? aShape[ra - 1] : aShape[ra - 2], K = tA ? aShape[ra - 2] : aShape[ra - 1];
   const N = tB ? bShape[rb - 2] : bShape[rb - 1];
   const aB = aShape.slice(0, -2), bB = bShape.slice(0, -2);
-  const batch = broadcastShapes('naive', aB, bB);
+  const batch = broadcastShape(aB, bB);
   const nb = prod(batch);
   const out = new Float64Array(nb * M * N), abs = new Float64Array(nb * M * N);
   const idx = (shape: number[], full: number[]): number => {

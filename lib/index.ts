@@ -16,7 +16,7 @@ export {
   toArray, toTypedArray, toNested, item,
   type TensorLike, type NestedArray, type TensorOptions,
 } from './tensor/create.ts';
-export { broadcastShapes } from './tensor/shape.ts';
+export { broadcastShape } from './tensor/shape.ts';
 export {
   prngKey, split, foldIn, randomUniform, randomNormal, randomInt, permutation, threefry2x32, type PRNGKey,
 } from './tensor/random.ts';

@@ -282,8 +282,8 @@ const cases: Case[] = [
   ['min', (e) => [e.x, undefined, true], lib.min],
   ['logSumExp', (e) => [e.x, 0], lib.logSumExp],
   ['norm', (e) => [e.x, -1, true], lib.norm],
-  ['broadcastTo', (e) => [e.y, [...e.x.shape]], (y: Tensor, shape: number[]) => lib.broadcastTo(y, lib.broadcastShapes('t', y.shape, shape))],
-  ['broadcastShapes', (e) => ['t', [...e.x.shape], [...e.y.shape]], lib.broadcastShapes],
+  ['broadcastTo', (e) => [e.y, [...e.x.shape]], (y: Tensor, shape: number[]) => lib.broadcastTo(y, lib.broadcastShape(y.shape, shape))],
+  ['broadcastShape', (e) => [[...e.x.shape], [...e.y.shape]], lib.broadcastShape],
   ['sumTo', (e) => [e.x, [...e.x.shape].map(() => 1)], lib.sumTo],
   ['matmul', (e) => [e.a, e.b], lib.matmul],
   ['matmul', (e) => [e.ba, e.b, { transposeA: false }], lib.matmul],
@@ -357,7 +357,7 @@ const cases: Case[] = [
     (e) => [e.x, e.y, e.z],
     (x: Tensor, y: Tensor, ct: Tensor) => {
       const [out, back] = lib.vjp((u: Tensor, w: Tensor) => lib.mul(lib.sigmoid(u), w), x, y);
-      const bshape = lib.broadcastShapes('t', x.shape, y.shape);
+      const bshape = lib.broadcastShape(x.shape, y.shape);
       const cot = lib.broadcastTo(lib.reshape(lib.sum(ct), []), bshape);
       return [out, back(cot)];
     },

@@ -7,6 +7,7 @@ import { matmul } from './matmul.ts';
 import { reduce } from './reduce.ts';
 import { concat, gather, padSlice, scatterAdd, slice, transpose } from './shape.ts';
 import { poincarePairwiseBackward, poincarePairwiseForward } from './poincare.ts';
+import { lcaDepthBackward, lcaDepthForward, toPoincareBackward, toPoincareForward } from './ball.ts';
 import { softTripleBackward, softTripleForward } from './softtriple.ts';
 
 /** Every kernel of the js backend, by name. */
@@ -26,6 +27,10 @@ export const jsKernels = {
   scatterAdd,
   poincarePairwiseForward,
   poincarePairwiseBackward,
+  toPoincareForward,
+  toPoincareBackward,
+  lcaDepthForward,
+  lcaDepthBackward,
   softTripleForward,
   softTripleBackward,
 } as const;

@@ -24,7 +24,7 @@ import { reshape, stack } from '../ops/shape.ts';
 import { take } from '../ops/indexing.ts';
 
 /** The raw inputs of CHEST: both heads' outputs and both proxy sets (unnormalised). */
-export interface ChestInputs {
+export type ChestInputs = {
   /** Euclidean head output `[B, D_E]` (normalised inside) */
   readonly euclidean: Tensor;
   /** hyperbolic head output `[B, D_H]` (mapped by toPoincare inside) */
@@ -33,7 +33,7 @@ export interface ChestInputs {
   readonly euclideanProxies: Tensor;
   /** hyperbolic proxies as tangent vectors at 0, `[C·K, D_H]` */
   readonly hyperbolicProxies: Tensor;
-}
+};
 
 /** Where HypHC's proxy similarities come from. */
 export type HyphcSimilaritySource =

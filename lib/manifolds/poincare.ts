@@ -20,6 +20,9 @@ import { expandDims, squeeze, reshape } from '../ops/shape.ts';
 import { checkTensor } from '../ops/util.ts';
 import { cast } from '../ops/cast.ts';
 import { poincarePairwiseDist } from '../ops/poincare.ts';
+import { fusedOp } from '../ops/fused.ts';
+import { lcaDepthImpl, toPoincareImpl, type LcaDepthAttrs, type ToPoincareAttrs } from '../ops/ball-fused.ts';
+import { broadcastShapes } from '../tensor/shape.ts';
 import { customGrad } from '../autodiff/grad.ts';
 import type { Manifold } from './manifold.ts';
 import {
@@ -212,6 +215,44 @@ function lcaDepthK(a: Tensor, b: Tensor, k: C): Tensor {
   const sh = div(mul(mul(mul(na, nb), sinT), mul(k.c, 2)), mul(mul(k.sc, safeDn), root));
   const depth = div(asinh(sh), k.sc);
   return squeeze(where(same, 0, depth), -1);
+}
+
+/**
+ * `toPoincare` as a fused op (inputs x and the curvature tensor c): the fast
+ * path (kernels/js/ball.ts) is a few sweeps over the rows forward and
+ * backward, with no tensor per intermediate; its definition, used for
+ * higher-order gradients and for gradients with respect to c, is the
+ * composite project(expmap0(clip_r(x))) below, whose values the forward
+ * kernel reproduces bitwise.
+ */
+const toPoincareOp = fusedOp<ToPoincareAttrs>('toPoincare', ([x, c], { clipR }) => toPoincareComposite(x, c, clipR), toPoincareImpl);
+
+/** The composite definition of the fused `toPoincare` (curvature c a scalar tensor of x's dtype). @internal (tests) */
+export function toPoincareComposite(x: Tensor, c: Tensor, clipR: number): Tensor {
+  const k: C = { c, sc: sqrt(c) };
+  return projectK(expmap0K(clipK(x, clipR), k), k);
+}
+
+function toPoincareK(x: Tensor, clipR: number, k: C): Tensor {
+  return toPoincareOp([x, k.c], { clipR, eps: ballEps(x.dtype), minNorm: MIN_NORM });
+}
+
+/**
+ * `lcaDepth` as a fused op (inputs a, b of one shape and the curvature tensor
+ * c), defined by the composite {@link lcaDepthK} (values reproduced bitwise by
+ * the forward kernel); the fast path (kernels/js/ball.ts) is a few sweeps over
+ * the row pairs forward and backward, the backward hand-derived.
+ */
+const lcaDepthOp = fusedOp<LcaDepthAttrs>('lcaDepth', ([a, b, c]) => lcaDepthComposite(a, b, c), lcaDepthImpl);
+
+/** The composite definition of the fused `lcaDepth` (curvature c a scalar tensor of the points' dtype). @internal (tests) */
+export function lcaDepthComposite(a: Tensor, b: Tensor, c: Tensor): Tensor {
+  return lcaDepthK(a, b, { c, sc: sqrt(c) });
+}
+
+function lcaDepthFusedK(a: Tensor, b: Tensor, k: C): Tensor {
+  const shape = broadcastShapes('lcaDepth', a.shape, b.shape);
+  return lcaDepthOp([broadcastTo(a, shape), broadcastTo(b, shape), k.c], { minNorm: MIN_NORM });
 }
 
 /**
@@ -414,7 +455,7 @@ export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
       inBall('lcaDepth', a, 'a');
       inBall('lcaDepth', b, 'b');
       [a, b] = same(a, b);
-      return lcaDepthK(a, b, K(a.dtype));
+      return lcaDepthFusedK(a, b, K(a.dtype));
     },
     project: (x) => {
       rows('project', [x, 'x']);
@@ -423,8 +464,7 @@ export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
     toPoincare: (x, clipR = 2.3) => {
       rows('toPoincare', [x, 'x']);
       if (!(clipR > 0)) throw new ValueError(`toPoincare: clipR must be positive, got ${clipR}`);
-      const k = K(x.dtype);
-      return projectK(expmap0K(clipK(x, clipR), k), k);
+      return toPoincareK(x, clipR, K(x.dtype));
     },
     clip: (x, r = 2.3) => {
       rows('clip', [x, 'x']);

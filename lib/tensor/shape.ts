@@ -74,3 +74,13 @@ export function shapesEqual(a: readonly number[], b: readonly number[]): boolean
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * The NumPy broadcast of two shapes (a fresh array); throws a ShapeError when
+ * they are incompatible.
+ */
+export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  checkShape('broadcastShape', a);
+  checkShape('broadcastShape', b);
+  return broadcastShapes('broadcastShape', a, b).slice();
+}

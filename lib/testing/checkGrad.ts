@@ -54,21 +54,22 @@ export interface CheckGradResult {
  * float64 first. An entry passes when
  * `|analytic − numeric| ≤ atol + rtol · max(|analytic|, |numeric|)`.
  */
-export function checkGrad(f: (...args: Tree[]) => Tensor, args: readonly Tree[], options: CheckGradOptions = {}): CheckGradResult {
+export function checkGrad<A extends readonly Tree[]>(f: (...args: A) => Tensor, args: A, options: CheckGradOptions = {}): CheckGradResult {
+  const fn = f as unknown as (...xs: Tree[]) => Tensor;
   const eps = options.eps ?? 1e-6;
   const rtol = options.rtol ?? 1e-5;
   const atol = options.atol ?? 1e-7;
   const x64 = args.map((a) => treeMap((t) => cast(t, 'float64'), a));
   const argnums = options.argnums ?? x64.map((_, i) => i);
   const evalAt = (xs: Tree[]): number => {
-    const out = f(...xs);
+    const out = fn(...xs);
     if (out.size !== 1) throw new ArgumentError(`checkGrad: f must return a one-element tensor, got ${out.size} elements`);
     return item(out);
   };
   const mismatches: GradMismatch[] = [];
   let worst = 0;
   for (const arg of argnums) {
-    const analytic = treeLeaves(grad((...xs: Tree[]) => f(...xs), arg)(...x64) as Tree);
+    const analytic = treeLeaves(grad((...xs: Tree[]) => fn(...xs), arg)(...x64) as Tree);
     const leaves = treeLeaves(x64[arg]);
     leaves.forEach((lf, li) => {
       const base = toArray(lf);
