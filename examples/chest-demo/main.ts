@@ -105,9 +105,9 @@ const meanStd = (xs: readonly number[]): [number, number] => {
   const v = xs.length > 1 ? xs.reduce((p, q) => p + (q - m) ** 2, 0) / (xs.length - 1) : 0;
   return [m, Math.sqrt(v)];
 };
-const fmt = (xs: readonly number[], scale = 100): string => {
+const fmt = (xs: readonly number[], scale = 100, digits = 1): string => {
   const [m, s] = meanStd(xs.map((v) => v * scale));
-  return xs.length > 1 ? `${m.toFixed(1)} ± ${s.toFixed(1)}` : m.toFixed(1);
+  return xs.length > 1 ? `${m.toFixed(digits)} ± ${s.toFixed(digits)}` : m.toFixed(digits);
 };
 
 // ---------------------------------------------------------------- main
@@ -189,10 +189,10 @@ async function main(): Promise<void> {
   const lines = heads.map(([run, head, label]) => {
     const s = results[run].map((x) => x[head]!);
     const cols = KS.map((_, i) => fmt(s.map((x) => x.recall[i])));
-    const tree = hasTree ? ` ${fmt(s.map((x) => x.treeMistake ?? NaN), 1)} |` : '';
+    const tree = hasTree ? ` ${fmt(s.map((x) => x.treeMistake ?? NaN), 1, 2)} |` : '';
     return `| ${label} | ${cols.join(' | ')} | ${fmt(s.map((x) => x.mapAtR))} |${tree}`;
   });
-  const finalLoss = (v: string) => fmt(curves[v].map((cv) => cv.slice(-Math.max(1, Math.floor(cv.length / 10))).reduce((p, q) => p + q, 0) / Math.max(1, Math.floor(cv.length / 10))), 1);
+  const finalLoss = (v: string) => fmt(curves[v].map((cv) => cv.slice(-Math.max(1, Math.floor(cv.length / 10))).reduce((p, q) => p + q, 0) / Math.max(1, Math.floor(cv.length / 10))), 1, 3);
   const seconds = (performance.now() - t0) / 1000;
   const table = [header, sep, ...lines].join('\n');
   const md = [
