@@ -47,8 +47,24 @@ export function setBackend(name: string): void {
   active = b;
 }
 
+let firstUse: (() => void) | undefined;
+
+/**
+ * Installs a hook run once, before the first {@link kernel} lookup (the
+ * public backend layer uses it to apply the `GYROGRAD_BACKEND` environment
+ * variable even when user code never calls `setBackend`).
+ */
+export function onFirstKernel(hook: () => void): void {
+  firstUse = hook;
+}
+
 /** The implementation of kernel `name` for data of `dtype`. */
 export function kernel<K extends KernelName>(name: K, dtype: DType): Kernels[K] {
+  if (firstUse !== undefined) {
+    const hook = firstUse;
+    firstUse = undefined;
+    hook();
+  }
   if (dtype === 'float32') {
     const k = active.kernels[name];
     if (k) return k as Kernels[K];

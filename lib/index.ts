@@ -40,7 +40,7 @@ export { grad, valueAndGrad, vjp, hvp, stopGradient, customGrad } from './autodi
 export { treeLeaves, treeMap, treeUnflatten, sameStructure, type Tree } from './autodiff/tree.ts';
 
 // backends
-export { backend, setBackend, listBackends } from './backend.ts';
+export { backend, setBackend, listBackends, availableBackends, BackendUnavailableError } from './backend.ts';
 
 // testing helper (also in the `gyrograd/testing` subpath)
 export { checkGrad, type CheckGradOptions, type CheckGradResult, type GradMismatch } from './testing/checkGrad.ts';
