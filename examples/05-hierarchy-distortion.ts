@@ -72,7 +72,7 @@ const startPlane = layout((k) => tau * k);
 // lr·grad/λ_x², are tiny: it needs a large rate and momentum; radam's second moment rescales the
 // step by itself. In the plane, plain sgd and adam. Optimizers are pure init/update pairs.
 interface Fit { name: string; space: 'disk' | 'plane'; x: Tensor; loss: number; seconds: number }
-const fit = <S>(name: string, space: Fit['space'], opt: g.Optimizer<S>, x0: Tensor): Fit => {
+const fitEmbedding = <S>(name: string, space: Fit['space'], opt: g.Optimizer<S>, x0: Tensor): Fit => {
   const t0 = performance.now();
   const dist = space === 'disk' ? hyperbolic : euclidean;
   const lossAndGrad = g.valueAndGrad(stress(dist));
@@ -86,10 +86,10 @@ const fit = <S>(name: string, space: Fit['space'], opt: g.Optimizer<S>, x0: Tens
 };
 console.log(`\n2. fitting (${steps} steps each, from the radial layout)`);
 const fits: Fit[] = [
-  fit('radam (lr 0.02)', 'disk', g.radam({ lr: 0.02, manifold: ball }), startBall),
-  fit('rsgd (lr 1, momentum 0.9)', 'disk', g.rsgd({ lr: 1, momentum: 0.9, manifold: ball }), startBall),
-  fit('adam (lr 0.02)', 'plane', g.adam({ lr: 0.02 }), startPlane),
-  fit('sgd (lr 0.3, momentum 0.9)', 'plane', g.sgd({ lr: 0.3, momentum: 0.9 }), startPlane),
+  fitEmbedding('radam (lr 0.02)', 'disk', g.radam({ lr: 0.02, manifold: ball }), startBall),
+  fitEmbedding('rsgd (lr 1, momentum 0.9)', 'disk', g.rsgd({ lr: 1, momentum: 0.9, manifold: ball }), startBall),
+  fitEmbedding('adam (lr 0.02)', 'plane', g.adam({ lr: 0.02 }), startPlane),
+  fitEmbedding('sgd (lr 0.3, momentum 0.9)', 'plane', g.sgd({ lr: 0.3, momentum: 0.9 }), startPlane),
 ];
 
 // ─── 5. Distortion ───────────────────────────────────────────────────────────

@@ -21,10 +21,9 @@
  *   (the registry keeps float64 on js, and these kernels defer to js for it).
  */
 import { GPU } from 'gpu.js';
-import { matmul as jsMatmul, type MatmulArgs } from '../js/matmul.ts';
+import { batchOffsets, matmul as jsMatmul, type MatmulArgs } from '../js/matmul.ts';
 import { poincarePairwiseForward as jsPoincareForward } from '../js/poincare.ts';
-import { broadcastStrides } from '../js/elementwise.ts';
-import { sizeOf, stridesOf, type DType, type Storage } from '../types.ts';
+import { sizeOf, type DType, type Storage } from '../types.ts';
 
 /** gpu.js modes this library wraps as backends. */
 export type GpuMode = 'cpu' | 'webasm' | 'headlessgl';
@@ -167,21 +166,9 @@ export function createGpuKernels(mode: GpuMode, opts: GpuBackendOptions = {}): G
       stats.fallbacks++;
       return jsMatmul(args);
     }
-    const sa = broadcastStrides(aShape.slice(0, ra - 2), batchShape);
-    const sb = broadcastStrides(bShape.slice(0, rb - 2), batchShape);
-    const bstr = stridesOf(batchShape);
-    const aOff = new Float32Array(batch), bOff = new Float32Array(batch);
-    for (let t = 0; t < batch; t++) {
-      let ao = 0, bo = 0, rem = t;
-      for (let ax = 0; ax < batchShape.length; ax++) {
-        const id = Math.floor(rem / bstr[ax]);
-        rem -= id * bstr[ax];
-        ao += id * sa[ax];
-        bo += id * sb[ax];
-      }
-      aOff[t] = ao * M * K;
-      bOff[t] = bo * K * N;
-    }
+    const offsets = batchOffsets(aShape, bShape, batchShape, M * K, K * N);
+    // float32 holds these offsets exactly: every operand has at most 2²⁴ elements (checked above)
+    const aOff = Float32Array.from(offsets.aOff), bOff = Float32Array.from(offsets.bOff);
     const constants = {
       K,
       ars: transposeA ? 1 : K, acs: transposeA ? M : 1,

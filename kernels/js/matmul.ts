@@ -207,6 +207,33 @@ export function gemm(
   gemmPacked(ap, bp, c, 0, M, K, N);
 }
 
+/**
+ * Storage offsets of the A and B matrices used by each of the `batch`
+ * products of a broadcast batched matmul (matrices of `aMat` and `bMat`
+ * elements). Shared by every backend's matmul.
+ */
+export function batchOffsets(
+  aShape: readonly number[], bShape: readonly number[], batchShape: readonly number[], aMat: number, bMat: number,
+): { aOff: Float64Array; bOff: Float64Array } {
+  const sa = broadcastStrides(aShape.slice(0, aShape.length - 2), batchShape);
+  const sb = broadcastStrides(bShape.slice(0, bShape.length - 2), batchShape);
+  const bstr = stridesOf(batchShape);
+  const batch = sizeOf(batchShape);
+  const aOff = new Float64Array(batch), bOff = new Float64Array(batch);
+  for (let t = 0; t < batch; t++) {
+    let ao = 0, bo = 0, rem = t;
+    for (let ax = 0; ax < batchShape.length; ax++) {
+      const id = Math.floor(rem / bstr[ax]);
+      rem -= id * bstr[ax];
+      ao += id * sa[ax];
+      bo += id * sb[ax];
+    }
+    aOff[t] = ao * aMat;
+    bOff[t] = bo * bMat;
+  }
+  return { aOff, bOff };
+}
+
 /** Batched matmul with broadcast batch axes. */
 export function matmul(args: MatmulArgs): Storage {
   const { a, aShape, b, bShape, transposeA, transposeB, batchShape, dtype } = args;
@@ -218,10 +245,8 @@ export function matmul(args: MatmulArgs): Storage {
   const MN = M * N;
   const out = alloc(dtype, batch * MN);
   if (batch === 0 || MN === 0 || K === 0) return out;
-  const sa = broadcastStrides(aShape.slice(0, ra - 2), batchShape);
-  const sb = broadcastStrides(bShape.slice(0, rb - 2), batchShape);
-  const bstr = stridesOf(batchShape);
   const aMat = M * K, bMat = K * N;
+  const offsets = batchOffsets(aShape, bShape, batchShape, aMat, bMat);
   // strides of op(A)(i, k) and op(B)(k, j) inside one matrix
   const ars = transposeA ? 1 : K, acs = transposeA ? M : 1;
   const brs = transposeB ? 1 : N, bcs = transposeB ? K : 1;
@@ -232,15 +257,7 @@ export function matmul(args: MatmulArgs): Storage {
   const c64 = out instanceof Float64Array ? out : new Float64Array(MN);
   let lastAo = -1, lastBo = -1;
   for (let t = 0; t < batch; t++) {
-    let ao = 0, bo = 0, rem = t;
-    for (let ax = 0; ax < batchShape.length; ax++) {
-      const id = Math.floor(rem / bstr[ax]);
-      rem -= id * bstr[ax];
-      ao += id * sa[ax];
-      bo += id * sb[ax];
-    }
-    ao *= aMat;
-    bo *= bMat;
+    const ao = offsets.aOff[t], bo = offsets.bOff[t];
     const cOff = c64 === out ? t * MN : 0;
     if (c64 !== out) c64.fill(0);
     if (ap === undefined || bp === undefined) {

@@ -129,7 +129,8 @@ export function adamw(options: AdamOptions): Optimizer<AdamState> {
   return adamLike('adamw', options, true);
 }
 
-function leavesLike(fn: string, grads: Tree, xs: readonly Tensor[]): Tensor[] {
+/** The leaves of `grads`, checked to match the parameters' leaf count. @internal */
+export function leavesLike(fn: string, grads: Tree, xs: readonly Tensor[]): Tensor[] {
   const gs = treeLeaves(grads, `${fn} (grads)`);
   if (gs.length !== xs.length) throw new ArgumentError(`${fn}: gradients have ${gs.length} leaves but the parameters have ${xs.length}`);
   return gs;

@@ -13,6 +13,7 @@ import type { Manifold } from '../manifolds/manifold.ts';
 import { euclidean } from '../manifolds/euclidean.ts';
 import type { Optimizer } from './optimizer.ts';
 import { asSchedule, type LearningRate } from './schedules.ts';
+import { leavesLike } from './euclidean.ts';
 
 /** Which manifold each parameter lives on: one for all, or chosen by leaf index in `treeLeaves` order. */
 export type ManifoldChoice = Manifold | ((leafIndex: number, leaf: Tensor) => Manifold);
@@ -65,7 +66,7 @@ export function rsgd(options: RsgdOptions): Optimizer<RsgdState> {
     init: (params) => Object.freeze({ step: 0, momentum: Object.freeze(treeLeaves(params).map(zerosLike)) }),
     update: <P extends Tree>(grads: P, state: RsgdState, params: P): [P, RsgdState] => {
       const xs = treeLeaves(params);
-      const gs = treeLeaves(grads);
+      const gs = leavesLike('rsgd', grads, xs);
       const ms = manifoldsFor(options.manifold, xs);
       const t = state.step + 1;
       const a = lr(t);
@@ -127,7 +128,7 @@ export function radam(options: RadamOptions): Optimizer<RadamState> {
     },
     update: <P extends Tree>(grads: P, state: RadamState, params: P): [P, RadamState] => {
       const xs = treeLeaves(params);
-      const gs = treeLeaves(grads);
+      const gs = leavesLike('radam', grads, xs);
       const ms = manifoldsFor(options.manifold, xs);
       const t = state.step + 1;
       const a = lr(t);
