@@ -2,19 +2,25 @@
  * Backend selection for the public API: which kernel backend runs float32
  * work. float64 always runs on the exact `js` backend.
  *
- * Backends: `js` (always available, the default) and the gpu.js routes
- * `gpujs-cpu`, `gpujs-webasm`, `gpujs-headlessgl` (see kernels/gpu). A gpu.js
- * route is probed (a tiny kernel is created and run) the first time it is
- * asked for, and registered only if it works. The environment variable
- * `GYROGRAD_BACKEND` (read once, at first use of this module or of any
- * kernel) selects a backend; if it names an unknown or unavailable backend a
- * warning says so and `js` stays active.
+ * Backends: `js` (always available: typed-array kernels for every op),
+ * `wasm` (float32 matmul on a WebAssembly SIMD kernel generated in
+ * TypeScript, kernels/wasm) and the gpu.js routes `gpujs-cpu`,
+ * `gpujs-webasm`, `gpujs-headlessgl` (kernels/gpu). A route other than js is
+ * probed (its module or a tiny kernel is built and run against a plain loop)
+ * the first time it is asked for, and registered only if it works; kernels a
+ * backend lacks run on js.
  *
- * The default stays `js`: measured on the development machine (2 cores, no
- * GPU), js float32 matmul 512³ beats every gpu.js mode there.
+ * **Default.** At first use, the environment variable `GYROGRAD_BACKEND`
+ * selects a backend if set (an unknown or unavailable name is reported by a
+ * warning, and the default applies). Otherwise the default is the fastest
+ * route measured (bench/run.ts, BENCHMARKS.md): `wasm` when the engine runs
+ * WebAssembly SIMD, else `js`. No gpu.js route is chosen by default: on the
+ * machines measured (no GPU; Mesa renders GL in software) each was slower
+ * than js; choose one explicitly where a GPU makes it pay.
  */
 import * as registry from '../kernels/registry.ts';
 import { GPU_MODES, gpuBackendName, probeMode, type GpuMode } from '../kernels/gpu/index.ts';
+import { probeWasm } from '../kernels/wasm/index.ts';
 import { ValueError } from './errors.ts';
 
 /** Thrown by {@link setBackend} for a known backend that cannot run here. */
@@ -27,13 +33,16 @@ const gpuNames = new Map<string, GpuMode>(GPU_MODES.map((m) => [gpuBackendName(m
 /** Probe outcome per gpu.js backend name: `null` when available, else the reason. */
 const probed = new Map<string, string | null>();
 
-/** Probes (once) the gpu.js backend `name` and registers it if it works; returns the failure reason or null. */
+/** Name of the WebAssembly SIMD backend. */
+const WASM = 'wasm';
+
+/** Probes (once) the backend `name` and registers it if it works; returns the failure reason or null. */
 function ensure(name: string): string | null {
   const mode = gpuNames.get(name);
-  if (mode === undefined) return null;
+  if (mode === undefined && name !== WASM) return null;
   const known = probed.get(name);
   if (known !== undefined) return known;
-  const r = probeMode(mode);
+  const r = mode === undefined ? probeWasm() : probeMode(mode);
   if (r.ok) registry.registerBackend({ name, kernels: r.set.kernels });
   const reason = r.ok ? null : r.reason;
   probed.set(name, reason);
@@ -48,13 +57,21 @@ function applyEnv(): void {
   envApplied = true;
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   const want = proc?.env?.GYROGRAD_BACKEND;
-  if (want === undefined || want === '') return;
-  try {
-    select(want);
-  } catch (e) {
-    const con = (globalThis as { console?: { warn(msg: string): void } }).console;
-    con?.warn(`gyrograd: GYROGRAD_BACKEND='${want}' ignored (${e instanceof Error ? e.message : String(e)}); using backend 'js'`);
+  if (want !== undefined && want !== '') {
+    try {
+      select(want);
+      return;
+    } catch (e) {
+      const con = (globalThis as { console?: { warn(msg: string): void } }).console;
+      con?.warn(`gyrograd: GYROGRAD_BACKEND='${want}' ignored (${e instanceof Error ? e.message : String(e)}); using backend '${defaultBackend()}'`);
+    }
   }
+  registry.setBackend(defaultBackend());
+}
+
+/** The default backend: `wasm` where WebAssembly SIMD runs (probed once), else `js`. */
+export function defaultBackend(): string {
+  return ensure(WASM) === null ? WASM : 'js';
 }
 registry.onFirstKernel(applyEnv);
 
@@ -70,7 +87,7 @@ export function availableBackends(): string[] {
   return listBackends().filter((n) => ensure(n) === null);
 }
 
-/** Name of the backend that runs float32 kernels now (`'js'` by default). */
+/** Name of the backend that runs float32 kernels now (by default {@link defaultBackend}). */
 export function backend(): string {
   applyEnv();
   return registry.backend();
@@ -90,8 +107,17 @@ function select(name: string): void {
 
 function listBackendsRaw(): string[] {
   const names = registry.listBackends();
-  for (const n of gpuNames.keys()) if (!names.includes(n)) names.push(n);
+  for (const n of [WASM, ...gpuNames.keys()]) if (!names.includes(n)) names.push(n);
   return names;
+}
+
+/** Why backend `name` cannot run here (probing it once), or `null` when it can; throws for an unknown name. */
+export function backendUnavailableReason(name: string): string | null {
+  applyEnv();
+  if (!listBackendsRaw().includes(name)) {
+    throw new ValueError(`backendUnavailableReason: unknown backend '${name}'; expected one of: ${listBackendsRaw().join(', ')}`);
+  }
+  return ensure(name);
 }
 
 /**
@@ -102,4 +128,20 @@ function listBackendsRaw(): string[] {
 export function setBackend(name: string): void {
   applyEnv();
   select(name);
+}
+
+/**
+ * Runs `fn` with backend `name` selected for float32 kernels and restores the
+ * previous backend afterwards (also when `fn` throws). Throws like
+ * {@link setBackend} for an unknown or unavailable name, before running `fn`.
+ */
+export function withBackend<T>(name: string, fn: () => T): T {
+  applyEnv();
+  const previous = registry.backend();
+  select(name);
+  try {
+    return fn();
+  } finally {
+    registry.setBackend(previous);
+  }
 }

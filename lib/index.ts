@@ -33,6 +33,7 @@ export { matmul, dot, outer, type MatmulOptions } from './ops/linalg.ts';
 export { reshape, flatten, transpose, permute, expandDims, squeeze, concat, stack, slice } from './ops/shape.ts';
 export { take, gather, scatterAdd, oneHot, type Indices } from './ops/indexing.ts';
 export { softmax, logSoftmax, normalize } from './ops/nn.ts';
+export { pairwiseSqEuclidean, pairwiseCosine } from './ops/pairwise.ts';
 export { cast } from './ops/cast.ts';
 
 // autodiff
@@ -40,7 +41,7 @@ export { grad, valueAndGrad, vjp, hvp, stopGradient, customGrad } from './autodi
 export { treeLeaves, treeMap, treeUnflatten, sameStructure, type Tree } from './autodiff/tree.ts';
 
 // backends
-export { backend, setBackend, listBackends, availableBackends, BackendUnavailableError } from './backend.ts';
+export { backend, setBackend, listBackends, availableBackends, defaultBackend, withBackend, backendUnavailableReason, BackendUnavailableError } from './backend.ts';
 
 // testing helper (also in the `gyrograd/testing` subpath)
 export { checkGrad, type CheckGradOptions, type CheckGradResult, type GradMismatch } from './testing/checkGrad.ts';

@@ -7,6 +7,7 @@ import { fc, test as propTest } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import {
   Tensor,
+  withBackend,
   abs,
   acosh,
   add,
@@ -588,19 +589,39 @@ describe('matmul', () => {
   ];
 
   for (const dtype of ['float64', 'float32'] as const) {
-    test.each(cases)(`%s (${dtype}) matches the naive triple loop`, (_label, sa, sb, tA, tB) => {
+    test.each(cases)(`%s (${dtype}, js kernel) matches the naive triple loop`, (_label, sa, sb, tA, tB) => {
       const a = naive(sa, sa.length * 31 + sb[0]);
       const b = naive(sb, sb.length * 17 + sa[0]);
-      // in float32 the inputs are rounded first; accumulation is in float64 then rounded once
+      // in float32 the inputs are rounded first; the js kernel accumulates in float64 then rounds once
       const a2 = dtype === 'float32' ? { data: a.data.map(Math.fround), shape: sa } : a;
       const b2 = dtype === 'float32' ? { data: b.data.map(Math.fround), shape: sb } : b;
-      const out = matmul(T(a, dtype), T(b, dtype), { transposeA: tA, transposeB: tB });
+      const out = withBackend('js', () => matmul(T(a, dtype), T(b, dtype), { transposeA: tA, transposeB: tB }));
       expect(out.dtype).toBe(dtype);
       const expected = naiveMatmul(a2, b2, tA, tB);
       const tol = dtype === 'float64' ? 1e-12 : 2 ** -22;
       expectValues(out, dtype === 'float32' ? { data: expected.data.map(Math.fround), shape: expected.shape } : expected, tol, 1e-10);
     });
   }
+
+  test.each(cases)('%s (float32, default backend) is within the float32 accumulation bound', (_label, sa, sb, tA, tB) => {
+    const a = naive(sa, sa.length * 31 + sb[0]);
+    const b = naive(sb, sb.length * 17 + sa[0]);
+    const a2 = { data: a.data.map(Math.fround), shape: sa };
+    const b2 = { data: b.data.map(Math.fround), shape: sb };
+    const out = matmul(T(a, 'float32'), T(b, 'float32'), { transposeA: tA, transposeB: tB });
+    expect(out.dtype).toBe('float32');
+    const exact = naiveMatmul(a2, b2, tA, tB);
+    // a length-K dot product summed in float32 (any order) and stored: |err| ≤ (K+1)·u/(1−(K+1)·u)·Σ|a||b|
+    // (Higham, Thm 3.5), u = 2⁻²⁴; the bound below is (K+2)·u·Σ|a||b|
+    const absA = { data: a2.data.map(Math.abs), shape: sa }, absB = { data: b2.data.map(Math.abs), shape: sb };
+    const scale = naiveMatmul(absA, absB, tA, tB).data;
+    const K = tA ? sa[0] : sa[1];
+    const got = toArray(out);
+    expect(got).toHaveLength(exact.data.length);
+    for (let i = 0; i < got.length; i++) {
+      expect(Math.abs(got[i] - exact.data[i]), `index ${i}`).toBeLessThanOrEqual((K + 2) * 2 ** -24 * scale[i] + 1e-38);
+    }
+  });
 
   test('1-D operands: vector·matrix, matrix·vector, vector·vector, and with batched matrices', () => {
     const v = naive([4], 1);

@@ -3,18 +3,52 @@
  * are listed, probed, selected transparently for float32 and never for float64.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { availableBackends, backend, BackendUnavailableError, listBackends, setBackend } from '../../lib/backend.ts';
+import {
+  availableBackends, backend, backendUnavailableReason, BackendUnavailableError, defaultBackend, listBackends, setBackend, withBackend,
+} from '../../lib/backend.ts';
 import { ValueError } from '../../lib/errors.ts';
 import { kernel } from '../../kernels/registry.ts';
 import { jsKernels } from '../../kernels/js/index.ts';
 
 describe('backend layer', () => {
+  const initial = backend();
   afterEach(() => setBackend('js'));
 
-  it('lists js and the gpu.js routes; js is the default and always available', () => {
-    expect(listBackends()).toEqual(expect.arrayContaining(['js', 'gpujs-cpu', 'gpujs-webasm', 'gpujs-headlessgl']));
+  it('lists js, wasm and the gpu.js routes; js is always available; the default is wasm where it runs, else js', () => {
+    expect(listBackends()).toEqual(expect.arrayContaining(['js', 'wasm', 'gpujs-cpu', 'gpujs-webasm', 'gpujs-headlessgl']));
     expect(availableBackends()).toContain('js');
+    const wasmReason = backendUnavailableReason('wasm');
+    console.log(`[backend] default here: ${defaultBackend()}${wasmReason === null ? '' : ` (wasm unavailable: ${wasmReason})`}`);
+    expect(defaultBackend()).toBe(wasmReason === null ? 'wasm' : 'js');
+    // no GYROGRAD_BACKEND in the test environment: the first kernel use selected the default
+    if (process.env.GYROGRAD_BACKEND === undefined) expect(initial).toBe(defaultBackend());
+    expect(() => backendUnavailableReason('nope')).toThrow(ValueError);
+  });
+
+  it('withBackend selects a backend for one call and restores the previous one, also on throw', () => {
+    setBackend('js');
+    expect(withBackend('js', () => backend())).toBe('js');
+    if (availableBackends().includes('wasm')) {
+      expect(withBackend('wasm', () => backend())).toBe('wasm');
+      expect(() => withBackend('wasm', () => { throw new Error('boom'); })).toThrow('boom');
+    }
     expect(backend()).toBe('js');
+    expect(() => withBackend('nope', () => 1)).toThrow(ValueError);
+    expect(backend()).toBe('js');
+  });
+
+  it('wasm, when available, serves float32 matmul only; float64 and other kernels stay on js', () => {
+    const reason = backendUnavailableReason('wasm');
+    if (reason !== null) {
+      console.log(`[backend] wasm unavailable here: ${reason}`);
+      expect(() => setBackend('wasm')).toThrow(BackendUnavailableError);
+      return;
+    }
+    setBackend('wasm');
+    expect(backend()).toBe('wasm');
+    expect(kernel('matmul', 'float32')).not.toBe(jsKernels.matmul);
+    expect(kernel('matmul', 'float64')).toBe(jsKernels.matmul);
+    expect(kernel('reduce', 'float32')).toBe(jsKernels.reduce);
   });
 
   it('an unknown name is a ValueError and keeps the current backend', () => {

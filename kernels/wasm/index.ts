@@ -1,0 +1,147 @@
+/**
+ * The `wasm` backend: float32 matmul on a WebAssembly SIMD micro-kernel that
+ * this library generates at run time from TypeScript (kernels/wasm/encode.ts,
+ * kernels/wasm/gemm-module.ts); no prebuilt binary is shipped.
+ *
+ * - Operands are packed (kernels/wasm/pack.ts) into one linear memory owned by
+ *   the kernel set, which grows on demand up to {@link MAX_PAGES} (1 GiB) and
+ *   never shrinks; larger products run on js.
+ * - **Small or thin products stay on js** (they run faster there): see
+ *   {@link WasmBackendOptions.minWork} and the measured crossover in
+ *   {@link DEFAULT_WASM_MIN_WORK}.
+ * - Sums are accumulated in float32 (the js kernel accumulates in float64),
+ *   so the error of an entry is bounded by about K·u·Σ|a||b| with u = 2⁻²⁴.
+ * - float64 work never reaches this kernel.
+ */
+import { batchOffsets, matmul as jsMatmul, type MatmulArgs } from '../js/matmul.ts';
+import { sizeOf, type Storage } from '../types.ts';
+import { DEFAULT_GEMM, gemmModule, type GemmParams } from './gemm-module.ts';
+import { packA, packB, roundUp } from './pack.ts';
+import { wasmApi } from './api.ts';
+
+/** WebAssembly pages (64 KiB) the kernel memory may grow to: 1 GiB. */
+export const MAX_PAGES = 16384;
+const PAGE = 65536;
+
+/**
+ * Multiply–adds below which a float32 matmul stays on js. Measured on the
+ * development machine (2-core AMD EPYC, Node 20; per-call times of the two
+ * kernels, 2026-11-25): wasm is slower than js at 2×2×2 (0.57×), about even
+ * at 1×1×1 and 3×3×3, and faster from 4×4×4 (1.6×) up (2.4× at 8³, 4–6× at
+ * 64³–256³), thin products included, except when the output has fewer than
+ * {@link WASM_MIN_OUTPUT} entries (a dot product 1×1000×1: 0.16×).
+ */
+export const DEFAULT_WASM_MIN_WORK = 64;
+
+/** Outputs with fewer entries than this stay on js (the packing would cost more than the product). */
+export const WASM_MIN_OUTPUT = 16;
+
+/** Options of {@link createWasmKernels}. */
+export interface WasmBackendOptions {
+  /** products with fewer multiply-adds run on js (default {@link DEFAULT_WASM_MIN_WORK}) */
+  minWork?: number;
+  /** products with fewer output entries run on js (default {@link WASM_MIN_OUTPUT}) */
+  minOutput?: number;
+  /** register-block and cache-block shape of the generated kernel (default {@link DEFAULT_GEMM}) */
+  gemm?: GemmParams;
+}
+
+/** The kernels of the wasm backend, with counters. */
+export interface WasmKernelSet {
+  readonly kernels: { matmul: (args: MatmulArgs) => Storage };
+  /** calls that ran on WebAssembly, and calls sent to js */
+  readonly stats: { matmul: number; fallbacks: number };
+  /** bytes of the kernel's linear memory */
+  memoryBytes(): number;
+}
+
+type GemmFn = (aPtr: number, bPtr: number, cPtr: number, p0: number, p1: number, nq: number, K: number, Mp: number, Np: number) => void;
+
+/** Creates the wasm kernel set; throws if WebAssembly SIMD is unavailable. */
+export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet {
+  const P = opts.gemm ?? DEFAULT_GEMM;
+  const minWork = opts.minWork ?? DEFAULT_WASM_MIN_WORK;
+  const minOutput = opts.minOutput ?? WASM_MIN_OUTPUT;
+  const api = wasmApi();
+  const memory = new api.Memory({ initial: 1, maximum: MAX_PAGES });
+  const module = new api.Module(gemmModule(P, { minPages: 1, maxPages: MAX_PAGES, shared: false }));
+  const gemm = new api.Instance(module, { env: { memory } }).exports.gemm as GemmFn;
+  const stats = { matmul: 0, fallbacks: 0 };
+
+  /** A Float32Array view of at least `floats` elements (grows the memory; undefined past MAX_PAGES). */
+  function view(floats: number): Float32Array | undefined {
+    const bytes = floats * 4;
+    if (bytes > MAX_PAGES * PAGE) return undefined;
+    const have = memory.buffer.byteLength;
+    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+    return new Float32Array(memory.buffer);
+  }
+
+  function matmul(args: MatmulArgs): Storage {
+    const { a, aShape, b, bShape, transposeA, transposeB, batchShape, dtype } = args;
+    const ra = aShape.length, rb = bShape.length;
+    const M = transposeA ? aShape[ra - 1] : aShape[ra - 2];
+    const K = transposeA ? aShape[ra - 2] : aShape[ra - 1];
+    const N = transposeB ? bShape[rb - 2] : bShape[rb - 1];
+    const batch = sizeOf(batchShape);
+    const Mp = roundUp(M, P.MR), Np = roundUp(N, P.NR);
+    const f = dtype === 'float32' && M * N * K >= minWork && M * N >= minOutput && M * N * K * batch > 0 ? view(16 + Mp * K + Np * K + Mp * Np) : undefined;
+    if (f === undefined) {
+      stats.fallbacks++;
+      return jsMatmul(args);
+    }
+    const aAt = 16, bAt = aAt + Mp * K, cAt = bAt + Np * K;
+    const offsets = batchOffsets(aShape, bShape, batchShape, M * K, K * N);
+    const ars = transposeA ? 1 : K, acs = transposeA ? M : 1;
+    const brs = transposeB ? 1 : N, bcs = transposeB ? K : 1;
+    const out = new Float32Array(batch * M * N);
+    let lastAo = -1, lastBo = -1;
+    for (let t = 0; t < batch; t++) {
+      const ao = offsets.aOff[t], bo = offsets.bOff[t];
+      // a broadcast operand is packed once for all the batch entries that share it
+      if (ao !== lastAo) packA(a, ao, ars, acs, M, K, f, aAt, P);
+      if (bo !== lastBo) packB(b, bo, brs, bcs, K, N, f, bAt, P);
+      lastAo = ao;
+      lastBo = bo;
+      f.fill(0, cAt, cAt + Mp * Np);
+      gemm(aAt * 4, bAt * 4, cAt * 4, 0, Mp / P.MR, Np / P.NR, K, Mp, Np);
+      const o = t * M * N;
+      if (Np === N) out.set(f.subarray(cAt, cAt + M * N), o);
+      else for (let i = 0; i < M; i++) out.set(f.subarray(cAt + i * Np, cAt + i * Np + N), o + i * N);
+    }
+    stats.matmul++;
+    return out;
+  }
+
+  return { kernels: { matmul }, stats, memoryBytes: () => memory.buffer.byteLength };
+}
+
+/** Result of {@link probeWasm}. */
+export type WasmProbe = { ok: true; set: WasmKernelSet } | { ok: false; reason: string };
+
+/**
+ * Whether this JavaScript engine runs the generated WebAssembly SIMD module
+ * correctly: validates it and multiplies a 4×8 by 8×8 product against a
+ * plain loop. On success returns a fresh kernel set.
+ */
+export function probeWasm(opts: WasmBackendOptions = {}): WasmProbe {
+  try {
+    const bytes = gemmModule(opts.gemm ?? DEFAULT_GEMM, { minPages: 1, maxPages: MAX_PAGES, shared: false });
+    if (!wasmApi().validate(bytes)) throw new Error('this engine does not validate WebAssembly SIMD (fixed-width SIMD is required)');
+    const set = createWasmKernels({ ...opts, minWork: 0, minOutput: 0 });
+    const M = 5, K = 9, N = 11; // awkward sizes: padding in every direction
+    const a = Float32Array.from({ length: M * K }, (_, i) => ((i * 7) % 5) - 2);
+    const b = Float32Array.from({ length: K * N }, (_, i) => ((i * 3) % 7) - 3);
+    const got = set.kernels.matmul({ a, aShape: [M, K], b, bShape: [K, N], transposeA: false, transposeB: false, batchShape: [], dtype: 'float32' });
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += a[i * K + k] * b[k * N + j];
+        if (got[i * N + j] !== s) throw new Error(`probe product differs at (${i}, ${j}): ${got[i * N + j]} ≠ ${s}`);
+      }
+    }
+    return { ok: true, set: createWasmKernels(opts) };
+  } catch (e) {
+    return { ok: false, reason: e instanceof Error ? e.message.split('\n')[0] : String(e) };
+  }
+}
