@@ -7,7 +7,7 @@
 
 /** A WebAssembly linear memory. */
 export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
   grow(pages: number): number;
 }
 

@@ -18,6 +18,7 @@ import { sizeOf, type Storage } from '../types.ts';
 import { DEFAULT_GEMM, gemmModule, type GemmParams } from './gemm-module.ts';
 import { packA, packB, roundUp } from './pack.ts';
 import { wasmApi } from './api.ts';
+import { CONTROL_BYTES, coreCount, startGemmPool, type GemmFn, type GemmPool } from './threads.ts';
 
 /** WebAssembly pages (64 KiB) the kernel memory may grow to: 1 GiB. */
 export const MAX_PAGES = 16384;
@@ -44,6 +45,27 @@ export interface WasmBackendOptions {
   minOutput?: number;
   /** register-block and cache-block shape of the generated kernel (default {@link DEFAULT_GEMM}) */
   gemm?: GemmParams;
+  /**
+   * threads that share a large product, the calling one included (default:
+   * the environment variable `GYROGRAD_WASM_THREADS` if set, else the number
+   * of cores, at most 4); 1 runs single-threaded
+   */
+  threads?: number;
+  /** products with fewer multiply-adds run on the calling thread only (default {@link DEFAULT_THREAD_MIN_WORK}) */
+  minThreadWork?: number;
+}
+
+/**
+ * Multiply–adds from which a product is shared with the worker threads
+ * (waking a worker costs tens of microseconds).
+ */
+export const DEFAULT_THREAD_MIN_WORK = 64 * 64 * 64;
+
+/** The default thread count (see {@link WasmBackendOptions.threads}). */
+export function defaultWasmThreads(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GYROGRAD_WASM_THREADS;
+  const n = env === undefined || env === '' ? NaN : Number(env);
+  return Number.isInteger(n) && n >= 1 ? n : Math.min(coreCount(), 4);
 }
 
 /** The kernels of the wasm backend, with counters. */
@@ -53,20 +75,43 @@ export interface WasmKernelSet {
   readonly stats: { matmul: number; fallbacks: number };
   /** bytes of the kernel's linear memory */
   memoryBytes(): number;
+  /**
+   * Threads a large product runs on now (1 until the first product that
+   * needs the workers starts them, or when they cannot run), and why the
+   * workers are not running if they are not.
+   */
+  threads(): { count: number; reason: string | null };
+  /** Stops the worker threads; later products run single-threaded. */
+  destroy(): void;
 }
-
-type GemmFn = (aPtr: number, bPtr: number, cPtr: number, p0: number, p1: number, nq: number, K: number, Mp: number, Np: number) => void;
 
 /** Creates the wasm kernel set; throws if WebAssembly SIMD is unavailable. */
 export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet {
   const P = opts.gemm ?? DEFAULT_GEMM;
   const minWork = opts.minWork ?? DEFAULT_WASM_MIN_WORK;
   const minOutput = opts.minOutput ?? WASM_MIN_OUTPUT;
+  const wantThreads = Math.max(1, Math.floor(opts.threads ?? defaultWasmThreads()));
+  const minThreadWork = opts.minThreadWork ?? DEFAULT_THREAD_MIN_WORK;
+  const shared = wantThreads > 1 && typeof SharedArrayBuffer === 'function';
   const api = wasmApi();
-  const memory = new api.Memory({ initial: 1, maximum: MAX_PAGES });
-  const module = new api.Module(gemmModule(P, { minPages: 1, maxPages: MAX_PAGES, shared: false }));
+  const memory = new api.Memory({ initial: 1, maximum: MAX_PAGES, shared });
+  const module = new api.Module(gemmModule(P, { minPages: 1, maxPages: MAX_PAGES, shared }));
   const gemm = new api.Instance(module, { env: { memory } }).exports.gemm as GemmFn;
   const stats = { matmul: 0, fallbacks: 0 };
+  let pool: GemmPool | undefined;
+  let poolReason: string | null = wantThreads === 1 ? 'single-threaded by request (threads: 1)' : shared ? null : 'SharedArrayBuffer is not available';
+  let poolTried = wantThreads === 1 || !shared;
+
+  /** The worker pool, started on first need; undefined when it cannot run. */
+  function workers(): GemmPool | undefined {
+    if (!poolTried) {
+      poolTried = true;
+      const r = startGemmPool(module, memory, wantThreads - 1);
+      if (typeof r === 'string') poolReason = r;
+      else pool = r;
+    }
+    return pool;
+  }
 
   /** A Float32Array view of at least `floats` elements (grows the memory; undefined past MAX_PAGES). */
   function view(floats: number): Float32Array | undefined {
@@ -85,12 +130,13 @@ export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet 
     const N = transposeB ? bShape[rb - 2] : bShape[rb - 1];
     const batch = sizeOf(batchShape);
     const Mp = roundUp(M, P.MR), Np = roundUp(N, P.NR);
-    const f = dtype === 'float32' && M * N * K >= minWork && M * N >= minOutput && M * N * K * batch > 0 ? view(16 + Mp * K + Np * K + Mp * Np) : undefined;
+    const f = dtype === 'float32' && M * N * K >= minWork && M * N >= minOutput && M * N * K * batch > 0 ? view(CONTROL_BYTES / 4 + Mp * K + Np * K + Mp * Np) : undefined;
     if (f === undefined) {
       stats.fallbacks++;
       return jsMatmul(args);
     }
-    const aAt = 16, bAt = aAt + Mp * K, cAt = bAt + Np * K;
+    const aAt = CONTROL_BYTES / 4, bAt = aAt + Mp * K, cAt = bAt + Np * K;
+    const team = M * N * K >= minThreadWork ? workers() : undefined;
     const offsets = batchOffsets(aShape, bShape, batchShape, M * K, K * N);
     const ars = transposeA ? 1 : K, acs = transposeA ? M : 1;
     const brs = transposeB ? 1 : N, bcs = transposeB ? K : 1;
@@ -104,7 +150,8 @@ export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet 
       lastAo = ao;
       lastBo = bo;
       f.fill(0, cAt, cAt + Mp * Np);
-      gemm(aAt * 4, bAt * 4, cAt * 4, 0, Mp / P.MR, Np / P.NR, K, Mp, Np);
+      if (team !== undefined) team.run(gemm, { aPtr: aAt * 4, bPtr: bAt * 4, cPtr: cAt * 4, panels: Mp / P.MR, nq: Np / P.NR, K, Mp, Np });
+      else gemm(aAt * 4, bAt * 4, cAt * 4, 0, Mp / P.MR, Np / P.NR, K, Mp, Np);
       const o = t * M * N;
       if (Np === N) out.set(f.subarray(cAt, cAt + M * N), o);
       else for (let i = 0; i < M; i++) out.set(f.subarray(cAt + i * Np, cAt + i * Np + N), o + i * N);
@@ -113,7 +160,18 @@ export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet 
     return out;
   }
 
-  return { kernels: { matmul }, stats, memoryBytes: () => memory.buffer.byteLength };
+  return {
+    kernels: { matmul },
+    stats,
+    memoryBytes: () => memory.buffer.byteLength,
+    threads: () => ({ count: pool === undefined ? 1 : pool.workers + 1, reason: pool === undefined ? poolReason ?? 'not started yet (no product large enough so far)' : null }),
+    destroy() {
+      pool?.terminate();
+      pool = undefined;
+      poolTried = true;
+      poolReason = 'destroyed';
+    },
+  };
 }
 
 /** Result of {@link probeWasm}. */
@@ -128,7 +186,7 @@ export function probeWasm(opts: WasmBackendOptions = {}): WasmProbe {
   try {
     const bytes = gemmModule(opts.gemm ?? DEFAULT_GEMM, { minPages: 1, maxPages: MAX_PAGES, shared: false });
     if (!wasmApi().validate(bytes)) throw new Error('this engine does not validate WebAssembly SIMD (fixed-width SIMD is required)');
-    const set = createWasmKernels({ ...opts, minWork: 0, minOutput: 0 });
+    const set = createWasmKernels({ ...opts, minWork: 0, minOutput: 0, threads: 1 });
     const M = 5, K = 9, N = 11; // awkward sizes: padding in every direction
     const a = Float32Array.from({ length: M * K }, (_, i) => ((i * 7) % 5) - 2);
     const b = Float32Array.from({ length: K * N }, (_, i) => ((i * 3) % 7) - 3);

@@ -152,6 +152,28 @@ describeWasm('wasm matmul parity with the exact product', () => {
     }
   });
 
+  it('worker threads: two threads share the row panels of every product; results within the same bound; destroy stops them', () => {
+    const set = createWasmKernels({ minWork: 0, minOutput: 0, threads: 2, minThreadWork: 0 });
+    expect(set.threads().count).toBe(1); // started lazily
+    const shapes: Array<[number, number, number]> = [[1, 1, 1], [5, 300, 9], [64, 64, 64], [130, 257, 33], [1000, 16, 24]];
+    for (const [M, K, N] of shapes) {
+      const args: MatmulArgs = {
+        a: f32Array(2 * M * K, 3 * M + K), aShape: [2, M, K], b: f32Array(K * N, K + 5 * N), bShape: [K, N],
+        transposeA: false, transposeB: false, batchShape: [2], dtype: 'float32',
+      };
+      expectWithinBound(args, set.kernels.matmul(args));
+      // Node ≥ 20.16 has process.getBuiltinModule, through which the pool reaches worker_threads
+      expect(typeof process.getBuiltinModule).toBe('function');
+      expect(set.threads()).toEqual({ count: 2, reason: null });
+    }
+    set.destroy();
+    expect(set.threads()).toEqual({ count: 1, reason: 'destroyed' });
+    const after: MatmulArgs = {
+      a: f32Array(64 * 64, 1), aShape: [64, 64], b: f32Array(64 * 64, 2), bShape: [64, 64], transposeA: false, transposeB: false, batchShape: [], dtype: 'float32',
+    };
+    expectWithinBound(after, set.kernels.matmul(after)); // single-threaded after destroy
+  });
+
   it('memory grows on demand, never shrinks, and results stay right after growth', () => {
     const set = createWasmKernels({ minWork: 0, minOutput: 0 });
     const small = (n: number): MatmulArgs => ({

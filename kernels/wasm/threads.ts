@@ -1,0 +1,145 @@
+/**
+ * Worker threads for the wasm matmul (Node only): every thread instantiates
+ * the same generated module on one *shared* WebAssembly memory, and the row
+ * panels of a product are handed out in chunks through an atomic counter, so
+ * a loaded core simply takes fewer chunks. The calling thread works too and
+ * then blocks (`Atomics.wait`, allowed on Node's main thread) until every
+ * worker has finished: the matmul stays a synchronous function.
+ *
+ * Control block: the first 16 int32 of the shared memory (the packed
+ * operands start after it). Workers are started once, lazily, and are
+ * `unref`ed (they never keep a process alive). If the engine has no
+ * `node:worker_threads` (browsers, Deno without Node compatibility) or the
+ * workers do not come up in time, the pool is not created and the caller
+ * runs single-threaded.
+ */
+import type { WasmMemory, WasmModule } from './api.ts';
+
+/** Arguments of one gemm call, as the generated function takes them. */
+export type GemmFn = (aPtr: number, bPtr: number, cPtr: number, p0: number, p1: number, nq: number, K: number, Mp: number, Np: number) => void;
+
+/** Int32 slots of the control block. */
+const SEQ = 0, NEXT = 1, DONE = 2, NCHUNKS = 3, CHUNK = 4, ARGS = 5, STOP = 13, READY = 14, FAILED = 15;
+/** Bytes reserved for the control block at address 0. */
+export const CONTROL_BYTES = 64;
+
+/** The worker's source: CommonJS, evaluated by `new Worker(src, { eval: true })`. */
+const WORKER_SRC = `
+const { workerData } = require('node:worker_threads');
+const { module, memory } = workerData;
+const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
+const ctl = new Int32Array(memory.buffer, 0, 16);
+let seen = Atomics.load(ctl, ${SEQ});
+Atomics.add(ctl, ${READY}, 1);
+Atomics.notify(ctl, ${READY});
+for (;;) {
+  Atomics.wait(ctl, ${SEQ}, seen);
+  seen = Atomics.load(ctl, ${SEQ});
+  if (Atomics.load(ctl, ${STOP}) !== 0) break;
+  try {
+    const n = ctl[${NCHUNKS}], chunk = ctl[${CHUNK}], panels = ctl[${ARGS + 3}];
+    for (let c = Atomics.add(ctl, ${NEXT}, 1); c < n; c = Atomics.add(ctl, ${NEXT}, 1)) {
+      const p0 = c * chunk;
+      gemm(ctl[${ARGS}], ctl[${ARGS + 1}], ctl[${ARGS + 2}], p0, Math.min(panels, p0 + chunk), ctl[${ARGS + 4}], ctl[${ARGS + 5}], ctl[${ARGS + 6}], ctl[${ARGS + 7}]);
+    }
+  } catch (e) {
+    Atomics.store(ctl, ${FAILED}, 1);
+  }
+  Atomics.add(ctl, ${DONE}, 1);
+  Atomics.notify(ctl, ${DONE});
+}
+`;
+
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+}
+interface WorkerThreads {
+  Worker: new (src: string, opts: { eval: true; workerData: unknown }) => NodeWorker;
+}
+
+/** Node's `worker_threads`, reached without an import so the library still loads elsewhere. */
+function workerThreads(): WorkerThreads | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return proc?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
+}
+
+/** Number of cores the engine reports (1 when unknown). */
+export function coreCount(): number {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return Math.max(1, os?.availableParallelism?.() ?? nav?.hardwareConcurrency ?? 1);
+}
+
+/** A started pool. */
+export interface GemmPool {
+  /** worker threads (the calling thread works as well) */
+  readonly workers: number;
+  /** Runs `gemm` over row panels [0, panels) of the product described by `args`, in chunks, on every thread. */
+  run(gemm: GemmFn, args: { aPtr: number; bPtr: number; cPtr: number; panels: number; nq: number; K: number; Mp: number; Np: number }): void;
+  /** Stops the workers. */
+  terminate(): void;
+}
+
+/**
+ * Starts `workers` worker threads on `memory` (shared) running `module`;
+ * waits up to `timeoutMs` for them to be ready. Returns the reason when no
+ * pool can run here.
+ */
+export function startGemmPool(module: WasmModule, memory: WasmMemory, workers: number, timeoutMs = 10_000): GemmPool | string {
+  const wt = workerThreads();
+  if (wt === undefined) return 'node:worker_threads is not available in this engine';
+  if (!(memory.buffer instanceof SharedArrayBuffer)) return 'the kernel memory is not shared';
+  const ctl = new Int32Array(memory.buffer, 0, 16);
+  ctl.fill(0);
+  const started: NodeWorker[] = [];
+  const stopAll = (): void => {
+    Atomics.store(ctl, STOP, 1);
+    Atomics.add(ctl, SEQ, 1);
+    Atomics.notify(ctl, SEQ);
+    for (const w of started) void w.terminate();
+  };
+  try {
+    for (let i = 0; i < workers; i++) {
+      const w = new wt.Worker(WORKER_SRC, { eval: true, workerData: { module, memory } });
+      w.unref();
+      started.push(w);
+    }
+  } catch (e) {
+    stopAll();
+    return `could not start worker threads: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (let r = Atomics.load(ctl, READY); r < workers; r = Atomics.load(ctl, READY)) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      stopAll();
+      return `worker threads did not start within ${timeoutMs} ms (${r} of ${workers} ready)`;
+    }
+    Atomics.wait(ctl, READY, r, left);
+  }
+  return {
+    workers,
+    run(gemm, { aPtr, bPtr, cPtr, panels, nq, K, Mp, Np }) {
+      const threads = workers + 1;
+      // about four chunks per thread: enough to balance a core that is busy with something else
+      const chunk = Math.max(1, Math.ceil(panels / (4 * threads)));
+      const n = Math.ceil(panels / chunk);
+      ctl[NCHUNKS] = n;
+      ctl[CHUNK] = chunk;
+      ctl.set([aPtr, bPtr, cPtr, panels, nq, K, Mp, Np], ARGS);
+      Atomics.store(ctl, NEXT, 0);
+      Atomics.store(ctl, DONE, 0);
+      Atomics.add(ctl, SEQ, 1); // publishes the job (sequentially consistent)
+      Atomics.notify(ctl, SEQ);
+      for (let c = Atomics.add(ctl, NEXT, 1); c < n; c = Atomics.add(ctl, NEXT, 1)) {
+        const p0 = c * chunk;
+        gemm(aPtr, bPtr, cPtr, p0, Math.min(panels, p0 + chunk), nq, K, Mp, Np);
+      }
+      for (let d = Atomics.load(ctl, DONE); d < workers; d = Atomics.load(ctl, DONE)) Atomics.wait(ctl, DONE, d);
+      if (Atomics.exchange(ctl, FAILED, 0) !== 0) throw new Error('wasm matmul: a worker thread failed while computing a product');
+    },
+    terminate: stopAll,
+  };
+}
