@@ -44,7 +44,7 @@ function ensure(name: string): string | null {
   if (known !== undefined) return known;
   const r = mode === undefined ? probeWasm() : probeMode(mode);
   if (r.ok) registry.registerBackend({ name, kernels: r.set.kernels });
-  const reason = r.ok ? null : r.reason;
+  const reason = r.ok ? null : mode === 'headlessgl' ? `${r.reason} (headlessgl needs the optional native 'gl' package and an X display: a GPU, or Mesa under Xvfb, e.g. xvfb-run -a <command>)` : r.reason;
   probed.set(name, reason);
   return reason;
 }
