@@ -244,6 +244,25 @@ describe('nn helpers: grad = central differences', () => {
   );
 });
 
+describe('pairwise ops: grad = central differences', () => {
+  const sizes = fc.record({ n: fc.integer({ min: 1, max: 4 }), m: fc.integer({ min: 1, max: 4 }), d: fc.integer({ min: 1, max: 4 }) });
+  test.prop([sizes.chain(({ n, m, d }) => fc.tuple(tensorArb([n, d]), tensorArb([m, d])))], { numRuns: RUNS })(
+    'pairwiseSqEuclidean',
+    ([x, y]) => expectGradOk(g.pairwiseSqEuclidean, [x, y]),
+  );
+  test.prop([sizes.chain(({ n, m, d }) => fc.tuple(tensorArb([n, d], { awayFrom: [0] }), tensorArb([m, d], { awayFrom: [0] })))], { numRuns: RUNS })(
+    'pairwiseCosine (entries away from zero, so norms ≥ 0.05)',
+    ([x, y]) => expectGradOk((a, b) => g.pairwiseCosine(a, b), [x, y]),
+  );
+  test.prop([sizes.chain(({ n, d }) => tensorArb([n, d], { awayFrom: [0] }))], { numRuns: RUNS })(
+    'pairwiseCosine and pairwiseSqEuclidean of a matrix with itself',
+    (x) => {
+      expectGradOk((a) => g.pairwiseCosine(a, a), [x]);
+      expectGradOk((a) => g.pairwiseSqEuclidean(a, a), [x]);
+    },
+  );
+});
+
 describe('composite functions', () => {
   test.prop([tensorArb([3, 4]), tensorArb([4, 2]), tensorArb([2])], { numRuns: RUNS })('a small MLP loss', (x, w, b) => {
     const f = (xx: Tensor, ww: Tensor, bb: Tensor) => g.logSumExp(g.tanh(g.add(g.matmul(xx, ww), bb)), -1);

@@ -113,6 +113,7 @@ import {
   type PRNGKey,
   type Tree,
 } from '../lib/index.ts';
+import { pairwiseCosine, pairwiseSqEuclidean } from '../lib/index.ts';
 
 type ErrorClass = new (...args: never[]) => Error;
 
@@ -678,5 +679,21 @@ describe('a non-Tensor passed where a Tensor is expected (ArgumentError naming t
   ];
   test.each(readersAndHelpers)('%s', (name, f) => {
     expectThrows(f, ArgumentError, new RegExp(`\\b${name}\\b`));
+  });
+});
+
+describe('pairwise ops', () => {
+  const x = zeros([2, 3], 'float64');
+  test.each([
+    ['pairwiseSqEuclidean', pairwiseSqEuclidean],
+    ['pairwiseCosine', (a: Tensor, b: Tensor) => pairwiseCosine(a, b)],
+  ] as const)('%s: mismatched D or ranks is a ShapeError naming the function and both shapes', (name, f) => {
+    expectThrows(() => f(x, zeros([4, 5], 'float64')), ShapeError, name, '[2, 3]', '[4, 5]', /same D/);
+    expectThrows(() => f(zeros([3], 'float64'), x), ShapeError, name, '[3]', '[2, 3]');
+    expectThrows(() => f(x, zeros([1, 2, 3], 'float64')), ShapeError, name, '[1, 2, 3]');
+    expectThrows(() => f(x, [[1, 2, 3]] as unknown as Tensor), ArgumentError, name);
+  });
+  test('pairwiseCosine: eps must be positive and finite', () => {
+    for (const eps of [0, -1, NaN, Infinity]) expectThrows(() => pairwiseCosine(x, x, eps), ValueError, 'pairwiseCosine', 'eps');
   });
 });

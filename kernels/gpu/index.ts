@@ -1,29 +1,62 @@
 /**
- * gpu.js backends: float32 `matmul` and the fused `poincarePairwiseForward`
- * written as gpu.js kernels, for the gpu.js modes `cpu`, `webasm` and
- * `headlessgl` (backend names `gpujs-cpu`, `gpujs-webasm`, `gpujs-headlessgl`).
+ * gpu.js backends: float32 kernels written as gpu.js kernels for the gpu.js
+ * modes `cpu`, `webasm` and `headlessgl` (backend names `gpujs-cpu`,
+ * `gpujs-webasm`, `gpujs-headlessgl`):
  *
+ * | kernel | file | gpu.js kernels per call |
+ * |---|---|---|
+ * | `matmul` (batched, broadcast, either operand transposed) | matmul.ts | 1 |
+ * | `poincarePairwiseForward` / `…Backward` | poincare.ts | 1 / 1 + 2 sums (+1 plane copy on GL) |
+ * | `pairwiseSqEuclideanForward` | pairwise.ts | 1 |
+ * | `pairwiseCosineForward` / `…Backward` | pairwise.ts | 1 / 1 + 2 sums (+1 plane copy on GL) |
+ * | `softmaxRows` / `softmaxRowsBackward` / `logSumExpRows` | rows.ts | 2 / 2 / 1 |
+ *
+ * - **Fused elementwise chains.** Every elementwise chain is one kernel: a
+ *   thread computes its output entry through the whole chain in registers
+ *   (the Poincaré distance from the Gram entry and the squared norms; the
+ *   Poincaré and cosine backward partials, one plane per partial; the
+ *   pairwise distances straight from x and y with the loop over D inside the
+ *   kernel; softmax's subtract–exp–divide; the softmax backward's
+ *   s·(g − Σ g·s)). Reductions over a row or column are separate kernels.
+ * - **Pipelines.** On headlessgl the intermediates of a multi-kernel call
+ *   (the backward partials feeding the row/column sums, softmax's row
+ *   statistics, the softmax backward's row dots) stay on the device as
+ *   textures (`pipeline: true`; a kernel's output texture is reused by its
+ *   next call, so nothing accumulates); only results are read back. cpu and
+ *   webasm have no device memory: the same kernels pass plain arrays.
  * - **Availability.** A mode is available when a `GPU` of that mode can be
  *   created and runs a tiny kernel correctly ({@link probeMode}); errors are
  *   caught and reported as the reason. `headlessgl` needs the optional native
  *   `gl` package and an X display (e.g. Xvfb).
- * - **Cache.** Each kernel is compiled once per *shape signature* (batch,
- *   M, K, N, operand strides and operand lengths for matmul; N, M, c, eps for
- *   the Poincaré kernel) and cached in a bounded LRU of
- *   {@link GpuBackendOptions.maxKernels} kernels (default 32) per backend; an
- *   evicted kernel is destroyed (`kernel.destroy()`), and
+ * - **Cache.** Each kernel is compiled once per *shape signature* (its sizes
+ *   and the constants baked into it) and cached in a bounded LRU of
+ *   {@link GpuBackendOptions.maxKernels} kernels (default 32) per backend
+ *   (cache.ts); an evicted kernel is destroyed (`kernel.destroy()`), and
  *   {@link GpuKernelSet.destroy} destroys every cached kernel and the `GPU`.
- * - **Small work stays on js.** A call whose multiply-add count is below
- *   {@link GpuBackendOptions.minWork} runs the exact js kernel instead (see
- *   {@link DEFAULT_MIN_WORK}); so do calls whose operands exceed 2²⁴
- *   elements, since gpu.js indexes in float32 on GL.
+ * - **Counters.** {@link GpuKernelSet.stats} counts, per kernel, the calls that
+ *   ran on gpu.js, plus js fallbacks, compilations, evictions and
+ *   destructions; {@link GpuKernelSet.engines} names the gpu.js engine that ran
+ *   each kernel's last call (`cpu`, `webasm`, or `gpu` for GL).
+ * - **Small work stays on js.** A call whose work (multiply-adds, or entries
+ *   for elementwise kernels) is below {@link GpuBackendOptions.minWork} runs
+ *   the exact js kernel instead (see {@link DEFAULT_MIN_WORK}); so do calls
+ *   whose operands exceed 2²⁴ elements (gpu.js indexes in float32 on GL) or
+ *   whose 2-D output exceeds the GL texture size, and the inputs each kernel
+ *   file's guards exclude (non-finite rows for softmax/logSumExp, huge values
+ *   for the pairwise kernels).
  * - gpu.js computes in float32 only; float64 work never reaches these kernels
  *   (the registry keeps float64 on js, and these kernels defer to js for it).
  */
 import { GPU } from 'gpu.js';
-import { batchOffsets, matmul as jsMatmul, type MatmulArgs } from '../js/matmul.ts';
-import { poincarePairwiseForward as jsPoincareForward } from '../js/poincare.ts';
-import { sizeOf, type DType, type Storage } from '../types.ts';
+import type { jsKernels } from '../js/index.ts';
+import { KernelCache } from './cache.ts';
+import { GPU_KERNEL_NAMES, type CompiledKernel, type GpuKernelName, type KernelContext, type KernelSettings } from './common.ts';
+import { makeMatmul } from './matmul.ts';
+import { makeCosineBackward, makeCosineForward, makeSqEuclidean } from './pairwise.ts';
+import { makePoincareBackward, makePoincareForward } from './poincare.ts';
+import { makeLogSumExpRows, makeSoftmaxRows, makeSoftmaxRowsBackward } from './rows.ts';
+
+export { GPU_KERNEL_NAMES, type GpuKernelName } from './common.ts';
 
 /** gpu.js modes this library wraps as backends. */
 export type GpuMode = 'cpu' | 'webasm' | 'headlessgl';
@@ -47,9 +80,6 @@ export function gpuBackendName(mode: GpuMode): string {
  */
 export const DEFAULT_MIN_WORK = 1 << 20;
 
-/** Largest operand (elements) sent to gpu.js: GL indexes textures in float32. */
-const MAX_ELEMENTS = 1 << 24;
-
 /** Options of {@link createGpuKernels}. */
 export interface GpuBackendOptions {
   /** calls with less work than this run on js (default {@link DEFAULT_MIN_WORK}) */
@@ -58,163 +88,106 @@ export interface GpuBackendOptions {
   maxKernels?: number;
 }
 
-/** A gpu.js kernel as far as this module uses it. */
-interface CompiledKernel {
-  (...args: unknown[]): unknown;
-  destroy?: (removeCanvasReferences?: boolean) => void;
-}
+/** The kernels a gpu.js backend implements, with the js kernels' signatures. */
+export type GpuKernels = Pick<typeof jsKernels, GpuKernelName>;
+
+/** Counters of a {@link GpuKernelSet}. */
+export type GpuStats = Record<GpuKernelName, number> & {
+  /** calls that ran on the js fallback (below minWork, float64, too large, excluded inputs) */
+  fallbacks: number;
+  /** kernels compiled (cache misses) */
+  compiled: number;
+  /** kernels evicted from the full cache */
+  evicted: number;
+  /** kernels destroyed (evicted, or at {@link GpuKernelSet.destroy}) */
+  destroyed: number;
+};
 
 /** The kernels of one gpu.js mode, with their cache and counters. */
 export interface GpuKernelSet {
   readonly mode: GpuMode;
   /** the mode gpu.js reports it runs (`gpu.mode`) */
   readonly gpuMode: string;
-  readonly kernels: {
-    matmul: (args: MatmulArgs) => Storage;
-    poincarePairwiseForward: (
-      xy: Storage, x2: Storage, y2: Storage, N: number, M: number, c: number, eps: number, dtype: DType,
-    ) => Storage;
-  };
-  /** calls that ran on gpu.js (not the js fallback), per kernel */
-  readonly stats: { matmul: number; poincarePairwiseForward: number; fallbacks: number };
+  readonly kernels: GpuKernels;
+  /** calls that ran on gpu.js (not the js fallback), per kernel, and the cache counters */
+  readonly stats: Readonly<GpuStats>;
+  /**
+   * per kernel, the gpu.js engine(s) that ran its last gpu.js call (`'cpu'`,
+   * `'webasm'`, `'gpu'` for the GL modes; several joined by `+` if a
+   * kernel fell back inside gpu.js)
+   */
+  readonly engines: Readonly<Partial<Record<GpuKernelName, string>>>;
   /** number of compiled kernels in the cache */
   cacheSize(): number;
+  /** number of kernels gpu.js itself still holds for this set's `GPU` (destroyed ones are removed) */
+  liveKernels(): number;
   /** destroys every cached kernel and the GPU; the set must not be used afterwards */
   destroy(): void;
-}
-
-const MATMUL_SRC = `function (a, b, aOff, bOff) {
-  let ai = aOff[this.thread.z] + this.thread.y * this.constants.ars;
-  let bi = bOff[this.thread.z] + this.thread.x * this.constants.bcs;
-  let s = 0;
-  for (let k = 0; k < this.constants.K; k++) {
-    s += a[ai] * b[bi];
-    ai += this.constants.acs;
-    bi += this.constants.brs;
-  }
-  return s;
-}`;
-
-const POINCARE_SRC = `function (xy, x2, y2) {
-  const i = this.thread.y;
-  const j = this.thread.x;
-  const p = xy[i * this.constants.M + j];
-  const a2 = x2[i];
-  const b2 = y2[j];
-  const c = this.constants.c;
-  const A = 1 - 2 * c * p + c * b2;
-  const B = 1 - c * a2;
-  const num2 = A * A * a2 - 2 * A * B * p + B * B * b2;
-  const den = 1 - 2 * c * p + c * c * a2 * b2;
-  const m = Math.sqrt(Math.max(num2, 1e-30)) / Math.max(den, 1e-15);
-  const u = Math.min(Math.max(this.constants.sc * m, -1 + this.constants.eps), 1 - this.constants.eps);
-  return this.constants.k * 0.5 * Math.log((1 + u) / (1 - u));
-}`;
-
-/** Flattens a gpu.js result (Float32Array, or nested arrays of them) into `out`. */
-function flattenInto(r: unknown, out: Float32Array, off: number): number {
-  if (r instanceof Float32Array) {
-    out.set(r, off);
-    return off + r.length;
-  }
-  if (Array.isArray(r)) {
-    for (const x of r) off = flattenInto(x, out, off);
-    return off;
-  }
-  throw new Error(`gpu.js returned an unexpected result: ${Object.prototype.toString.call(r)}`);
 }
 
 /** Creates a `GPU` of `mode` and its kernels; throws if the mode cannot run. */
 export function createGpuKernels(mode: GpuMode, opts: GpuBackendOptions = {}): GpuKernelSet {
   const minWork = opts.minWork ?? DEFAULT_MIN_WORK;
-  const maxKernels = Math.max(1, opts.maxKernels ?? 32);
   const gpu = new GPU({ mode });
-  // LRU: a Map iterates in insertion order; a hit is re-inserted at the end
-  const cache = new Map<string, CompiledKernel>();
-  const stats = { matmul: 0, poincarePairwiseForward: 0, fallbacks: 0 };
+  const stats = { fallbacks: 0, compiled: 0, evicted: 0, destroyed: 0 } as GpuStats;
+  for (const n of GPU_KERNEL_NAMES) stats[n] = 0;
+  const engines: Partial<Record<GpuKernelName, string>> = {};
+  // gpu.js's GPU keeps every kernel it created in `gpu.kernels`; the GL and webasm kernels remove
+  // themselves on destroy(), the cpu kernel does not (gpu.js 2.24), so a destroyed cpu kernel would
+  // stay reachable for the life of the GPU: remove it here
+  const live = (gpu as unknown as { kernels?: unknown[] }).kernels;
+  const dispose = (k: CompiledKernel): void => {
+    const inner = k.kernel;
+    k.destroy?.();
+    const i = live && inner ? live.indexOf(inner) : -1;
+    if (live && i !== -1) live.splice(i, 1);
+  };
+  const cache = new KernelCache(opts.maxKernels ?? 32, stats, dispose);
+  const maxTexture = (gpu as unknown as { Kernel?: { features?: { maxTextureSize?: number } } }).Kernel?.features?.maxTextureSize;
+  const texLimit = typeof maxTexture === 'number' && maxTexture > 0 ? maxTexture : Infinity;
   let destroyed = false;
 
-  function compiled(key: string, make: () => CompiledKernel): CompiledKernel {
-    if (destroyed) throw new Error(`gpujs-${mode}: kernel set was destroyed`);
-    const hit = cache.get(key);
-    if (hit) {
-      cache.delete(key);
-      cache.set(key, hit);
-      return hit;
-    }
-    const k = make();
-    cache.set(key, k);
-    while (cache.size > maxKernels) {
-      const [oldKey, old] = cache.entries().next().value as [string, CompiledKernel];
-      cache.delete(oldKey);
-      old.destroy?.();
-    }
-    return k;
-  }
-
-  function matmul(args: MatmulArgs): Storage {
-    const { a, aShape, b, bShape, transposeA, transposeB, batchShape, dtype } = args;
-    const ra = aShape.length, rb = bShape.length;
-    const M = transposeA ? aShape[ra - 1] : aShape[ra - 2];
-    const K = transposeA ? aShape[ra - 2] : aShape[ra - 1];
-    const N = transposeB ? bShape[rb - 2] : bShape[rb - 1];
-    const batch = sizeOf(batchShape);
-    if (
-      dtype !== 'float32' || batch * M * N * K < minWork || batch === 0 || M === 0 || N === 0 || K === 0 ||
-      a.length > MAX_ELEMENTS || b.length > MAX_ELEMENTS || batch * M * N > MAX_ELEMENTS
-    ) {
+  const ctx: KernelContext = {
+    minWork,
+    pipeline: gpu.mode === 'headlessgl',
+    kernel(key: string, src: string, settings: KernelSettings): CompiledKernel {
+      if (destroyed) throw new Error(`gpujs-${mode}: kernel set was destroyed`);
+      return cache.get(key, () => gpu.createKernel(src, { ...settings, precision: 'single', tactic: 'precision' }) as unknown as CompiledKernel);
+    },
+    fits2d: (w, h) => w <= texLimit && h <= texLimit,
+    ran(name, ...ks) {
+      stats[name]++;
+      const seen = [...new Set(ks.map((k) => k.kernel?.constructor.mode ?? '?'))];
+      engines[name] = seen.join('+');
+    },
+    fallback() {
       stats.fallbacks++;
-      return jsMatmul(args);
-    }
-    const offsets = batchOffsets(aShape, bShape, batchShape, M * K, K * N);
-    // float32 holds these offsets exactly: every operand has at most 2²⁴ elements (checked above)
-    const aOff = Float32Array.from(offsets.aOff), bOff = Float32Array.from(offsets.bOff);
-    const constants = {
-      K,
-      ars: transposeA ? 1 : K, acs: transposeA ? M : 1,
-      brs: transposeB ? 1 : N, bcs: transposeB ? K : 1,
-    };
-    const key = `mm:${batch}:${M}:${K}:${N}:${transposeA}:${transposeB}:${a.length}:${b.length}`;
-    const k = compiled(key, () => gpu.createKernel(MATMUL_SRC, {
-      output: [N, M, batch], constants, precision: 'single', tactic: 'precision',
-    }) as unknown as CompiledKernel);
-    const fa = a instanceof Float32Array ? a : Float32Array.from(a);
-    const fb = b instanceof Float32Array ? b : Float32Array.from(b);
-    const out = new Float32Array(batch * M * N);
-    flattenInto(k(fa, fb, aOff, bOff), out, 0);
-    stats.matmul++;
-    return out;
-  }
+    },
+  };
 
-  function poincarePairwiseForward(
-    xy: Storage, x2: Storage, y2: Storage, N: number, M: number, c: number, eps: number, dtype: DType,
-  ): Storage {
-    if (dtype !== 'float32' || N * M < minWork || N === 0 || M === 0 || N * M > MAX_ELEMENTS) {
-      stats.fallbacks++;
-      return jsPoincareForward(xy, x2, y2, N, M, c, eps, dtype);
-    }
-    const sc = Math.sqrt(c);
-    const key = `pf:${N}:${M}:${c}:${eps}`;
-    const k = compiled(key, () => gpu.createKernel(POINCARE_SRC, {
-      output: [M, N], constants: { M, c, sc, eps, k: 2 / sc }, precision: 'single', tactic: 'precision',
-    }) as unknown as CompiledKernel);
-    const f = (s: Storage) => (s instanceof Float32Array ? s : Float32Array.from(s));
-    const out = new Float32Array(N * M);
-    flattenInto(k(f(xy), f(x2), f(y2)), out, 0);
-    stats.poincarePairwiseForward++;
-    return out;
-  }
+  const kernels: GpuKernels = {
+    matmul: makeMatmul(ctx),
+    poincarePairwiseForward: makePoincareForward(ctx),
+    poincarePairwiseBackward: makePoincareBackward(ctx),
+    pairwiseSqEuclideanForward: makeSqEuclidean(ctx),
+    pairwiseCosineForward: makeCosineForward(ctx),
+    pairwiseCosineBackward: makeCosineBackward(ctx),
+    softmaxRows: makeSoftmaxRows(ctx),
+    softmaxRowsBackward: makeSoftmaxRowsBackward(ctx),
+    logSumExpRows: makeLogSumExpRows(ctx),
+  };
 
   return {
     mode,
     gpuMode: gpu.mode,
-    kernels: { matmul, poincarePairwiseForward },
+    kernels,
     stats,
+    engines,
     cacheSize: () => cache.size,
+    liveKernels: () => live?.length ?? 0,
     destroy() {
       if (destroyed) return;
       destroyed = true;
-      for (const k of cache.values()) k.destroy?.();
       cache.clear();
       void gpu.destroy().catch(() => undefined);
     },

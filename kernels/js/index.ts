@@ -9,6 +9,8 @@ import { concat, gather, padSlice, scatterAdd, slice, transpose } from './shape.
 import { poincarePairwiseBackward, poincarePairwiseForward } from './poincare.ts';
 import { lcaDepthBackward, lcaDepthForward, toPoincareBackward, toPoincareForward } from './ball.ts';
 import { softTripleBackward, softTripleForward } from './softtriple.ts';
+import { pairwiseCosineBackward, pairwiseCosineForward, pairwiseSqEuclideanForward } from './pairwise.ts';
+import { logSumExpRows, softmaxRows, softmaxRowsBackward } from './rows.ts';
 
 /** Every kernel of the js backend, by name. */
 export const jsKernels = {
@@ -33,6 +35,12 @@ export const jsKernels = {
   lcaDepthBackward,
   softTripleForward,
   softTripleBackward,
+  pairwiseSqEuclideanForward,
+  pairwiseCosineForward,
+  pairwiseCosineBackward,
+  softmaxRows,
+  softmaxRowsBackward,
+  logSumExpRows,
 } as const;
 
 export type { UnaryOp, BinaryOp } from './elementwise.ts';

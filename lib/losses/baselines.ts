@@ -9,15 +9,15 @@ import { eye, tensor } from '../tensor/create.ts';
 import { oneHot } from '../ops/indexing.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { add, div, exp, log1p, maximum, mul, neg, relu, sqrt, sub, where, greater } from '../ops/elementwise.ts';
-import { matmul } from '../ops/linalg.ts';
 import { logSoftmax } from '../ops/nn.ts';
 import { max, mean, min, sum } from '../ops/reduce.ts';
-import { concat, reshape } from '../ops/shape.ts';
+import { concat } from '../ops/shape.ts';
 import { checkTensor } from '../ops/util.ts';
 import { poincareBall } from '../manifolds/poincare.ts';
 import type { Curvature } from '../manifolds/numerics.ts';
 import { checkLabels, type Labels } from './labels.ts';
 import { checkPair, cosineSimilarity, type Similarity } from './similarity.ts';
+import { pairwiseSqEuclidean } from '../ops/pairwise.ts';
 
 /** Mean cross-entropy of `logits [B, C]` at integer labels. */
 export function crossEntropy(logits: Tensor, labels: Labels): Tensor {
@@ -160,9 +160,7 @@ export function tripletMargin(options: TripletMarginOptions = {}): (embeddings: 
     if (typeof dist === 'function') d = dist(x, x);
     else if (dist === 'cosine') d = sub(1, cosineSimilarity(x, x));
     else {
-      const sq = sum(mul(x, x), 1, true);
-      const d2 = maximum(sub(add(sq, reshape(sq, [1, B])), mul(matmul(x, x, { transposeB: true }), 2)), 0);
-      d = sqrt(maximum(d2, 1e-12));
+      d = sqrt(maximum(pairwiseSqEuclidean(x, x), 1e-12));
     }
     const posM: number[] = [], negM: number[] = [], valid: number[] = [];
     for (let i = 0; i < B; i++) {

@@ -7,7 +7,7 @@ import { ShapeError, fmtShape } from '../errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { neg } from '../ops/elementwise.ts';
 import { matmul } from '../ops/linalg.ts';
-import { normalize } from '../ops/nn.ts';
+import { pairwiseCosine } from '../ops/pairwise.ts';
 import { checkTensor } from '../ops/util.ts';
 import type { PoincareBall } from '../manifolds/poincare.ts';
 
@@ -23,10 +23,13 @@ export function checkPair(fn: string, x: Tensor, w: Tensor, xn = 'x', wn = 'w'):
   }
 }
 
-/** Cosine similarity: both sides L2-normalised (as PyTorch's F.normalize), then x·wᵀ. */
+/**
+ * Cosine similarity: both sides L2-normalised (as PyTorch's F.normalize), then x·wᵀ
+ * (the fused {@link pairwiseCosine} op).
+ */
 export const cosineSimilarity: Similarity = (x, w) => {
   checkPair('cosineSimilarity', x, w);
-  return matmul(normalize(x), normalize(w), { transposeB: true });
+  return pairwiseCosine(x, w);
 };
 
 /** Dot-product similarity x·wᵀ. */

@@ -14,6 +14,7 @@ import { full } from '../tensor/create.ts';
 import { add, div, equal, exp, isFinite, log, mul, sub, where } from './elementwise.ts';
 import { reshape } from './shape.ts';
 import { checkTensor } from './util.ts';
+import { fusedOp } from './fused.ts';
 
 /** Axis argument of the reductions: one axis, several, or `undefined` for all. */
 export type Axis = number | readonly number[] | undefined;
@@ -105,9 +106,36 @@ export function norm(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   return reduceWith('norm', normP, x, axis, keepdims);
 }
 
+function logSumExpComposite(x: Tensor, axes: readonly number[]): Tensor {
+  const m0 = max(strip(x), axes, true);
+  const m = where(isFinite(m0), m0, 0);
+  return add(log(sum(exp(sub(x, m)), axes, true)), m);
+}
+
+let lseLast: ((inputs: readonly Tensor[], attrs: undefined) => Tensor) | undefined;
+
+/**
+ * logSumExp over the last axis (keepdims) as a fused op: the row kernel
+ * `logSumExpRows` forward, g·softmax (`softmaxRows`) backward, the composite
+ * for higher-order derivatives. Built on first use (this module is part of an import cycle).
+ */
+function logSumExpLastOp(): (inputs: readonly Tensor[], attrs: undefined) => Tensor {
+  return (lseLast ??= fusedOp<undefined>('logSumExp', ([x]) => logSumExpComposite(x, [x.rank - 1]), {
+    forward: ([x]) => {
+      const n = x.shape[x.rank - 1], rows = x.size / n;
+      return fromStorage(kernel('logSumExpRows', x.dtype)(dataOf(x), rows, n, x.dtype), keptShape(x.shape, [x.rank - 1], true), x.dtype);
+    },
+    backward: (g, [x]) => {
+      const n = x.shape[x.rank - 1], rows = x.size / n;
+      const s = fromStorage(kernel('softmaxRows', x.dtype)(dataOf(x), rows, n, x.dtype), x.shape, x.dtype);
+      return [mul(g, s)];
+    },
+  }));
+}
+
 /**
  * log Σ exp(x) over `axis`, stabilised by the (constant) maximum; rows that are
- * all −∞ give −∞.
+ * all −∞ give −∞. Over the last axis alone it runs the fused row kernel.
  */
 export function logSumExp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   checkTensor('logSumExp', x);
@@ -117,9 +145,7 @@ export function logSumExp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
     const s0 = full(keptShape(x.shape, axes, keepdims), -Infinity, x.dtype);
     return s0;
   }
-  const m0 = max(strip(x), axes, true);
-  const m = where(isFinite(m0), m0, 0);
-  const s = add(log(sum(exp(sub(x, m)), axes, true)), m);
+  const s = axes.length === 1 && axes[0] === x.rank - 1 ? logSumExpLastOp()([x], undefined) : logSumExpComposite(x, axes);
   return keepdims ? s : reshape(s, keptShape(x.shape, axes, false));
 }
 
