@@ -160,7 +160,7 @@ async function profileOurs(): Promise<void> {
   const d = makeData(1);
   const ours = makeOurs(d);
   const inputs = oursInputs(d);
-  const n = QUICK ? 5 : 6;
+  const n = QUICK ? 5 : Number(process.env.PROFILE_STEPS ?? 6);
   for (let i = 0; i < n; i++) {
     const t0 = now();
     const r = ours(inputs);

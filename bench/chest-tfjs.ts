@@ -327,8 +327,8 @@ function toPoincare(x: tf.Tensor, cfg: TfChestConfig): tf.Tensor {
   return tf.mul(e, scale);
 }
 
-/** d_c(x_i, y_j) for all pairs, [N, M], with ‖−x ⊕ y‖ expanded via x·yᵀ. */
-function pairwiseDist(x: tf.Tensor, y: tf.Tensor, cfg: TfChestConfig): tf.Tensor {
+/** d_c(x_i, y_j) for all pairs, [N, M], with ‖−x ⊕ y‖ expanded via x·yᵀ (also the peer of bench/run.ts's Poincaré benchmark). */
+export function pairwiseDist(x: tf.Tensor, y: tf.Tensor, cfg: Pick<TfChestConfig, 'c'>): tf.Tensor {
   const c = cfg.c, sc = Math.sqrt(c);
   const x2 = rowSq(x); // [N, 1]
   const y2 = tf.reshape(rowSq(y), [1, -1]); // [1, M]

@@ -114,3 +114,42 @@ export function referenceChainGrad(spec: ChainSpec): Float64Array {
   }
   return g;
 }
+
+/** ‖a − b‖ / ‖b‖ (Infinity on a length mismatch). */
+export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let num = 0, den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  const r = Math.sqrt(num / den);
+  return Number.isNaN(r) ? Infinity : r;
+}
+
+/** A standard normal sample (Box–Muller). */
+function gaussian(rng: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+}
+
+/**
+ * `n` points of the Poincaré ball (c = 1) in dimension `d`, row-major float32:
+ * expmap0(v) = tanh(‖v‖)·v/‖v‖ of Gaussian directions v whose norms ‖v‖ are
+ * uniform in [0.1, artanh(maxNorm)], so every point has norm in [0.0997, maxNorm].
+ */
+export function ballPoints(rng: () => number, n: number, d: number, maxNorm = 0.9): Float32Array {
+  const out = new Float32Array(n * d);
+  const v = new Float64Array(d);
+  const rMax = Math.atanh(maxNorm);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) {
+      v[j] = gaussian(rng);
+      s += v[j] * v[j];
+    }
+    const r = 0.1 + (rMax - 0.1) * rng(); // ‖v‖
+    const k = Math.tanh(r) / Math.sqrt(s);
+    for (let j = 0; j < d; j++) out[i * d + j] = k * v[j];
+  }
+  return out;
+}
