@@ -190,6 +190,36 @@ describeWasm('wasm matmul parity with the exact product', () => {
     expect(set.memoryBytes()).toBe(m1);
   });
 
+  it('1,000 products of changing shapes: memory stops at the largest product, the JS heap does not grow', async () => {
+    const v8 = await import('node:v8');
+    const vm = await import('node:vm');
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const set = createWasmKernels({ minWork: 0, minOutput: 0, threads: 2, minThreadWork: 32 * 32 * 32 });
+    const shapes = [8, 33, 64, 17, 100];
+    const step = (t: number): void => {
+      const n = shapes[Math.floor(t / 50) % shapes.length];
+      const args: MatmulArgs = {
+        a: f32Array(n * n, t + 1), aShape: [n, n], b: f32Array(n * n, t + 2), bShape: [n, n], transposeA: t % 2 === 1, transposeB: t % 3 === 1, batchShape: [], dtype: 'float32',
+      };
+      const out = set.kernels.matmul(args);
+      if (t % 97 === 0) expectWithinBound(args, out);
+    };
+    for (let t = 0; t < 250; t++) step(t); // every shape seen once
+    const mem = set.memoryBytes();
+    gc();
+    const heap0 = process.memoryUsage().heapUsed;
+    for (let t = 250; t < 1000; t++) step(t);
+    gc();
+    const growth = process.memoryUsage().heapUsed - heap0;
+    expect(set.memoryBytes()).toBe(mem); // the linear memory only grows for a larger product
+    expect(set.stats.matmul).toBe(1000);
+    expect(set.threads().count).toBe(2);
+    // each step allocates its inputs and output (≤ 160 KB) and drops them: nothing may accumulate
+    expect(growth).toBeLessThan(4 * 2 ** 20);
+    set.destroy();
+  });
+
   it('small products (below minWork), float64 and empty products run on js, with js results', () => {
     const set: WasmKernelSet = createWasmKernels({ minWork: 1000 });
     const tiny: MatmulArgs = {
