@@ -4,7 +4,9 @@
  *
  * The op layer calls `kernel(name, dtype)` and never names a backend. float64
  * work always runs on the exact `js` backend; float32 work runs on the active
- * backend when it implements the kernel, and falls back to `js` otherwise.
+ * backend when it implements the kernel, else on the *fallback* backend (set
+ * by the backend layer to the fastest CPU route, `wasm`, when it runs) when
+ * that implements it, else on `js`. With `js` active, float32 runs on js.
  */
 import { jsKernels } from './js/index.ts';
 import type { DType } from './types.ts';
@@ -22,6 +24,7 @@ export interface Backend {
 
 const backends = new Map<string, Backend>([['js', { name: 'js', kernels: jsKernels }]]);
 let active: Backend = backends.get('js')!;
+let fallback: Backend | undefined;
 
 /** Registers (or replaces) a backend. */
 export function registerBackend(b: Backend): void {
@@ -45,6 +48,25 @@ export function setBackend(name: string): void {
     throw new Error(`setBackend: unknown backend '${name}'; registered backends: ${listBackends().join(', ')}`);
   }
   active = b;
+}
+
+/**
+ * Chooses the backend that serves the float32 kernels the active backend
+ * lacks (none: `undefined`, then js serves them); throws if not registered.
+ */
+export function setFallbackBackend(name: string | undefined): void {
+  if (name === undefined) {
+    fallback = undefined;
+    return;
+  }
+  const b = backends.get(name);
+  if (!b) throw new Error(`setFallbackBackend: unknown backend '${name}'; registered backends: ${listBackends().join(', ')}`);
+  fallback = b;
+}
+
+/** The kernel table of registered backend `name` (undefined if none). */
+export function kernelsOf(name: string): Partial<Kernels> | undefined {
+  return backends.get(name)?.kernels;
 }
 
 let firstUse: (() => void) | undefined;
@@ -79,8 +101,8 @@ export function kernel<K extends KernelName>(name: K, dtype: DType): Kernels[K] 
     firstUse = undefined;
     hook();
   }
-  if (dtype === 'float32') {
-    const k = active.kernels[name];
+  if (dtype === 'float32' && active.name !== 'js') {
+    const k = active.kernels[name] ?? fallback?.kernels[name];
     if (k) return k as Kernels[K];
   }
   return jsKernels[name];

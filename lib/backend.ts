@@ -17,6 +17,11 @@
  * WebAssembly SIMD, else `js`. No gpu.js route is chosen by default: on the
  * machines measured (no GPU; Mesa renders GL in software) each was slower
  * than js; choose one explicitly where a GPU makes it pay.
+ *
+ * **Fallbacks.** With a gpu.js backend active, its small products (below its
+ * work threshold) run on the wasm matmul, and the float32 kernels it lacks on
+ * wasm's when wasm has them, before js: each call goes to the fastest route
+ * measured for it.
  */
 import * as registry from '../kernels/registry.ts';
 import { GPU_MODES, gpuBackendName, probeMode, type GpuMode } from '../kernels/gpu/index.ts';
@@ -42,8 +47,12 @@ function ensure(name: string): string | null {
   if (mode === undefined && name !== WASM) return null;
   const known = probed.get(name);
   if (known !== undefined) return known;
-  const r = mode === undefined ? probeWasm() : probeMode(mode);
+  // a gpu.js backend runs its small products on the wasm matmul when that runs (the fastest CPU route)
+  const wasmMatmul = mode === undefined || ensure(WASM) !== null ? undefined : registry.kernelsOf(WASM)?.matmul;
+  const r = mode === undefined ? probeWasm() : probeMode(mode, wasmMatmul === undefined ? {} : { matmulFallback: wasmMatmul });
   if (r.ok) registry.registerBackend({ name, kernels: r.set.kernels });
+  // kernels a backend lacks run on wasm before js
+  if (r.ok && mode === undefined) registry.setFallbackBackend(WASM);
   const reason = r.ok ? null : mode === 'headlessgl' ? `${r.reason} (headlessgl needs the optional native 'gl' package and an X display: a GPU, or Mesa under Xvfb, e.g. xvfb-run -a <command>)` : r.reason;
   probed.set(name, reason);
   return reason;

@@ -4,6 +4,7 @@
  * support), result readback, and the guards that keep a call on js.
  */
 import type { Storage } from '../types.ts';
+import type { MatmulArgs } from '../js/matmul.ts';
 
 /** A compiled gpu.js kernel as far as this module uses it. */
 export interface CompiledKernel {
@@ -48,6 +49,8 @@ export interface KernelSettings {
 export interface KernelContext {
   /** calls with less work than this run on js */
   readonly minWork: number;
+  /** the float32 matmul small or oversized products run on instead (default: the js kernel) */
+  readonly matmulFallback: (args: MatmulArgs) => Storage;
   /** whether kernels can hand device-resident results (GL textures) to the next kernel */
   readonly pipeline: boolean;
   /** the compiled kernel of signature `key` (cached), created with `src` and `settings` on a miss */

@@ -49,6 +49,8 @@
  */
 import { GPU } from 'gpu.js';
 import type { jsKernels } from '../js/index.ts';
+import { matmul as jsMatmul, type MatmulArgs } from '../js/matmul.ts';
+import type { Storage } from '../types.ts';
 import { KernelCache } from './cache.ts';
 import { GPU_KERNEL_NAMES, type CompiledKernel, type GpuKernelName, type KernelContext, type KernelSettings } from './common.ts';
 import { makeMatmul } from './matmul.ts';
@@ -86,6 +88,12 @@ export interface GpuBackendOptions {
   minWork?: number;
   /** capacity of the compiled-kernel LRU cache (default 32) */
   maxKernels?: number;
+  /**
+   * the float32 matmul that products below `minWork` (or too large for the
+   * device) run on; default the js kernel. The backend layer passes the wasm
+   * matmul when it runs, the fastest CPU route measured.
+   */
+  matmulFallback?: (args: MatmulArgs) => Storage;
 }
 
 /** The kernels a gpu.js backend implements, with the js kernels' signatures. */
@@ -149,6 +157,7 @@ export function createGpuKernels(mode: GpuMode, opts: GpuBackendOptions = {}): G
 
   const ctx: KernelContext = {
     minWork,
+    matmulFallback: opts.matmulFallback ?? jsMatmul,
     pipeline: gpu.mode === 'headlessgl',
     kernel(key: string, src: string, settings: KernelSettings): CompiledKernel {
       if (destroyed) throw new Error(`gpujs-${mode}: kernel set was destroyed`);

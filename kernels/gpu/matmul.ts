@@ -4,7 +4,7 @@
  * entry) runs the length-K dot product with the strides of op(A) and op(B);
  * the per-batch storage offsets come from the js kernel's `batchOffsets`.
  */
-import { batchOffsets, matmul as jsMatmul, type MatmulArgs } from '../js/matmul.ts';
+import { batchOffsets, type MatmulArgs } from '../js/matmul.ts';
 import { sizeOf, type Storage } from '../types.ts';
 import { f32, MAX_ELEMENTS, readback, type KernelContext } from './common.ts';
 
@@ -35,7 +35,7 @@ export function makeMatmul(ctx: KernelContext): (args: MatmulArgs) => Storage {
       (batch === 1 && !ctx.fits2d(N, M))
     ) {
       ctx.fallback();
-      return jsMatmul(args);
+      return ctx.matmulFallback(args);
     }
     const offsets = batchOffsets(aShape, bShape, batchShape, M * K, K * N);
     // float32 holds these offsets exactly: every operand has at most 2²⁴ elements (checked above)

@@ -7,7 +7,7 @@ import {
   availableBackends, backend, backendUnavailableReason, BackendUnavailableError, defaultBackend, listBackends, setBackend, withBackend,
 } from '../../lib/backend.ts';
 import { ValueError } from '../../lib/errors.ts';
-import { kernel } from '../../kernels/registry.ts';
+import { kernel, kernelsOf, registerBackend, setBackend as setBackendRaw } from '../../kernels/registry.ts';
 import { jsKernels } from '../../kernels/js/index.ts';
 
 describe('backend layer', () => {
@@ -35,6 +35,35 @@ describe('backend layer', () => {
     expect(backend()).toBe('js');
     expect(() => withBackend('nope', () => 1)).toThrow(ValueError);
     expect(backend()).toBe('js');
+  });
+
+  it('with a gpu.js backend active, small products run on the wasm matmul and missing kernels on wasm before js', () => {
+    const avail = availableBackends();
+    if (!avail.includes('gpujs-cpu') || !avail.includes('wasm')) {
+      console.log(`[backend] fallback chain not testable here: available ${avail.join(', ')}`);
+      expect(avail).toContain('js');
+      return;
+    }
+    const M = 8, K = 64, N = 8; // 4096 multiply-adds: below the gpu.js threshold
+    let s = 12345;
+    const rnd = (n: number): Float32Array => Float32Array.from({ length: n }, () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return Math.fround(s / 2 ** 32 - 0.5);
+    });
+    const args = { a: rnd(M * K), aShape: [M, K], b: rnd(K * N), bShape: [K, N], transposeA: false, transposeB: false, batchShape: [], dtype: 'float32' as const };
+    const viaWasm = kernelsOf('wasm')!.matmul!(args);
+    const viaJs = jsKernels.matmul(args);
+    // float32 accumulation (wasm) and float64 accumulation (js) differ on these data, so the check below can tell them apart
+    expect(Array.from(viaWasm)).not.toEqual(Array.from(viaJs));
+    setBackend('gpujs-cpu');
+    expect(Array.from(kernel('matmul', 'float32')(args))).toEqual(Array.from(viaWasm));
+    // a backend without a matmul of its own gets wasm's; with js active, float32 stays on js
+    registerBackend({ name: 'test-without-kernels', kernels: {} });
+    setBackendRaw('test-without-kernels');
+    expect(kernel('matmul', 'float32')).toBe(kernelsOf('wasm')!.matmul);
+    expect(kernel('reduce', 'float32')).toBe(jsKernels.reduce);
+    setBackend('js');
+    expect(kernel('matmul', 'float32')).toBe(jsKernels.matmul);
   });
 
   it('wasm, when available, serves float32 matmul only; float64 and other kernels stay on js', () => {
