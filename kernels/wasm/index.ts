@@ -142,16 +142,17 @@ export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet 
     const offsets = batchOffsets(aShape, bShape, batchShape, M * K, K * N);
     const ars = transposeA ? 1 : K, acs = transposeA ? M : 1;
     const brs = transposeB ? 1 : N, bcs = transposeB ? K : 1;
+    const fa = a instanceof Float32Array ? a : Float32Array.from(a);
+    const fb = b instanceof Float32Array ? b : Float32Array.from(b);
     const out = new Float32Array(batch * M * N);
     let lastAo = -1, lastBo = -1;
     for (let t = 0; t < batch; t++) {
       const ao = offsets.aOff[t], bo = offsets.bOff[t];
       // a broadcast operand is packed once for all the batch entries that share it
-      if (ao !== lastAo) packA(a, ao, ars, acs, M, K, f, aAt, P);
-      if (bo !== lastBo) packB(b, bo, brs, bcs, K, N, f, bAt, P);
+      if (ao !== lastAo) packA(fa, ao, ars, acs, M, K, f, aAt, P);
+      if (bo !== lastBo) packB(fb, bo, brs, bcs, K, N, f, bAt, P);
       lastAo = ao;
       lastBo = bo;
-      f.fill(0, cAt, cAt + Mp * Np);
       if (team !== undefined) team.run(gemm, { aPtr: aAt * 4, bPtr: bAt * 4, cPtr: cAt * 4, panels: Mp / P.MR, nq: Np / P.NR, K, Mp, Np });
       else gemm(aAt * 4, bAt * 4, cAt * 4, 0, Mp / P.MR, Np / P.NR, K, Mp, Np);
       const o = t * M * N;
