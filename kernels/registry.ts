@@ -31,6 +31,14 @@ export function registerBackend(b: Backend): void {
   backends.set(b.name, b);
 }
 
+/** Removes a registered backend (not `js`, not the active or fallback one); returns whether it was registered. */
+export function unregisterBackend(name: string): boolean {
+  if (name === 'js' || name === active.name || name === fallback?.name) {
+    throw new Error(`unregisterBackend: cannot remove '${name}' (js, or the active or fallback backend)`);
+  }
+  return backends.delete(name);
+}
+
 /** Names of the registered backends. */
 export function listBackends(): string[] {
   return [...backends.keys()];

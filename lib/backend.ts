@@ -8,7 +8,7 @@
  * `gpujs-webasm`, `gpujs-headlessgl` (kernels/gpu). A route other than js is
  * probed (its module or a tiny kernel is built and run against a plain loop)
  * the first time it is asked for, and registered only if it works; kernels a
- * backend lacks run on js.
+ * backend lacks run on wasm when it has them, else on js (see Fallbacks).
  *
  * **Default.** At first use, the environment variable `GYROGRAD_BACKEND`
  * selects a backend if set (an unknown or unavailable name is reported by a

@@ -101,7 +101,7 @@ export type GpuKernels = Pick<typeof jsKernels, GpuKernelName>;
 
 /** Counters of a {@link GpuKernelSet}. */
 export type GpuStats = Record<GpuKernelName, number> & {
-  /** calls that ran on the js fallback (below minWork, float64, too large, excluded inputs) */
+  /** calls that ran on the fallback (below minWork, float64, too large, excluded inputs): the js kernels, or `matmulFallback` for matmul */
   fallbacks: number;
   /** kernels compiled (cache misses) */
   compiled: number;

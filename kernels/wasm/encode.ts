@@ -88,6 +88,7 @@ export class Code {
   gtU(): this { return this.op(0x4b); }
   and(): this { return this.op(0x71); }
   eqz(): this { return this.op(0x45); }
+  unreachable(): this { return this.op(0x00); }
   block(): this { return this.op(0x02, 0x40); }
   loop(): this { return this.op(0x03, 0x40); }
   if(): this { return this.op(0x04, 0x40); }

@@ -42,7 +42,10 @@ export const DEFAULT_GEMM: GemmParams = { MR: 4, NR: 8, KC: 256, U: 1 };
 /** Builds the module bytes for `params`, importing `env.memory` with the given limits. */
 export function gemmModule(params: GemmParams, memory: Omit<MemoryImport, 'module' | 'name'>): Uint8Array {
   const { MR, NR, KC, U } = params;
-  if (NR % 4 !== 0 || MR < 1 || KC < U || (U & (U - 1)) !== 0) throw new RangeError(`gemmModule: bad parameters ${JSON.stringify(params)}`);
+  const posInt = (v: number): boolean => Number.isInteger(v) && v >= 1;
+  if (!posInt(MR) || MR > 8 || !posInt(NR) || NR % 4 !== 0 || NR > 16 || !posInt(U) || (U & (U - 1)) !== 0 || !posInt(KC) || KC < U) {
+    throw new RangeError(`gemmModule: expected integers 1 ≤ MR ≤ 8, NR ∈ {4, 8, 12, 16}, U a power of two and KC ≥ U; got ${JSON.stringify(params)}`);
+  }
   const NV = NR / 4;
   // parameters
   const aPtr = 0, bPtr = 1, cPtr = 2, p0 = 3, p1 = 4, nq = 5, K = 6, Mp = 7, Np = 8;

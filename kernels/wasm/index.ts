@@ -17,7 +17,7 @@ import { batchOffsets, matmul as jsMatmul, type MatmulArgs } from '../js/matmul.
 import { sizeOf, type Storage } from '../types.ts';
 import { DEFAULT_GEMM, gemmModule, type GemmParams } from './gemm-module.ts';
 import { packA, packB, roundUp } from './pack.ts';
-import { wasmApi } from './api.ts';
+import { wasmApi, type WasmMemory } from './api.ts';
 import { CONTROL_BYTES, coreCount, startGemmPool, type GemmFn, type GemmPool } from './threads.ts';
 
 /** WebAssembly pages (64 KiB) the kernel memory may grow to: 1 GiB. */
@@ -53,6 +53,8 @@ export interface WasmBackendOptions {
   threads?: number;
   /** products with fewer multiply-adds run on the calling thread only (default {@link DEFAULT_THREAD_MIN_WORK}) */
   minThreadWork?: number;
+  /** whether the calling thread computes its share of a threaded product (default true; false only tests the workers) */
+  callerWorks?: boolean;
 }
 
 /**
@@ -67,8 +69,14 @@ export const DEFAULT_THREAD_MIN_WORK = 1 << 22;
 export function defaultWasmThreads(): number {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GYROGRAD_WASM_THREADS;
   const n = env === undefined || env === '' ? NaN : Number(env);
-  return Number.isInteger(n) && n >= 1 ? n : Math.min(coreCount(), 4);
+  return Number.isInteger(n) && n >= 1 ? Math.min(n, MAX_THREADS) : Math.min(coreCount(), 4);
 }
+
+/** The most threads a kernel set uses. */
+export const MAX_THREADS = 64;
+
+/** Terminates the worker pool of a kernel set that was dropped without `destroy()`. */
+const dropped = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<{ pool?: GemmPool }>((h) => h.pool?.terminate()) : undefined;
 
 /** The kernels of the wasm backend, with counters. */
 export interface WasmKernelSet {
@@ -79,11 +87,16 @@ export interface WasmKernelSet {
   memoryBytes(): number;
   /**
    * Threads a large product runs on now (1 until the first product that
-   * needs the workers starts them, or when they cannot run), and why the
-   * workers are not running if they are not.
+   * needs the workers starts them, or when they cannot run), why the
+   * workers are not running if they are not, and how many chunks of row
+   * panels the workers have computed.
    */
-  threads(): { count: number; reason: string | null };
-  /** Stops the worker threads; later products run single-threaded. */
+  threads(): { count: number; reason: string | null; workerChunks: number };
+  /**
+   * Stops the worker threads; later products run single-threaded. (A set
+   * that is dropped without it has its workers stopped when it is garbage
+   * collected.) The linear memory is freed with the set itself.
+   */
   destroy(): void;
 }
 
@@ -92,35 +105,62 @@ export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet 
   const P = opts.gemm ?? DEFAULT_GEMM;
   const minWork = opts.minWork ?? DEFAULT_WASM_MIN_WORK;
   const minOutput = opts.minOutput ?? WASM_MIN_OUTPUT;
-  const wantThreads = Math.max(1, Math.floor(opts.threads ?? defaultWasmThreads()));
+  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1 && opts.threads <= MAX_THREADS)) {
+    throw new RangeError(`createWasmKernels: threads must be an integer in [1, ${MAX_THREADS}], got ${String(opts.threads)}`);
+  }
+  const wantThreads = opts.threads ?? defaultWasmThreads();
   const minThreadWork = opts.minThreadWork ?? DEFAULT_THREAD_MIN_WORK;
-  const shared = wantThreads > 1 && typeof SharedArrayBuffer === 'function';
   const api = wasmApi();
-  const memory = new api.Memory({ initial: 1, maximum: MAX_PAGES, shared });
+  let poolReason: string | null = null;
+  if (wantThreads === 1) poolReason = opts.threads === 1 ? 'single-threaded by request (threads: 1)' : 'one core reported (or none: Node < 20.16 has no process.getBuiltinModule to ask)';
+  else if (typeof SharedArrayBuffer !== 'function') poolReason = 'SharedArrayBuffer is not available';
+  // a shared memory where threads may run; an engine that refuses one runs single-threaded
+  let shared = poolReason === null;
+  let memory: WasmMemory;
+  try {
+    memory = new api.Memory({ initial: 1, maximum: MAX_PAGES, shared });
+  } catch (e) {
+    if (!shared) throw e;
+    shared = false;
+    poolReason = `shared WebAssembly memory is not available (${e instanceof Error ? e.message : String(e)})`;
+    memory = new api.Memory({ initial: 1, maximum: MAX_PAGES, shared });
+  }
   const module = new api.Module(gemmModule(P, { minPages: 1, maxPages: MAX_PAGES, shared }));
   const gemm = new api.Instance(module, { env: { memory } }).exports.gemm as GemmFn;
   const stats = { matmul: 0, fallbacks: 0 };
-  let pool: GemmPool | undefined;
-  let poolReason: string | null = wantThreads === 1 ? 'single-threaded by request (threads: 1)' : shared ? null : 'SharedArrayBuffer is not available';
-  let poolTried = wantThreads === 1 || !shared;
+  const handle: { pool?: GemmPool } = {};
+  let poolTried = !shared;
 
   /** The worker pool, started on first need; undefined when it cannot run. */
   function workers(): GemmPool | undefined {
     if (!poolTried) {
       poolTried = true;
-      const r = startGemmPool(module, memory, wantThreads - 1);
+      const r = startGemmPool(module, memory, wantThreads - 1, { callerWorks: opts.callerWorks ?? true });
       if (typeof r === 'string') poolReason = r;
-      else pool = r;
+      else handle.pool = r;
     }
-    return pool;
+    return handle.pool;
   }
 
-  /** A Float32Array view of at least `floats` elements (grows the memory; undefined past MAX_PAGES). */
+  function retirePool(reason: string): void {
+    handle.pool?.terminate();
+    handle.pool = undefined;
+    poolTried = true;
+    poolReason = reason;
+  }
+
+  /** A Float32Array view of at least `floats` elements (grows the memory); undefined past MAX_PAGES or when growing fails. */
   function view(floats: number): Float32Array | undefined {
     const bytes = floats * 4;
     if (bytes > MAX_PAGES * PAGE) return undefined;
     const have = memory.buffer.byteLength;
-    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (bytes > have) {
+      try {
+        memory.grow(Math.ceil((bytes - have) / PAGE));
+      } catch {
+        return undefined; // the engine could not commit the memory: the product runs on js
+      }
+    }
     return new Float32Array(memory.buffer);
   }
 
@@ -138,7 +178,8 @@ export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet 
       return jsMatmul(args);
     }
     const aAt = CONTROL_BYTES / 4, bAt = aAt + Mp * K, cAt = bAt + Np * K;
-    const team = M * N * K >= minThreadWork ? workers() : undefined;
+    // a product with fewer row panels than two per thread gains nothing from waking the workers
+    const team = M * N * K >= minThreadWork && Mp / P.MR >= 2 * wantThreads ? workers() : undefined;
     const offsets = batchOffsets(aShape, bShape, batchShape, M * K, K * N);
     const ars = transposeA ? 1 : K, acs = transposeA ? M : 1;
     const brs = transposeB ? 1 : N, bcs = transposeB ? K : 1;
@@ -153,8 +194,11 @@ export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet 
       if (bo !== lastBo) packB(fb, bo, brs, bcs, K, N, f, bAt, P);
       lastAo = ao;
       lastBo = bo;
-      if (team !== undefined) team.run(gemm, { aPtr: aAt * 4, bPtr: bAt * 4, cPtr: cAt * 4, panels: Mp / P.MR, nq: Np / P.NR, K, Mp, Np });
-      else gemm(aAt * 4, bAt * 4, cAt * 4, 0, Mp / P.MR, Np / P.NR, K, Mp, Np);
+      const ran = team !== undefined && handle.pool === team && team.run(gemm, { aPtr: aAt * 4, bPtr: bAt * 4, cPtr: cAt * 4, panels: Mp / P.MR, nq: Np / P.NR, K, Mp, Np });
+      if (!ran) {
+        if (team !== undefined && handle.pool === team) retirePool(team.broken() ?? 'the worker pool failed');
+        gemm(aAt * 4, bAt * 4, cAt * 4, 0, Mp / P.MR, Np / P.NR, K, Mp, Np);
+      }
       const o = t * M * N;
       if (Np === N) out.set(f.subarray(cAt, cAt + M * N), o);
       else for (let i = 0; i < M; i++) out.set(f.subarray(cAt + i * Np, cAt + i * Np + N), o + i * N);
@@ -163,18 +207,19 @@ export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet 
     return out;
   }
 
-  return {
+  const set: WasmKernelSet = {
     kernels: { matmul },
     stats,
     memoryBytes: () => memory.buffer.byteLength,
-    threads: () => ({ count: pool === undefined ? 1 : pool.workers + 1, reason: pool === undefined ? poolReason ?? 'not started yet (no product large enough so far)' : null }),
-    destroy() {
-      pool?.terminate();
-      pool = undefined;
-      poolTried = true;
-      poolReason = 'destroyed';
-    },
+    threads: () => ({
+      count: handle.pool === undefined ? 1 : handle.pool.workers + 1,
+      reason: handle.pool === undefined ? poolReason ?? 'not started yet (no product large enough so far)' : null,
+      workerChunks: handle.pool?.workerChunks() ?? 0,
+    }),
+    destroy: () => retirePool('destroyed'),
   };
+  dropped?.register(set, handle);
+  return set;
 }
 
 /** Result of {@link probeWasm}. */
@@ -182,8 +227,9 @@ export type WasmProbe = { ok: true; set: WasmKernelSet } | { ok: false; reason: 
 
 /**
  * Whether this JavaScript engine runs the generated WebAssembly SIMD module
- * correctly: validates it and multiplies a 4×8 by 8×8 product against a
- * plain loop. On success returns a fresh kernel set.
+ * correctly: validates it and checks a 5×9 by 9×11 product (padding in
+ * every direction) against a plain loop. On success returns a fresh kernel
+ * set with `opts`.
  */
 export function probeWasm(opts: WasmBackendOptions = {}): WasmProbe {
   try {

@@ -1,7 +1,9 @@
 /**
  * Pairwise matrices `[N, M]` between the rows of x `[N, D]` and y `[M, D]`,
- * as fused ops (lib/ops/fused.ts): one kernel pass forward that reads x and y
- * directly (no `[N, M, D]` intermediate), and a backward made of two matmuls
+ * as fused ops (lib/ops/fused.ts): forward, one kernel pass that reads x and y
+ * directly (no `[N, M, D]` intermediate) — for the cosine only where a backend
+ * has its own kernel (gpu.js); elsewhere two row normalisations and one
+ * matmul, which is faster there — and a backward made of two matmuls
  * plus, for the cosine, one elementwise pass; the composite definitions below
  * are used whenever the backward pass is itself differentiated.
  *
@@ -123,9 +125,11 @@ const cosineOp = fusedOp<CosineAttrs>('pairwiseCosine', cosineComposite, {
  * Cosine similarities `⟨x_i, y_j⟩ / (max(‖x_i‖, eps)·max(‖y_j‖, eps))`
  * between the rows of `x [N, D]` and `y [M, D]`, shape `[N, M]`: the same
  * as `matmul(normalize(x, -1, eps), normalize(y, -1, eps), { transposeB: true })`
- * (so a zero row gives zero similarities and finite gradients), as one fused
- * kernel pass; differentiable to any order. float32 work runs on the active
- * backend's `pairwiseCosineForward` / `pairwiseCosineBackward` kernels when it has them.
+ * (so a zero row gives zero similarities and finite gradients), and computed
+ * that way (normalise, then one matmul) unless the active backend has its own
+ * fused `pairwiseCosineForward` kernel (gpu.js), which then runs; the backward
+ * is two matmuls and one fused pass (`pairwiseCosineBackward`). Differentiable
+ * to any order.
  * @param eps floor of the row norms (default 1e-12, as PyTorch's `F.normalize`)
  * @throws ShapeError unless x and y are matrices with the same number of columns
  * @throws ValueError unless eps is a positive finite number

@@ -7,7 +7,7 @@ import {
   availableBackends, backend, backendUnavailableReason, BackendUnavailableError, defaultBackend, listBackends, setBackend, withBackend,
 } from '../../lib/backend.ts';
 import { ValueError } from '../../lib/errors.ts';
-import { kernel, kernelsOf, registerBackend, setBackend as setBackendRaw } from '../../kernels/registry.ts';
+import { kernel, kernelsOf, registerBackend, setBackend as setBackendRaw, unregisterBackend } from '../../kernels/registry.ts';
 import { jsKernels } from '../../kernels/js/index.ts';
 
 describe('backend layer', () => {
@@ -64,6 +64,8 @@ describe('backend layer', () => {
     expect(kernel('reduce', 'float32')).toBe(jsKernels.reduce);
     setBackend('js');
     expect(kernel('matmul', 'float32')).toBe(jsKernels.matmul);
+    expect(unregisterBackend('test-without-kernels')).toBe(true);
+    expect(availableBackends()).not.toContain('test-without-kernels');
   });
 
   it('wasm, when available, serves float32 matmul only; float64 and other kernels stay on js', () => {
