@@ -194,6 +194,7 @@ export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet 
       if (bo !== lastBo) packB(fb, bo, brs, bcs, K, N, f, bAt, P);
       lastAo = ao;
       lastBo = bo;
+      f.fill(0, cAt, cAt + Mp * Np);
       const ran = team !== undefined && handle.pool === team && team.run(gemm, { aPtr: aAt * 4, bPtr: bAt * 4, cPtr: cAt * 4, panels: Mp / P.MR, nq: Np / P.NR, K, Mp, Np });
       if (!ran) {
         if (team !== undefined && handle.pool === team) retirePool(team.broken() ?? 'the worker pool failed');
