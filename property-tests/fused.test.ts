@@ -4,12 +4,13 @@
  * the path taken for higher-order gradients), and second-order gradients
  * through a fused op against finite differences.
  */
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import * as g from '../lib/index.ts';
 import type { Tensor } from '../lib/index.ts';
 import { poincarePairwiseDist } from '../lib/ops/poincare.ts';
+import { fusedOp } from '../lib/ops/fused.ts';
 
 const maxRel = (a: Tensor, b: Tensor): number => {
   const x = g.toArray(a), y = g.toArray(b);
@@ -340,5 +341,48 @@ describe('fused lcaDepth', () => {
     const gb = g.grad((bb: Tensor) => g.sum(ball.lcaDepth(a, bb)))(b);
     expect(gb.shape).toEqual([1, 3]);
     expect(maxAbsDiff(gb, g.sum(g.grad((bb: Tensor) => g.sum(ball.lcaDepth(a, bb)))(g.broadcastTo(b, [4, 3])), 0, true))).toBeLessThanOrEqual(1e-15);
+  });
+});
+
+describe('fused ops: intermediates saved by the forward for the backward', () => {
+  it('are kept only while recording a gradient, reach the backward, and leave higher order to the composite', () => {
+    const seen: Array<string | undefined> = [];
+    let saves = 0;
+    const square = fusedOp<undefined, string>('testSquare', ([x]) => g.mul(x, x), {
+      forward: ([x], _a, save) => {
+        if (save !== undefined) {
+          saves++;
+          save('kept');
+        }
+        return g.mul(x, x);
+      },
+      backward: (ct, [x], _out, _a, _needs, saved) => {
+        seen.push(saved);
+        return [g.mul(g.mul(ct, x), 2)];
+      },
+    });
+    const f = (x: Tensor): Tensor => g.sum(square([x], undefined));
+    expect(g.toArray(square([g.tensor([1, 2])], undefined))).toEqual([1, 4]);
+    expect(saves).toBe(0); // not recording: nothing kept
+    expect(g.toArray(g.grad(f)(g.tensor([1, 2, 3])))).toEqual([2, 4, 6]);
+    expect(saves).toBe(1);
+    expect(seen).toEqual(['kept']);
+    // second order: the inner backward is itself recorded, so the composite's VJP runs (d²/dx² x² = 2)
+    expect(g.toArray(g.grad((x: Tensor) => g.sum(g.grad(f)(x)))(g.tensor([1, 2, 3])))).toEqual([2, 2, 2]);
+  });
+
+  it('pairwise Poincaré distance: the gradient with the saved Gram matrix equals the composite gradient', () => {
+    const [k1, k2] = g.split(g.prngKey(3), 2);
+    const x = g.mul(g.randomNormal(k1, [7, 5], 'float64'), 0.2);
+    const y = g.mul(g.randomNormal(k2, [6, 5], 'float64'), 0.2);
+    const c = g.scalar(0.7, 'float64');
+    const w = g.randomNormal(g.prngKey(4), [7, 6], 'float64');
+    const fused = g.grad((a: Tensor, b: Tensor) => g.sum(g.mul(poincarePairwiseDist(a, b, c), w)), [0, 1])(x, y);
+    const ball = g.poincareBall({ c: 0.7 });
+    const composite = g.grad((a: Tensor, b: Tensor) => g.sum(g.mul(ball.dist(g.expandDims(a, 1), g.expandDims(b, 0)), w)), [0, 1])(x, y);
+    for (let i = 0; i < 2; i++) {
+      const d = g.toArray(g.sub(fused[i], composite[i])).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      expect(d).toBeLessThan(1e-10);
+    }
   });
 });

@@ -20,6 +20,8 @@ export type VjpRule<A> = (
   out: Tensor,
   attrs: A,
   needs: readonly boolean[],
+  /** what {@link Primitive.forwardSaving} kept, when it ran for this application (else undefined) */
+  saved?: unknown,
 ) => readonly (Tensor | undefined)[];
 
 /** An op's forward computation on untraced tensors and its VJP. */
@@ -29,6 +31,14 @@ export interface Primitive<A> {
   readonly forward: (inputs: readonly Tensor[], attrs: A) => Tensor;
   /** Absent for ops whose output is piecewise constant (comparisons, sign, …). */
   readonly vjp?: VjpRule<A>;
+  /**
+   * Optional: the forward computation that also returns intermediates for the
+   * VJP (e.g. a Gram matrix the backward would otherwise recompute). It runs
+   * instead of `forward` only when the op is recorded on a trace and its
+   * inputs are untraced one level down; what it keeps lives as long as that
+   * trace's record.
+   */
+  readonly forwardSaving?: (inputs: readonly Tensor[], attrs: A) => { out: Tensor; saved: unknown };
 }
 
 /** `t` without boxes of traces that have already finished. */
@@ -81,14 +91,22 @@ export function bind<A>(p: Primitive<A>, inputs: readonly Tensor[], attrs: A): T
       needs[i] = false;
     }
   }
-  const out = bind(p, unwrapped, attrs);
+  let out: Tensor;
+  let saved: unknown;
+  const ws = p.forwardSaving === undefined ? undefined : unwrapped.map(live);
+  if (p.forwardSaving !== undefined && ws !== undefined && ws.every((w) => boxOf(w) === undefined)) {
+    // the innermost recorded level: keep what the forward offers the VJP
+    ({ out, saved } = p.forwardSaving(ws, attrs));
+  } else {
+    out = bind(p, unwrapped, attrs);
+  }
   const rule = p.vjp;
   const box: Box = {
     trace: top,
     inner: out,
     parents,
     vjp: (g) => {
-      const gs = rule(g, unwrapped, out, attrs, needs);
+      const gs = rule(g, unwrapped, out, attrs, needs, saved);
       return parentIndex.map((i) => gs[i]);
     },
   };

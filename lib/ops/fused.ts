@@ -11,22 +11,36 @@ import { bind, live, type Primitive } from '../autodiff/primitive.ts';
 import { boxOf, type Tensor } from '../tensor/tensor.ts';
 
 /** The fast path of a fused op, on untraced tensors. */
-export interface FusedImpl<A> {
-  readonly forward: (inputs: readonly Tensor[], attrs: A) => Tensor;
-  /** cotangents of the inputs flagged in `needs`, or undefined to use the composite */
-  readonly backward?: (g: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: A, needs: readonly boolean[]) => readonly (Tensor | undefined)[] | undefined;
+export interface FusedImpl<A, S = never> {
+  /**
+   * The output. `save`, when given, keeps intermediates of type S for the
+   * backward (it is given only when the op is being recorded for a gradient).
+   */
+  readonly forward: (inputs: readonly Tensor[], attrs: A, save?: (s: S) => void) => Tensor;
+  /**
+   * cotangents of the inputs flagged in `needs`, or undefined to use the
+   * composite; `saved` is what the forward saved, or undefined (then recompute)
+   */
+  readonly backward?: (g: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: A, needs: readonly boolean[], saved: S | undefined) => readonly (Tensor | undefined)[] | undefined;
 }
 
 const untraced = (t: Tensor): boolean => boxOf(live(t)) === undefined;
 
 /** Builds an op equal to `composite`, computed by `impl` where it applies. */
-export function fusedOp<A>(name: string, composite: (inputs: readonly Tensor[], attrs: A) => Tensor, impl: FusedImpl<A>): (inputs: readonly Tensor[], attrs: A) => Tensor {
+export function fusedOp<A, S = never>(name: string, composite: (inputs: readonly Tensor[], attrs: A) => Tensor, impl: FusedImpl<A, S>): (inputs: readonly Tensor[], attrs: A) => Tensor {
   const p: Primitive<A> = {
     name,
-    forward: impl.forward,
-    vjp: (g, xs, out, attrs, needs) => {
+    forward: (xs, attrs) => impl.forward(xs, attrs),
+    forwardSaving: (xs, attrs) => {
+      let saved: S | undefined;
+      const out = impl.forward(xs, attrs, (s) => {
+        saved = s;
+      });
+      return { out, saved };
+    },
+    vjp: (g, xs, out, attrs, needs, saved) => {
       if (impl.backward && untraced(g) && xs.every(untraced)) {
-        const r = impl.backward(g, xs, out, attrs, needs);
+        const r = impl.backward(g, xs, out, attrs, needs, saved as S | undefined);
         if (r) return r;
       }
       const [, back] = vjp((...ys: Tensor[]) => composite(ys, attrs), ...xs);

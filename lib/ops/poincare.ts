@@ -37,21 +37,30 @@ function rowSq(x: Tensor): Tensor {
   return reshape(sum(square(x), -1), [-1]);
 }
 
-const op = fusedOp<undefined>('poincarePairwiseDist', composite, {
-  forward: ([x, y, c]) => {
+/** The forward's Gram matrix and squared norms, kept for the backward when recording. */
+interface Saved {
+  readonly xy: Tensor;
+  readonly x2: Tensor;
+  readonly y2: Tensor;
+}
+
+const op = fusedOp<undefined, Saved>('poincarePairwiseDist', composite, {
+  forward: ([x, y, c], _a, save) => {
     const N = x.shape[0], M = y.shape[0];
     const dt = x.dtype;
     const xy = matmul(x, y, { transposeB: true });
+    const x2 = rowSq(x), y2 = rowSq(y);
     const cv = dataOf(c)[0];
-    const d = kernel('poincarePairwiseForward', dt)(dataOf(xy), dataOf(rowSq(x)), dataOf(rowSq(y)), N, M, cv, artanhEps(dt), dt);
+    const d = kernel('poincarePairwiseForward', dt)(dataOf(xy), dataOf(x2), dataOf(y2), N, M, cv, artanhEps(dt), dt);
+    save?.({ xy, x2, y2 });
     return fromStorage(d, [N, M], dt);
   },
-  backward: (g, [x, y, c], _out, _a, needs) => {
+  backward: (g, [x, y, c], _out, _a, needs, saved) => {
     if (needs[2]) return undefined; // a traced curvature: use the composite
     const N = x.shape[0], M = y.shape[0];
     const dt = x.dtype;
-    const xy = matmul(x, y, { transposeB: true });
-    const { dxy, rx, ry } = kernel('poincarePairwiseBackward', dt)(dataOf(g), dataOf(xy), dataOf(rowSq(x)), dataOf(rowSq(y)), N, M, dataOf(c)[0], artanhEps(dt));
+    const { xy, x2, y2 } = saved ?? { xy: matmul(x, y, { transposeB: true }), x2: rowSq(x), y2: rowSq(y) };
+    const { dxy, rx, ry } = kernel('poincarePairwiseBackward', dt)(dataOf(g), dataOf(xy), dataOf(x2), dataOf(y2), N, M, dataOf(c)[0], artanhEps(dt));
     const D = fromStorage(castStorage(dxy, dt), [N, M], dt);
     const col = (v: Float64Array, n: number): Tensor => fromStorage(castStorage(v.map((t) => 2 * t), dt), [n, 1], dt);
     // ∂/∂x_i = Σ_j D_ij y_j + 2 x_i Σ_j ∂/∂‖x_i‖²  (and symmetrically for y)
