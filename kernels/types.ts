@@ -40,3 +40,25 @@ export function stridesOf(shape: readonly number[]): number[] {
   }
   return s;
 }
+
+/**
+ * The per-row quantities of a SoftTriple forward pass (p [B·C·K], S [B·C],
+ * and the softmax of z over classes [B·C]) that its backward needs: a
+ * forward given an empty object fills it, a backward given a filled one
+ * skips its own forward pass.
+ */
+export interface SoftTripleResiduals {
+  p?: Float64Array;
+  S?: Float64Array;
+  q?: Float64Array;
+}
+
+/**
+ * What an LCA-depth forward pass keeps for its backward (the per-row norms
+ * and the unit vectors; opaque outside kernels/js/ball.ts): a forward given
+ * an empty object fills it, a backward given a filled one skips recomputing.
+ */
+export interface LcaResiduals {
+  rows?: object;
+  scratch?: object;
+}

@@ -11,6 +11,9 @@ import * as g from '../lib/index.ts';
 import type { Tensor } from '../lib/index.ts';
 import { poincarePairwiseDist } from '../lib/ops/poincare.ts';
 import { fusedOp } from '../lib/ops/fused.ts';
+import { softTripleBackward, softTripleForward } from '../kernels/js/softtriple.ts';
+import type { LcaResiduals, SoftTripleResiduals } from '../kernels/types.ts';
+import { lcaDepthBackward, lcaDepthForward } from '../kernels/js/ball.ts';
 
 const maxRel = (a: Tensor, b: Tensor): number => {
   const x = g.toArray(a), y = g.toArray(b);
@@ -385,4 +388,50 @@ describe('fused ops: intermediates saved by the forward for the backward', () =>
       expect(d).toBeLessThan(1e-10);
     }
   });
+});
+
+describe('SoftTriple kernels: kept forward quantities', () => {
+  test.prop([fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 1000 })], { numRuns: 40 })(
+    'the backward from the kept p, S, softmax(z) equals the backward that recomputes them, bit for bit',
+    (B, C, K, seed) => {
+      let s = seed;
+      const sim = Float64Array.from({ length: B * C * K }, () => {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        return s / 2 ** 32 * 2 - 1;
+      });
+      const labels = Int32Array.from({ length: B }, (_, i) => (i * 7 + seed) % C);
+      const keep: SoftTripleResiduals = {};
+      const a = softTripleForward(sim, labels, B, C, K, 20, 0.1, 0.01, 'float64', keep);
+      const b = softTripleForward(sim, labels, B, C, K, 20, 0.1, 0.01, 'float64');
+      expect(Array.from(a)).toEqual(Array.from(b));
+      expect(keep.p?.length).toBe(B * C * K);
+      const withKept = softTripleBackward(0.7, sim, labels, B, C, K, 20, 0.1, 0.01, 'float64', keep);
+      const recomputed = softTripleBackward(0.7, sim, labels, B, C, K, 20, 0.1, 0.01, 'float64');
+      expect(Array.from(withKept)).toEqual(Array.from(recomputed));
+    },
+  );
+});
+
+describe('LCA-depth kernels: kept forward quantities', () => {
+  test.prop([fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }), fc.constantFrom('float32' as const, 'float64' as const), fc.integer({ min: 1, max: 1000 })], { numRuns: 40 })(
+    'the forward that keeps gives the same depths, and the backward from what it kept equals the recomputing one, bit for bit',
+    (rows, D, dtype, seed) => {
+      let s = seed;
+      const next = (): number => {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        return (s / 2 ** 32 - 0.5) * 0.6;
+      };
+      const mk = (n: number): Float32Array | Float64Array => (dtype === 'float32' ? Float32Array.from({ length: n }, next) : Float64Array.from({ length: n }, next));
+      const a = mk(rows * D), b = mk(rows * D), g = mk(rows);
+      if (rows > 1) b.set(a.subarray(0, D), 0); // one identical pair: the `same` branch
+      const keep: LcaResiduals = {};
+      const d1 = lcaDepthForward(a, b, rows, D, 0.8, 1e-15, dtype, keep);
+      const d2 = lcaDepthForward(a, b, rows, D, 0.8, 1e-15, dtype);
+      expect(Array.from(d1)).toEqual(Array.from(d2));
+      const withKept = lcaDepthBackward(g, a, b, rows, D, 0.8, 1e-15, true, true, dtype, keep);
+      const recomputed = lcaDepthBackward(g, a, b, rows, D, 0.8, 1e-15, true, true, dtype);
+      expect(Array.from(withKept.da!)).toEqual(Array.from(recomputed.da!));
+      expect(Array.from(withKept.db!)).toEqual(Array.from(recomputed.db!));
+    },
+  );
 });

@@ -29,7 +29,7 @@
  * rows), the gradient of `maximum`/`minimum` is split in halves at ties,
  * `where` sends the cotangent to the selected branch only.
  */
-import { alloc, type DType, type Storage } from '../types.ts';
+import { alloc, type DType, type LcaResiduals, type Storage } from '../types.ts';
 
 /** `v` as the op layer stores an op's result in data of this precision. */
 function rd(v: number, f32: boolean): number {
@@ -457,10 +457,26 @@ function lcaScratch(dtype: DType, D: number): LcaScratch {
   return { ah: alloc(dtype, D), bh: alloc(dtype, D), d1: alloc(dtype, D), s2: alloc(dtype, D), dv: alloc(dtype, D) };
 }
 
-/** LCA depths `[rows]` of the row pairs of a and b (`[rows, D]` each), curvature c. */
-export function lcaDepthForward(a: Storage, b: Storage, rows: number, D: number, c: number, minNorm: number, dtype: DType): Storage {
+/** The whole-tensor scratch of the backward (unit vectors of every row kept). */
+function wholeScratch(dtype: DType, rows: number, D: number): LcaScratch {
+  return { ah: alloc(dtype, rows * D), bh: alloc(dtype, rows * D), d1: alloc(dtype, D), s2: alloc(dtype, D), dv: alloc(dtype, D) };
+}
+
+/**
+ * LCA depths `[rows]` of the row pairs of a and b (`[rows, D]` each),
+ * curvature c. Given `keep`, it also computes what {@link lcaDepthBackward}
+ * needs (the same norms, plus unit vectors and dot products) and keeps it there.
+ */
+export function lcaDepthForward(
+  a: Storage, b: Storage, rows: number, D: number, c: number, minNorm: number, dtype: DType, keep?: LcaResiduals,
+): Storage {
   const k = lcaConst(c, minNorm, dtype);
-  const st = lcaNorms(a, b, rows, D, k, lcaScratch(dtype, D), false);
+  const s = keep ? wholeScratch(dtype, rows, D) : lcaScratch(dtype, D);
+  const st = lcaNorms(a, b, rows, D, k, s, keep !== undefined);
+  if (keep) {
+    keep.rows = st;
+    keep.scratch = s;
+  }
   const out = alloc(dtype, rows);
   const r = newLcaRow();
   for (let i = 0; i < rows; i++) {
@@ -492,11 +508,14 @@ export function lcaDepthForward(a: Storage, b: Storage, rows: number, D: number,
  */
 export function lcaDepthBackward(
   g: Storage, a: Storage, b: Storage, rows: number, D: number, c: number, minNorm: number, needA: boolean, needB: boolean, dtype: DType,
+  saved?: LcaResiduals,
 ): { da: Storage | undefined; db: Storage | undefined } {
   const k = lcaConst(c, minNorm, dtype);
   const { c: cc, sc, min } = k;
-  const s: LcaScratch = { ah: alloc(dtype, rows * D), bh: alloc(dtype, rows * D), d1: alloc(dtype, D), s2: alloc(dtype, D), dv: alloc(dtype, D) };
-  const st = lcaNorms(a, b, rows, D, k, s, true);
+  // the forward's norms and unit vectors when it kept them (the same computation), else computed here
+  const kept = saved?.rows !== undefined && saved.scratch !== undefined;
+  const s: LcaScratch = kept ? (saved.scratch as LcaScratch) : wholeScratch(dtype, rows, D);
+  const st: LcaRows = kept ? (saved.rows as LcaRows) : lcaNorms(a, b, rows, D, k, s, true);
   const da = needA ? alloc(dtype, rows * D) : undefined;
   const db = needB ? alloc(dtype, rows * D) : undefined;
   const { ah, bh } = s;

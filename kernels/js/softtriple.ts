@@ -7,7 +7,7 @@
  * z_c = λ (S_c − δ [c = y_i]), ℓ_i = logΣ_c exp z_c − z_{y_i}; the loss is mean_i ℓ_i.
  * Backward: ∂ℓ/∂z_c = softmax(z)_c − [c = y]; ∂S_c/∂s_ck = p_ck (1 + (s_ck − S_c)/γ).
  */
-import { alloc, type DType, type Storage } from '../types.ts';
+import { alloc, type DType, type SoftTripleResiduals, type Storage } from '../types.ts';
 
 interface RowScratch {
   p: Float64Array; // [C·K] center softmax within each class
@@ -48,13 +48,34 @@ function scratch(C: number, K: number): RowScratch {
   return { p: new Float64Array(C * K), S: new Float64Array(C), z: new Float64Array(C) };
 }
 
-/** The mean SoftTriple loss over the B rows. */
+/** softmax of r.z over the C classes into q[off …]. */
+function classSoftmax(r: RowScratch, C: number, q: Float64Array, off: number): void {
+  let zmax = -Infinity;
+  for (let c = 0; c < C; c++) if (r.z[c] > zmax) zmax = r.z[c];
+  let sum = 0;
+  for (let c = 0; c < C; c++) sum += Math.exp(r.z[c] - zmax);
+  for (let c = 0; c < C; c++) q[off + c] = Math.exp(r.z[c] - zmax) / sum;
+}
+
+/** The mean SoftTriple loss over the B rows; fills `keep` (if given) for {@link softTripleBackward}. */
 export function softTripleForward(
   sim: Storage, labels: Int32Array, B: number, C: number, K: number, la: number, gamma: number, margin: number, dtype: DType,
+  keep?: SoftTripleResiduals,
 ): Storage {
   const r = scratch(C, K);
+  const p = keep ? new Float64Array(B * C * K) : undefined;
+  const S = keep ? new Float64Array(B * C) : undefined;
+  const q = keep ? new Float64Array(B * C) : undefined;
   let total = 0;
-  for (let i = 0; i < B; i++) total += row(sim, i, C, K, labels[i], la, gamma, margin, r);
+  for (let i = 0; i < B; i++) {
+    total += row(sim, i, C, K, labels[i], la, gamma, margin, r);
+    if (p && S && q) {
+      p.set(r.p, i * C * K);
+      S.set(r.S, i * C);
+      classSoftmax(r, C, q, i * C);
+    }
+  }
+  if (keep) Object.assign(keep, { p, S, q });
   const out = alloc(dtype, 1);
   out[0] = total / B;
   return out;
@@ -63,25 +84,32 @@ export function softTripleForward(
 /** ∂(g · loss)/∂sim, `[B, C·K]`. */
 export function softTripleBackward(
   g: number, sim: Storage, labels: Int32Array, B: number, C: number, K: number, la: number, gamma: number, margin: number, dtype: DType,
+  saved?: SoftTripleResiduals,
 ): Storage {
   const r = scratch(C, K);
+  const q1 = new Float64Array(C);
   const out = alloc(dtype, B * C * K);
   const scale = g / B;
+  const { p: P, S: SS, q: Q } = saved ?? {};
   for (let i = 0; i < B; i++) {
     const y = labels[i];
-    row(sim, i, C, K, y, la, gamma, margin, r);
-    let zmax = -Infinity;
-    for (let c = 0; c < C; c++) if (r.z[c] > zmax) zmax = r.z[c];
-    let sum = 0;
-    for (let c = 0; c < C; c++) sum += Math.exp(r.z[c] - zmax);
+    // the forward's per-row quantities: kept ones, or recomputed (the same operations)
+    let p: Float64Array, Srow: Float64Array, q: Float64Array, po: number, so: number;
+    if (P && SS && Q) {
+      p = P; Srow = SS; q = Q; po = i * C * K; so = i * C;
+    } else {
+      row(sim, i, C, K, y, la, gamma, margin, r);
+      classSoftmax(r, C, q1, 0);
+      p = r.p; Srow = r.S; q = q1; po = 0; so = 0;
+    }
     const base = i * C * K;
     for (let c = 0; c < C; c++) {
-      const dz = (Math.exp(r.z[c] - zmax) / sum - (c === y ? 1 : 0)) * scale;
+      const dz = (q[so + c] - (c === y ? 1 : 0)) * scale;
       const dS = la * dz;
-      const S = r.S[c];
+      const S = Srow[so + c];
       for (let k = 0; k < K; k++) {
         const o = base + c * K + k;
-        const pk = r.p[c * K + k];
+        const pk = p[po + c * K + k];
         out[o] = dS * pk * (1 + (sim[o] - S) / gamma);
       }
     }

@@ -10,6 +10,7 @@ import { ShapeError, ValueError, fmtShape } from '../errors.ts';
 import { tensor } from '../tensor/create.ts';
 import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
 import { kernel } from '../../kernels/registry.ts';
+import type { SoftTripleResiduals } from '../../kernels/types.ts';
 import { fusedOp } from '../ops/fused.ts';
 import { add, div, minimum, mul, sqrt, sub } from '../ops/elementwise.ts';
 import { matmul } from '../ops/linalg.ts';
@@ -90,16 +91,20 @@ function softTripleComposite([sim]: readonly Tensor[], { y, K, la, gamma, margin
 }
 
 /** SoftTriple as a fused op: one pass per row forward, one backward (kernels/js/softtriple.ts). */
-const softTripleOp = fusedOp<SoftTripleAttrs>('softTriple', softTripleComposite, {
-  forward: ([sim], { y, K, la, gamma, margin }) => {
+const softTripleOp = fusedOp<SoftTripleAttrs, SoftTripleResiduals>('softTriple', softTripleComposite, {
+  forward: ([sim], { y, K, la, gamma, margin }, save) => {
     const [B, CK] = sim.shape;
     const dt = sim.dtype;
-    return fromStorage(kernel('softTripleForward', dt)(dataOf(sim), y, B, CK / K, K, la, gamma, margin, dt), [], dt);
+    // while recording, the per-row softmaxes are kept for the backward instead of recomputed
+    const keep: SoftTripleResiduals | undefined = save ? {} : undefined;
+    const loss = kernel('softTripleForward', dt)(dataOf(sim), y, B, CK / K, K, la, gamma, margin, dt, keep);
+    if (save && keep) save(keep);
+    return fromStorage(loss, [], dt);
   },
-  backward: (g, [sim], _out, { y, K, la, gamma, margin }) => {
+  backward: (g, [sim], _out, { y, K, la, gamma, margin }, _needs, saved) => {
     const [B, CK] = sim.shape;
     const dt = sim.dtype;
-    const d = kernel('softTripleBackward', dt)(dataOf(g)[0], dataOf(sim), y, B, CK / K, K, la, gamma, margin, dt);
+    const d = kernel('softTripleBackward', dt)(dataOf(g)[0], dataOf(sim), y, B, CK / K, K, la, gamma, margin, dt, saved);
     return [fromStorage(d, [B, CK], dt)];
   },
 });

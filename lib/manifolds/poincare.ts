@@ -22,6 +22,7 @@ import { cast } from '../ops/cast.ts';
 import { poincarePairwiseDist } from '../ops/poincare.ts';
 import { fusedOp } from '../ops/fused.ts';
 import { lcaDepthImpl, toPoincareImpl, type LcaDepthAttrs, type ToPoincareAttrs } from '../ops/ball-fused.ts';
+import type { LcaResiduals } from '../../kernels/types.ts';
 import { broadcastShapes } from '../tensor/shape.ts';
 import { customGrad } from '../autodiff/grad.ts';
 import type { Manifold } from './manifold.ts';
@@ -243,7 +244,7 @@ function toPoincareK(x: Tensor, clipR: number, k: C): Tensor {
  * the forward kernel); the fast path (kernels/js/ball.ts) is a few sweeps over
  * the row pairs forward and backward, the backward hand-derived.
  */
-const lcaDepthOp = fusedOp<LcaDepthAttrs>('lcaDepth', ([a, b, c]) => lcaDepthComposite(a, b, c), lcaDepthImpl);
+const lcaDepthOp = fusedOp<LcaDepthAttrs, LcaResiduals>('lcaDepth', ([a, b, c]) => lcaDepthComposite(a, b, c), lcaDepthImpl);
 
 /** The composite definition of the fused `lcaDepth` (curvature c a scalar tensor of the points' dtype). @internal (tests) */
 export function lcaDepthComposite(a: Tensor, b: Tensor, c: Tensor): Tensor {

@@ -15,6 +15,7 @@
  * kernels apply its chain rule in float64. See kernels/js/ball.ts.
  */
 import { kernel } from '../../kernels/registry.ts';
+import type { LcaResiduals } from '../../kernels/types.ts';
 import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
 import type { FusedImpl } from './fused.ts';
 
@@ -59,16 +60,19 @@ export const toPoincareImpl: FusedImpl<ToPoincareAttrs> = {
 };
 
 /** The fast path of `lcaDepth([a, b, c], attrs)`; a and b have one shape `[..., D]`. */
-export const lcaDepthImpl: FusedImpl<LcaDepthAttrs> = {
-  forward: ([a, b, c], { minNorm }) => {
+export const lcaDepthImpl: FusedImpl<LcaDepthAttrs, LcaResiduals> = {
+  forward: ([a, b, c], { minNorm }, save) => {
     const [n, D] = rowsOf(a);
-    const d = kernel('lcaDepthForward', a.dtype)(dataOf(a), dataOf(b), n, D, dataOf(c)[0], minNorm, a.dtype);
+    // while recording, the norms and unit vectors the backward needs are kept rather than recomputed
+    const keep: LcaResiduals | undefined = save ? {} : undefined;
+    const d = kernel('lcaDepthForward', a.dtype)(dataOf(a), dataOf(b), n, D, dataOf(c)[0], minNorm, a.dtype, keep);
+    if (save && keep) save(keep);
     return fromStorage(d, a.shape.slice(0, -1), a.dtype);
   },
-  backward: (g, [a, b, c], _out, { minNorm }, needs) => {
+  backward: (g, [a, b, c], _out, { minNorm }, needs, saved) => {
     if (needs[2]) return undefined; // a traced curvature: use the composite
     const [n, D] = rowsOf(a);
-    const { da, db } = kernel('lcaDepthBackward', a.dtype)(dataOf(g), dataOf(a), dataOf(b), n, D, dataOf(c)[0], minNorm, needs[0], needs[1], a.dtype);
+    const { da, db } = kernel('lcaDepthBackward', a.dtype)(dataOf(g), dataOf(a), dataOf(b), n, D, dataOf(c)[0], minNorm, needs[0], needs[1], a.dtype, saved);
     return [da && fromStorage(da, a.shape, a.dtype), db && fromStorage(db, b.shape, b.dtype), undefined];
   },
 };
