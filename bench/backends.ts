@@ -10,12 +10,11 @@
  * (its own kernel or its js fallback below a work threshold), and threshold-free
  * ("raw") variants of backends for the crossover measurement.
  */
-import { availableBackends, backend, setBackend } from '../lib/index.ts';
-import { jsKernels } from '../kernels/js/index.ts';
-import { kernel, registerBackend, type KernelName, type Kernels } from '../kernels/registry.ts';
+import { availableBackends } from '../lib/index.ts';
+import { kernelsOf, registerBackend, type KernelName, type Kernels } from '../kernels/registry.ts';
 import { createGpuKernels, DEFAULT_MIN_WORK, GPU_MODES, gpuBackendName } from '../kernels/gpu/index.ts';
 import { createWasmKernels, DEFAULT_WASM_MIN_WORK } from '../kernels/wasm/index.ts';
-import { findXvfb, glInstalled, startXvfb, type XvfbHandle } from '../tools/xvfb.ts';
+import { displayForHeadlessGl, type XvfbHandle } from '../tools/xvfb.ts';
 
 /** Parses `--name=a,b` from argv (undefined when absent). */
 export function argList(name: string): string[] | undefined {
@@ -31,17 +30,9 @@ let xvfb: XvfbHandle | undefined;
  * a one-line note for the report; {@link stopDisplay} stops an Xvfb started here.
  */
 export async function prepareDisplay(): Promise<string> {
-  if (process.env.DISPLAY) return `DISPLAY=${process.env.DISPLAY} (given)`;
-  const gl = glInstalled();
-  if (!gl.ok) return `no X display: ${gl.reason}; gpujs-headlessgl will be unavailable`;
-  const bin = findXvfb();
-  if (bin === undefined) return 'DISPLAY is unset and Xvfb is not installed; gpujs-headlessgl will be unavailable';
-  try {
-    xvfb = await startXvfb(bin);
-    return `started Xvfb on ${xvfb.display} for gpujs-headlessgl (software GL: Mesa llvmpipe, no GPU)`;
-  } catch (e) {
-    return `could not start Xvfb (${(e as Error).message}); gpujs-headlessgl will be unavailable`;
-  }
+  const d = await displayForHeadlessGl();
+  xvfb = d.started;
+  return d.reason === undefined ? d.note : `${d.note}; gpujs-headlessgl will be unavailable`;
 }
 
 export function stopDisplay(): void {
@@ -52,13 +43,8 @@ export function stopDisplay(): void {
 /** Whether backend `name` has its own float32 implementation of kernel `k` (not the js fallback of the registry). */
 export function implementsKernel(name: string, k: KernelName): boolean {
   if (name === 'js') return true;
-  const prev = backend();
-  setBackend(name);
-  try {
-    return kernel(k, 'float32') !== jsKernels[k];
-  } finally {
-    setBackend(prev);
-  }
+  availableBackends(); // probes (and so registers) every backend that runs
+  return kernelsOf(name)?.[k] !== undefined;
 }
 
 /**
@@ -110,9 +96,6 @@ const HOOKS = new Map<string, Hook>(
 HOOKS.set('wasm', { minWork: DEFAULT_WASM_MIN_WORK, makeRaw: () => createWasmKernels({ minWork: 0, minOutput: 0 }).kernels });
 HOOKS.set(WASM_1T, { minWork: DEFAULT_WASM_MIN_WORK, makeRaw: () => createWasmKernels({ minWork: 0, minOutput: 0, threads: 1 }).kernels });
 
-/** Kept for the scripts' start-up sequence (every hook is static now). */
-export async function loadHooks(): Promise<void> {}
-
 /**
  * Which code runs a float32 call of kernel `k` with `work` multiply-adds (matmul)
  * or output entries (elementwise kernels) on backend `name`, as far as the bench
@@ -142,7 +125,7 @@ export function knownMinWork(name: string): number | undefined {
  * A threshold-free variant of backend `name` for the crossover measurement,
  * registered under `${name}[raw]`, or undefined when the bench knows no way to
  * build one (then the backend is measured as shipped, thresholds included).
- * A new backend with a work threshold can be added to {@link LOOSE} or HOOKS.
+ * A new backend with a work threshold can be added to HOOKS.
  */
 export function rawVariant(name: string): string | undefined {
   const make = HOOKS.get(name)?.makeRaw;
@@ -150,15 +133,4 @@ export function rawVariant(name: string): string | undefined {
   const raw = `${name}[raw]`;
   registerBackend({ name: raw, kernels: make() });
   return raw;
-}
-
-/** Runs `f` with our float32 backend set to `name`, restoring the previous one. */
-export function withBackend<T>(name: string, f: () => T): T {
-  const prev = backend();
-  setBackend(name);
-  try {
-    return f();
-  } finally {
-    setBackend(prev);
-  }
 }

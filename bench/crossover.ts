@@ -26,7 +26,7 @@
 import os from 'node:os';
 import { setBackend, tensor, toTypedArray, matmul, vjp, type Tensor } from '../lib/index.ts';
 import { poincarePairwiseDist } from '../lib/ops/poincare.ts';
-import { argList, knownMinWork, loadHooks, oursBackends, prepareDisplay, rawVariant, stopDisplay } from './backends.ts';
+import { argList, knownMinWork, oursBackends, prepareDisplay, rawVariant, stopDisplay } from './backends.ts';
 import { alternate } from './timing.ts';
 import { ballPoints, fmt, mulberry32, randomFloat32, relL2 } from './util.ts';
 
@@ -153,7 +153,6 @@ function crossover(rows: Row[]): Row | undefined {
 async function main(): Promise<void> {
   const t0 = now();
   const displayNote = await prepareDisplay();
-  await loadHooks();
   const cpus = os.cpus();
   console.log(`# Crossover: from which size does each float32 backend beat js?${QUICK ? ' — QUICK smoke run' : ''}\n`);
   console.log(`- machine: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores, ${os.platform()} ${os.arch()}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);

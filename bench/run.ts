@@ -29,7 +29,7 @@ import {
   add, cast, grad, matmul, mul, setBackend, sin, sum, tanh, tensor, toTypedArray, vjp, type Tensor,
 } from '../lib/index.ts';
 import { poincarePairwiseDist } from '../lib/ops/poincare.ts';
-import { argList, loadHooks, oursBackends, prepareDisplay, route, stopDisplay } from './backends.ts';
+import { argList, oursBackends, prepareDisplay, route, stopDisplay } from './backends.ts';
 import { pairwiseDist as tfPairwiseDist, setMatmulStrategy, type MatmulStrategy } from './chest-tfjs.ts';
 import { alternate, timeReps, type Side, type Timed } from './timing.ts';
 import { setupTfPeers, useTf, type TfBackend } from './tfjs-peers.ts';
@@ -483,7 +483,6 @@ async function benchPoincare(ours: string[]): Promise<void> {
 async function main(): Promise<void> {
   const t0 = now();
   const displayNote = await prepareDisplay(); // before any backend is probed
-  await loadHooks();
   const peers = await setupTfPeers();
   const cpus = os.cpus();
   console.log(`# gyrograd vs tfjs-core ${tf.version_core} (cpu and wasm backends)${QUICK ? ' — QUICK smoke run' : ''}\n`);

@@ -88,27 +88,27 @@ export function onFirstKernel(hook: () => void): void {
   firstUse = hook;
 }
 
+/** Runs the first-use hook, once. */
+function runFirstUse(): void {
+  if (firstUse === undefined) return;
+  const hook = firstUse;
+  firstUse = undefined;
+  hook();
+}
+
 /**
  * Whether float32 kernel `name` runs on a backend of its own now, i.e. the
  * active backend implements it and is not `js`. Ops whose fused kernel is
  * only worth it off js (it would lose to a matmul-based form there) ask this.
  */
 export function provides(name: KernelName): boolean {
-  if (firstUse !== undefined) {
-    const hook = firstUse;
-    firstUse = undefined;
-    hook();
-  }
+  runFirstUse();
   return active.name !== 'js' && active.kernels[name] !== undefined;
 }
 
 /** The implementation of kernel `name` for data of `dtype`. */
 export function kernel<K extends KernelName>(name: K, dtype: DType): Kernels[K] {
-  if (firstUse !== undefined) {
-    const hook = firstUse;
-    firstUse = undefined;
-    hook();
-  }
+  runFirstUse();
   if (dtype === 'float32' && active.name !== 'js') {
     const k = active.kernels[name] ?? fallback?.kernels[name];
     if (k) return k as Kernels[K];

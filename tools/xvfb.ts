@@ -59,3 +59,36 @@ export async function startXvfb(xvfb: string): Promise<XvfbHandle> {
     },
   };
 }
+
+/** Outcome of {@link displayForHeadlessGl}. */
+export interface HeadlessDisplay {
+  /** why headlessgl cannot run here (no `gl`, no display, Xvfb failed); undefined when it may */
+  reason: string | undefined;
+  /** the Xvfb started for it, to stop afterwards (undefined when DISPLAY was given or none started) */
+  started: XvfbHandle | undefined;
+  /** one line for a report */
+  note: string;
+}
+
+/**
+ * Makes an X display available to gpu.js's `headlessgl` mode: the given
+ * DISPLAY, else an Xvfb started on a free display, when the native `gl`
+ * package is installed. Used by the GL tests and the benchmarks.
+ */
+export async function displayForHeadlessGl(): Promise<HeadlessDisplay> {
+  const gl = glInstalled();
+  if (!gl.ok) return { reason: gl.reason, started: undefined, note: `no X display: ${gl.reason}` };
+  if (process.env.DISPLAY) return { reason: undefined, started: undefined, note: `DISPLAY=${process.env.DISPLAY} (given)` };
+  const bin = findXvfb();
+  if (bin === undefined) {
+    const reason = 'no DISPLAY is set and Xvfb is not installed';
+    return { reason, started: undefined, note: reason };
+  }
+  try {
+    const started = await startXvfb(bin);
+    return { reason: undefined, started, note: `started Xvfb on ${started.display} for headlessgl (software GL unless a GPU is attached)` };
+  } catch (e) {
+    const reason = `could not start Xvfb: ${(e as Error).message}`;
+    return { reason, started: undefined, note: reason };
+  }
+}

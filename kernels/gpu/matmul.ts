@@ -4,8 +4,8 @@
  * entry) runs the length-K dot product with the strides of op(A) and op(B);
  * the per-batch storage offsets come from the js kernel's `batchOffsets`.
  */
-import { batchOffsets, type MatmulArgs } from '../js/matmul.ts';
-import { sizeOf, type Storage } from '../types.ts';
+import { batchOffsets, matmulDims, type MatmulArgs } from '../js/matmul.ts';
+import type { Storage } from '../types.ts';
 import { f32, MAX_ELEMENTS, readback, type KernelContext } from './common.ts';
 
 const MATMUL_SRC = `function (a, b, aOff, bOff) {
@@ -24,11 +24,7 @@ const MATMUL_SRC = `function (a, b, aOff, bOff) {
 export function makeMatmul(ctx: KernelContext): (args: MatmulArgs) => Storage {
   return (args) => {
     const { a, aShape, b, bShape, transposeA, transposeB, batchShape, dtype } = args;
-    const ra = aShape.length, rb = bShape.length;
-    const M = transposeA ? aShape[ra - 1] : aShape[ra - 2];
-    const K = transposeA ? aShape[ra - 2] : aShape[ra - 1];
-    const N = transposeB ? bShape[rb - 2] : bShape[rb - 1];
-    const batch = sizeOf(batchShape);
+    const { M, K, N, batch } = matmulDims(args);
     if (
       dtype !== 'float32' || batch * M * N * K < ctx.minWork || batch === 0 || M === 0 || N === 0 || K === 0 ||
       a.length > MAX_ELEMENTS || b.length > MAX_ELEMENTS || batch * M * N > MAX_ELEMENTS ||

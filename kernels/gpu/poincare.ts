@@ -16,26 +16,8 @@ import type { DType, Storage } from '../types.ts';
 import { f32, MAX_ELEMENTS, readback, type CompiledKernel, type KernelContext } from './common.ts';
 import { colSums, plane, rowSums } from './planes.ts';
 
-const FORWARD_SRC = `function (xy, x2, y2) {
-  const i = this.thread.y;
-  const j = this.thread.x;
-  const p = xy[i * this.constants.M + j];
-  const a2 = x2[i];
-  const b2 = y2[j];
-  const c = this.constants.c;
-  const A = 1 - 2 * c * p + c * b2;
-  const B = 1 - c * a2;
-  const num2 = A * A * a2 - 2 * A * B * p + B * B * b2;
-  const den = 1 - 2 * c * p + c * c * a2 * b2;
-  const m = Math.sqrt(Math.max(num2, 1e-30)) / Math.max(den, 1e-15);
-  const u = Math.min(Math.max(this.constants.sc * m, -1 + this.constants.eps), 1 - this.constants.eps);
-  return this.constants.k * 0.5 * Math.log((1 + u) / (1 - u));
-}`;
-
-const PARTIALS_SRC = `function (g, xy, x2, y2) {
-  const i = this.thread.y;
-  const j = this.thread.x;
-  const o = i * this.constants.M + j;
+/** The per-entry quantities both kernels start from (entry `o` = (i, j)); as kernels/js/poincare.ts's `entry`. */
+const ENTRY = `  const o = i * this.constants.M + j;
   const p = xy[o];
   const a2 = x2[i];
   const b2 = y2[j];
@@ -44,7 +26,20 @@ const PARTIALS_SRC = `function (g, xy, x2, y2) {
   const B = 1 - c * a2;
   const num2 = A * A * a2 - 2 * A * B * p + B * B * b2;
   const den = 1 - 2 * c * p + c * c * a2 * b2;
-  const numC = Math.max(num2, 1e-30);
+`;
+
+const FORWARD_SRC = `function (xy, x2, y2) {
+  const i = this.thread.y;
+  const j = this.thread.x;
+${ENTRY}  const m = Math.sqrt(Math.max(num2, 1e-30)) / Math.max(den, 1e-15);
+  const u = Math.min(Math.max(this.constants.sc * m, -1 + this.constants.eps), 1 - this.constants.eps);
+  return this.constants.k * 0.5 * Math.log((1 + u) / (1 - u));
+}`;
+
+const PARTIALS_SRC = `function (g, xy, x2, y2) {
+  const i = this.thread.y;
+  const j = this.thread.x;
+${ENTRY}  const numC = Math.max(num2, 1e-30);
   const denC = Math.max(den, 1e-15);
   const s = Math.sqrt(numC);
   const u = Math.min(Math.max(this.constants.sc * s / denC, -1 + this.constants.eps), 1 - this.constants.eps);

@@ -234,14 +234,21 @@ export function batchOffsets(
   return { aOff, bOff };
 }
 
+/** The product's sizes: op(A) is M×K, op(B) K×N, and `batch` products. Shared by every backend's matmul. */
+export function matmulDims({ aShape, bShape, transposeA, transposeB, batchShape }: MatmulArgs): { M: number; K: number; N: number; batch: number } {
+  const ra = aShape.length, rb = bShape.length;
+  return {
+    M: transposeA ? aShape[ra - 1] : aShape[ra - 2],
+    K: transposeA ? aShape[ra - 2] : aShape[ra - 1],
+    N: transposeB ? bShape[rb - 2] : bShape[rb - 1],
+    batch: sizeOf(batchShape),
+  };
+}
+
 /** Batched matmul with broadcast batch axes. */
 export function matmul(args: MatmulArgs): Storage {
   const { a, aShape, b, bShape, transposeA, transposeB, batchShape, dtype } = args;
-  const ra = aShape.length, rb = bShape.length;
-  const M = transposeA ? aShape[ra - 1] : aShape[ra - 2];
-  const K = transposeA ? aShape[ra - 2] : aShape[ra - 1];
-  const N = transposeB ? bShape[rb - 2] : bShape[rb - 1];
-  const batch = sizeOf(batchShape);
+  const { M, K, N, batch } = matmulDims(args);
   const MN = M * N;
   const out = alloc(dtype, batch * MN);
   if (batch === 0 || MN === 0 || K === 0) return out;

@@ -13,8 +13,8 @@
  *   so the error of an entry is bounded by about K·u·Σ|a||b| with u = 2⁻²⁴.
  * - float64 work never reaches this kernel.
  */
-import { batchOffsets, matmul as jsMatmul, type MatmulArgs } from '../js/matmul.ts';
-import { sizeOf, type Storage } from '../types.ts';
+import { batchOffsets, matmul as jsMatmul, matmulDims, type MatmulArgs } from '../js/matmul.ts';
+import type { Storage } from '../types.ts';
 import { DEFAULT_GEMM, gemmModule, type GemmParams } from './gemm-module.ts';
 import { packA, packB, roundUp } from './pack.ts';
 import { wasmApi, type WasmMemory } from './api.ts';
@@ -166,11 +166,7 @@ export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet 
 
   function matmul(args: MatmulArgs): Storage {
     const { a, aShape, b, bShape, transposeA, transposeB, batchShape, dtype } = args;
-    const ra = aShape.length, rb = bShape.length;
-    const M = transposeA ? aShape[ra - 1] : aShape[ra - 2];
-    const K = transposeA ? aShape[ra - 2] : aShape[ra - 1];
-    const N = transposeB ? bShape[rb - 2] : bShape[rb - 1];
-    const batch = sizeOf(batchShape);
+    const { M, K, N, batch } = matmulDims(args);
     const Mp = roundUp(M, P.MR), Np = roundUp(N, P.NR);
     const f = dtype === 'float32' && M * N * K >= minWork && M * N >= minOutput && M * N * K * batch > 0 ? view(CONTROL_BYTES / 4 + Mp * K + Np * K + Mp * Np) : undefined;
     if (f === undefined) {

@@ -74,16 +74,15 @@ interface WorkerThreads {
   Worker: new (src: string, opts: { eval: true; workerData: unknown }) => NodeWorker;
 }
 
-/** Node's `worker_threads`, reached without an import so the library still loads elsewhere. */
-function workerThreads(): WorkerThreads | undefined {
+/** A Node built-in module, reached without an import so the library still loads elsewhere (undefined there). */
+function builtin<T>(id: string): T | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  return proc?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
+  return proc?.getBuiltinModule?.(id) as T | undefined;
 }
 
 /** Number of cores the engine reports (1 when unknown). */
 export function coreCount(): number {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const os = builtin<{ availableParallelism?: () => number }>('node:os');
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   return Math.max(1, os?.availableParallelism?.() ?? nav?.hardwareConcurrency ?? 1);
 }
@@ -121,7 +120,7 @@ export interface PoolOptions {
  * pool can run here.
  */
 export function startGemmPool(module: WasmModule, memory: WasmMemory, workers: number, { timeoutMs = 10_000, callerWorks = true }: PoolOptions = {}): GemmPool | string {
-  const wt = workerThreads();
+  const wt = builtin<WorkerThreads>('node:worker_threads');
   if (wt === undefined) return 'node:worker_threads is not available in this engine';
   if (!(memory.buffer instanceof SharedArrayBuffer)) return 'the kernel memory is not shared';
   const ctl = new Int32Array(memory.buffer, 0, SLOTS);

@@ -38,50 +38,19 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { fc, test as fcTest } from '@fast-check/vitest';
-import { createGpuKernels, GPU_MODES, probeMode, type GpuKernelSet, type GpuMode } from '../../kernels/gpu/index.ts';
+import { createGpuKernels, GPU_MODES, type GpuKernelSet, type GpuMode } from '../../kernels/gpu/index.ts';
 import { matmul as jsMatmul } from '../../kernels/js/matmul.ts';
 import { poincarePairwiseBackward as jsPoincareBackward, poincarePairwiseForward as jsPoincare } from '../../kernels/js/poincare.ts';
 import { pairwiseCosineBackward as jsCosBackward, pairwiseCosineForward as jsCos, pairwiseSqEuclideanForward as jsSqE } from '../../kernels/js/pairwise.ts';
 import { logSumExpRows as jsLse, softmaxRows as jsSoftmax, softmaxRowsBackward as jsSoftmaxBackward } from '../../kernels/js/rows.ts';
 import type { GpuKernelName } from '../../kernels/gpu/index.ts';
 import * as E from './f32-error.ts';
-import { findXvfb, glInstalled, startXvfb, type XvfbHandle } from '../../tools/xvfb.ts';
+import { gpuModeAvailability } from './gpu-modes.ts';
 
 const U = 2 ** -24;
 
-// --- environment: Xvfb for headlessgl -------------------------------------
-let xvfb: XvfbHandle | undefined;
-const gl = glInstalled();
-const headlessReason: string | undefined = await (async () => {
-  if (!gl.ok) return gl.reason;
-  if (process.env.DISPLAY) return undefined;
-  const bin = findXvfb();
-  if (bin === undefined) return 'no DISPLAY is set and Xvfb is not installed';
-  try {
-    xvfb = await startXvfb(bin);
-    console.log(`[gpu parity] started Xvfb on ${xvfb.display} for headlessgl`);
-    return undefined;
-  } catch (e) {
-    return `could not start Xvfb: ${(e as Error).message}`;
-  }
-})();
-afterAll(() => xvfb?.stop());
-
-// --- availability per mode --------------------------------------------------
-const availability = new Map<GpuMode, string | null>();
-for (const mode of GPU_MODES) {
-  if (mode === 'headlessgl' && headlessReason !== undefined) {
-    availability.set(mode, headlessReason);
-    continue;
-  }
-  const r = probeMode(mode);
-  if (r.ok) r.set.destroy();
-  availability.set(mode, r.ok ? null : r.reason);
-}
-for (const [mode, reason] of availability) {
-  if (reason !== null) console.log(`[gpu parity] SKIPPING gpujs-${mode}: ${reason}`);
-  else console.log(`[gpu parity] running on gpujs-${mode}`);
-}
+// --- availability per mode (an Xvfb is started for headlessgl when needed) ---
+const availability = await gpuModeAvailability('gpu parity');
 
 // --- generators ---------------------------------------------------------------
 const dim = fc.constantFrom(1, 2, 3, 5, 8, 17, 31);

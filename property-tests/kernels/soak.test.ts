@@ -24,44 +24,17 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as g from '../../lib/index.ts';
 import { poincarePairwiseDist } from '../../lib/ops/poincare.ts';
 import * as registry from '../../kernels/registry.ts';
-import { createGpuKernels, GPU_MODES, probeMode, type GpuKernelName, type GpuMode } from '../../kernels/gpu/index.ts';
-import { findXvfb, glInstalled, startXvfb, type XvfbHandle } from '../../tools/xvfb.ts';
+import { createGpuKernels, GPU_MODES, type GpuKernelName } from '../../kernels/gpu/index.ts';
+import { gpuModeAvailability } from './gpu-modes.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-// --- environment: Xvfb for headlessgl (as in parity.test.ts) ------------------
-let xvfb: XvfbHandle | undefined;
-const gl = glInstalled();
-const headlessReason: string | undefined = await (async () => {
-  if (!gl.ok) return gl.reason;
-  if (process.env.DISPLAY) return undefined;
-  const bin = findXvfb();
-  if (bin === undefined) return 'no DISPLAY is set and Xvfb is not installed';
-  try {
-    xvfb = await startXvfb(bin);
-    return undefined;
-  } catch (e) {
-    return `could not start Xvfb: ${(e as Error).message}`;
-  }
-})();
-afterAll(() => xvfb?.stop());
-
-const availability = new Map<GpuMode, string | null>();
-for (const mode of GPU_MODES) {
-  if (mode === 'headlessgl' && headlessReason !== undefined) {
-    availability.set(mode, headlessReason);
-    continue;
-  }
-  const r = probeMode(mode);
-  if (r.ok) r.set.destroy();
-  availability.set(mode, r.ok ? null : r.reason);
-}
-for (const [mode, reason] of availability) if (reason !== null) console.log(`[gpu soak] SKIPPING gpujs-${mode}: ${reason}`);
+const availability = await gpuModeAvailability('gpu soak');
 
 const STEPS = 1000;
 const MAX_KERNELS = 64;
