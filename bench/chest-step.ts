@@ -29,7 +29,7 @@ import {
 import {
   DEFAULTS, setMatmulStrategy, setupTfWasm, tfChestStep, tfChestTermValues, type MatmulStrategy, type TfChestConfig, type TfInputs,
 } from './chest-tfjs.ts';
-import { fmt, median, mulberry32 } from './util.ts';
+import { checks, fmt, median, mulberry32 } from './util.ts';
 
 const QUICK = process.argv.includes('--quick');
 const PROFILE = process.argv.includes('--profile');
@@ -40,13 +40,7 @@ const SIZES = QUICK
 
 const now = (): number => performance.now();
 
-let failures = 0;
-function verify(label: string, ok: boolean, detail: string): void {
-  if (!ok) {
-    failures++;
-    console.error(`CHECK FAILED: ${label}: ${detail}`);
-  }
-}
+const { verify } = checks;
 
 // ------------------------------------------------------------------ data
 
@@ -225,8 +219,8 @@ async function main(): Promise<void> {
     verify(`gradient ${k} ours vs tfjs (stock matmul)`, rs <= 1e-2, `relative L2 difference ${e1(rs)} > 1e-2`);
   });
   console.log(`\n(tfjs with stock transposed matmuls: loss vs ours ${e1(sRel)}, gradients vs ours ≤ ${e1(Math.max(...KEYS.map((_, i) => relL2(ps.grads[i], o.grads[i]))))})`);
-  if (failures > 0) {
-    console.error(`${failures} correctness check(s) FAILED; not timing`);
+  if (checks.failures > 0) {
+    console.error(`${checks.failures} correctness check(s) FAILED; not timing`);
     process.exitCode = 1;
     return;
   }
@@ -254,8 +248,8 @@ async function main(): Promise<void> {
   });
   console.log(`\n**tfjs_ms / ours_ms = ${fmt(best / med[0])}×** against the fastest tfjs variant (${fmt(med[1] / med[0])}× against stock matMul); > 1 means ours is faster; target ≥ 20×`);
   console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  console.log(failures === 0 ? 'all correctness checks passed' : `${failures} correctness check(s) FAILED`);
-  if (failures > 0) process.exitCode = 1;
+  console.log(checks.failures === 0 ? 'all correctness checks passed' : `${checks.failures} correctness check(s) FAILED`);
+  if (checks.failures > 0) process.exitCode = 1;
   for (const t of tin) t.dispose();
 }
 

@@ -34,7 +34,7 @@ import { pairwiseDist as tfPairwiseDist, setMatmulStrategy, type MatmulStrategy 
 import { alternate, timeReps, type Side, type Timed } from './timing.ts';
 import { setupTfPeers, useTf, type TfBackend } from './tfjs-peers.ts';
 import {
-  ballPoints, buildChain, checkClose, fmt, median, mulberry32, randomFloat32, referenceChainGrad, referenceMatmulEntry, relL2,
+  ballPoints, buildChain, checkClose, checks, fmt, median, mulberry32, randomFloat32, referenceChainGrad, referenceMatmulEntry, relL2,
   type ChainSpec,
 } from './util.ts';
 
@@ -64,13 +64,7 @@ const CONFIG: Config = QUICK
 
 const now = (): number => performance.now();
 
-let failures = 0;
-function verify(label: string, ok: boolean, detail: string): void {
-  if (!ok) {
-    failures++;
-    console.error(`CHECK FAILED: ${label}: ${detail}`);
-  }
-}
+const { verify } = checks;
 
 const U32 = 2 ** -24;
 /** γ_K = K·u/(1 − K·u): the worst-case relative error bound of a float32 dot product of length K, in any order. */
@@ -448,7 +442,7 @@ async function benchPoincare(ours: string[]): Promise<void> {
     verify(`poincare ${s.label}: ∂y vs float64`, ry <= 1e-4, `rel L2 ${e1(ry)} > 1e-4`);
     verify(`poincare ${s.label}: output dtype`, o.d instanceof Float32Array && o.gx instanceof Float32Array && o.gy instanceof Float32Array, 'not float32');
   }
-  if (failures > 0) return;
+  if (checks.failures > 0) return;
 
   const timed = await alternate(sides, { rounds, minSampleMs: CONFIG.minSampleMs, warmup: 2 });
   verify('poincare: tfjs leaks no tensors (timing)', tf.memory().numTensors === tensorsBefore + 3 * tfSides.length, `${tf.memory().numTensors - tensorsBefore - 3 * tfSides.length} tensors left behind`);
@@ -529,8 +523,8 @@ async function main(): Promise<void> {
   }
 
   console.log(`\nload average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; total ${fmt((now() - t0) / 1000)} s`);
-  console.log(failures === 0 ? 'all correctness checks passed' : `${failures} correctness check(s) FAILED`);
-  if (failures > 0) process.exitCode = 1;
+  console.log(checks.failures === 0 ? 'all correctness checks passed' : `${checks.failures} correctness check(s) FAILED`);
+  if (checks.failures > 0) process.exitCode = 1;
 }
 
 await main();

@@ -153,3 +153,14 @@ export function ballPoints(rng: () => number, n: number, d: number, maxNorm = 0.
   }
   return out;
 }
+
+/** Correctness checks of a benchmark: a failed one is printed and counted (the scripts exit 1 then). */
+export const checks = {
+  failures: 0,
+  verify(label: string, ok: boolean, detail: string): void {
+    if (!ok) {
+      checks.failures++;
+      console.error(`CHECK FAILED: ${label}: ${detail}`);
+    }
+  },
+};
