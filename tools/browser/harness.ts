@@ -1,0 +1,319 @@
+/**
+ * Test harness: runs library code inside a real headless Chromium, from a
+ * vitest test (or any Node script).
+ *
+ * How it works, for `runInBrowser('test/browser/pages/x.ts')`:
+ * 1. {@link bundle} bundles the page entry (TypeScript importing from
+ *    `lib/index.ts`, `gpu.js`, …) with esbuild for the browser: one ES module,
+ *    `platform: 'browser'`, target es2022. `gpu.js` resolves through its
+ *    package's `browser` field to `dist/gpu-browser.js` (a UMD build without
+ *    `require('gl')` or other Node modules; its `module.exports` is the `GPU`
+ *    class, which carries itself as `GPU.GPU`, so `import { GPU } from 'gpu.js'`
+ *    works). `mnist` (a 21 MB optional peer dependency the library imports
+ *    lazily) and `node:*` built-ins stay external: a call that needs them fails
+ *    in the page, nothing else does.
+ * 2. {@link serve} serves an HTML page that loads the bundle as a module from a
+ *    tiny HTTP server on 127.0.0.1 (a free port). By default it sends
+ *    COOP `same-origin` / COEP `require-corp`, so the page is
+ *    `crossOriginIsolated` (SharedArrayBuffer, WebAssembly threads).
+ * 3. {@link launchChromium} starts the system Chromium (`/usr/bin/chromium`,
+ *    Debian's package; playwright-core drives it, and never downloads a
+ *    browser) with WebGL on SwiftShader (`--use-angle=swiftshader`).
+ * 4. The page publishes its result: the entry calls `publish(fn)` from
+ *    `tools/browser/page.ts`, which stores `fn()`'s (awaited) JSON-able value
+ *    on `window.__result`, or `{ name, message, stack }` on `window.__error`.
+ *    {@link runInBrowser} waits for either (with a timeout), forwards the
+ *    page's console to the Node console prefixed `[browser]`, returns the
+ *    result or throws the page's error (with its stack), and always closes the
+ *    browser and the server. An uncaught error or rejection in the page before
+ *    a result fails the run at once.
+ *
+ * Tests guard themselves with {@link chromiumUnavailableReason} (null when the
+ * browser exists and starts):
+ *
+ * ```ts
+ * const reason = chromiumUnavailableReason();
+ * if (reason !== null) console.log(`SKIPPING browser tests: ${reason}`);
+ * it.skipIf(reason !== null)('…', async () => { const r = await runInBrowser(entry); … }, 120_000);
+ * ```
+ *
+ * In CI, `.ci/run` installs Debian's `chromium` package with apt.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser, type ConsoleMessage } from 'playwright-core';
+
+/** The repository root (this file is `tools/browser/harness.ts`). */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The Chromium the harness drives: Debian's `chromium` package. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/**
+ * The arguments every launch gets: no sandbox (CI runs as root in a
+ * container), no network chatter, and WebGL rendered by SwiftShader through
+ * ANGLE (there is no GPU).
+ */
+export const CHROMIUM_ARGS: readonly string[] = Object.freeze([
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-swiftshader',
+  '--use-angle=swiftshader',
+]);
+
+/**
+ * Extra arguments that give a page a WebGPU adapter (`navigator.gpu.requestAdapter()`
+ * resolves to SwiftShader's fallback adapter, vendor `google`, architecture
+ * `swiftshader`), in order of preference: measured with Debian's Chromium 156,
+ * `--enable-unsafe-webgpu` alone suffices; without it `requestAdapter()`
+ * resolves null ("No available adapters"). The second set (Vulkan on
+ * SwiftShader, named explicitly) is the fallback to try when the first
+ * finds no adapter.
+ */
+export const WEBGPU_ARG_SETS: readonly (readonly string[])[] = Object.freeze([
+  Object.freeze(['--enable-unsafe-webgpu']),
+  Object.freeze(['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader']),
+]);
+
+/** Specifiers left out of every bundle (see the header). */
+const EXTERNAL: readonly string[] = ['mnist', 'node:*'];
+
+/** Options of {@link bundle}. */
+export interface BundleOptions {
+  /** more specifiers to leave external (added to `mnist` and `node:*`) */
+  readonly external?: readonly string[];
+}
+
+/**
+ * Bundles the TypeScript entry `entryFile` (absolute, or relative to the
+ * repository root) into one browser ES module: esbuild, `format: 'esm'`,
+ * `platform: 'browser'`, `target: 'es2022'`, not minified (page stacks
+ * point into `bundle.js`, where esbuild's `// lib/…` comments name each
+ * source file). Rejects with esbuild's messages when the build fails.
+ *
+ * @returns the bundle's JavaScript source.
+ */
+export async function bundle(entryFile: string, options: BundleOptions = {}): Promise<string> {
+  const result = await build({
+    entryPoints: [resolve(ROOT, entryFile)],
+    absWorkingDir: ROOT,
+    nodePaths: [join(ROOT, 'node_modules')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    external: [...EXTERNAL, ...(options.external ?? [])],
+    write: false,
+    logLevel: 'silent',
+  });
+  const out = result.outputFiles[0];
+  if (out === undefined) throw new Error(`bundle(${entryFile}): esbuild produced no output`);
+  return out.text;
+}
+
+/** Options of {@link launchChromium}. */
+export interface LaunchOptions {
+  /** arguments added after {@link CHROMIUM_ARGS}, e.g. `['--enable-unsafe-webgpu']` */
+  readonly extraArgs?: readonly string[];
+  /** how long the launch may take (default 60 s) */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Launches the system Chromium headless through playwright-core with
+ * {@link CHROMIUM_ARGS} plus `extraArgs`. The caller closes it
+ * (`browser.close()`).
+ */
+export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])],
+    timeout: options.timeoutMs ?? 60_000,
+  });
+}
+
+/** A running {@link serve} server. */
+export interface PageServer {
+  /** the page's address, `http://127.0.0.1:<port>/` */
+  readonly url: string;
+  /** stops the server (open connections are closed) */
+  close(): Promise<void>;
+}
+
+/** Options of {@link serve}. */
+export interface ServeOptions {
+  /** send COOP/COEP headers so the page is `crossOriginIsolated` (default true) */
+  readonly crossOriginIsolated?: boolean;
+  /** the page's title (default `gyrograd browser test`) */
+  readonly title?: string;
+}
+
+/**
+ * Serves `js` as `/bundle.js` and, at `/`, an HTML page that loads it with
+ * `<script type="module">`, on 127.0.0.1 at a free port. Anything else is 404.
+ */
+export async function serve(js: string, options: ServeOptions = {}): Promise<PageServer> {
+  const isolated = options.crossOriginIsolated ?? true;
+  const title = (options.title ?? 'gyrograd browser test').replace(/[<&]/g, '');
+  const html = `<!doctype html>\n<html><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,"></head>\n` +
+    `<body><script type="module" src="/bundle.js"></script></body></html>\n`;
+  const headers = (type: string): Record<string, string> => ({
+    'content-type': `${type}; charset=utf-8`,
+    'cache-control': 'no-store',
+    ...(isolated
+      ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' }
+      : {}),
+  });
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405).end();
+    } else if (path === '/' || path === '/index.html') {
+      res.writeHead(200, headers('text/html')).end(req.method === 'HEAD' ? undefined : html);
+    } else if (path === '/bundle.js') {
+      res.writeHead(200, headers('text/javascript')).end(req.method === 'HEAD' ? undefined : js);
+    } else {
+      res.writeHead(404, headers('text/plain')).end('not found');
+    }
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', fail);
+      ok();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
+/** Options of {@link runInBrowser}. */
+export interface RunInBrowserOptions extends LaunchOptions, ServeOptions, BundleOptions {
+  /** how long the page may take to publish its result, from navigation on (default 90 s) */
+  readonly resultTimeoutMs?: number;
+  /** where page console lines go (default: the Node console, prefixed `[browser]`) */
+  readonly onConsole?: (line: string, type: string) => void;
+}
+
+/** The error a page published on `window.__error`. */
+interface PageError {
+  name?: unknown;
+  message?: unknown;
+  stack?: unknown;
+}
+
+/** Forwards one page console message to the Node console, prefixed `[browser]`. */
+function forwardConsole(line: string, type: string): void {
+  if (type === 'error') console.error(line);
+  else if (type === 'warning') console.warn(line);
+  else console.log(line);
+}
+
+/**
+ * Bundles `entryFile` ({@link bundle}), serves it ({@link serve}), opens it
+ * in a fresh headless Chromium ({@link launchChromium}) and waits until the
+ * page publishes `window.__result` (returned) or `window.__error` (thrown as
+ * an Error carrying the page's name, message and stack). Page console
+ * messages are forwarded prefixed `[browser]`. Rejects when the page throws
+ * uncaught or rejects unhandled before publishing, when the page crashes,
+ * or after `resultTimeoutMs`. The browser and the server are always closed.
+ *
+ * @param entryFile the page entry, absolute or relative to the repository root;
+ *   it should call `publish` from `tools/browser/page.ts`.
+ * @returns the published value, as structured-cloned out of the page (JSON-able values survive unchanged).
+ */
+export async function runInBrowser(entryFile: string, options: RunInBrowserOptions = {}): Promise<unknown> {
+  const js = await bundle(entryFile, options);
+  const server = await serve(js, options);
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium(options);
+    const page = await browser.newPage();
+    const log = options.onConsole ?? forwardConsole;
+    page.on('console', (msg: ConsoleMessage) => log(`[browser] ${msg.type() === 'log' ? '' : `${msg.type()}: `}${msg.text()}`, msg.type()));
+    // an uncaught error or a crash before the result fails the run at once
+    let fatal: ((e: Error) => void) | undefined;
+    const failed = new Promise<never>((_, reject) => { fatal = reject; });
+    failed.catch(() => undefined);
+    page.on('pageerror', (e: Error) => {
+      const err = new Error(`[browser] uncaught in the page: ${e.stack ?? e.message}`);
+      err.stack = err.message;
+      fatal?.(err);
+    });
+    page.on('crash', () => fatal?.(new Error('[browser] the page crashed')));
+    const timeout = options.resultTimeoutMs ?? 90_000;
+    const done = (async () => {
+      await page.goto(server.url, { waitUntil: 'load', timeout });
+      await page.waitForFunction(() => '__result' in globalThis || '__error' in globalThis, undefined, { timeout, polling: 50 }).catch((e: unknown) => {
+        throw new Error(`runInBrowser(${entryFile}): the page published neither __result nor __error within ${timeout} ms (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+      });
+      return page.evaluate(() => {
+        const g = globalThis as { __result?: unknown; __error?: unknown };
+        return '__error' in g ? { error: g.__error } : { result: g.__result };
+      });
+    })();
+    done.catch(() => undefined); // when `failed` wins, `done` rejects later (browser closed): not unhandled
+    const outcome = await Promise.race([done, failed]);
+    fatal = undefined;
+    if ('error' in outcome) {
+      const pe = (outcome.error ?? {}) as PageError;
+      const err = new Error(`[browser] ${String(pe.name ?? 'Error')}: ${String(pe.message ?? pe)}`);
+      if (typeof pe.stack === 'string') err.stack = `${err.message}\n--- page stack ---\n${pe.stack}`;
+      throw err;
+    }
+    return outcome.result;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await server.close();
+  }
+}
+
+let unavailable: string | null | undefined;
+
+/**
+ * Why the harness cannot run here, or `null` when it can: `/usr/bin/chromium`
+ * exists and starts headless (it is asked to print the DOM of a blank page,
+ * synchronously, once per process; the answer is cached). Meant for
+ * `it.skipIf(chromiumUnavailableReason() !== null)` with the reason printed.
+ */
+export function chromiumUnavailableReason(): string | null {
+  if (unavailable !== undefined) return unavailable;
+  if (!existsSync(CHROMIUM_PATH)) {
+    unavailable = `${CHROMIUM_PATH} does not exist (install Debian's 'chromium' package: apt-get install chromium)`;
+    return unavailable;
+  }
+  // a throwaway profile: neither the user's profile nor a running Chromium's is touched
+  const profile = mkdtempSync(join(tmpdir(), 'gyrograd-chromium-'));
+  const r = spawnSync(CHROMIUM_PATH, ['--headless', ...CHROMIUM_ARGS, '--disable-gpu', `--user-data-dir=${profile}`, '--dump-dom', 'about:blank'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  rmSync(profile, { recursive: true, force: true });
+  if (r.error !== undefined) {
+    unavailable = `${CHROMIUM_PATH} did not start: ${r.error.message}`;
+  } else if (r.status !== 0 || !r.stdout.includes('<html')) {
+    const tail = r.stderr.trim().split('\n').slice(-3).join(' | ');
+    unavailable = `${CHROMIUM_PATH} --headless --dump-dom about:blank failed (exit ${r.status ?? r.signal}): ${tail || 'no output'}`;
+  } else {
+    unavailable = null;
+  }
+  return unavailable;
+}
