@@ -13,7 +13,7 @@ export { GyrogradError, ShapeError, AxisError, DTypeError, ValueError, DomainErr
 export { Tensor, isTensor, type DType } from './tensor/tensor.ts';
 export {
   tensor, scalar, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye,
-  toArray, toTypedArray, toNested, item,
+  toArray, toTypedArray, toNested, item, toArrayAsync,
   type TensorLike, type NestedArray, type TensorOptions,
 } from './tensor/create.ts';
 export { broadcastShape } from './tensor/shape.ts';
@@ -41,7 +41,11 @@ export { grad, valueAndGrad, vjp, hvp, stopGradient, customGrad } from './autodi
 export { treeLeaves, treeMap, treeUnflatten, sameStructure, type Tree } from './autodiff/tree.ts';
 
 // backends
-export { backend, setBackend, listBackends, availableBackends, defaultBackend, withBackend, backendUnavailableReason, BackendUnavailableError } from './backend.ts';
+export {
+  backend, setBackend, listBackends, availableBackends, defaultBackend, withBackend, backendUnavailableReason, BackendUnavailableError,
+  backendInfo, deviceMemoryStats, setDeviceMemoryBudget, type BackendInfo, type DeviceMemoryInfo,
+} from './backend.ts';
+export { transferStats, resetTransferStats, type TransferStats } from '../kernels/data.ts';
 
 // testing helper (also in the `gyrograd/testing` subpath)
 export { checkGrad, type CheckGradOptions, type CheckGradResult, type GradMismatch } from './testing/checkGrad.ts';

@@ -352,6 +352,7 @@ describe('fused ops: intermediates saved by the forward for the backward', () =>
     const seen: Array<string | undefined> = [];
     let saves = 0;
     const square = fusedOp<undefined, string>('testSquare', ([x]) => g.mul(x, x), {
+      kernels: [],
       forward: ([x], _a, save) => {
         if (save !== undefined) {
           saves++;

@@ -313,6 +313,7 @@ const cases: Case[] = [
   ['cast', (e) => [e.x, e.other], lib.cast],
   ['cast', (e) => [e.x, e.dtype], lib.cast],
   ['toArray', (e) => [e.x], lib.toArray],
+  ['toArrayAsync', (e) => [e.x], lib.toArrayAsync],
   ['toTypedArray', (e) => [e.x], lib.toTypedArray],
   ['toNested', (e) => [e.x], lib.toNested],
   ['item', (e) => [e.s], lib.item],

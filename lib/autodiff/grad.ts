@@ -9,6 +9,7 @@
  */
 import { ArgumentError, GradError, ShapeError, fmtShape } from '../errors.ts';
 import { onesLike, zerosLike } from '../tensor/create.ts';
+import { scoped } from '../tensor/scope.ts';
 import { boxOf, requireTensor, Tensor, type Trace } from '../tensor/tensor.ts';
 import { add, mul } from '../ops/elementwise.ts';
 import { cast } from '../ops/cast.ts';
@@ -88,6 +89,16 @@ function checkScalarOutput(fn: string, out: unknown): asserts out is Tensor {
 }
 
 function valueAndGradCall(
+  fn: string,
+  f: (...args: never[]) => Tensor,
+  argnums: number | readonly number[],
+  args: readonly unknown[],
+): [Tensor, unknown] {
+  // a device scope: intermediates of the forward and backward pass free their device memory on return
+  return scoped(() => valueAndGradTraced(fn, f, argnums, args));
+}
+
+function valueAndGradTraced(
   fn: string,
   f: (...args: never[]) => Tensor,
   argnums: number | readonly number[],

@@ -180,7 +180,9 @@ function build(options: ChestOptions) {
   const K = options.centersPerClass;
   const c = options.c ?? 0.1;
   const clipR = options.clipR ?? 2.3;
-  const ball = poincareBall({ c });
+  // every point this ball sees is made by toPoincare (projected into the ball): no value checks,
+  // which would read device-resident points back to the host each step
+  const ball = poincareBall({ c, checkPoints: false });
   const hc = options.hyphc ?? {};
   const nTriplets = hc.triplets ?? 1024;
   const seed = hc.seed ?? 0;

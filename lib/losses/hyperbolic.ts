@@ -40,7 +40,8 @@ export function hyperbolicProxies(ball: PoincareBall, v: Tensor, clipR = 2.3): T
 export function hyperbolicSoftTriple(options: HyperbolicSoftTripleOptions): (features: Tensor, proxies: Tensor, labels: Labels) => Tensor {
   const clipR = options.clipR ?? 2.3;
   if (!(clipR > 0)) throw new ValueError(`hyperbolicSoftTriple: clipR must be positive, got ${clipR}`);
-  const ball = poincareBall({ c: options.c ?? 0.1 });
+  // its points come from toPoincare (projected into the ball): no value checks (see chest.ts)
+  const ball = poincareBall({ c: options.c ?? 0.1, checkPoints: false });
   const st = softTriple({ la: options.la ?? 5, gamma: options.gamma ?? 0.1, margin: options.margin ?? 0.01, centersPerClass: options.centersPerClass });
   const sim = negPoincareDistance(ball);
   return (x, v, labels) => {

@@ -8,9 +8,9 @@
  */
 import { ShapeError, ValueError, fmtShape } from '../errors.ts';
 import { tensor } from '../tensor/create.ts';
-import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
+import { dataOf, dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
 import { kernel } from '../../kernels/registry.ts';
-import type { SoftTripleResiduals } from '../../kernels/types.ts';
+import type { DType, SoftTripleResiduals } from '../../kernels/types.ts';
 import { fusedOp } from '../ops/fused.ts';
 import { add, div, minimum, mul, sqrt, sub } from '../ops/elementwise.ts';
 import { matmul } from '../ops/linalg.ts';
@@ -92,20 +92,21 @@ function softTripleComposite([sim]: readonly Tensor[], { y, K, la, gamma, margin
 
 /** SoftTriple as a fused op: one pass per row forward, one backward (kernels/js/softtriple.ts). */
 const softTripleOp = fusedOp<SoftTripleAttrs, SoftTripleResiduals>('softTriple', softTripleComposite, {
+  kernels: ['softTripleForward', 'softTripleBackward'],
   forward: ([sim], { y, K, la, gamma, margin }, save) => {
     const [B, CK] = sim.shape;
     const dt = sim.dtype;
     // while recording, the per-row softmaxes are kept for the backward instead of recomputed
     const keep: SoftTripleResiduals | undefined = save ? {} : undefined;
-    const loss = kernel('softTripleForward', dt)(dataOf(sim), y, B, CK / K, K, la, gamma, margin, dt, keep);
+    const loss = kernel('softTripleForward', dt)(dataRef(sim), y, B, CK / K, K, la, gamma, margin, dt, keep);
     if (save && keep) save(keep);
-    return fromStorage(loss, [], dt);
+    return fromData(loss, []);
   },
   backward: (g, [sim], _out, { y, K, la, gamma, margin }, _needs, saved) => {
     const [B, CK] = sim.shape;
     const dt = sim.dtype;
-    const d = kernel('softTripleBackward', dt)(dataOf(g)[0], dataOf(sim), y, B, CK / K, K, la, gamma, margin, dt, saved);
-    return [fromStorage(d, [B, CK], dt)];
+    const d = kernel('softTripleBackward', dt)(dataOf(g)[0], dataRef(sim), y, B, CK / K, K, la, gamma, margin, dt, saved);
+    return [fromData(d, [B, CK])];
   },
 });
 
@@ -128,6 +129,13 @@ export function centerRegularizer(options: CenterRegularizerOptions): (centers: 
   if (!(eps >= 0 && Number.isFinite(eps))) throw new ValueError(`centerRegularizer: eps must be a finite number ≥ 0, got ${eps}`);
   const upper: number[] = [];
   for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) upper.push(j > i ? 1 : 0);
+  // one mask per dtype for the life of the regularizer: on a device backend it is uploaded once, not every step
+  const masks = new Map<DType, Tensor>();
+  const maskOf = (dt: DType): Tensor => {
+    let m = masks.get(dt);
+    if (m === undefined) masks.set(dt, (m = tensor(upper, [K, K], dt)));
+    return m;
+  };
   return (centers) => {
     checkTensor('centerRegularizer', centers, 'centers');
     if (centers.rank !== 2 || centers.shape[0] % K !== 0 || centers.shape[0] === 0) {
@@ -138,7 +146,7 @@ export function centerRegularizer(options: CenterRegularizerOptions): (centers: 
     const w = reshape(normalize(centers), [C, K, -1]);
     const gram = matmul(w, w, { transposeB: true }); // [C, K, K] within-class cosines
     const d = sqrt(sub(2 + eps, minimum(mul(gram, 2), 2)));
-    const mask = tensor(upper, [K, K], centers.dtype);
+    const mask = maskOf(centers.dtype);
     return div(sum(mul(d, mask)), C * K * (K - 1));
   };
 }

@@ -16,7 +16,7 @@
  */
 import { kernel } from '../../kernels/registry.ts';
 import type { LcaResiduals } from '../../kernels/types.ts';
-import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
+import { dataOf, dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
 import type { FusedImpl } from './fused.ts';
 
 /** Attributes of the fused `toPoincare`: the clip radius and the constants of the composite. */
@@ -45,34 +45,36 @@ function rowsOf(x: Tensor): [number, number] {
 
 /** The fast path of `toPoincare([x, c], attrs)`. */
 export const toPoincareImpl: FusedImpl<ToPoincareAttrs> = {
+  kernels: ['toPoincareForward', 'toPoincareBackward'],
   forward: ([x, c], { clipR, eps, minNorm }) => {
     const [n, D] = rowsOf(x);
-    const y = kernel('toPoincareForward', x.dtype)(dataOf(x), n, D, clipR, dataOf(c)[0], eps, minNorm, x.dtype);
-    return fromStorage(y, x.shape, x.dtype);
+    const y = kernel('toPoincareForward', x.dtype)(dataRef(x), n, D, clipR, dataOf(c)[0], eps, minNorm, x.dtype);
+    return fromData(y, x.shape);
   },
   backward: (g, [x, c], _out, { clipR, eps, minNorm }, needs) => {
     if (needs[1]) return undefined; // a traced curvature: use the composite
     if (!needs[0]) return [undefined, undefined];
     const [n, D] = rowsOf(x);
-    const dx = kernel('toPoincareBackward', x.dtype)(dataOf(g), dataOf(x), n, D, clipR, dataOf(c)[0], eps, minNorm, x.dtype);
-    return [fromStorage(dx, x.shape, x.dtype), undefined];
+    const dx = kernel('toPoincareBackward', x.dtype)(dataRef(g), dataRef(x), n, D, clipR, dataOf(c)[0], eps, minNorm, x.dtype);
+    return [fromData(dx, x.shape), undefined];
   },
 };
 
 /** The fast path of `lcaDepth([a, b, c], attrs)`; a and b have one shape `[..., D]`. */
 export const lcaDepthImpl: FusedImpl<LcaDepthAttrs, LcaResiduals> = {
+  kernels: ['lcaDepthForward', 'lcaDepthBackward'],
   forward: ([a, b, c], { minNorm }, save) => {
     const [n, D] = rowsOf(a);
     // while recording, the norms and unit vectors the backward needs are kept rather than recomputed
     const keep: LcaResiduals | undefined = save ? {} : undefined;
-    const d = kernel('lcaDepthForward', a.dtype)(dataOf(a), dataOf(b), n, D, dataOf(c)[0], minNorm, a.dtype, keep);
+    const d = kernel('lcaDepthForward', a.dtype)(dataRef(a), dataRef(b), n, D, dataOf(c)[0], minNorm, a.dtype, keep);
     if (save && keep) save(keep);
-    return fromStorage(d, a.shape.slice(0, -1), a.dtype);
+    return fromData(d, a.shape.slice(0, -1));
   },
   backward: (g, [a, b, c], _out, { minNorm }, needs, saved) => {
     if (needs[2]) return undefined; // a traced curvature: use the composite
     const [n, D] = rowsOf(a);
-    const { da, db } = kernel('lcaDepthBackward', a.dtype)(dataOf(g), dataOf(a), dataOf(b), n, D, dataOf(c)[0], minNorm, needs[0], needs[1], a.dtype, saved);
-    return [da && fromStorage(da, a.shape, a.dtype), db && fromStorage(db, b.shape, b.dtype), undefined];
+    const { da, db } = kernel('lcaDepthBackward', a.dtype)(dataRef(g), dataRef(a), dataRef(b), n, D, dataOf(c)[0], minNorm, needs[0], needs[1], a.dtype, saved);
+    return [da && fromData(da, a.shape), db && fromData(db, b.shape), undefined];
   },
 };

@@ -6,11 +6,11 @@ import type { DType } from '../../kernels/types.ts';
 import { kernel } from '../../kernels/registry.ts';
 import { bind, type Primitive } from '../autodiff/primitive.ts';
 import { checkDType } from '../tensor/create.ts';
-import { dataOf, fromStorage, requireTensor, type Tensor } from '../tensor/tensor.ts';
+import { dataRef, fromData, requireTensor, type Tensor } from '../tensor/tensor.ts';
 
 const castP: Primitive<DType> = {
   name: 'cast',
-  forward: ([x], dtype) => fromStorage(kernel('cast', dtype)(dataOf(x), dtype), x.shape, dtype),
+  forward: ([x], dtype) => fromData(kernel('cast', dtype)(dataRef(x), dtype), x.shape),
   vjp: (g, [x]) => [cast(g, x.dtype)],
 };
 

@@ -8,7 +8,7 @@ import type { BinaryOp, UnaryOp } from '../../kernels/js/index.ts';
 import { bind, type Primitive } from '../autodiff/primitive.ts';
 import { ValueError } from '../errors.ts';
 import { broadcastShapes } from '../tensor/shape.ts';
-import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
+import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
 import { sumTo } from './reduce.ts';
 import { checkTensor, coercePair } from './util.ts';
 
@@ -23,7 +23,7 @@ const NO_ATTRS: UnaryAttrs = { lo: 0, hi: 0 };
 function unaryPrim(op: UnaryOp, d?: (g: Tensor, x: Tensor, out: Tensor, attrs: UnaryAttrs) => Tensor): Primitive<UnaryAttrs> {
   return {
     name: op,
-    forward: ([x], attrs) => fromStorage(kernel('unary', x.dtype)(op, dataOf(x), x.dtype, attrs.lo, attrs.hi), x.shape, x.dtype),
+    forward: ([x], attrs) => fromData(kernel('unary', x.dtype)(op, dataRef(x), x.dtype, attrs.lo, attrs.hi), x.shape),
     vjp: d && ((g, [x], out, attrs) => [d(g, x, out, attrs)]),
   };
 }
@@ -140,7 +140,7 @@ function binaryPrim(op: BinaryOp, d?: BinaryVjp): Primitive<BinaryAttrs> {
   return {
     name: op,
     forward: ([a, b], { outShape }) =>
-      fromStorage(kernel('binary', a.dtype)(op, dataOf(a), a.shape, dataOf(b), b.shape, outShape, a.dtype), outShape, a.dtype),
+      fromData(kernel('binary', a.dtype)(op, dataRef(a), a.shape, dataRef(b), b.shape, outShape, a.dtype), outShape),
     vjp:
       d &&
       ((g, [a, b], out, _attrs, needs) => {
@@ -228,11 +228,7 @@ export const greaterEqual = (a: Tensor | number, b: Tensor | number): Tensor => 
 const whereP: Primitive<BinaryAttrs> = {
   name: 'where',
   forward: ([c, a, b], { outShape }) =>
-    fromStorage(
-      kernel('where', a.dtype)(dataOf(c), c.shape, dataOf(a), a.shape, dataOf(b), b.shape, outShape, a.dtype),
-      outShape,
-      a.dtype,
-    ),
+    fromData(kernel('where', a.dtype)(dataRef(c), c.shape, dataRef(a), a.shape, dataRef(b), b.shape, outShape, a.dtype), outShape),
   vjp: (g, [c, a, b], _out, _attrs, needs) => {
     const zero = 0;
     return [

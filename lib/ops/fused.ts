@@ -6,12 +6,19 @@
  * cover), the composite's VJP is used instead, so fused ops stay
  * differentiable to any order.
  */
+import { activeImplements, activeIsDevice, type KernelName } from '../../kernels/registry.ts';
 import { vjp } from '../autodiff/grad.ts';
 import { bind, live, type Primitive } from '../autodiff/primitive.ts';
 import { boxOf, type Tensor } from '../tensor/tensor.ts';
 
 /** The fast path of a fused op, on untraced tensors. */
 export interface FusedImpl<A, S = never> {
+  /**
+   * The kernels the fast path calls. On a device backend (gpu.js GL) that
+   * lacks any of them the op runs its composite definition instead, whose
+   * primitives keep the values on the device.
+   */
+  readonly kernels: readonly KernelName[];
   /**
    * The output. `save`, when given, keeps intermediates of type S for the
    * backward (it is given only when the op is being recorded for a gradient).
@@ -47,5 +54,8 @@ export function fusedOp<A, S = never>(name: string, composite: (inputs: readonly
       return back(g);
     },
   };
-  return (inputs, attrs) => bind(p, inputs, attrs);
+  return (inputs, attrs) => {
+    if (activeIsDevice() && inputs.some((t) => t.dtype === 'float32') && !activeImplements(impl.kernels)) return composite(inputs, attrs);
+    return bind(p, inputs, attrs);
+  };
 }

@@ -10,7 +10,7 @@ import { ArgumentError, ShapeError, ValueError, fmtShape } from '../errors.ts';
 import { checkDType } from '../tensor/create.ts';
 import { normalizeAxis, shapesEqual } from '../tensor/shape.ts';
 import { alloc } from '../../kernels/types.ts';
-import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
+import { dataRef, fromData, fromStorage, TensorData, type Tensor } from '../tensor/tensor.ts';
 import { cast } from './cast.ts';
 import { checkTensor } from './util.ts';
 
@@ -43,19 +43,19 @@ const gatherP: Primitive<GatherAttrs> = {
   forward: ([x], { indices, axis }) => {
     const shape = x.shape.slice();
     shape[axis] = indices.length;
-    return fromStorage(kernel('gather', x.dtype)(dataOf(x), x.shape, indices, axis, x.dtype), shape, x.dtype);
+    return fromData(kernel('gather', x.dtype)(dataRef(x), x.shape, indices, axis, x.dtype), shape);
   },
   vjp: (g, [x], _o, { indices, axis }) => [scatterAddImpl(zerosOf(x), indices, g, axis)],
 };
 
 function zerosOf(x: Tensor): Tensor {
-  return fromStorage(alloc(x.dtype, x.size), x.shape, x.dtype);
+  return fromData(TensorData.filled(0, x.size, x.dtype), x.shape);
 }
 
 const scatterP: Primitive<GatherAttrs> = {
   name: 'scatterAdd',
   forward: ([x, u], { indices, axis }) =>
-    fromStorage(kernel('scatterAdd', x.dtype)(dataOf(x), x.shape, indices, dataOf(u), axis, x.dtype), x.shape, x.dtype),
+    fromData(kernel('scatterAdd', x.dtype)(dataRef(x), x.shape, indices, dataRef(u), axis, x.dtype), x.shape),
   vjp: (g, _xs, _o, { indices, axis }, needs) => [needs[0] ? g : undefined, needs[1] ? bind(gatherP, [g], { indices, axis }) : undefined],
 };
 

@@ -7,7 +7,7 @@ import { kernel } from '../../kernels/registry.ts';
 import { bind, type Primitive } from '../autodiff/primitive.ts';
 import { ShapeError, fmtShape } from '../errors.ts';
 import { broadcastShapes } from '../tensor/shape.ts';
-import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
+import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
 import { mul } from './elementwise.ts';
 import { sum, sumTo } from './reduce.ts';
 import { expandDims, reshape, squeeze } from './shape.ts';
@@ -31,13 +31,12 @@ interface MatmulAttrs {
 const matmulP: Primitive<MatmulAttrs> = {
   name: 'matmul',
   forward: ([a, b], at) =>
-    fromStorage(
+    fromData(
       kernel('matmul', a.dtype)({
-        a: dataOf(a), aShape: a.shape, b: dataOf(b), bShape: b.shape,
+        a: dataRef(a), aShape: a.shape, b: dataRef(b), bShape: b.shape,
         transposeA: at.transposeA, transposeB: at.transposeB, batchShape: at.batchShape, dtype: a.dtype,
       }),
       at.outShape,
-      a.dtype,
     ),
   vjp: (g, [a, b], _o, { transposeA: tA, transposeB: tB }, needs) => {
     // C = op(A)·op(B): dop(A) = g·op(B)ᵀ, dop(B) = op(A)ᵀ·g, then undo the op and the batch broadcast.

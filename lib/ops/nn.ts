@@ -13,7 +13,7 @@ import { logSumExp, max, norm, sum } from './reduce.ts';
 import { strip } from '../autodiff/primitive.ts';
 import { normalizeAxis } from '../tensor/shape.ts';
 import { checkTensor } from './util.ts';
-import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
+import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
 import { fusedOp } from './fused.ts';
 
 function softmaxComposite(x: Tensor, a: number): Tensor {
@@ -34,13 +34,14 @@ let softmaxLast: ((inputs: readonly Tensor[], attrs: undefined) => Tensor) | und
 /** The fused softmax over the last axis (built on first use: this module is part of an import cycle). */
 function softmaxLastOp(): (inputs: readonly Tensor[], attrs: undefined) => Tensor {
   return (softmaxLast ??= fusedOp<undefined>('softmax', ([x]) => softmaxComposite(x, x.rank - 1), {
+    kernels: ['softmaxRows', 'softmaxRowsBackward'],
     forward: ([x]) => {
       const [rows, n] = rowsOf(x);
-      return fromStorage(kernel('softmaxRows', x.dtype)(dataOf(x), rows, n, x.dtype), x.shape, x.dtype);
+      return fromData(kernel('softmaxRows', x.dtype)(dataRef(x), rows, n, x.dtype), x.shape);
     },
     backward: (g, [x], out) => {
       const [rows, n] = rowsOf(x);
-      return [fromStorage(kernel('softmaxRowsBackward', x.dtype)(dataOf(g), dataOf(out), rows, n, x.dtype), x.shape, x.dtype)];
+      return [fromData(kernel('softmaxRowsBackward', x.dtype)(dataRef(g), dataRef(out), rows, n, x.dtype), x.shape)];
     },
   }));
 }

@@ -18,7 +18,7 @@
 import { kernel, provides } from '../../kernels/registry.ts';
 import { castStorage } from '../../kernels/types.ts';
 import { ShapeError, ValueError, fmtShape } from '../errors.ts';
-import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
+import { dataOf, dataRef, fromData, fromStorage, type Tensor } from '../tensor/tensor.ts';
 import { add, maximum, mul, sub } from './elementwise.ts';
 import { fusedOp } from './fused.ts';
 import { matmul } from './linalg.ts';
@@ -47,10 +47,11 @@ function sqEuclideanComposite([x, y]: readonly Tensor[]): Tensor {
 }
 
 const sqEuclideanOp = fusedOp<undefined>('pairwiseSqEuclidean', sqEuclideanComposite, {
+  kernels: ['pairwiseSqEuclideanForward'],
   forward: ([x, y]) => {
     const [N, D] = x.shape, M = y.shape[0];
-    const d = kernel('pairwiseSqEuclideanForward', x.dtype)(dataOf(x), dataOf(y), N, M, D, x.dtype);
-    return fromStorage(d, [N, M], x.dtype);
+    const d = kernel('pairwiseSqEuclideanForward', x.dtype)(dataRef(x), dataRef(y), N, M, D, x.dtype);
+    return fromData(d, [N, M]);
   },
   backward: (g, [x, y], _out, _a, needs) => [
     needs[0] ? mul(sub(mul(x, sum(g, 1, true)), matmul(g, y)), 2) : undefined,
@@ -97,26 +98,27 @@ function radialCoef(a: ArrayLike<number>, r: ArrayLike<number>, n: ArrayLike<num
 }
 
 const cosineOp = fusedOp<CosineAttrs>('pairwiseCosine', cosineComposite, {
+  kernels: ['pairwiseCosineBackward'],
   forward: ([x, y], attrs) => {
     const [N, D] = x.shape, M = y.shape[0];
     // A backend with its own fused kernel (gpu.js) runs it; otherwise the composite's form is faster:
     // two row normalisations and one matmul, which runs on the fastest matmul (wasm for float32).
     // The js fused kernel (one loop over D per entry) stays the float64 reference the kernels are tested against.
     if (x.dtype !== 'float32' || !provides('pairwiseCosineForward')) return cosineComposite([x, y], attrs);
-    const c = kernel('pairwiseCosineForward', x.dtype)(dataOf(x), dataOf(y), N, M, D, attrs.eps, x.dtype);
-    return fromStorage(c, [N, M], x.dtype);
+    const c = kernel('pairwiseCosineForward', x.dtype)(dataRef(x), dataRef(y), N, M, D, attrs.eps, x.dtype);
+    return fromData(c, [N, M]);
   },
   backward: (g, [x, y], out, { eps }, needs) => {
     const N = x.shape[0], M = y.shape[0];
     const dt = x.dtype;
     const rx = norm(x, 1), ry = norm(y, 1);
     const nx = maximum(rx, eps), ny = maximum(ry, eps);
-    const k = kernel('pairwiseCosineBackward', dt)(dataOf(g), dataOf(out), dataOf(nx), dataOf(ny), N, M, dt);
-    const H = fromStorage(castStorage(k.dxy, dt), [N, M], dt);
+    const k = kernel('pairwiseCosineBackward', dt)(dataRef(g), dataRef(out), dataRef(nx), dataRef(ny), N, M, dt);
+    const H = fromStorage(castStorage(k.dxy.host(), dt), [N, M], dt);
     const col = (v: Float64Array, n: number): Tensor => fromStorage(castStorage(v, dt), [n, 1], dt);
     return [
-      needs[0] ? sub(matmul(H, y), mul(x, col(radialCoef(k.rx, dataOf(rx), dataOf(nx), eps, N), N))) : undefined,
-      needs[1] ? sub(matmul(H, x, { transposeA: true }), mul(y, col(radialCoef(k.ry, dataOf(ry), dataOf(ny), eps, M), M))) : undefined,
+      needs[0] ? sub(matmul(H, y), mul(x, col(radialCoef(k.rx.host(), dataOf(rx), dataOf(nx), eps, N), N))) : undefined,
+      needs[1] ? sub(matmul(H, x, { transposeA: true }), mul(y, col(radialCoef(k.ry.host(), dataOf(ry), dataOf(ny), eps, M), M))) : undefined,
     ];
   },
 });

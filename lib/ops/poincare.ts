@@ -8,8 +8,8 @@
  * A = 1 − 2c⟨x,y⟩ + c‖y‖² and B = 1 − c‖x‖².
  */
 import { kernel } from '../../kernels/registry.ts';
-import type { Tensor } from '../tensor/tensor.ts';
-import { dataOf, fromStorage } from '../tensor/tensor.ts';
+import type { Tensor, TensorData } from '../tensor/tensor.ts';
+import { dataOf, dataRef, fromData, fromStorage } from '../tensor/tensor.ts';
 import { castStorage } from '../../kernels/types.ts';
 import { add, div, maximum, mul, sqrt, square, sub } from './elementwise.ts';
 import { matmul } from './linalg.ts';
@@ -45,24 +45,25 @@ interface Saved {
 }
 
 const op = fusedOp<undefined, Saved>('poincarePairwiseDist', composite, {
+  kernels: ['poincarePairwiseForward', 'poincarePairwiseBackward'],
   forward: ([x, y, c], _a, save) => {
     const N = x.shape[0], M = y.shape[0];
     const dt = x.dtype;
     const xy = matmul(x, y, { transposeB: true });
     const x2 = rowSq(x), y2 = rowSq(y);
     const cv = dataOf(c)[0];
-    const d = kernel('poincarePairwiseForward', dt)(dataOf(xy), dataOf(x2), dataOf(y2), N, M, cv, artanhEps(dt), dt);
+    const d = kernel('poincarePairwiseForward', dt)(dataRef(xy), dataRef(x2), dataRef(y2), N, M, cv, artanhEps(dt), dt);
     save?.({ xy, x2, y2 });
-    return fromStorage(d, [N, M], dt);
+    return fromData(d, [N, M]);
   },
   backward: (g, [x, y, c], _out, _a, needs, saved) => {
     if (needs[2]) return undefined; // a traced curvature: use the composite
     const N = x.shape[0], M = y.shape[0];
     const dt = x.dtype;
     const { xy, x2, y2 } = saved ?? { xy: matmul(x, y, { transposeB: true }), x2: rowSq(x), y2: rowSq(y) };
-    const { dxy, rx, ry } = kernel('poincarePairwiseBackward', dt)(dataOf(g), dataOf(xy), dataOf(x2), dataOf(y2), N, M, dataOf(c)[0], artanhEps(dt));
-    const D = fromStorage(castStorage(dxy, dt), [N, M], dt);
-    const col = (v: Float64Array, n: number): Tensor => fromStorage(castStorage(v.map((t) => 2 * t), dt), [n, 1], dt);
+    const { dxy, rx, ry } = kernel('poincarePairwiseBackward', dt)(dataRef(g), dataRef(xy), dataRef(x2), dataRef(y2), N, M, dataOf(c)[0], artanhEps(dt));
+    const D = fromStorage(castStorage(dxy.host(), dt), [N, M], dt);
+    const col = (v: TensorData, n: number): Tensor => fromStorage(castStorage(v.host().map((t) => 2 * t), dt), [n, 1], dt);
     // ∂/∂x_i = Σ_j D_ij y_j + 2 x_i Σ_j ∂/∂‖x_i‖²  (and symmetrically for y)
     return [
       needs[0] ? add(matmul(D, y), mul(x, col(rx, N))) : undefined,

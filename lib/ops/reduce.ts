@@ -9,7 +9,7 @@ import { sizeOf } from '../../kernels/types.ts';
 import { bind, strip, type Primitive } from '../autodiff/primitive.ts';
 import { ShapeError, fmtShape } from '../errors.ts';
 import { broadcastShapes, normalizeAxes, shapesEqual } from '../tensor/shape.ts';
-import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
+import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
 import { full } from '../tensor/create.ts';
 import { add, div, equal, exp, isFinite, log, mul, sub, where } from './elementwise.ts';
 import { reshape } from './shape.ts';
@@ -43,7 +43,7 @@ function reducePrim(op: ReduceOp, vjp: Primitive<ReduceAttrs>['vjp']): Primitive
   return {
     name: op,
     forward: ([x], { axes, keepdims }) =>
-      fromStorage(kernel('reduce', x.dtype)(op, dataOf(x), x.shape, axes, x.dtype), keptShape(x.shape, axes, keepdims), x.dtype),
+      fromData(kernel('reduce', x.dtype)(op, dataRef(x), x.shape, axes, x.dtype), keptShape(x.shape, axes, keepdims)),
     vjp,
   };
 }
@@ -121,13 +121,14 @@ let lseLast: ((inputs: readonly Tensor[], attrs: undefined) => Tensor) | undefin
  */
 function logSumExpLastOp(): (inputs: readonly Tensor[], attrs: undefined) => Tensor {
   return (lseLast ??= fusedOp<undefined>('logSumExp', ([x]) => logSumExpComposite(x, [x.rank - 1]), {
+    kernels: ['logSumExpRows', 'softmaxRows'],
     forward: ([x]) => {
       const n = x.shape[x.rank - 1], rows = x.size / n;
-      return fromStorage(kernel('logSumExpRows', x.dtype)(dataOf(x), rows, n, x.dtype), keptShape(x.shape, [x.rank - 1], true), x.dtype);
+      return fromData(kernel('logSumExpRows', x.dtype)(dataRef(x), rows, n, x.dtype), keptShape(x.shape, [x.rank - 1], true));
     },
     backward: (g, [x]) => {
       const n = x.shape[x.rank - 1], rows = x.size / n;
-      const s = fromStorage(kernel('softmaxRows', x.dtype)(dataOf(x), rows, n, x.dtype), x.shape, x.dtype);
+      const s = fromData(kernel('softmaxRows', x.dtype)(dataRef(x), rows, n, x.dtype), x.shape);
       return [mul(g, s)];
     },
   }));
@@ -153,7 +154,7 @@ export function logSumExp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
 
 const broadcastP: Primitive<readonly number[]> = {
   name: 'broadcastTo',
-  forward: ([x], shape) => fromStorage(kernel('broadcastTo', x.dtype)(dataOf(x), x.shape, shape, x.dtype), shape, x.dtype),
+  forward: ([x], shape) => fromData(kernel('broadcastTo', x.dtype)(dataRef(x), x.shape, shape, x.dtype), shape),
   vjp: (g, [x]) => [sumTo(g, x.shape)],
 };
 

@@ -8,13 +8,13 @@ import { sizeOf } from '../../kernels/types.ts';
 import { bind, type Primitive } from '../autodiff/primitive.ts';
 import { ArgumentError, AxisError, ShapeError, fmtShape } from '../errors.ts';
 import { checkShape, normalizeAxes, normalizeAxis, shapesEqual } from '../tensor/shape.ts';
-import { dataOf, fromStorage, type Tensor } from '../tensor/tensor.ts';
+import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
 import { cast } from './cast.ts';
 import { checkTensor, promote } from './util.ts';
 
 const reshapeP: Primitive<readonly number[]> = {
   name: 'reshape',
-  forward: ([x], shape) => fromStorage(dataOf(x), shape, x.dtype),
+  forward: ([x], shape) => fromData(dataRef(x), shape),
   vjp: (g, [x]) => [reshape(g, x.shape)],
 };
 
@@ -50,7 +50,7 @@ export function flatten(x: Tensor): Tensor {
 const transposeP: Primitive<readonly number[]> = {
   name: 'transpose',
   forward: ([x], perm) =>
-    fromStorage(kernel('transpose', x.dtype)(dataOf(x), x.shape, perm, x.dtype), perm.map((p) => x.shape[p]), x.dtype),
+    fromData(kernel('transpose', x.dtype)(dataRef(x), x.shape, perm, x.dtype), perm.map((p) => x.shape[p])),
   vjp: (g, _x, _o, perm) => {
     const inv = new Array<number>(perm.length);
     perm.forEach((p, i) => (inv[p] = i));
@@ -109,14 +109,14 @@ interface SliceAttrs {
 
 const sliceP: Primitive<SliceAttrs> = {
   name: 'slice',
-  forward: ([x], { begin, size }) => fromStorage(kernel('slice', x.dtype)(dataOf(x), x.shape, begin, size, x.dtype), size, x.dtype),
+  forward: ([x], { begin, size }) => fromData(kernel('slice', x.dtype)(dataRef(x), x.shape, begin, size, x.dtype), size),
   vjp: (g, [x], _o, { begin }) => [padSlice(g, x.shape, begin)],
 };
 
 const padSliceP: Primitive<{ readonly fullShape: readonly number[]; readonly begin: readonly number[] }> = {
   name: 'padSlice',
   forward: ([g], { fullShape, begin }) =>
-    fromStorage(kernel('padSlice', g.dtype)(dataOf(g), g.shape, fullShape, begin, g.dtype), fullShape, g.dtype),
+    fromData(kernel('padSlice', g.dtype)(dataRef(g), g.shape, fullShape, begin, g.dtype), fullShape),
   vjp: (gg, [g], _o, { begin }) => [slice(gg, begin, g.shape)],
 };
 
@@ -158,7 +158,7 @@ const concatP: Primitive<number> = {
     const shape = xs[0].shape.slice();
     shape[axis] = xs.reduce((p, t) => p + t.shape[axis], 0);
     const dt = xs[0].dtype;
-    return fromStorage(kernel('concat', dt)(xs.map(dataOf), xs.map((t) => t.shape), axis, dt), shape, dt);
+    return fromData(kernel('concat', dt)(xs.map(dataRef), xs.map((t) => t.shape), axis, dt), shape);
   },
   vjp: (g, xs, _o, axis, needs) => {
     let off = 0;

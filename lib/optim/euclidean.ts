@@ -10,7 +10,8 @@ import { item, zerosLike } from '../tensor/create.ts';
 import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.ts';
 import { sum } from '../ops/reduce.ts';
 import { treeLeaves, treeUnflatten, type Tree } from '../autodiff/tree.ts';
-import type { Optimizer } from './optimizer.ts';
+import { scopedOptimizer, type Optimizer } from './optimizer.ts';
+import { scoped } from '../tensor/scope.ts';
 import { asSchedule, type LearningRate } from './schedules.ts';
 
 /** Options of {@link sgd}. */
@@ -40,7 +41,7 @@ export function sgd(options: SgdOptions): Optimizer<SgdState> {
   const wd = options.weightDecay ?? 0;
   if (!(mu >= 0 && mu < 1)) throw new ValueError(`sgd: momentum must be in [0, 1), got ${mu}`);
   if (options.nesterov && mu === 0) throw new ValueError('sgd: nesterov needs momentum > 0');
-  return {
+  return scopedOptimizer({
     init: (params) => Object.freeze({ step: 0, velocity: Object.freeze(treeLeaves(params).map(zerosLike)) }),
     update: <P extends Tree>(grads: P, state: SgdState, params: P): [P, SgdState] => {
       const xs = treeLeaves(params);
@@ -59,7 +60,7 @@ export function sgd(options: SgdOptions): Optimizer<SgdState> {
       });
       return [treeUnflatten(params, out), Object.freeze({ step: t, velocity: Object.freeze(vel) })];
     },
-  };
+  });
 }
 
 /** Options of {@link adam} and {@link adamw}. */
@@ -92,7 +93,7 @@ function adamLike(fn: string, options: AdamOptions, decoupled: boolean): Optimiz
   if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new ValueError(`${fn}: betas must be in [0, 1), got [${b1}, ${b2}]`);
   if (!(eps > 0)) throw new ValueError(`${fn}: eps must be positive, got ${eps}`);
   if (!(wd >= 0)) throw new ValueError(`${fn}: weightDecay must be ≥ 0, got ${wd}`);
-  return {
+  return scopedOptimizer({
     init: (params) => {
       const z = Object.freeze(treeLeaves(params).map(zerosLike));
       return Object.freeze({ step: 0, m: z, v: z });
@@ -116,7 +117,7 @@ function adamLike(fn: string, options: AdamOptions, decoupled: boolean): Optimiz
       });
       return [treeUnflatten(params, out), Object.freeze({ step: t, m: Object.freeze(ms), v: Object.freeze(vs) })];
     },
-  };
+  });
 }
 
 /** Adam (Kingma & Ba 2015); `weightDecay` adds an L2 term to the gradient (PyTorch's Adam). */
@@ -154,7 +155,7 @@ export function clipByGlobalNorm<T extends Tree>(grads: T, maxNorm: number): T {
 
 /** An optimizer that clips the gradients by global norm before `opt` sees them. */
 export function withClipping<S>(maxNorm: number, opt: Optimizer<S>): Optimizer<S> {
-  return { init: opt.init, update: (grads, state, params) => opt.update(clipByGlobalNorm(grads, maxNorm), state, params) };
+  return { init: opt.init, update: (grads, state, params) => scoped(() => opt.update(clipByGlobalNorm(grads, maxNorm), state, params)) };
 }
 
 /**
@@ -173,7 +174,7 @@ export function partition<G extends Record<string, Optimizer<unknown>>>(groups: 
     if (extra.length) throw new ArgumentError(`partition: no optimizer for parameter group(s) ${extra.join(', ')}`);
     return params as unknown as Record<string, Tree>;
   };
-  return {
+  return scopedOptimizer({
     init: (params) => {
       const p = check(params);
       return Object.freeze(Object.fromEntries(keys.map((k) => [k, groups[k].init(p[k])]))) as S;
@@ -187,5 +188,5 @@ export function partition<G extends Record<string, Optimizer<unknown>>>(groups: 
       for (const k of keys) [newP[k], newS[k]] = groups[k].update(g[k], st[k], p[k]);
       return [newP as unknown as P, Object.freeze(newS) as S];
     },
-  };
+  });
 }

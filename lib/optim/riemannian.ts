@@ -11,7 +11,7 @@ import { zerosLike } from '../tensor/create.ts';
 import { treeLeaves, treeUnflatten, type Tree } from '../autodiff/tree.ts';
 import type { Manifold } from '../manifolds/manifold.ts';
 import { euclidean } from '../manifolds/euclidean.ts';
-import type { Optimizer } from './optimizer.ts';
+import { scopedOptimizer, type Optimizer } from './optimizer.ts';
 import { asSchedule, type LearningRate } from './schedules.ts';
 import { leavesLike } from './euclidean.ts';
 
@@ -62,7 +62,7 @@ export function rsgd(options: RsgdOptions): Optimizer<RsgdState> {
   const mu = options.momentum ?? 0;
   if (!(mu >= 0 && mu < 1)) throw new ValueError(`rsgd: momentum must be in [0, 1), got ${mu}`);
   const how = options.stepWith ?? 'expmap';
-  return {
+  return scopedOptimizer({
     init: (params) => Object.freeze({ step: 0, momentum: Object.freeze(treeLeaves(params).map(zerosLike)) }),
     update: <P extends Tree>(grads: P, state: RsgdState, params: P): [P, RsgdState] => {
       const xs = treeLeaves(params);
@@ -82,7 +82,7 @@ export function rsgd(options: RsgdOptions): Optimizer<RsgdState> {
       });
       return [treeUnflatten(params, newX), Object.freeze({ step: t, momentum: Object.freeze(newM) })];
     },
-  };
+  });
 }
 
 /** Options of {@link radam}. */
@@ -121,7 +121,7 @@ export function radam(options: RadamOptions): Optimizer<RadamState> {
   if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new ValueError(`radam: betas must be in [0, 1), got [${b1}, ${b2}]`);
   if (!(eps > 0)) throw new ValueError(`radam: eps must be positive, got ${eps}`);
   const how = options.stepWith ?? 'expmap';
-  return {
+  return scopedOptimizer({
     init: (params) => {
       const z = Object.freeze(treeLeaves(params).map(zerosLike));
       return Object.freeze({ step: 0, m: z, v: z });
@@ -148,5 +148,5 @@ export function radam(options: RadamOptions): Optimizer<RadamState> {
       });
       return [treeUnflatten(params, newX), Object.freeze({ step: t, m: Object.freeze(newM), v: Object.freeze(newV) })];
     },
-  };
+  });
 }

@@ -5,7 +5,7 @@
 import { alloc, castStorage, sizeOf, type DType } from '../../kernels/types.ts';
 import { ArgumentError, DTypeError, ShapeError, ValueError, fmtShape } from '../errors.ts';
 import { checkShape } from './shape.ts';
-import { Tensor, dataOf, fromStorage, requireTensor } from './tensor.ts';
+import { Tensor, TensorData, dataOf, dataRef, fromData, fromStorage, requireTensor } from './tensor.ts';
 
 /** Values accepted by {@link tensor}: a number, nested number arrays, or a float typed array. */
 export type TensorLike = number | NestedArray | Float32Array | Float64Array;
@@ -121,9 +121,8 @@ export function scalar(value: number, dtype: DType = 'float32'): Tensor {
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   checkShape('full', shape);
   checkDType('full', dtype);
-  const d = alloc(dtype, sizeOf(shape));
-  if (value !== 0) d.fill(value);
-  return fromStorage(d, shape.slice(), dtype);
+  // a constant: materialised where first used (a host array, or a fill kernel on a device: no upload)
+  return fromData(TensorData.filled(dtype === 'float32' ? Math.fround(value) : value, sizeOf(shape), dtype), shape.slice());
 }
 
 /** A tensor of zeros. */
@@ -185,10 +184,23 @@ export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor 
   return fromStorage(d, [n, m], dtype);
 }
 
-/** The values of `t`, flat in row-major order (a fresh array). */
+/**
+ * The values of `t`, flat in row-major order (a fresh array). Values on a
+ * device are read back (once per tensor; see `transferStats`).
+ */
 export function toArray(t: Tensor): number[] {
   requireTensor('toArray', t, 't');
   return Array.from(dataOf(t));
+}
+
+/**
+ * Like {@link toArray}, resolving once the values are on the host: the
+ * reader for backends whose readback is asynchronous, and the portable one
+ * (on every other backend it resolves at once).
+ */
+export async function toArrayAsync(t: Tensor): Promise<number[]> {
+  requireTensor('toArrayAsync', t, 't');
+  return Array.from(await dataRef(t).hostAsync());
 }
 
 /** A fresh typed-array copy of the values of `t`. */

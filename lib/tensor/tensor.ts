@@ -7,9 +7,12 @@
  * was computed (see `lib/autodiff`); boxes never change the values.
  */
 import type { DType, Storage } from '../../kernels/types.ts';
+import { TensorData } from '../../kernels/data.ts';
+import { castStorage, sizeOf } from '../../kernels/types.ts';
 import { ArgumentError, fmtShape } from '../errors.ts';
 
 export type { DType, Storage };
+export { TensorData };
 
 /** One `grad`/`vjp` call's trace. `done` is set once its function has returned. */
 export interface Trace {
@@ -28,8 +31,8 @@ export interface Box {
   readonly vjp: ((g: Tensor) => readonly (Tensor | undefined)[]) | undefined;
 }
 
-let create: (data: Storage, shape: readonly number[], dtype: DType, box: Box | undefined) => Tensor;
-let readData: (t: Tensor) => Storage;
+let create: (data: TensorData, shape: readonly number[], dtype: DType, box: Box | undefined) => Tensor;
+let readData: (t: Tensor) => TensorData;
 let readBox: (t: Tensor) => Box | undefined;
 
 const MAX_PRINT = 64;
@@ -47,13 +50,13 @@ export class Tensor {
   readonly size: number;
   /** Number of axes. */
   readonly rank: number;
-  readonly #data: Storage;
+  readonly #data: TensorData;
   readonly #box: Box | undefined;
 
-  private constructor(data: Storage, shape: readonly number[], dtype: DType, box: Box | undefined) {
+  private constructor(data: TensorData, shape: readonly number[], dtype: DType, box: Box | undefined) {
     this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.dtype = dtype;
-    this.size = data.length;
+    this.size = sizeOf(shape);
     this.rank = shape.length;
     this.#data = data;
     this.#box = box;
@@ -66,9 +69,9 @@ export class Tensor {
     readBox = (t) => t.#box;
   }
 
-  /** A short readable description with (up to 64 of) the values. */
+  /** A short readable description with (up to 64 of) the values (reads device data back). */
   toString(): string {
-    const d = this.#data;
+    const d = this.#data.host();
     const vals: string[] = [];
     for (let i = 0; i < Math.min(d.length, MAX_PRINT); i++) vals.push(String(d[i]));
     const more = d.length > MAX_PRINT ? `, … (${d.length - MAX_PRINT} more)` : '';
@@ -82,10 +85,16 @@ export class Tensor {
 }
 
 /**
- * Wraps storage the caller owns and will never touch again. @internal
+ * Wraps host storage the caller owns and will never touch again. @internal
  */
 export function fromStorage(data: Storage, shape: readonly number[], dtype: DType): Tensor {
-  return create(data, shape, dtype, undefined);
+  const typed = (data instanceof Float64Array) === (dtype === 'float64') ? data : castStorage(data, dtype);
+  return create(TensorData.fromHost(typed), shape, dtype, undefined);
+}
+
+/** Wraps tensor data (host or device) of `shape`; its dtype is the data's. @internal */
+export function fromData(data: TensorData, shape: readonly number[]): Tensor {
+  return create(data, shape, data.dtype, undefined);
 }
 
 /** A tensor with the same value as `inner` recorded at a trace level. @internal */
@@ -93,8 +102,16 @@ export function boxed(inner: Tensor, box: Box): Tensor {
   return create(readData(inner), inner.shape, inner.dtype, box);
 }
 
-/** The storage of `t` (read only by contract). @internal */
+/**
+ * The host values of `t` (read only by contract); reads device data back
+ * (a counted transfer). Kernels take {@link dataRef} instead. @internal
+ */
 export function dataOf(t: Tensor): Storage {
+  return readData(t).host();
+}
+
+/** The storage cell of `t` (host or device), as kernels take it. @internal */
+export function dataRef(t: Tensor): TensorData {
   return readData(t);
 }
 

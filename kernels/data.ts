@@ -1,0 +1,485 @@
+/**
+ * Tensor data that lives where its backend put it (tfjs's `dataId`).
+ *
+ * A {@link TensorData} is the storage cell behind one tensor value: a host
+ * typed array, a handle into a {@link DeviceStore} (a gpu.js texture, a
+ * WebGPU buffer), or both once one side has been copied to the other. The
+ * values never change, so a copy, once made, stays valid: reading a device
+ * tensor twice reads back once, and a host tensor used twice by device
+ * kernels is uploaded once.
+ *
+ * - **Transfers.** Every host↔device copy goes through this module and is
+ *   counted ({@link transferStats}); nothing else moves data between host
+ *   and device.
+ * - **Device memory without `dispose`.** A store registers each handle with
+ *   a `FinalizationRegistry` keyed on its TensorData, so a handle is freed
+ *   when its tensor is garbage-collected, and keeps the live handles in an
+ *   LRU bounded by a byte budget: past the budget the least recently used
+ *   ones *spill* (copied to host, then freed), so device memory stays bounded
+ *   even while the garbage collector lags. See {@link DeviceMemory}.
+ * - **Host kernels.** `js` and `wasm` kernels take typed arrays; the
+ *   registry wraps them with {@link onHost}, which reads each argument's host
+ *   copy (a counted readback when it lives on a device only) and wraps
+ *   results as host data.
+ */
+import type { DType, Storage } from './types.ts';
+
+/** Cumulative host↔device copies (see {@link transferStats}). */
+export interface TransferStats {
+  /** host → device copies */
+  uploads: number;
+  /** device → host copies */
+  readbacks: number;
+  /** bytes copied host → device */
+  uploadBytes: number;
+  /** bytes copied device → host */
+  readbackBytes: number;
+}
+
+const stats: TransferStats = { uploads: 0, readbacks: 0, uploadBytes: 0, readbackBytes: 0 };
+
+/** The host↔device copies since start or the last {@link resetTransferStats} (a snapshot). */
+export function transferStats(): TransferStats {
+  return { ...stats };
+}
+
+/** Runs `fn` without counting its transfers (the library's own probes). @internal */
+export function uncounted<T>(fn: () => T): T {
+  const before = { ...stats };
+  try {
+    return fn();
+  } finally {
+    Object.assign(stats, before);
+  }
+}
+
+/** Sets every transfer counter to zero. */
+export function resetTransferStats(): void {
+  stats.uploads = stats.readbacks = stats.uploadBytes = stats.readbackBytes = 0;
+}
+
+/**
+ * Thrown when reading device data that was released: an intermediate of a
+ * `grad`/`valueAndGrad` call or of an optimizer update that escaped it (see
+ * {@link deviceScope}).
+ */
+export class ReleasedDataError extends Error {
+  override readonly name: string = 'ReleasedDataError';
+}
+
+/** Thrown when device data cannot be read synchronously (WebGPU): use `toArrayAsync`. */
+export class SyncReadError extends Error {
+  override readonly name: string = 'SyncReadError';
+}
+
+/**
+ * A backend's device memory: how to copy float32 data in and out and free it.
+ * `H` is the backend's handle type (a texture, a buffer).
+ */
+export interface DeviceStore<H = unknown> {
+  /** the backend name (for messages) */
+  readonly name: string;
+  /** copies host values onto the device */
+  upload(values: Float32Array): H;
+  /** the values of a handle of `length` elements (synchronous; may throw {@link SyncReadError}) */
+  read(handle: H, length: number): Float32Array;
+  /** the values of a handle, asynchronously */
+  readAsync(handle: H, length: number): Promise<Float32Array>;
+  /** a handle of `length` copies of `value`, made on the device (no upload) */
+  fill(value: number, length: number): H;
+  /** frees a handle */
+  free(handle: H): void;
+  /** the memory accounting of this store */
+  readonly memory: DeviceMemory;
+}
+
+interface Resident {
+  readonly store: DeviceStore;
+  readonly handle: unknown;
+  /** the LRU token (also the FinalizationRegistry's unregister token) */
+  readonly token: object;
+}
+
+/**
+ * The storage of one tensor value. Immutable as a value; internally it caches
+ * the host and device copies it has been asked for.
+ */
+export class TensorData {
+  /** element type */
+  readonly dtype: DType;
+  /** number of elements */
+  readonly length: number;
+  #host: Storage | undefined;
+  #device: Resident | undefined;
+  /** for a constant made by {@link TensorData.filled}: its value (materialised on first use, never uploaded) */
+  readonly #fill: number | undefined;
+
+  private constructor(dtype: DType, length: number, host: Storage | undefined, fill?: number) {
+    this.dtype = dtype;
+    this.length = length;
+    this.#host = host;
+    this.#fill = fill;
+  }
+
+  /**
+   * `length` copies of `value`: made where it is first needed (a host array,
+   * or a fill kernel on the device: never an upload).
+   */
+  static filled(value: number, length: number, dtype: DType): TensorData {
+    return new TensorData(dtype, length, undefined, value);
+  }
+
+  /** Wraps host storage the caller owns and never touches again. */
+  static fromHost(values: Storage): TensorData {
+    return new TensorData(values instanceof Float64Array ? 'float64' : 'float32', values.length, values);
+  }
+
+  /** Wraps a freshly made device handle of `length` float32 values, owned from now on by the data. */
+  static fromDevice<H>(store: DeviceStore<H>, handle: H, length: number): TensorData {
+    const d = new TensorData('float32', length, undefined);
+    d.#device = store.memory.adopt(d, store, handle, length);
+    scopes[scopes.length - 1]?.push(d);
+    return d;
+  }
+
+  #released = false;
+
+  /**
+   * Frees the device copy without reading it back; afterwards the values are
+   * gone unless a host copy exists (then reads still work). @internal (deviceScope)
+   */
+  release(): void {
+    const dev = this.#device;
+    if (dev === undefined) return;
+    this.#device = undefined;
+    dev.store.memory.release(dev.token);
+    if (this.#host === undefined && this.#fill === undefined) this.#released = true;
+  }
+
+  #checkReleased(): void {
+    if (this.#released) {
+      throw new ReleasedDataError(
+        'this tensor was an intermediate of a grad/valueAndGrad call or an optimizer update and its device memory was freed when the call returned; ' +
+          'return it from the function (e.g. as part of the loss computation you read) or compute it outside, to keep it',
+      );
+    }
+  }
+
+  /** Whether the values are on the host, or a constant made there for free (reading them costs no transfer). */
+  get onHost(): boolean {
+    return this.#host !== undefined || (this.#fill !== undefined && this.#device === undefined);
+  }
+
+  /** The store holding a device copy, if any. */
+  get deviceStore(): DeviceStore | undefined {
+    return this.#device?.store;
+  }
+
+  /** The host values (read only by contract); reads back (counted) when only a device copy exists. */
+  host(): Storage {
+    if (this.#host !== undefined) return this.#host;
+    this.#checkReleased();
+    if (this.#fill !== undefined) {
+      const h = this.dtype === 'float64' ? new Float64Array(this.length) : new Float32Array(this.length);
+      if (this.#fill !== 0) h.fill(this.#fill);
+      return (this.#host = h);
+    }
+    const dev = this.#device!;
+    const v = dev.store.read(dev.handle, this.length);
+    countReadback(v.byteLength);
+    this.#host = v;
+    return v;
+  }
+
+  /** The host values, read back asynchronously when only a device copy exists. */
+  async hostAsync(): Promise<Storage> {
+    if (this.#host !== undefined || this.#fill !== undefined) return this.host();
+    this.#checkReleased();
+    const dev = this.#device!;
+    const v = await dev.store.readAsync(dev.handle, this.length);
+    countReadback(v.byteLength);
+    this.#host ??= v;
+    return this.#host;
+  }
+
+  /**
+   * The handle of these values in `store`, uploading them (counted) when they
+   * are not there yet. Values on another device are first read back.
+   */
+  on<H>(store: DeviceStore<H>): H {
+    const dev = this.#device;
+    if (dev !== undefined && dev.store === store) {
+      store.memory.touch(dev.token);
+      return dev.handle as H;
+    }
+    let handle: H;
+    if (this.#fill !== undefined && this.#host === undefined && dev === undefined) {
+      handle = store.fill(this.#fill, this.length);
+    } else {
+      const host = this.host();
+      const f32 = host instanceof Float32Array ? host : Float32Array.from(host);
+      handle = store.upload(f32);
+      countUpload(f32.byteLength);
+    }
+    if (dev !== undefined) dev.store.memory.release(dev.token);
+    this.#device = store.memory.adopt(this, store, handle, this.length);
+    // an upload inside a scope is freed with the scope (the host copy stays)
+    scopes[scopes.length - 1]?.push(this);
+    return handle;
+  }
+
+  /** Copies the device values to host (if not there) and frees the device copy. @internal (DeviceMemory) */
+  spill(): void {
+    const dev = this.#device;
+    if (dev === undefined) return;
+    this.host();
+    this.#device = undefined;
+    dev.store.memory.release(dev.token);
+  }
+}
+
+/** `GYROGRAD_TRACE_TRANSFERS=1` prints a stack trace for every transfer (to find where a step copies). */
+const traceTransfers = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GYROGRAD_TRACE_TRANSFERS === '1';
+const con = (globalThis as { console?: { trace(msg: string): void } }).console;
+
+function countReadback(bytes: number): void {
+  if (traceTransfers) con?.trace(`readback ${bytes} B`);
+  stats.readbacks++;
+  stats.readbackBytes += bytes;
+}
+
+function countUpload(bytes: number): void {
+  if (traceTransfers) con?.trace(`upload ${bytes} B`);
+  stats.uploads++;
+  stats.uploadBytes += bytes;
+}
+
+interface Entry {
+  readonly data: WeakRef<TensorData>;
+  readonly store: DeviceStore;
+  readonly handle: unknown;
+  readonly bytes: number;
+}
+
+/** Counters of a {@link DeviceMemory}. */
+export interface DeviceMemoryStats {
+  /** handles alive now */
+  live: number;
+  /** bytes held by the live handles */
+  liveBytes: number;
+  /** most bytes held at once */
+  peakBytes: number;
+  /** handles freed because their tensor was garbage-collected */
+  collected: number;
+  /** handles spilled to host because the budget was exceeded */
+  spilled: number;
+  /** handles freed in all */
+  freed: number;
+}
+
+/**
+ * The device memory of one store: an LRU of live handles with a byte budget.
+ * A handle is freed exactly once: when its tensor is garbage-collected
+ * (FinalizationRegistry), when it spills over the budget, or when its data
+ * moves to another store.
+ */
+export class DeviceMemory {
+  /** the byte budget; past it the least recently used handles spill to host */
+  budgetBytes: number;
+  readonly #entries = new Map<object, Entry>();
+  readonly #registry = new FinalizationRegistry<object>((token) => this.#collect(token));
+  readonly #stats: DeviceMemoryStats = { live: 0, liveBytes: 0, peakBytes: 0, collected: 0, spilled: 0, freed: 0 };
+
+  constructor(budgetBytes: number) {
+    this.budgetBytes = budgetBytes;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): DeviceMemoryStats {
+    return { ...this.#stats };
+  }
+
+  /** Takes ownership of `handle` for `data`. @internal (TensorData) */
+  adopt(data: TensorData, store: DeviceStore, handle: unknown, length: number): Resident {
+    const token = {};
+    const bytes = 4 * length;
+    this.#entries.set(token, { data: new WeakRef(data), store, handle, bytes });
+    this.#registry.register(data, token, token);
+    this.#stats.live++;
+    this.#stats.liveBytes += bytes;
+    if (this.#stats.liveBytes > this.#stats.peakBytes) this.#stats.peakBytes = this.#stats.liveBytes;
+    this.#enforce(token);
+    return { store, handle, token };
+  }
+
+  /** Marks a handle as just used. @internal */
+  touch(token: object): void {
+    const e = this.#entries.get(token);
+    if (e === undefined) return;
+    this.#entries.delete(token);
+    this.#entries.set(token, e);
+  }
+
+  /** Frees a handle whose data no longer needs it. @internal */
+  release(token: object): void {
+    this.#registry.unregister(token);
+    this.#free(token);
+  }
+
+  /** Spills every live handle to host (e.g. before a backend is destroyed). */
+  spillAll(): void {
+    for (const [token, e] of [...this.#entries]) {
+      const d = e.data.deref();
+      if (d !== undefined) d.spill();
+      else this.release(token);
+    }
+  }
+
+  /** Spills (to host) every live handle for which `pred` holds. */
+  spillIf(pred: (handle: unknown) => boolean): void {
+    for (const [token, e] of [...this.#entries]) {
+      if (!pred(e.handle)) continue;
+      const d = e.data.deref();
+      if (d !== undefined) d.spill();
+      else this.release(token);
+    }
+  }
+
+  #collect(token: object): void {
+    if (this.#entries.has(token)) this.#stats.collected++;
+    this.#free(token);
+  }
+
+  #free(token: object): void {
+    const e = this.#entries.get(token);
+    if (e === undefined) return;
+    this.#entries.delete(token);
+    this.#stats.live--;
+    this.#stats.liveBytes -= e.bytes;
+    this.#stats.freed++;
+    e.store.free(e.handle);
+  }
+
+  /**
+   * Frees the handles of collected tensors (no readback), then spills least
+   * recently used live ones (never `keep`) until the live bytes fit the budget.
+   */
+  #enforce(keep: object): void {
+    if (this.#stats.liveBytes <= this.budgetBytes) return;
+    for (const [token, e] of [...this.#entries]) {
+      if (e.data.deref() === undefined) {
+        this.#stats.collected++;
+        this.release(token);
+      }
+    }
+    for (const [token, e] of this.#entries) {
+      if (this.#stats.liveBytes <= this.budgetBytes) break;
+      if (token === keep) continue;
+      const d = e.data.deref();
+      this.#stats.spilled++;
+      if (d !== undefined) d.spill();
+      else this.release(token);
+    }
+  }
+}
+
+// ------------------------------------------------------------ scopes
+
+/** Open scopes: the device data made in each, innermost last. */
+const scopes: TensorData[][] = [];
+
+/**
+ * Runs `fn` as a *device scope*: device data made while it runs that is not
+ * among `kept(result)` is released when it returns (no readback), so a
+ * training step frees its intermediates at once instead of waiting for the
+ * garbage collector (which a synchronous loop never lets run finalizers).
+ * Nested scopes hand their survivors to the enclosing scope; only the
+ * outermost releases. The library opens one around each
+ * `grad`/`valueAndGrad` call and each optimizer update — transformations
+ * are scopes, as in JAX, where intermediates do not outlive the traced
+ * function.
+ */
+export function deviceScope<T>(fn: () => T, kept: (result: T) => readonly TensorData[]): T {
+  const made: TensorData[] = [];
+  scopes.push(made);
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    scopes.pop();
+  }
+  const parent = scopes[scopes.length - 1];
+  if (parent !== undefined) {
+    for (const d of made) parent.push(d);
+    return result;
+  }
+  if (made.length > 0) {
+    const keep = new Set(kept(result));
+    for (const d of made) if (!keep.has(d)) d.release();
+  }
+  return result;
+}
+
+/** Whether a device scope is open (inner scopes do not release). */
+export function inDeviceScope(): boolean {
+  return scopes.length > 0;
+}
+
+// ------------------------------------------------------------ host kernels
+
+/** `T` with host storage replaced by {@link TensorData} (kernel parameters). */
+export type DataParam<T> = [T] extends [Storage]
+  ? TensorData
+  : [T] extends [readonly Storage[]]
+    ? readonly TensorData[]
+    : [T] extends [{ readonly a: Storage; readonly b: Storage }]
+      ? { [K in keyof T]: [T[K]] extends [Storage] ? TensorData : T[K] }
+      : T;
+
+/** `T` with host storage replaced by {@link TensorData} (kernel results). */
+export type DataResult<T> = [T] extends [Storage]
+  ? TensorData
+  : { [K in keyof T]: [Exclude<T[K], undefined>] extends [Storage] ? TensorData | Extract<T[K], undefined> : T[K] };
+
+type DataParams<P extends readonly unknown[]> = { [I in keyof P]: DataParam<P[I]> };
+
+/** A kernel's signature on {@link TensorData}: what the registry hands the ops. */
+export type OnData<F> = F extends (...args: infer P) => infer R ? (...args: DataParams<P>) => DataResult<R> : never;
+
+function isStorage(x: unknown): x is Storage {
+  return x instanceof Float32Array || x instanceof Float64Array;
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
+}
+
+function argToHost(a: unknown): unknown {
+  if (a instanceof TensorData) return a.host();
+  if (Array.isArray(a) && a.some((x) => x instanceof TensorData)) return a.map(argToHost);
+  if (isPlainObject(a) && Object.values(a).some((x) => x instanceof TensorData)) {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(a)) o[k] = v instanceof TensorData ? v.host() : v;
+    return o;
+  }
+  return a;
+}
+
+function resultToData(r: unknown): unknown {
+  if (isStorage(r)) return TensorData.fromHost(r);
+  if (isPlainObject(r)) {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(r)) o[k] = isStorage(v) ? TensorData.fromHost(v) : v;
+    return o;
+  }
+  return r;
+}
+
+/**
+ * A host kernel (typed arrays in, typed arrays out) as a kernel on
+ * {@link TensorData}: arguments are read on the host (a counted readback for
+ * device-only data), results wrapped as host data.
+ */
+export function onHost<F extends (...args: never[]) => unknown>(f: F): OnData<F> {
+  return ((...args: unknown[]) => resultToData((f as unknown as (...a: unknown[]) => unknown)(...args.map(argToHost)))) as OnData<F>;
+}

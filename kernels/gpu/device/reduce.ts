@@ -1,0 +1,115 @@
+/**
+ * Device reductions (`reduce`: sum, max, min, norm over any set of axes) and
+ * the row-wise softmax family over the last axis (`softmaxRows`,
+ * `softmaxRowsBackward`, `logSumExpRows`). One thread per output entry
+ * loops over its reduced entries; the axes are collapsed first (neighbouring
+ * kept or reduced axes merge), so the loops are as few as the layout allows.
+ * `norm` scales by the largest magnitude (two passes), so it neither
+ * overflows nor underflows in float32. Row shifts follow the js kernels: a
+ * row's maximum, or 0 when it is not finite.
+ */
+import { TensorData } from '../../data.ts';
+import type { ReduceOp } from '../../js/reduce.ts';
+import { sizeOf, type DType } from '../../types.ts';
+import { kernelSrc, lit, offsetsSrc, stridesOf } from './codegen.ts';
+import type { DeviceContext } from './context.ts';
+
+type Reduce = (op: ReduceOp, x: TensorData, shape: readonly number[], axes: readonly number[], dtype: DType) => TensorData;
+
+/** Collapsed layout: kept axes (sizes, input strides) and reduced axes (sizes, input strides). */
+function layout(shape: readonly number[], axes: readonly number[]): { kept: [number, number][]; red: [number, number][] } {
+  const str = stridesOf(shape);
+  const kept: [number, number][] = [];
+  const red: [number, number][] = [];
+  let prev: 'k' | 'r' | undefined;
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    const isRed = axes.includes(i);
+    const list = isRed ? red : kept;
+    const tag = isRed ? 'r' : 'k';
+    // merge with the previous axis of the same kind when it is adjacent in memory
+    if (prev === tag && list.length > 0 && list[list.length - 1][1] === shape[i] * str[i]) {
+      const last = list[list.length - 1];
+      list[list.length - 1] = [last[0] * shape[i], str[i]];
+    } else list.push([shape[i], str[i]]);
+    prev = tag;
+  }
+  return { kept, red };
+}
+
+/** Nested loops over the reduced axes: `open` lines, the input index expression, and `close`. */
+function loopsSrc(red: readonly [number, number][], base: string): { open: string; index: string; close: string } {
+  let open = '';
+  let close = '';
+  let index = base;
+  red.forEach(([n, s], k) => {
+    open += `for (let r${k} = 0; r${k} < ${n}; r${k}++) {\n`;
+    close += '}\n';
+    index += ` + r${k} * ${lit(s)}`;
+  });
+  return { open, index, close };
+}
+
+/** The device reduction. */
+export function makeReduce(ctx: DeviceContext): Reduce {
+  return (op, x, shape, axes) => {
+    const { kept, red } = layout(shape, axes);
+    const m = sizeOf(shape.filter((_, i) => !axes.includes(i)));
+    let src = offsetsSrc('this.thread.x', kept.map(([n]) => n), [kept.map(([, s]) => s)], ['base']);
+    const { open, index, close } = loopsSrc(red, 'base');
+    if (op === 'sum') src += `let acc = 0.0;\n${open}acc += x[${index}];\n${close}return acc;\n`;
+    else if (op === 'max' || op === 'min') {
+      const cmp = op === 'max' ? '>' : '<';
+      src += `let acc = ${op === 'max' ? lit(-Infinity) : lit(Infinity)};\n${open}const v = x[${index}];\nif (v ${cmp} acc) { acc = v; }\n${close}return acc;\n`;
+    } else {
+      src +=
+        `let sc = 0.0;\n${open}sc = Math.max(sc, Math.abs(x[${index}]));\n${close}` +
+        `if (sc === 0.0 || sc > 3.4028234663852886e38) { return sc; }\n` +
+        `let acc = 0.0;\n${open}const v = x[${index}] / sc;\nacc += v * v;\n${close}return sc * Math.sqrt(acc);\n`;
+    }
+    return ctx.run(`red:${op}`, kernelSrc(['x'], src), m, [x]);
+  };
+}
+
+type Rows = (x: TensorData, rows: number, n: number, dtype: DType) => TensorData;
+type RowsBackward = (g: TensorData, s: TensorData, rows: number, n: number, dtype: DType) => TensorData;
+
+/** Statements computing `sh`, the shift of the row starting at `o` (its max, or 0 if not finite). */
+function shiftSrc(n: number): string {
+  return (
+    `let sh = ${lit(-Infinity)};\nfor (let j = 0; j < ${n}; j++) { sh = Math.max(sh, x[o + j]); }\n` +
+    `if (!(Math.abs(sh) <= 3.4028234663852886e38)) { sh = 0.0; }\n`
+  );
+}
+
+/** The device logSumExp over rows. */
+export function makeLogSumExpRows(ctx: DeviceContext): Rows {
+  return (x, rows, n) => {
+    const src = `const o = this.thread.x * ${lit(n)};\n${shiftSrc(n)}let s = 0.0;\nfor (let j = 0; j < ${n}; j++) { s += Math.exp(x[o + j] - sh); }\nreturn Math.log(s) + sh;\n`;
+    return ctx.run('lse', kernelSrc(['x'], src), rows, [x]);
+  };
+}
+
+/** The device softmax over rows: a row-statistics pass [rows·2] (shift, Σ), then one elementwise pass. */
+export function makeSoftmaxRows(ctx: DeviceContext): Rows {
+  return (x, rows, n) => {
+    const stats =
+      `const row = Math.floor((this.thread.x + 0.5) / 2.0);\nconst o = row * ${lit(n)};\n${shiftSrc(n)}` +
+      `if (this.thread.x - row * 2.0 < 0.5) { return sh; }\nlet s = 0.0;\nfor (let j = 0; j < ${n}; j++) { s += Math.exp(x[o + j] - sh); }\nreturn s;\n`;
+    const st = ctx.run('smst', kernelSrc(['x'], stats), 2 * rows, [x]);
+    const body = `${offsetsSrc('this.thread.x', [rows, n], [[2, 0]], ['so'])}return Math.exp(x[this.thread.x] - st[so]) / st[so + 1.0];\n`;
+    return ctx.run('sm', kernelSrc(['x', 'st'], body), rows * n, [x, st]);
+  };
+}
+
+/** The device softmax backward over rows: a row-dot pass Σ g·s, then s·(g − Σ). */
+export function makeSoftmaxRowsBackward(ctx: DeviceContext): RowsBackward {
+  return (g, s, rows, n) => {
+    const dots = `const o = this.thread.x * ${lit(n)};\nlet d = 0.0;\nfor (let j = 0; j < ${n}; j++) { d += g[o + j] * s[o + j]; }\nreturn d;\n`;
+    const d = ctx.run('smdot', kernelSrc(['g', 's'], dots), rows, [g, s]);
+    const body = `${offsetsSrc('this.thread.x', [rows, n], [[1, 0]], ['r'])}const i = this.thread.x;\nreturn s[i] * (g[i] - d[r]);\n`;
+    return ctx.run('smb', kernelSrc(['g', 's', 'd'], body), rows * n, [g, s, d]);
+  };
+}
+
+export { TensorData };
