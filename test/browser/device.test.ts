@@ -1,0 +1,75 @@
+/**
+ * Device-resident tensors in a real browser: headless Chromium runs
+ * pages/device.ts, which trains CHEST for three steps on `gpujs-webgl2`
+ * (WebGL2 on SwiftShader) and on `wasm`, and computes a set of op cases on
+ * both. Asserted here, against the same code run on Node's js backend:
+ * - the op cases and the losses and parameters agree (float32 bounds);
+ * - on webgl2 each step reads back exactly one value (the loss) and uploads
+ *   the parameters in the first step only; the parameters stay on the device;
+ *   on wasm nothing is transferred;
+ * - backendInfo names SwiftShader, marks it software, and the default
+ *   passes it over (wasm is the default in the page).
+ * Skipped, with the reason printed, only when `/usr/bin/chromium` is missing.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { withBackend } from '../../lib/index.ts';
+import { chromiumUnavailableReason, runInBrowser } from '../../tools/browser/harness.ts';
+import { opCases, PARAM_BYTES, trainChest } from './pages/device-shared.ts';
+import type { DeviceReport } from './pages/device.ts';
+
+const pages = join(import.meta.dirname, 'pages');
+const reason = chromiumUnavailableReason();
+if (reason !== null) console.log(`[browser device] SKIPPING: ${reason}`);
+
+function maxRelErr(a: readonly number[], b: readonly number[]): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  return worst;
+}
+
+describe('device-resident tensors in headless Chromium', () => {
+  it.skipIf(reason !== null)('gpujs-webgl2 and gpujs-webgl train CHEST with one readback per step and agrees with js', async () => {
+    const t0 = performance.now();
+    const r = (await runInBrowser(join(pages, 'device.ts'), { resultTimeoutMs: 240_000 })) as DeviceReport;
+    const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    const ref = withBackend('js', opCases);
+    const refTrain = await trainChest('js', 3);
+
+    const webgl2 = r.info.find((b) => b.name === 'gpujs-webgl2')!;
+    console.log(`[browser device] ${secs} s; webgl2 renderer: ${webgl2.renderer}; passed over: ${webgl2.passedOver}; default ${r.defaultBackend}`);
+    expect(webgl2.available).toBe(true);
+    expect(webgl2.kind).toBe('device');
+    expect(webgl2.renderer).toMatch(/SwiftShader/);
+    expect(webgl2.software).toBe(true);
+    expect(webgl2.passedOver).toMatch(/software/);
+    expect(r.defaultBackend).toBe('wasm');
+    expect(r.info.find((b) => b.name === 'gpujs-headlessgl')!.available).toBe(false);
+
+    for (const b of ['gpujs-webgl2', 'gpujs-webgl', 'wasm']) {
+      for (const [name, vals] of Object.entries(ref)) {
+        const err = maxRelErr(r.ops[b][name], vals);
+        expect(err, `${b} ${name}`).toBeLessThan(2e-5);
+      }
+      const t = r.train[b];
+      expect(t.backend).toBe(b);
+      for (let s = 0; s < 3; s++) expect(Math.abs(t.losses[s] - refTrain.losses[s]), `${b} loss ${s}`).toBeLessThan(1e-4 * Math.abs(refTrain.losses[s]));
+      expect(maxRelErr(t.hyperbolicProxies, refTrain.hyperbolicProxies), `${b} parameters`).toBeLessThan(1e-4);
+    }
+    for (const b of ['gpujs-webgl2', 'gpujs-webgl']) {
+      const tw = r.train[b].transfers;
+      console.log(`[browser device] ${b} per step: ${tw.map((t) => JSON.stringify(t)).join(' ')}`);
+      for (const t of tw) {
+        expect(t.readbacks).toBe(1);
+        expect(t.readbackBytes).toBe(4);
+      }
+      expect(tw[2].uploads).toBe(tw[1].uploads);
+      expect(tw[2].uploadBytes).toBe(tw[1].uploadBytes);
+      expect(tw[0].uploadBytes - tw[1].uploadBytes).toBeGreaterThanOrEqual(PARAM_BYTES);
+      expect(r.train[b].paramsOnHost).toBe(false);
+    }
+    for (const t of r.train.wasm.transfers) expect(t).toEqual({ uploads: 0, readbacks: 0, uploadBytes: 0, readbackBytes: 0 });
+    expect(r.memory.fallbacks).toBe(0);
+  }, 300_000);
+});

@@ -1,0 +1,29 @@
+/**
+ * Browser page for test/browser/device.test.ts: on `gpujs-webgl2` (WebGL2,
+ * rendered by SwiftShader in headless Chromium), `gpujs-webgl` (WebGL1) and `wasm`, the op cases
+ * and a CHEST training loop of device-shared.ts, with the backend that ran,
+ * its renderer and why the default passed it over, and the transfer counts.
+ */
+import * as g from '../../../lib/index.ts';
+import { publish } from '../../../tools/browser/page.ts';
+import { opCases, trainChest, type TrainReport } from './device-shared.ts';
+
+/** What the device page publishes. */
+export interface DeviceReport {
+  defaultBackend: string;
+  info: g.BackendInfo[];
+  ops: Record<string, Record<string, number[]>>;
+  train: Record<string, TrainReport>;
+  memory: g.DeviceMemoryInfo;
+}
+
+publish(async (): Promise<DeviceReport> => {
+  const info = g.backendInfo();
+  const ops: Record<string, Record<string, number[]>> = {};
+  const train: Record<string, TrainReport> = {};
+  for (const b of ['gpujs-webgl2', 'gpujs-webgl', 'wasm']) {
+    ops[b] = g.withBackend(b, opCases);
+    train[b] = await trainChest(b, 3);
+  }
+  return { defaultBackend: g.defaultBackend(), info, ops, train, memory: g.deviceMemoryStats('gpujs-webgl2') };
+});
