@@ -242,6 +242,17 @@ export class TensorData {
 const traceTransfers = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GYROGRAD_TRACE_TRANSFERS === '1';
 const con = (globalThis as { console?: { trace(msg: string): void } }).console;
 
+/** Spills `d` unless its store cannot read synchronously (WebGPU); returns whether it did. */
+function trySpill(d: TensorData): boolean {
+  try {
+    d.spill();
+    return true;
+  } catch (e) {
+    if (e instanceof SyncReadError) return false;
+    throw e;
+  }
+}
+
 function countReadback(bytes: number): void {
   if (traceTransfers) con?.trace(`readback ${bytes} B`);
   stats.readbacks++;
@@ -330,7 +341,7 @@ export class DeviceMemory {
   spillAll(): void {
     for (const [token, e] of [...this.#entries]) {
       const d = e.data.deref();
-      if (d !== undefined) d.spill();
+      if (d !== undefined) trySpill(d);
       else this.release(token);
     }
   }
@@ -340,7 +351,7 @@ export class DeviceMemory {
     for (const [token, e] of [...this.#entries]) {
       if (!pred(e.handle)) continue;
       const d = e.data.deref();
-      if (d !== undefined) d.spill();
+      if (d !== undefined) trySpill(d);
       else this.release(token);
     }
   }
@@ -376,9 +387,9 @@ export class DeviceMemory {
       if (this.#stats.liveBytes <= this.budgetBytes) break;
       if (token === keep) continue;
       const d = e.data.deref();
+      if (d !== undefined && !trySpill(d)) continue;
       this.#stats.spilled++;
-      if (d !== undefined) d.spill();
-      else this.release(token);
+      if (d === undefined) this.release(token);
     }
   }
 }

@@ -12,9 +12,10 @@
  *   `gpujs-headlessgl` (Node, the native `gl` package and an X display).
  *   Ops pass textures from kernel to kernel; values come back to the host
  *   only when read (`toArray`, `item`, printing) — see {@link transferStats}.
- * - `gpujs-webgpu` is recognised but not available: gpu.js's WebGPU kernels
- *   are asynchronous from their first call, which the synchronous op layer
- *   cannot drive yet ({@link backendUnavailableReason} says so).
+ * - `gpujs-webgpu` (where `navigator.gpu` answers an adapter): a device
+ *   backend on storage buffers whose work is chained asynchronously; it is
+ *   selected with `await setBackend('gpujs-webgpu')` and read with
+ *   `toArrayAsync`, and never chosen by default.
  *
  * A route other than js is probed (its module or a tiny kernel is built and
  * run against known values) the first time it is asked for, and registered
@@ -41,6 +42,7 @@ import {
   DEVICE_MODES, isHardwareRenderer, probeDeviceMode, timedProbe, type DeviceMode, type RendererInfo, type TimedProbe,
 } from '../kernels/gpu/device/probe.ts';
 import { jsKernels } from '../kernels/js/index.ts';
+import { createWebGpuBackend } from '../kernels/gpu/device/webgpu.ts';
 import type { DeviceBackend } from '../kernels/gpu/device/index.ts';
 import { probeWasm } from '../kernels/wasm/index.ts';
 import { ValueError } from './errors.ts';
@@ -65,10 +67,11 @@ const devices = new Map<string, { backend: DeviceBackend; info: RendererInfo; ti
 /** Name of the WebAssembly SIMD backend. */
 const WASM = 'wasm';
 
-function webgpuReason(): string {
+/** Why gpujs-webgpu is not available before its asynchronous probe ran. */
+function webgpuUnprobed(): string {
   const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-  const where = nav?.gpu === undefined ? 'navigator.gpu is absent here' : 'navigator.gpu is present';
-  return `${where}; gpu.js's WebGPU kernels return Promises from their first call, which gyrograd's synchronous ops cannot drive yet (use gpujs-webgl2)`;
+  if (nav?.gpu === undefined) return 'navigator.gpu is absent here (no WebGPU in this engine; Chromium may need --enable-unsafe-webgpu)';
+  return "WebGPU adapters are found asynchronously: call `await setBackend('gpujs-webgpu')` first";
 }
 
 /** Probes (once) the backend `name` and registers it if it works; returns the failure reason or null. */
@@ -79,7 +82,7 @@ function ensure(name: string): string | null {
   let reason: string | null;
   const dmode = deviceNames.get(name);
   const mode = gpuNames.get(name);
-  if (name === WEBGPU) reason = webgpuReason();
+  if (name === WEBGPU) return webgpuUnprobed(); // probed only by setBackend, asynchronously
   else if (dmode !== undefined) {
     const r = probeDeviceMode(dmode, name);
     if (r.ok) {
@@ -205,10 +208,32 @@ export function backendUnavailableReason(name: string): string | null {
  * Selects the backend for float32 kernels. Throws a ValueError for an
  * unknown name and a `BackendUnavailableError` (a ValueError) for a
  * known backend that cannot run here; the current backend is kept then.
+ *
+ * `gpujs-webgpu` is the one backend that must first find its device
+ * asynchronously: `setBackend('gpujs-webgpu')` returns a Promise (rejected
+ * with the BackendUnavailableError when no adapter answers); every other
+ * name selects synchronously and returns nothing. On WebGPU, read values
+ * with `toArrayAsync` (its readback is asynchronous: `toArray` and `item`
+ * throw a typed error for values that live only on the device).
  */
-export function setBackend(name: string): void {
+export function setBackend(name: string): void | Promise<void> {
   applyEnv();
+  if (name === WEBGPU && !probed.has(WEBGPU)) return probeWebGpuBackend().then(() => select(name));
   select(name);
+}
+
+let webgpuProbe: Promise<void> | undefined;
+
+/** Finds a WebGPU adapter and registers `gpujs-webgpu` when it runs (once). */
+function probeWebGpuBackend(): Promise<void> {
+  webgpuProbe ??= createWebGpuBackend(WEBGPU).then((r) => {
+    if (r.ok) {
+      registry.registerBackend({ name: WEBGPU, kind: 'device', kernels: r.backend.kernels });
+      devices.set(WEBGPU, { backend: r.backend, info: { renderer: r.info.renderer, vendor: '', software: r.info.software } });
+    }
+    probed.set(WEBGPU, r.ok ? null : r.reason);
+  });
+  return webgpuProbe;
 }
 
 /**

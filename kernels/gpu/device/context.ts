@@ -59,7 +59,8 @@ export const DEFAULT_BUDGET_BYTES = 512 * 1024 * 1024;
 
 /** What the device kernels of one gpu.js GL `GPU` share. */
 export interface DeviceContext {
-  readonly store: DeviceStore<GlTexture>;
+  /** the store holding this backend's device data (GL textures, WebGPU buffers) */
+  readonly store: DeviceStore<unknown>;
   readonly counters: DeviceCounters;
   /**
    * Runs the kernel of `src` with a flat output `[n]` on `args` and returns

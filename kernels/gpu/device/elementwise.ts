@@ -17,7 +17,7 @@ import { sizeOf, type DType } from '../../types.ts';
 import { kernelSrc, lit, offsetsSrc } from './codegen.ts';
 import type { DeviceArg, DeviceContext } from './context.ts';
 
-/** Helper definitions (as statements computing `y` from `x`) for the unary maps. */
+/** Statements computing `y` from `x` for the unary maps (bounds of clamp/clampMask as literals, '' for none). */
 const UNARY: Record<UnaryOp, (p0: string, p1: string) => string> = {
   neg: () => 'const y = -x;',
   abs: () => 'const y = Math.abs(x);',
@@ -48,8 +48,8 @@ const UNARY: Record<UnaryOp, (p0: string, p1: string) => string> = {
   sign: () => 'let y = 0.0;\nif (x > 0.0) { y = 1.0; }\nif (x < 0.0) { y = -1.0; }',
   isFinite: () => 'let y = 0.0;\nif (Math.abs(x) <= 3.4028234663852886e38) { y = 1.0; }',
   step: () => 'let y = 0.0;\nif (x > 0.0) { y = 1.0; }',
-  clamp: (p0, p1) => `let y = x;\nif (x < ${p0}) { y = ${p0}; }\nif (x > ${p1}) { y = ${p1}; }`,
-  clampMask: (p0, p1) => `let y = 0.0;\nif (x >= ${p0} && x <= ${p1}) { y = 1.0; }`,
+  clamp: (p0, p1) => `let y = x;\n${p0 === '' ? '' : `if (x < ${p0}) { y = ${p0}; }\n`}${p1 === '' ? '' : `if (x > ${p1}) { y = ${p1}; }`}`,
+  clampMask: (p0, p1) => `let y = 1.0;\n${p0 === '' ? '' : `if (x < ${p0}) { y = 0.0; }\n`}${p1 === '' ? '' : `if (x > ${p1}) { y = 0.0; }`}\nif (x !== x) { y = 0.0; }`,
 };
 
 /** Statements computing `y` from `a` and `b` for the binary maps. */
@@ -139,7 +139,9 @@ type BroadcastTo = (x: TensorData, shape: readonly number[], outShape: readonly 
 /** The device unary map. */
 export function makeUnary(ctx: DeviceContext): Unary {
   return (op, x, _dtype, p0 = 0, p1 = 0) => {
-    const body = UNARY[op](lit(p0), lit(p1));
+    // an infinite bound is no bound (no infinite literals: WGSL rejects them)
+    const bound = (p: number): string => (Number.isFinite(p) ? lit(p) : '');
+    const body = UNARY[op](bound(p0), bound(p1));
     return broadcastKernel(ctx, `un:${op}`, [{ name: 'x', data: x, shape: [x.length] }], [x.length], body);
   };
 }

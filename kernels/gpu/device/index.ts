@@ -89,8 +89,13 @@ export interface DeviceBackend {
 }
 
 /** Builds the device kernels over a gpu.js GL `GPU`. */
-export function createDeviceBackend(name: string, gpu: GPU, opts: DeviceContextOptions = {}): DeviceBackend {
-  const ctx = createDeviceContext(name, gpu, opts);
+export function createDeviceBackend(
+  name: string,
+  gpu: GPU,
+  opts: DeviceContextOptions = {},
+  makeContext: (name: string, gpu: GPU, opts: DeviceContextOptions) => DeviceContext = createDeviceContext,
+): DeviceBackend {
+  const ctx = makeContext(name, gpu, opts);
   const raw: DeviceKernels = {
     unary: makeUnary(ctx),
     binary: makeBinary(ctx),

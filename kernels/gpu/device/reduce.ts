@@ -60,7 +60,8 @@ export function makeReduce(ctx: DeviceContext): Reduce {
     if (op === 'sum') src += `let acc = 0.0;\n${open}acc += x[${index}];\n${close}return acc;\n`;
     else if (op === 'max' || op === 'min') {
       const cmp = op === 'max' ? '>' : '<';
-      src += `let acc = ${op === 'max' ? lit(-Infinity) : lit(Infinity)};\n${open}const v = x[${index}];\nif (v ${cmp} acc) { acc = v; }\n${close}return acc;\n`;
+      // start from the first reduced entry (no infinite literal: WGSL rejects 1.0 / 0.0)
+      src += `let acc = x[base];\n${open}const v = x[${index}];\nif (v ${cmp} acc) { acc = v; }\n${close}return acc;\n`;
     } else {
       src +=
         `let sc = 0.0;\n${open}sc = Math.max(sc, Math.abs(x[${index}]));\n${close}` +
@@ -77,7 +78,7 @@ type RowsBackward = (g: TensorData, s: TensorData, rows: number, n: number, dtyp
 /** Statements computing `sh`, the shift of the row starting at `o` (its max, or 0 if not finite). */
 function shiftSrc(n: number): string {
   return (
-    `let sh = ${lit(-Infinity)};\nfor (let j = 0; j < ${n}; j++) { sh = Math.max(sh, x[o + j]); }\n` +
+    `let sh = x[o];\nfor (let j = 1; j < ${n}; j++) { sh = Math.max(sh, x[o + j]); }\n` +
     `if (!(Math.abs(sh) <= 3.4028234663852886e38)) { sh = 0.0; }\n`
   );
 }

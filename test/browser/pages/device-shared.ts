@@ -38,7 +38,7 @@ function hostValues(n: number, seed: number, scale: number): Float32Array {
 export async function trainChest(backend: string, steps: number): Promise<TrainReport> {
   const { B, D, C, K, T } = SIZES;
   const previous = g.backend();
-  g.setBackend(backend);
+  await g.setBackend(backend);
   try {
     let params = {
       euclideanProxies: g.tensor(hostValues(C * K * D, 3, 1), [C * K, D]),
@@ -69,24 +69,31 @@ export async function trainChest(backend: string, steps: number): Promise<TrainR
   }
 }
 
-/** A few op cases (float32), by name: values computed on the active backend. */
-export function opCases(): Record<string, number[]> {
+/** A few op cases (float32), by name: tensors computed on the active backend. */
+export function opCases(): Record<string, g.Tensor> {
   const x = g.tensor(hostValues(6 * 20, 7, 3), [6, 20]);
   const y = g.tensor(hostValues(20 * 5, 8, 1), [20, 5]);
   const idx = [0, 3, 3, 5, 1];
   return {
-    matmul: g.toArray(g.matmul(x, y)),
-    softmax: g.toArray(g.softmax(x)),
-    logSumExp: g.toArray(g.logSumExp(x, 1)),
-    sum0: g.toArray(g.sum(x, 0)),
-    max1: g.toArray(g.max(x, 1)),
-    norm: g.toArray(g.norm(x, 1)),
-    transpose: g.toArray(g.transpose(x)),
-    take: g.toArray(g.take(x, idx)),
-    gradTake: g.toArray(g.grad((t: g.Tensor) => g.sum(g.square(g.take(t, idx))))(x)),
-    tanhSigmoid: g.toArray(g.add(g.tanh(x), g.sigmoid(x))),
-    where: g.toArray(g.where(g.greater(x, 0), x, g.mul(x, 0.1))),
-    concat: g.toArray(g.concat([x, g.slice(x, [0, 2], [6, 3])], 1)),
-    expmap0: g.toArray(g.poincareBall({ c: 0.1 }).expmap0(g.mul(x, 0.5))),
+    matmul: g.matmul(x, y),
+    softmax: g.softmax(x),
+    logSumExp: g.logSumExp(x, 1),
+    sum0: g.sum(x, 0),
+    max1: g.max(x, 1),
+    norm: g.norm(x, 1),
+    transpose: g.transpose(x),
+    take: g.take(x, idx),
+    gradTake: g.grad((t: g.Tensor) => g.sum(g.square(g.take(t, idx))))(x),
+    tanhSigmoid: g.add(g.tanh(x), g.sigmoid(x)),
+    where: g.where(g.greater(x, 0), x, g.mul(x, 0.1)),
+    concat: g.concat([x, g.slice(x, [0, 2], [6, 3])], 1),
+    expmap0: g.poincareBall({ c: 0.1 }).expmap0(g.mul(x, 0.5)),
   };
+}
+
+/** The values of each tensor of `ts`, read with `toArrayAsync` (portable to asynchronous readback). */
+export async function readAll(ts: Record<string, g.Tensor>): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const [k, t] of Object.entries(ts)) out[k] = await g.toArrayAsync(t);
+  return out;
 }

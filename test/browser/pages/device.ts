@@ -6,7 +6,7 @@
  */
 import * as g from '../../../lib/index.ts';
 import { publish } from '../../../tools/browser/page.ts';
-import { opCases, trainChest, type TrainReport } from './device-shared.ts';
+import { opCases, readAll, trainChest, type TrainReport } from './device-shared.ts';
 
 /** What the device page publishes. */
 export interface DeviceReport {
@@ -22,7 +22,7 @@ publish(async (): Promise<DeviceReport> => {
   const ops: Record<string, Record<string, number[]>> = {};
   const train: Record<string, TrainReport> = {};
   for (const b of ['gpujs-webgl2', 'gpujs-webgl', 'wasm']) {
-    ops[b] = g.withBackend(b, opCases);
+    ops[b] = await readAll(g.withBackend(b, opCases));
     train[b] = await trainChest(b, 3);
   }
   return { defaultBackend: g.defaultBackend(), info, ops, train, memory: g.deviceMemoryStats('gpujs-webgl2') };
