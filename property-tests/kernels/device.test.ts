@@ -136,6 +136,15 @@ describe.skipIf(reason !== null)('gpujs-headlessgl device kernels match the js k
     },
   );
 
+  fcTest.prop([fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1 << 14, max: 1 << 17 }), fc.constantFrom('sum', 'max', 'min' as const), fc.integer()], { numRuns: 8 })(
+    'reductions into few outputs over long runs (two passes)', (m, R, op, seed) => {
+      const x = values(m * R, seed);
+      const ref = jsKernels.reduce(op, f64(x), [m, R], [1], 'float64');
+      const abs = jsKernels.reduce('sum', f64(x.map(Math.abs)), [m, R], [1], 'float64');
+      expectClose(dev().kernels.reduce(op, onDevice(x), [m, R], [1], 'float32'), ref, (i) => (op === 'sum' ? (R + 12) * U * abs[i] : 0), `reduce ${op} [${m}, ${R}]`);
+    },
+  );
+
   fcTest.prop([fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 40 }), fc.integer()], { numRuns: 30 })(
     'row softmax, its backward and logSumExp', (rows, n, seed) => {
       const x = values(rows * n, seed, -10, 10);

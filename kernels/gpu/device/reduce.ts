@@ -50,11 +50,39 @@ function loopsSrc(red: readonly [number, number][], base: string): { open: strin
   return { open, index, close };
 }
 
+/** Reduced lengths from which a reduction into few outputs runs in two passes. */
+const SPLIT_MIN = 1 << 14;
+
+/**
+ * Sum, max or min of each of `m` contiguous runs of length `R` in two
+ * passes: `P` partial results per run (one thread each, over a chunk), then
+ * one thread per run over its partials — so a full reduction of a large
+ * tensor is not one thread looping over every entry.
+ */
+function splitReduce(ctx: DeviceContext, op: 'sum' | 'max' | 'min', x: TensorData, m: number, R: number): TensorData {
+  const P = Math.min(1024, Math.ceil(Math.sqrt(R)));
+  const chunk = Math.ceil(R / P);
+  const fold = (acc: string, v: string): string =>
+    op === 'sum' ? `${acc} += ${v};` : `const v = ${v};\nif (v ${op === 'max' ? '>' : '<'} ${acc}) { ${acc} = v; }`;
+  const first =
+    offsetsSrc('this.thread.x', [m, P], [], [], ['o', 'p']) +
+    `const start = p * ${lit(chunk)};\nlet acc = x[o * ${lit(R)} + start];\n` +
+    (op === 'sum' ? 'acc = 0.0;\n' : '') +
+    `for (let r = 0; r < ${chunk}; r++) {\nif (start + r >= ${lit(R)}) { break; }\n${fold('acc', `x[o * ${lit(R)} + start + r]`)}\n}\nreturn acc;\n`;
+  const parts = ctx.run(`red1:${op}`, kernelSrc(['x'], first), m * P, [x]);
+  const second = `const o = this.thread.x * ${lit(P)};\nlet acc = q[o];\n${op === 'sum' ? 'acc = 0.0;\n' : ''}for (let p = 0; p < ${P}; p++) {\n${fold('acc', 'q[o + p]')}\n}\nreturn acc;\n`;
+  return ctx.run(`red2:${op}`, kernelSrc(['q'], second), m, [parts]);
+}
+
 /** The device reduction. */
 export function makeReduce(ctx: DeviceContext): Reduce {
   return (op, x, shape, axes) => {
     const { kept, red } = layout(shape, axes);
     const m = sizeOf(shape.filter((_, i) => !axes.includes(i)));
+    // few outputs over long contiguous runs: two passes
+    if (op !== 'norm' && red.length === 1 && red[0][1] === 1 && red[0][0] >= SPLIT_MIN && m * 64 <= red[0][0]) {
+      return splitReduce(ctx, op, x, m, red[0][0]);
+    }
     let src = offsetsSrc('this.thread.x', kept.map(([n]) => n), [kept.map(([, s]) => s)], ['base']);
     const { open, index, close } = loopsSrc(red, 'base');
     if (op === 'sum') src += `let acc = 0.0;\n${open}acc += x[${index}];\n${close}return acc;\n`;
