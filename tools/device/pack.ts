@@ -19,7 +19,11 @@
  *    they link: libstdc++, libgcc_s, the X client libraries of `webgl.node`),
  *    used only when the device lacks them, and `glibc/` (this machine's
  *    glibc and loader), used only when the bundled Node does not start on the
- *    device's own glibc;
+ *    device's own glibc, and `vulkan-lib/libvulkan.so.1` (the Vulkan loader,
+ *    Debian's libvulkan1: this machine's, else fetched with `apt-get
+ *    download`), which `dawn.node` dlopens to reach a Vulkan driver (the
+ *    NVIDIA ICD), used only when the device has no loader of its own (GPU
+ *    containers often carry the driver's ICD but no loader);
  *  - `pack.id`, `manifest.json` (what is inside, with sizes, the commit and
  *    whether the working tree was dirty), `sources.sha256` (the bundle's
  *    source files, so that run.sh can warn when the working tree has changed
@@ -163,6 +167,57 @@ function listFiles(dir: string): string[] {
   });
 }
 
+// ------------------------------------------------------------------ the Vulkan loader
+
+/**
+ * The Vulkan loader (libvulkan.so.1) to carry, copied to `dst`: `VULKAN_LOADER`
+ * if set, else this machine's (ldconfig), else Debian's libvulkan1 fetched with
+ * `apt-get download` and unpacked with `dpkg-deb -x` into `work`. Returns a
+ * description, or undefined (with the reason printed) when none can be had;
+ * `NO_VULKAN_LOADER=1` skips it.
+ */
+function vulkanLoader(dst: string, work: string): string | undefined {
+  if (process.env.NO_VULKAN_LOADER === '1') {
+    say('vulkan-lib: skipped (NO_VULKAN_LOADER=1)');
+    return undefined;
+  }
+  let src = process.env.VULKAN_LOADER;
+  let from = src === undefined ? '' : `VULKAN_LOADER=${src}`;
+  if (src === undefined) {
+    const r = spawnSync('sh', ['-c', 'ldconfig -p 2>/dev/null || /sbin/ldconfig -p'], { encoding: 'utf8' });
+    const m = /^\s*libvulkan\.so\.1 \(libc6,x86-64\)\s*=>\s*(\S+)/m.exec(`${r.stdout}`);
+    if (m !== null) {
+      src = m[1];
+      from = `this machine (${src})`;
+    }
+  }
+  if (src === undefined) {
+    if (!has('apt-get') || !has('dpkg-deb')) {
+      say('vulkan-lib: no libvulkan.so.1 here and no apt-get/dpkg-deb to fetch one: not carried');
+      return undefined;
+    }
+    const dir = path.join(work, 'libvulkan1');
+    mkdirSync(dir, { recursive: true });
+    const dl = spawnSync('apt-get', ['download', 'libvulkan1'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    const deb = readdirSync(dir).find((f) => f.endsWith('.deb'));
+    if (dl.status !== 0 || deb === undefined) {
+      say(`vulkan-lib: 'apt-get download libvulkan1' failed (${`${dl.stderr}`.trim().split('\n').pop()}): not carried`);
+      return undefined;
+    }
+    execFileSync('dpkg-deb', ['-x', path.join(dir, deb), path.join(dir, 'x')]);
+    src = [path.join(dir, 'x', 'usr', 'lib', 'x86_64-linux-gnu', 'libvulkan.so.1')].find((f) => existsSync(f));
+    if (src === undefined) {
+      say(`vulkan-lib: ${deb} holds no usr/lib/x86_64-linux-gnu/libvulkan.so.1: not carried`);
+      return undefined;
+    }
+    from = `Debian's ${deb} (apt-get download)`;
+  }
+  mkdirSync(path.dirname(dst), { recursive: true });
+  copyFileSync(src, dst); // follows the symlink
+  strip(dst);
+  return from;
+}
+
 // ------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
@@ -229,6 +284,10 @@ async function main(): Promise<void> {
     say(`fallback-lib: ${readdirSync(path.join(p, 'fallback-lib')).join(' ')} (${MiB(duBytes(path.join(p, 'fallback-lib')))})`);
     say(`glibc ${glibcVersion}: ${readdirSync(path.join(p, 'glibc')).join(' ')} (${MiB(duBytes(path.join(p, 'glibc')))})`);
 
+    // 4b. the Vulkan loader, for Dawn
+    const vulkanFrom = vulkanLoader(path.join(p, 'vulkan-lib', 'libvulkan.so.1'), stage);
+    if (vulkanFrom !== undefined) say(`vulkan-lib: libvulkan.so.1 from ${vulkanFrom} (${MiB(duBytes(path.join(p, 'vulkan-lib')))})`);
+
     // 5. the tarball (gzip -9)
     rmSync(PACK, { recursive: true, force: true });
     mkdirSync(PACK, { recursive: true });
@@ -251,6 +310,7 @@ async function main(): Promise<void> {
       'app/node_modules': duBytes(path.join(p, 'app', 'node_modules')),
       'fallback-lib': duBytes(path.join(p, 'fallback-lib')),
       glibc: duBytes(path.join(p, 'glibc')),
+      'vulkan-lib': existsSync(path.join(p, 'vulkan-lib')) ? duBytes(path.join(p, 'vulkan-lib')) : 0,
     };
     const manifest = {
       id,
@@ -261,6 +321,7 @@ async function main(): Promise<void> {
       glibc: glibcVersion,
       entry: ENTRY,
       nativePackages: NATIVE,
+      vulkanLoader: vulkanFrom ?? 'not carried',
       unpackedBytes: parts,
       unpackedTotal: Object.values(parts).reduce((s, x) => s + x, 0),
       tarballBytes: statSync(tarball).size,

@@ -9,7 +9,9 @@
 # picks a way to start the bundled Node (directly; else with the bundled
 # libstdc++/libgcc_s; else through the bundled glibc loader; else a system
 # Node ≥ 20), adds the bundled X client libraries only where `webgl.node`
-# lacks them, warns when the working tree's sources differ from the ones
+# lacks them, adds the bundled Vulkan loader (and writes an NVIDIA ICD file)
+# only where the device lacks them, for Dawn (WebGPU → Vulkan → the GPU),
+# warns when the working tree's sources differ from the ones
 # bundled, and runs the device check with its report in $OUT (default
 # bench/out/). Its output is also saved as $OUT/device-check.log.
 #
@@ -91,6 +93,52 @@ if [ -f "$WEBGL" ] && [ "$NODE_MODE" != "bundled node through the bundled glibc 
   fi
 fi
 
+# ---------------------------------------------------------------- Vulkan, Dawn's route to the GPU
+# dawn.node dlopens libvulkan.so.1, whose loader finds the NVIDIA driver through an ICD file
+# (nvidia_icd.json naming libGLX_nvidia.so.0). GPU containers often have the driver's libraries but
+# no loader, or no ICD file: add the bundled loader, and an ICD file, only where those are missing.
+VULKAN_NOTE=""
+LDCONFIG="$(command -v ldconfig || echo /sbin/ldconfig)"
+LDCACHE="$("$LDCONFIG" -p 2>/dev/null)"
+if [ "$NODE_MODE" = "bundled node through the bundled glibc loader" ]; then
+  VULKAN_NOTE="bundled glibc in use: dawn.node (glibc >= 2.38) cannot load"
+elif printf '%s\n' "$LDCACHE" | grep -q 'libvulkan\.so\.1 (libc6,x86-64)'; then
+  VULKAN_NOTE="the device's own libvulkan.so.1"
+elif [ -f "$RUN/vulkan-lib/libvulkan.so.1" ]; then
+  mkdir -p "$RUN/extra-lib"
+  ln -sf "$RUN/vulkan-lib/libvulkan.so.1" "$RUN/extra-lib/libvulkan.so.1"
+  case ":${LD_LIBRARY_PATH:-}:" in *":$RUN/extra-lib:"*) ;; *) export LD_LIBRARY_PATH="$RUN/extra-lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}";; esac
+  VULKAN_NOTE="the bundled libvulkan.so.1 (the device has none)"
+else
+  VULKAN_NOTE="no libvulkan.so.1 on the device or in the pack"
+fi
+if [ -z "${VK_ICD_FILENAMES:-}${VK_DRIVER_FILES:-}" ]; then
+  icd=""
+  for d in /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/share/vulkan/icd.d /usr/local/etc/vulkan/icd.d; do
+    for f in "$d"/*nvidia*.json; do [ -f "$f" ] && icd="$f" && break 2; done
+  done
+  if [ -n "$icd" ]; then
+    VULKAN_NOTE="$VULKAN_NOTE; NVIDIA ICD $icd"
+  else
+    glx="$(printf '%s\n' "$LDCACHE" | awk '/libGLX_nvidia\.so\.0 \(libc6,x86-64\)/ {print $NF; exit}')"
+    if [ -z "$glx" ]; then
+      for f in /usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.0 /usr/lib64/libGLX_nvidia.so.0 /usr/local/nvidia/lib64/libGLX_nvidia.so.0; do
+        [ -f "$f" ] && glx="$f" && break
+      done
+    fi
+    if [ -n "$glx" ]; then
+      printf '{\n  "file_format_version": "1.0.0",\n  "ICD": { "library_path": "%s", "api_version": "1.3.0" }\n}\n' "$glx" > "$RUN/nvidia_icd.json"
+      export VK_ICD_FILENAMES="$RUN/nvidia_icd.json" VK_DRIVER_FILES="$RUN/nvidia_icd.json"
+      VULKAN_NOTE="$VULKAN_NOTE; no NVIDIA ICD file: wrote $RUN/nvidia_icd.json for $glx"
+    else
+      VULKAN_NOTE="$VULKAN_NOTE; no NVIDIA ICD file and no libGLX_nvidia.so.0 (no Vulkan route to an NVIDIA GPU)"
+    fi
+  fi
+else
+  VULKAN_NOTE="$VULKAN_NOTE; VK_ICD_FILENAMES/VK_DRIVER_FILES set by the caller"
+fi
+log "vulkan: $VULKAN_NOTE"
+
 # ---------------------------------------------------------------- is the bundle current?
 STALE="unknown (sha256sum not available)"
 if command -v sha256sum >/dev/null 2>&1; then
@@ -107,6 +155,7 @@ export DEVICE_PACK_BUILT="$(sed -n 's/.*"built": "\(.*\)".*/\1/p' "$PACK/manifes
 export DEVICE_PACK_COMMIT="$(sed -n 's/.*"commit": "\(.*\)".*/\1/p' "$PACK/manifest.json" 2>/dev/null)$(grep -q '"bundleSourcesDirty": "yes"' "$PACK/manifest.json" 2>/dev/null && echo ' + uncommitted changes')"
 export DEVICE_PACK_NODE_MODE="$NODE_MODE"
 export DEVICE_PACK_STALE="$STALE"
+export DEVICE_PACK_VULKAN="$VULKAN_NOTE"
 
 log "running the device check; report → $OUT"
 LOGNAME_="device-check"; case " $* " in *" --quick "*) LOGNAME_="device-check-quick";; esac
