@@ -60,15 +60,18 @@ export function resetTransferStats(): void {
 
 /**
  * Thrown when reading device data that was released: an intermediate of a
- * `grad`/`valueAndGrad` call or of an optimizer update that escaped it (see
- * {@link deviceScope}).
+ * `grad`/`valueAndGrad` call or of an optimizer update that escaped it (a
+ * closure kept it). Those calls free the device memory of what they made and
+ * did not return, as JAX rejects leaked tracers; return the value instead.
  */
 export class ReleasedDataError extends Error {
+  /** `'ReleasedDataError'`, so that messages and `err.name` show the class. */
   override readonly name: string = 'ReleasedDataError';
 }
 
 /** Thrown when device data cannot be read synchronously (WebGPU): use `toArrayAsync`. */
 export class SyncReadError extends Error {
+  /** `'SyncReadError'`, so that messages and `err.name` show the class. */
   override readonly name: string = 'SyncReadError';
 }
 

@@ -45,7 +45,7 @@ export {
   backend, setBackend, listBackends, availableBackends, defaultBackend, withBackend, backendUnavailableReason, BackendUnavailableError,
   backendInfo, deviceMemoryStats, setDeviceMemoryBudget, type BackendInfo, type DeviceMemoryInfo,
 } from './backend.ts';
-export { transferStats, resetTransferStats, type TransferStats } from '../kernels/data.ts';
+export { transferStats, resetTransferStats, ReleasedDataError, SyncReadError, type TransferStats } from '../kernels/data.ts';
 
 // testing helper (also in the `gyrograd/testing` subpath)
 export { checkGrad, type CheckGradOptions, type CheckGradResult, type GradMismatch } from './testing/checkGrad.ts';

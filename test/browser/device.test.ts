@@ -3,6 +3,8 @@
  * pages/device.ts, which trains CHEST for three steps on `gpujs-webgl2`
  * (WebGL2 on SwiftShader) and on `wasm`, and computes a set of op cases on
  * both. Asserted here, against the same code run on Node's js backend:
+ * - the device kernel parity properties (property-tests/kernels/device-parity.ts,
+ *   the Node suite's) pass on webgl2 and webgl inside the page;
  * - the op cases and the losses and parameters agree (float32 bounds);
  * - on webgl2 each step reads back exactly one value (the loss) and uploads
  *   the parameters in the first step only; the parameters stay on the device;
@@ -53,6 +55,11 @@ describe('device-resident tensors in headless Chromium', () => {
     expect(r.defaultBackend).toBe('wasm');
     expect(r.info.find((b) => b.name === 'gpujs-headlessgl')!.available).toBe(false);
 
+    for (const [mode, results] of Object.entries(r.parity)) {
+      console.log(`[browser device] parity on ${mode}: ${results.filter((x) => x.ok).length}/${results.length} properties pass`);
+      for (const x of results) expect(x.ok, `${mode}: ${x.name}\n${x.message}`).toBe(true);
+      expect(results.length).toBeGreaterThanOrEqual(12);
+    }
     for (const b of ['gpujs-webgl2', 'gpujs-webgl', 'wasm']) {
       for (const [name, vals] of Object.entries(ref)) {
         const err = maxRelErr(r.ops[b][name], vals);

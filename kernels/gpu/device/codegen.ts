@@ -11,12 +11,15 @@
  * with exact integer products (every index is below 2²⁴, where float32
  * integers are exact).
  */
+import { stridesOf } from '../../types.ts';
 
-/** A float literal for generated source (integers get a `.0`, so GLSL sees a float). */
+/**
+ * A float literal for generated source (integers get a `.0`, so GLSL sees a
+ * float). Finite values only: WGSL rejects `1.0 / 0.0` as a constant, so
+ * kernels express infinities otherwise (no bound, the first element).
+ */
 export function lit(v: number): string {
-  if (Number.isNaN(v)) return '(0.0 / 0.0)';
-  if (v === Infinity) return '(1.0 / 0.0)';
-  if (v === -Infinity) return '(-1.0 / 0.0)';
+  if (!Number.isFinite(v)) throw new Error(`device kernel source: non-finite literal ${v}`);
   const s = String(v);
   return /[.eE]/.test(s) ? s : `${s}.0`;
 }
@@ -36,16 +39,7 @@ export function divmodSrc(q: string, rem: string, s: number): string {
   );
 }
 
-/** Row-major strides of a shape. */
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
+export { stridesOf };
 
 /**
  * Lines that turn the flat index `idx` (an expression) over `shape` into
