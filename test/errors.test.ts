@@ -114,6 +114,7 @@ import {
   type Tree,
 } from '../lib/index.ts';
 import { pairwiseCosine, pairwiseSqEuclidean } from '../lib/index.ts';
+import * as lib from '../lib/index.ts';
 
 type ErrorClass = new (...args: never[]) => Error;
 
@@ -607,6 +608,32 @@ describe('clamp and backends', () => {
     const before = backend();
     expectThrows(() => setBackend('nope'), ValueError, 'setBackend', 'nope', ...listBackends());
     expect(backend()).toBe(before);
+  });
+  test('device memory functions reject host backends, bad budgets and backends that do not run here', () => {
+    expectThrows(() => lib.deviceMemoryStats('wasm'), ValueError, 'deviceMemoryStats', 'wasm', 'not a device backend');
+    expectThrows(() => lib.setDeviceMemoryBudget(-1), ValueError, 'setDeviceMemoryBudget', '-1');
+    expectThrows(() => lib.setDeviceMemoryBudget(Number.NaN), ValueError, 'setDeviceMemoryBudget', 'NaN');
+    // Node has no browser WebGL
+    expectThrows(() => lib.deviceMemoryStats('gpujs-webgl2'), lib.BackendUnavailableError, 'deviceMemoryStats', 'gpujs-webgl2');
+  });
+
+  test("gpujs-webgpu without navigator.gpu: setBackend rejects with a BackendUnavailableError; withBackend throws one", async () => {
+    const before = backend();
+    let caught: unknown;
+    try {
+      await lib.setBackend('gpujs-webgpu');
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(lib.BackendUnavailableError);
+    expect((caught as Error).message).toMatch(/gpujs-webgpu.*navigator\.gpu/);
+    expectThrows(() => lib.withBackend('gpujs-webgpu', () => 1), lib.BackendUnavailableError, 'gpujs-webgpu');
+    expect(backend()).toBe(before);
+  });
+
+  test('toArrayAsync of a non-Tensor rejects with an ArgumentError naming it', async () => {
+    await expect(lib.toArrayAsync(anyT([1, 2]))).rejects.toThrow(ArgumentError);
+    await expect(lib.toArrayAsync(anyT([1, 2]))).rejects.toThrow(/toArrayAsync/);
   });
 });
 

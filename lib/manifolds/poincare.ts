@@ -9,7 +9,7 @@
  */
 import { randomNormal, type PRNGKey } from '../tensor/random.ts';
 import { DomainError, ShapeError, ValueError, fmtShape } from '../errors.ts';
-import { dataOf, Tensor } from '../tensor/tensor.ts';
+import { dataOf, dataRef, Tensor } from '../tensor/tensor.ts';
 import type { DType } from '../../kernels/types.ts';
 import {
   add, asinh, div, equal, greater, maximum, minimum, mul, neg, sqrt, square, sub, tanh, where, less, abs,
@@ -51,7 +51,13 @@ function checkSameRows(fn: string, x: Tensor, y: Tensor, xn = 'x', yn = 'y'): vo
   }
 }
 
-/** Throws a DomainError if some row of `x` lies outside the closed ball of radius 1/√c (up to rounding). */
+/**
+ * Throws a DomainError if some row of `x` lies outside the closed ball of
+ * radius 1/√c (up to rounding). Used by the ball's functions
+ * (`checkPoints`); a tensor whose values live only on a GPU device is not
+ * checked there (checking would read it back on every call) — call this on
+ * it directly to check it anyway.
+ */
 export function checkInBall(fn: string, x: Tensor, c: Curvature, name = 'x'): void {
   const d = dataOf(x);
   const D = x.shape[x.rank - 1] ?? 1;
@@ -271,7 +277,11 @@ function pairwiseDistK(x: Tensor, y: Tensor, k: C): Tensor {
 export interface PoincareBallOptions {
   /** curvature magnitude c > 0 (the ball has curvature −c); a number or a learnable scalar tensor. Default 1. */
   readonly c?: Curvature;
-  /** check that arguments which must be points of the ball are (default true) */
+  /**
+   * check that arguments which must be points of the ball are (default true).
+   * Points whose values live only on a GPU device (a device backend's results)
+   * are not checked: that would read them back on every call.
+   */
   readonly checkPoints?: boolean;
 }
 
@@ -354,7 +364,8 @@ export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
   const check = options.checkPoints ?? true;
   const K = (dtype: DType): C => curv(c0, dtype);
   const inBall = (fn: string, x: Tensor, name = 'x'): void => {
-    if (check) checkInBall(fn, x, c0, name);
+    // device-only values are not read back to be checked (see checkInBall)
+    if (check && dataRef(x).onHost) checkInBall(fn, x, c0, name);
   };
   const rows = (fn: string, ...xs: [Tensor, string][]): void => {
     for (const [x, n] of xs) checkRows(fn, x, n);

@@ -108,6 +108,45 @@ describe.skipIf(reason !== null)('a CHEST training step on gpujs-headlessgl', ()
   }, 300_000);
 });
 
+describe.skipIf(reason !== null)('optimizer updates on the device', () => {
+  it('rsgd (with momentum, on the ball), radam, adam and sgd run without a transfer and match js', () => {
+    const ball = g.poincareBall({ c: 0.5 });
+    const x0 = g.tensor(values(10 * 3, 11, -0.4, 0.4), [10, 3]);
+    const t0 = g.tensor(values(10 * 3, 12), [10, 3]);
+    const loss = (p: { x: g.Tensor; w: g.Tensor }): g.Tensor => g.add(g.sum(ball.dist(p.x, g.mul(p.x, 0.5))), g.sum(g.square(g.sub(p.w, t0))));
+    const opts = [
+      // parameter leaves in order [w, x]: x lives on the ball, w in Euclidean space
+      g.rsgd({ lr: 0.05, momentum: 0.9, manifold: (i) => (i === 1 ? ball : g.euclidean()) }),
+      g.radam({ lr: 0.05, manifold: (i) => (i === 1 ? ball : g.euclidean()) }),
+      g.adam({ lr: 0.05 }),
+      g.sgd({ lr: 0.05, momentum: 0.5 }),
+    ];
+    const run = (backend: string, k: number): { v: number[]; x: number[]; t: g.TransferStats } =>
+      g.withBackend(backend, () => {
+        const opt = opts[k] as g.Optimizer<unknown>;
+        let p = { w: t0, x: x0 };
+        let st = opt.init(p);
+        g.resetTransferStats();
+        const vs: g.Tensor[] = [];
+        for (let s = 0; s < 3; s++) {
+          const [v, gr] = g.valueAndGrad(loss)(p);
+          [p, st] = opt.update(gr, st, p);
+          vs.push(v);
+        }
+        const t = g.transferStats();
+        return { v: vs.map((v) => g.item(v)), x: g.toArray(p.x), t };
+      });
+    for (let k = 0; k < opts.length; k++) {
+      const a = run('js', k), b = run('gpujs-headlessgl', k);
+      for (let s = 0; s < 3; s++) expect(Math.abs(b.v[s] - a.v[s])).toBeLessThan(1e-4 * Math.max(1, Math.abs(a.v[s])));
+      for (let i = 0; i < a.x.length; i++) expect(Math.abs(b.x[i] - a.x[i])).toBeLessThan(1e-4);
+      // the parameters and the state go in once (x0, t0 uploaded in step 1) and nothing comes back during the steps
+      expect(b.t.readbacks).toBe(0);
+      expect(b.t.uploadBytes).toBeLessThanOrEqual(3 * (x0.size + t0.size) * 4);
+    }
+  }, 120_000);
+});
+
 describe.skipIf(reason !== null)('device memory without dispose', () => {
   const x = g.tensor(values(8 * 4, 1), [8, 4]);
   const y = g.tensor(values(8 * 6, 2), [8, 6]);
