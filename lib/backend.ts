@@ -43,7 +43,7 @@ import {
 } from '../kernels/gpu/device/probe.ts';
 import { jsKernels } from '../kernels/js/index.ts';
 import { createWebGpuBackend } from '../kernels/gpu/device/webgpu.ts';
-import type { DeviceBackend } from '../kernels/gpu/device/index.ts';
+import { HARDWARE_BUDGET_BYTES, type DeviceBackend } from '../kernels/gpu/device/index.ts';
 import { probeWasm } from '../kernels/wasm/index.ts';
 import { ValueError } from './errors.ts';
 
@@ -88,6 +88,8 @@ function ensure(name: string): string | null {
     if (r.ok) {
       registry.registerBackend({ name, kind: 'device', kernels: r.backend.kernels });
       devices.set(name, { backend: r.backend, info: r.info });
+      // a GPU identified by name gets the larger budget (WebGL cannot report its memory)
+      if (isHardwareRenderer(r.info.renderer)) r.backend.context.store.memory.budgetBytes = HARDWARE_BUDGET_BYTES;
       reason = null;
     } else {
       reason = dmode === 'headlessgl'
@@ -349,6 +351,10 @@ export function deviceMemoryStats(name?: string): DeviceMemoryInfo {
 /**
  * Sets the device memory budget (bytes) of device backend `name` (default:
  * the active one); textures past it spill to host, least recently used first.
+ * The default is 1 GiB, 4 GiB on a GPU identified by its renderer name (WebGL
+ * cannot report a GPU's memory). A training step's intermediates are all
+ * alive until its `valueAndGrad` returns, so the budget should exceed one
+ * step's working set, else the step spills (correct, but each spill is a readback).
  * @throws ValueError unless bytes is a positive finite number
  */
 export function setDeviceMemoryBudget(bytes: number, name?: string): void {

@@ -188,7 +188,7 @@ describe.skipIf(reason !== null)('device memory without dispose', () => {
             `GL textures ${at500.glTextures} → ${at1000.glTextures}; per step ${perStep} freed, ${spilledPerStep} spilled`,
         );
       } finally {
-        g.setDeviceMemoryBudget(512 * 1024 * 1024);
+        g.setDeviceMemoryBudget(base.budgetBytes);
       }
     });
   }, 300_000);
@@ -258,7 +258,7 @@ describe.skipIf(reason !== null)('device memory without dispose', () => {
         expect(g.toArray(kept[0])[0]).toBeCloseTo(v0 * 0.5 + 1, 5);
         expect(g.toArray(kept[3])[0]).toBeCloseTo(v0 * 0.5 ** 151 + exact(150), 5);
       } finally {
-        g.setDeviceMemoryBudget(512 * 1024 * 1024);
+        g.setDeviceMemoryBudget(before.budgetBytes);
       }
     });
   }, 120_000);

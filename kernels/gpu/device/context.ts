@@ -54,8 +54,16 @@ export class DeviceLimitError extends Error {
 /** Largest tensor a device kernel takes or makes: GL indexes in float32. */
 export const MAX_DEVICE_ELEMENTS = 1 << 24;
 
-/** Default device memory budget (bytes). */
-export const DEFAULT_BUDGET_BYTES = 512 * 1024 * 1024;
+/**
+ * Default device memory budget (bytes): 1 GiB. WebGL cannot report how much
+ * memory a GPU has, so this is a guess that fits integrated and laptop GPUs;
+ * the backend layer raises it to {@link HARDWARE_BUDGET_BYTES} on a GPU it
+ * identifies by name. Tune with `setDeviceMemoryBudget`.
+ */
+export const DEFAULT_BUDGET_BYTES = 1024 * 1024 * 1024;
+
+/** Budget on an identified hardware GPU (bytes): 4 GiB. */
+export const HARDWARE_BUDGET_BYTES = 4 * 1024 * 1024 * 1024;
 
 /** What the device kernels of one gpu.js GL `GPU` share. */
 export interface DeviceContext {

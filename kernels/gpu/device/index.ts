@@ -29,7 +29,7 @@ import { makeMatmul } from './linalg.ts';
 import { makeConcat, makeGather, makePadSlice, makeScatterAdd, makeSlice, makeTranspose } from './layout.ts';
 import { makeLogSumExpRows, makeReduce, makeSoftmaxRows, makeSoftmaxRowsBackward } from './reduce.ts';
 
-export { DEFAULT_BUDGET_BYTES, MAX_DEVICE_ELEMENTS, type DeviceContext, type DeviceCounters } from './context.ts';
+export { DEFAULT_BUDGET_BYTES, HARDWARE_BUDGET_BYTES, MAX_DEVICE_ELEMENTS, type DeviceContext, type DeviceCounters } from './context.ts';
 
 /** Names of the kernels a device backend implements. */
 export const DEVICE_KERNEL_NAMES = [
