@@ -108,6 +108,25 @@ describe.skipIf(reason !== null)('a CHEST training step on gpujs-headlessgl', ()
   }, 300_000);
 });
 
+describe.skipIf(reason !== null)('data on one device used by another', () => {
+  it('moves through the host once, counted (one readback, one upload), and keeps its values', () => {
+    const x = g.tensor(values(64, 21), [8, 8]);
+    const onA = g.withBackend('gpujs-headlessgl', () => g.exp(x)); // device data of the registered backend
+    expect(dataRef(onA).onHost).toBe(false);
+    g.resetTransferStats();
+    const other = dev(); // a second GL context: another store
+    const onB = other.kernels.unary('neg', dataRef(onA), 'float32');
+    const t = g.transferStats();
+    expect(t.readbacks).toBe(1);
+    expect(t.uploads).toBe(1);
+    expect(Array.from(onB.host())).toEqual(g.toArray(onA).map((v) => -v));
+    // used again on B: already there, no transfer
+    g.resetTransferStats();
+    other.kernels.unary('abs', dataRef(onA), 'float32');
+    expect(g.transferStats().uploads).toBe(0);
+  });
+});
+
 describe.skipIf(reason !== null)('optimizer updates on the device', () => {
   it('rsgd (with momentum, on the ball), radam, adam and sgd run without a transfer and match js', () => {
     const ball = g.poincareBall({ c: 0.5 });

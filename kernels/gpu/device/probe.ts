@@ -96,11 +96,18 @@ export function probeDeviceMode(mode: DeviceMode, name: string, opts: DeviceCont
     const k = gpu.createKernel('function (a) { return 2 * a[this.thread.x] + 1; }', {
       output: [3], pipeline: true, immutable: true, precision: 'single',
     }) as unknown as ((a: Float32Array) => { toArray(): ArrayLike<number>; delete(): void }) & { destroy?: () => void };
-    const t = k(new Float32Array([1, 2, 3]));
+    // values that an 8-bit packing (gpu.js's 'unsigned' precision, where float textures are missing) would not keep
+    const a = new Float32Array([1 / 3, -12345.678, 1e-20]);
+    const t = k(a);
     const r = t.toArray();
     t.delete();
     k.destroy?.();
-    if (!(r[0] === 3 && r[1] === 5 && r[2] === 7)) throw new Error(`probe kernel returned [${Array.from(r).join(', ')}]`);
+    const want = Array.from(a, (v) => Math.fround(Math.fround(2 * v) + 1));
+    for (let i = 0; i < 3; i++) {
+      if (!(Math.abs(r[i] - want[i]) <= 2 ** -22 * Math.abs(want[i]))) {
+        throw new Error(`probe kernel returned [${Array.from(r).join(', ')}], expected [${want.join(', ')}] (no float32 textures?)`);
+      }
+    }
     const info = rendererOf(gpu);
     return { ok: true, backend: createDeviceBackend(name, gpu, opts), info };
   } catch (e) {
