@@ -96,11 +96,19 @@ export interface DeviceStore<H = unknown> {
   readonly memory: DeviceMemory;
 }
 
+/**
+ * A device copy: shared by its TensorData and its store's memory (the LRU key
+ * and the FinalizationRegistry token). The memory never holds the TensorData
+ * itself — not even weakly: a WeakRef keeps its target alive until the
+ * current job ends, which in a synchronous training loop is never — so a
+ * dropped tensor is collectable at once.
+ */
 interface Resident {
   readonly store: DeviceStore;
   readonly handle: unknown;
-  /** the LRU token (also the FinalizationRegistry's unregister token) */
-  readonly token: object;
+  readonly length: number;
+  /** set when the memory spilled this copy: the values read back (the handle is freed) */
+  spilled?: Storage;
 }
 
 /**
@@ -140,7 +148,7 @@ export class TensorData {
   /** Wraps a freshly made device handle of `length` float32 values, owned from now on by the data. */
   static fromDevice<H>(store: DeviceStore<H>, handle: H, length: number): TensorData {
     const d = new TensorData('float32', length, undefined);
-    d.#device = store.memory.adopt(d, store, handle, length);
+    d.#device = store.memory.adopt(d, store as DeviceStore, handle, length);
     scopes[scopes.length - 1]?.push(d);
     return d;
   }
@@ -152,11 +160,22 @@ export class TensorData {
    * gone unless a host copy exists (then reads still work). @internal (deviceScope)
    */
   release(): void {
-    const dev = this.#device;
+    const dev = this.#resident();
     if (dev === undefined) return;
     this.#device = undefined;
-    dev.store.memory.release(dev.token);
+    dev.store.memory.release(dev);
     if (this.#host === undefined && this.#fill === undefined) this.#released = true;
+  }
+
+  /** The live device copy, if any (a spilled one moves its values to the host copy first). */
+  #resident(): Resident | undefined {
+    const dev = this.#device;
+    if (dev?.spilled !== undefined) {
+      this.#host ??= dev.spilled;
+      this.#device = undefined;
+      return undefined;
+    }
+    return dev;
   }
 
   #checkReleased(): void {
@@ -170,25 +189,26 @@ export class TensorData {
 
   /** Whether the values are on the host, or a constant made there for free (reading them costs no transfer). */
   get onHost(): boolean {
-    return this.#host !== undefined || (this.#fill !== undefined && this.#device === undefined);
+    const dev = this.#resident();
+    return this.#host !== undefined || (this.#fill !== undefined && dev === undefined);
   }
 
   /** The store holding a device copy, if any. */
   get deviceStore(): DeviceStore | undefined {
-    return this.#device?.store;
+    return this.#resident()?.store;
   }
 
   /** The host values (read only by contract); reads back (counted) when only a device copy exists. */
   host(): Storage {
+    const dev = this.#resident();
     if (this.#host !== undefined) return this.#host;
     this.#checkReleased();
-    if (this.#fill !== undefined) {
+    if (this.#fill !== undefined && dev === undefined) {
       const h = this.dtype === 'float64' ? new Float64Array(this.length) : new Float32Array(this.length);
       if (this.#fill !== 0) h.fill(this.#fill);
       return (this.#host = h);
     }
-    const dev = this.#device!;
-    const v = dev.store.read(dev.handle, this.length);
+    const v = dev!.store.read(dev!.handle, this.length);
     countReadback(v.byteLength);
     this.#host = v;
     return v;
@@ -196,10 +216,10 @@ export class TensorData {
 
   /** The host values, read back asynchronously when only a device copy exists. */
   async hostAsync(): Promise<Storage> {
-    if (this.#host !== undefined || this.#fill !== undefined) return this.host();
+    const dev = this.#resident();
+    if (this.#host !== undefined || (this.#fill !== undefined && dev === undefined)) return this.host();
     this.#checkReleased();
-    const dev = this.#device!;
-    const v = await dev.store.readAsync(dev.handle, this.length);
+    const v = await dev!.store.readAsync(dev!.handle, this.length);
     countReadback(v.byteLength);
     this.#host ??= v;
     return this.#host;
@@ -210,9 +230,9 @@ export class TensorData {
    * are not there yet. Values on another device are first read back.
    */
   on<H>(store: DeviceStore<H>): H {
-    const dev = this.#device;
-    if (dev !== undefined && dev.store === store) {
-      store.memory.touch(dev.token);
+    const dev = this.#resident();
+    if (dev !== undefined && dev.store === (store as DeviceStore)) {
+      store.memory.touch(dev);
       return dev.handle as H;
     }
     let handle: H;
@@ -224,20 +244,11 @@ export class TensorData {
       handle = store.upload(f32);
       countUpload(f32.byteLength);
     }
-    if (dev !== undefined) dev.store.memory.release(dev.token);
-    this.#device = store.memory.adopt(this, store, handle, this.length);
+    if (dev !== undefined) dev.store.memory.release(dev);
+    this.#device = store.memory.adopt(this, store as DeviceStore, handle, this.length);
     // an upload inside a scope is freed with the scope (the host copy stays)
     scopes[scopes.length - 1]?.push(this);
     return handle;
-  }
-
-  /** Copies the device values to host (if not there) and frees the device copy. @internal (DeviceMemory) */
-  spill(): void {
-    const dev = this.#device;
-    if (dev === undefined) return;
-    this.host();
-    this.#device = undefined;
-    dev.store.memory.release(dev.token);
   }
 }
 
@@ -245,16 +256,6 @@ export class TensorData {
 const traceTransfers = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GYROGRAD_TRACE_TRANSFERS === '1';
 const con = (globalThis as { console?: { trace(msg: string): void } }).console;
 
-/** Spills `d` unless its store cannot read synchronously (WebGPU); returns whether it did. */
-function trySpill(d: TensorData): boolean {
-  try {
-    d.spill();
-    return true;
-  } catch (e) {
-    if (e instanceof SyncReadError) return false;
-    throw e;
-  }
-}
 
 function countReadback(bytes: number): void {
   if (traceTransfers) con?.trace(`readback ${bytes} B`);
@@ -266,13 +267,6 @@ function countUpload(bytes: number): void {
   if (traceTransfers) con?.trace(`upload ${bytes} B`);
   stats.uploads++;
   stats.uploadBytes += bytes;
-}
-
-interface Entry {
-  readonly data: WeakRef<TensorData>;
-  readonly store: DeviceStore;
-  readonly handle: unknown;
-  readonly bytes: number;
 }
 
 /** Counters of a {@link DeviceMemory}. */
@@ -300,8 +294,9 @@ export interface DeviceMemoryStats {
 export class DeviceMemory {
   /** the byte budget; past it the least recently used handles spill to host */
   budgetBytes: number;
-  readonly #entries = new Map<object, Entry>();
-  readonly #registry = new FinalizationRegistry<object>((token) => this.#collect(token));
+  /** live device copies, least recently used first */
+  readonly #live = new Set<Resident>();
+  readonly #registry = new FinalizationRegistry<Resident>((r) => this.#collect(r));
   readonly #stats: DeviceMemoryStats = { live: 0, liveBytes: 0, peakBytes: 0, collected: 0, spilled: 0, freed: 0 };
 
   constructor(budgetBytes: number) {
@@ -315,84 +310,73 @@ export class DeviceMemory {
 
   /** Takes ownership of `handle` for `data`. @internal (TensorData) */
   adopt(data: TensorData, store: DeviceStore, handle: unknown, length: number): Resident {
-    const token = {};
-    const bytes = 4 * length;
-    this.#entries.set(token, { data: new WeakRef(data), store, handle, bytes });
-    this.#registry.register(data, token, token);
+    const r: Resident = { store, handle, length };
+    this.#live.add(r);
+    this.#registry.register(data, r, r);
     this.#stats.live++;
-    this.#stats.liveBytes += bytes;
+    this.#stats.liveBytes += 4 * length;
     if (this.#stats.liveBytes > this.#stats.peakBytes) this.#stats.peakBytes = this.#stats.liveBytes;
-    this.#enforce(token);
-    return { store, handle, token };
+    this.#enforce(r);
+    return r;
   }
 
-  /** Marks a handle as just used. @internal */
-  touch(token: object): void {
-    const e = this.#entries.get(token);
-    if (e === undefined) return;
-    this.#entries.delete(token);
-    this.#entries.set(token, e);
+  /** Marks a copy as just used. @internal */
+  touch(r: Resident): void {
+    if (!this.#live.delete(r)) return;
+    this.#live.add(r);
   }
 
-  /** Frees a handle whose data no longer needs it. @internal */
-  release(token: object): void {
-    this.#registry.unregister(token);
-    this.#free(token);
+  /** Frees a copy its data no longer needs. @internal */
+  release(r: Resident): void {
+    this.#registry.unregister(r);
+    this.#free(r);
   }
 
-  /** Spills every live handle to host (e.g. before a backend is destroyed). */
+  /** Spills every live copy to host (e.g. before a backend is destroyed). */
   spillAll(): void {
-    for (const [token, e] of [...this.#entries]) {
-      const d = e.data.deref();
-      if (d !== undefined) trySpill(d);
-      else this.release(token);
-    }
+    for (const r of [...this.#live]) this.#spill(r);
   }
 
-  /** Spills (to host) every live handle for which `pred` holds. */
+  /** Spills (to host) every live copy whose handle satisfies `pred`. */
   spillIf(pred: (handle: unknown) => boolean): void {
-    for (const [token, e] of [...this.#entries]) {
-      if (!pred(e.handle)) continue;
-      const d = e.data.deref();
-      if (d !== undefined) trySpill(d);
-      else this.release(token);
+    for (const r of [...this.#live]) if (pred(r.handle)) this.#spill(r);
+  }
+
+  /** Reads a copy back into `r.spilled` and frees it; false when its store cannot read synchronously (WebGPU). */
+  #spill(r: Resident): boolean {
+    let v: Float32Array;
+    try {
+      v = r.store.read(r.handle, r.length);
+    } catch (e) {
+      if (e instanceof SyncReadError) return false;
+      throw e;
     }
+    countReadback(v.byteLength);
+    r.spilled = v;
+    this.#stats.spilled++;
+    this.release(r);
+    return true;
   }
 
-  #collect(token: object): void {
-    if (this.#entries.has(token)) this.#stats.collected++;
-    this.#free(token);
+  #collect(r: Resident): void {
+    if (this.#live.has(r)) this.#stats.collected++;
+    this.#free(r);
   }
 
-  #free(token: object): void {
-    const e = this.#entries.get(token);
-    if (e === undefined) return;
-    this.#entries.delete(token);
+  #free(r: Resident): void {
+    if (!this.#live.delete(r)) return;
     this.#stats.live--;
-    this.#stats.liveBytes -= e.bytes;
+    this.#stats.liveBytes -= 4 * r.length;
     this.#stats.freed++;
-    e.store.free(e.handle);
+    r.store.free(r.handle);
   }
 
-  /**
-   * Frees the handles of collected tensors (no readback), then spills least
-   * recently used live ones (never `keep`) until the live bytes fit the budget.
-   */
-  #enforce(keep: object): void {
+  /** Spills least recently used copies (never `keep`) until the live bytes fit the budget. */
+  #enforce(keep: Resident): void {
     if (this.#stats.liveBytes <= this.budgetBytes) return;
-    for (const [token, e] of [...this.#entries]) {
-      if (e.data.deref() === undefined) {
-        this.#stats.collected++;
-        this.release(token);
-      }
-    }
-    for (const [token, e] of this.#entries) {
+    for (const r of [...this.#live]) {
       if (this.#stats.liveBytes <= this.budgetBytes) break;
-      if (token === keep) continue;
-      const d = e.data.deref();
-      if (d !== undefined && !trySpill(d)) continue;
-      this.#stats.spilled++;
-      if (d === undefined) this.release(token);
+      if (r !== keep) this.#spill(r);
     }
   }
 }

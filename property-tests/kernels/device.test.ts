@@ -172,7 +172,15 @@ describe.skipIf(reason !== null)('device memory without dispose', () => {
   type W = { w: g.Tensor };
   const f = (q: W): g.Tensor => g.mean(g.square(g.sub(g.tanh(g.matmul(x, q.w, { transposeB: true })), y)));
 
-  it('a synchronous 1,000-step loop stays within the budget: intermediates freed per step, the rest spilled', () => {
+  it('a synchronous 1,000-step loop stays within the budget: intermediates freed per step, the rest spilled', async () => {
+    const { setFlagsFromString } = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const heap = (): number => {
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
     g.withBackend('gpujs-headlessgl', () => {
       const budget = 16 * 1024;
       const base = g.deviceMemoryStats();
@@ -181,16 +189,23 @@ describe.skipIf(reason !== null)('device memory without dispose', () => {
         const opt = g.adam({ lr: 0.01 });
         let p: W = { w: g.tensor(values(6 * 4, 3), [6, 4]) };
         let st = opt.init(p);
-        let at500 = base, first = NaN, last = NaN, maxBytes = 0;
+        let at500 = base, first = NaN, last = NaN, maxBytes = 0, heap500 = 0;
         for (let s = 1; s <= 1000; s++) {
           const [v, gr] = g.valueAndGrad(f)(p);
           [p, st] = opt.update(gr, st, p);
           maxBytes = Math.max(maxBytes, g.deviceMemoryStats().liveBytes);
           if (s === 1) first = g.item(v);
-          if (s === 500) at500 = g.deviceMemoryStats();
+          if (s === 500) {
+            at500 = g.deviceMemoryStats();
+            heap500 = heap();
+          }
           if (s === 1000) last = g.item(v);
         }
         const at1000 = g.deviceMemoryStats();
+        // the JS heap does not grow either: nothing (not even a WeakRef, whose target a synchronous job keeps
+        // alive to its end) holds the tensors of finished steps
+        const growth = heap() - heap500;
+        expect(growth).toBeLessThan(1024 * 1024);
         expect(last).toBeLessThan(first);
         expect(maxBytes).toBeLessThanOrEqual(budget + 256);
         // steady state: the same live tensors and GL textures at step 500 and step 1000
@@ -204,7 +219,7 @@ describe.skipIf(reason !== null)('device memory without dispose', () => {
         expect(spilledPerStep).toBeLessThanOrEqual(6);
         console.log(
           `[device] synchronous 1,000 steps, budget ${budget} B: max live ${maxBytes} B, live tensors ${at500.live} → ${at1000.live}, ` +
-            `GL textures ${at500.glTextures} → ${at1000.glTextures}; per step ${perStep} freed, ${spilledPerStep} spilled`,
+            `GL textures ${at500.glTextures} → ${at1000.glTextures}; per step ${perStep} freed, ${spilledPerStep} spilled; heap growth step 500 → 1000: ${(growth / 1024).toFixed(0)} KiB`,
         );
       } finally {
         g.setDeviceMemoryBudget(base.budgetBytes);
