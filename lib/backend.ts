@@ -355,6 +355,9 @@ export function deviceMemoryStats(name?: string): DeviceMemoryInfo {
  * cannot report a GPU's memory). A training step's intermediates are all
  * alive until its `valueAndGrad` returns, so the budget should exceed one
  * step's working set, else the step spills (correct, but each spill is a readback).
+ * On `gpujs-webgpu` nothing spills (its readback is asynchronous): memory is
+ * bounded there by the scopes of `valueAndGrad`/`update` and by garbage
+ * collection when the program yields (as a browser training loop does).
  * @throws ValueError unless bytes is a positive finite number
  */
 export function setDeviceMemoryBudget(bytes: number, name?: string): void {
