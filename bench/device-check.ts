@@ -70,7 +70,11 @@
  * Flags: `--quick` (tiny sizes, seconds), `--backends=a,b` (only these),
  * `--budget=S` (per item, seconds), `--deadline=S` (whole run, seconds),
  * `--runs=N` (timed runs per item), `--out=DIR`, `--sizes=n1,n2,…` (matmul
- * sizes), `--chest=B,C,K,D,T` (CHEST step sizes), `--no-webgpu-probe` (do not
+ * sizes), `--chest=B,C,K,D,T` (CHEST step sizes), `--software-chest` (also run
+ * the full-size CHEST step on a software renderer: skipped by default, it
+ * needs tens of GB of host memory on llvmpipe), `--device-budget-mib=N`
+ * (`setDeviceMemoryBudget` of each GL device backend; the library's default
+ * is 512 MiB), `--no-webgpu-probe` (do not
  * load Dawn), `--dawn-flag=F` (repeatable; passed to Dawn's `create`, e.g.
  * `--dawn-flag=backend=vulkan`, `--dawn-flag=adapter=NVIDIA`).
  *
@@ -84,7 +88,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   availableBackends, backend, backendInfo, backendUnavailableReason, chest, deviceMemoryStats, listBackends, matmul, prngKey,
-  sampleTriplets, setBackend, slice, sum, tensor, toArrayAsync, transferStats, valueAndGrad,
+  sampleTriplets, setBackend, setDeviceMemoryBudget, slice, sum, tensor, toArrayAsync, transferStats, valueAndGrad,
   type BackendInfo, type ChestInputs, type DeviceMemoryInfo, type Tensor, type TransferStats, type Triplet,
 } from '../lib/index.ts';
 import { displayForHeadlessGl, type XvfbHandle } from '../tools/xvfb.ts';
@@ -102,6 +106,8 @@ const numFlag = (name: string, dflt: number): number => {
   return x;
 };
 const ONLY = flag('backends')?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const SOFTWARE_CHEST = argv.includes('--software-chest');
+const DEVICE_BUDGET_MIB = flag('device-budget-mib') === undefined ? undefined : numFlag('device-budget-mib', 512);
 const DAWN_FLAGS = argv.filter((s) => s.startsWith('--dawn-flag=')).map((s) => s.slice('--dawn-flag='.length));
 const WEBGPU = 'gpujs-webgpu';
 
@@ -195,7 +201,7 @@ interface Report {
   date: string;
   argv: string[];
   pack: Record<string, string>;
-  settings: { runs: number; budgetS: number; deadlineS: number; sizes: number[]; chest: typeof CFG.chest; dawnFlags: string[] };
+  settings: { runs: number; budgetS: number; deadlineS: number; sizes: number[]; chest: typeof CFG.chest; dawnFlags: string[]; deviceBudgetMiB?: number; softwareChest: boolean };
   environment: Record<string, unknown>;
   backends: {
     listed: string[]; available: string[]; default: string; measured: string[];
@@ -219,7 +225,7 @@ const report: Report = {
   date: new Date().toISOString(),
   argv,
   pack: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('DEVICE_PACK_')).map(([k, v]) => [k, v ?? ''])),
-  settings: { runs: RUNS, budgetS: BUDGET_MS / 1000, deadlineS: DEADLINE_MS / 1000, sizes: CFG.sizes, chest: CFG.chest, dawnFlags: DAWN_FLAGS },
+  settings: { runs: RUNS, budgetS: BUDGET_MS / 1000, deadlineS: DEADLINE_MS / 1000, sizes: CFG.sizes, chest: CFG.chest, dawnFlags: DAWN_FLAGS, deviceBudgetMiB: DEVICE_BUDGET_MIB, softwareChest: SOFTWARE_CHEST },
   environment: {},
   backends: { listed: [], available: [], default: '', measured: [], unavailable: [], notMeasured: [], info: [], webgpu: { tried: false, ok: false } },
   matmul: [],
@@ -493,7 +499,18 @@ const hung = new Map<string, string>();
 /** Selects `name` (the first selection of gpujs-webgpu already happened in probeWebGpuBackend). */
 async function useBackend(name: string): Promise<void> {
   await setBackend(name);
+  if (DEVICE_BUDGET_MIB !== undefined && infoOf(name)?.kind === 'device' && !budgetSet.has(name)) {
+    budgetSet.add(name);
+    try {
+      setDeviceMemoryBudget(DEVICE_BUDGET_MIB * 2 ** 20, name);
+      log(`${name}: device memory budget set to ${DEVICE_BUDGET_MIB} MiB`);
+    } catch (e) {
+      log(`${name}: setDeviceMemoryBudget failed: ${errText(e)}`);
+      report.checks.messages.push(`note: ${name}: --device-budget-mib not applied: ${errText(e)}`);
+    }
+  }
 }
+const budgetSet = new Set<string>();
 
 /** Throws when something switched the active backend during an item (e.g. a late-settling probe). */
 function checkStillOn(name: string): void {
@@ -776,6 +793,14 @@ async function chestBackend(name: string, data: ChestData): Promise<void> {
     writeReport();
     return;
   }
+  if (!QUICK && !SOFTWARE_CHEST && softwareNote(name) !== '') {
+    // measured on the 24 GB development machine: at B = 512, C·K = 5,000, D = 128 the llvmpipe process peaked at
+    // 5.7 GB resident, and the full-size step was OOM-killed at 24 GB (device intermediates ×16)
+    row.reason = `software renderer: the full-size step needs tens of GB of host memory on it (OOM-killed at 24 GB on the development machine); --software-chest runs it`;
+    log(`CHEST ${name}: skipped (${row.reason})`);
+    writeReport();
+    return;
+  }
   // estimate from this backend's largest matmul (×1.5 for the elementwise work), at its compute-only speed
   const mm = report.matmul.filter((r) => r.backend === name && r.status === 'ok').sort((a, b) => b.n - a.n)[0];
   const gf = mm === undefined ? undefined : Math.max(mm.gflops ?? 0, mm.syncGflops ?? 0) || undefined;
@@ -891,7 +916,7 @@ function markdown(): string {
   L.push(`# gyrograd device check${r.quick ? ' — QUICK smoke run (tiny sizes)' : ''}`, '');
   L.push(`- date ${r.date}; elapsed ${r.elapsedS === undefined ? '(running)' : `${r.elapsedS.toFixed(0)} s`}${r.finished ? '' : ' — **unfinished** (partial report)'}`);
   if (Object.keys(r.pack).length > 0) L.push(`- pack: ${Object.entries(r.pack).map(([k, v]) => `${k.slice(12).toLowerCase()}=${v}`).join('; ')}`);
-  L.push(`- settings: runs ≤ ${r.settings.runs} after a warm-up call, per-item budget ${r.settings.budgetS} s, deadline ${r.settings.deadlineS} s${r.settings.dawnFlags.length > 0 ? `, Dawn flags ${JSON.stringify(r.settings.dawnFlags)}` : ''}`, '');
+  L.push(`- settings: runs ≤ ${r.settings.runs} after a warm-up call, per-item budget ${r.settings.budgetS} s, deadline ${r.settings.deadlineS} s${r.settings.dawnFlags.length > 0 ? `, Dawn flags ${JSON.stringify(r.settings.dawnFlags)}` : ''}${r.settings.deviceBudgetMiB === undefined ? '' : `, GL device memory budget ${r.settings.deviceBudgetMiB} MiB`}${r.settings.softwareChest ? ', --software-chest' : ''}`, '');
   L.push('## Environment', '', '| | |', '|---|---|');
   const gl = env.gl as Record<string, unknown> | undefined;
   const wg = env.webgpu as Record<string, unknown> | undefined;
