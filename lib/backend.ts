@@ -139,6 +139,7 @@ function passedOver(name: string): string | undefined {
   if (d === undefined) return undefined;
   const choose = `never picked by default, choose it with setBackend('${name}')`;
   if (d.info.software) return `renders in software (${d.info.renderer}); ${choose}`;
+  if (name === WEBGPU) return `its readback is asynchronous (toArray would throw); ${choose.replace('setBackend', 'await setBackend')}`;
   if (isHardwareRenderer(d.info.renderer)) return undefined;
   const host = ensure(WASM) === null ? WASM : 'js';
   const hostMatmul = registry.kernelsOf(host)?.matmul ?? jsKernels.matmul;
@@ -327,7 +328,9 @@ export interface DeviceMemoryInfo {
 
 function deviceOf(fn: string, name: string | undefined): DeviceBackend {
   const n = name ?? registry.backend();
-  if (!deviceNames.has(n)) throw new ValueError(`${fn}: '${n}' is not a device backend; expected one of: ${[...deviceNames.keys()].join(', ')}`);
+  if (!deviceNames.has(n) && n !== WEBGPU) {
+    throw new ValueError(`${fn}: '${n}' is not a device backend; expected one of: ${[...deviceNames.keys(), WEBGPU].join(', ')}`);
+  }
   const reason = ensure(n);
   if (reason !== null) throw new BackendUnavailableError(`${fn}: backend '${n}' is not available here: ${reason}`);
   return devices.get(n)!.backend;

@@ -110,5 +110,10 @@ describe('device-resident tensors in headless Chromium', () => {
     expect(t.transfers[0].uploadBytes - t.transfers[1].uploadBytes).toBeGreaterThanOrEqual(PARAM_BYTES);
     expect(t.paramsOnHost).toBe(false);
     expect(r.syncRead).toMatch(/SyncReadError.*toArrayAsync/);
+    expect(r.info?.passedOver).toMatch(/software|asynchronous/);
+    // the step's intermediates were freed by its scopes (what is live: parameters, moments, cached constants)
+    expect(r.memory!.freed).toBeGreaterThan(1000);
+    expect(r.memory!.live).toBeLessThan(200);
+    console.log(`[browser device] gpujs-webgpu memory: ${JSON.stringify(r.memory)}`);
   }, 300_000);
 });

@@ -18,13 +18,15 @@ export interface WebGpuDeviceReport {
   train: TrainReport | null;
   /** the error a synchronous toArray of device data threw (name: message) */
   syncRead: string | null;
+  /** deviceMemoryStats('gpujs-webgpu') after the loop */
+  memory: g.DeviceMemoryInfo | null;
 }
 
 publish(async (): Promise<WebGpuDeviceReport> => {
   try {
     await g.setBackend('gpujs-webgpu');
   } catch (e) {
-    return { available: false, reason: e instanceof Error ? e.message : String(e), info: undefined, ops: null, train: null, syncRead: null };
+    return { available: false, reason: e instanceof Error ? e.message : String(e), info: undefined, ops: null, train: null, syncRead: null, memory: null };
   }
   const ops = await readAll(opCases());
   let syncRead: string | null = null;
@@ -35,5 +37,5 @@ publish(async (): Promise<WebGpuDeviceReport> => {
   }
   const train = await trainChest('gpujs-webgpu', 3);
   const info = g.backendInfo().find((b) => b.name === 'gpujs-webgpu');
-  return { available: true, reason: null, info, ops, train, syncRead };
+  return { available: true, reason: null, info, ops, train, syncRead, memory: g.deviceMemoryStats('gpujs-webgpu') };
 });
