@@ -24,12 +24,12 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  cast, chest, chestTerms, prngKey, sampleTriplets, tensor, toTypedArray, valueAndGrad, type ChestInputs, type Tensor, type Triplet,
+  cast, chest, chestTerms, tensor, toTypedArray, valueAndGrad, type ChestInputs, type Tensor,
 } from '../lib/index.ts';
 import {
   DEFAULTS, setMatmulStrategy, setupTfWasm, tfChestStep, tfChestTermValues, type MatmulStrategy, type TfChestConfig, type TfInputs,
 } from './chest-tfjs.ts';
-import { checks, fmt, median, mulberry32 } from './util.ts';
+import { chestData, checks, fmt, median, type ChestData } from './util.ts';
 
 const QUICK = process.argv.includes('--quick');
 const PROFILE = process.argv.includes('--profile');
@@ -44,40 +44,10 @@ const { verify } = checks;
 
 // ------------------------------------------------------------------ data
 
-interface Data {
-  e: Float32Array;
-  h: Float32Array;
-  pe: Float32Array;
-  ph: Float32Array;
-  labels: Int32Array;
-  triplets: Triplet[];
-}
-
-/** Rows uniform in [-s_i, s_i)^D with a per-row scale s_i uniform in [lo, hi). */
-function rows(rng: () => number, n: number, d: number, lo: number, hi: number): Float32Array {
-  const out = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    const s = lo + (hi - lo) * rng();
-    for (let j = 0; j < d; j++) out[i * d + j] = s * (2 * rng() - 1);
-  }
-  return out;
-}
+type Data = ChestData;
 
 function makeData(seed: number): Data {
-  const { B, D, C, K, T } = SIZES;
-  const rng = mulberry32(seed);
-  const P = C * K;
-  // The hyperbolic rows have norms ≈ s·√(D/3): about 0.65–3.9 for the features (some clipped at 2.3),
-  // 0.3–2.5 for the proxies, so the clip is active on some rows and not on others.
-  const hs = Math.sqrt(128 / D);
-  return {
-    e: rows(rng, B, D, 0.5, 1),
-    h: rows(rng, B, D, 0.1 * hs, 0.6 * hs),
-    pe: rows(rng, P, D, 0.5, 1),
-    ph: rows(rng, P, D, 0.05 * hs, 0.4 * hs),
-    labels: Int32Array.from({ length: B }, () => Math.floor(rng() * C)),
-    triplets: sampleTriplets(prngKey(0), P, T),
-  };
+  return chestData(seed, SIZES);
 }
 
 // ------------------------------------------------------------------ the two sides

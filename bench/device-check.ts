@@ -87,12 +87,12 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  availableBackends, backend, backendInfo, backendUnavailableReason, chest, deviceMemoryStats, listBackends, matmul, prngKey,
-  sampleTriplets, setBackend, setDeviceMemoryBudget, slice, sum, tensor, toArrayAsync, transferStats, valueAndGrad,
-  type BackendInfo, type ChestInputs, type DeviceMemoryInfo, type Tensor, type TransferStats, type Triplet,
+  availableBackends, backend, backendInfo, backendUnavailableReason, chest, deviceMemoryStats, listBackends, matmul,
+  setBackend, setDeviceMemoryBudget, slice, sum, tensor, toArrayAsync, transferStats, valueAndGrad,
+  type BackendInfo, type ChestInputs, type DeviceMemoryInfo, type Tensor, type TransferStats,
 } from '../lib/index.ts';
 import { displayForHeadlessGl, type XvfbHandle } from '../tools/xvfb.ts';
-import { fmt, median, mulberry32, randomFloat32, referenceMatmulEntry, relL2 } from './util.ts';
+import { chestData, fmt, median, mulberry32, randomFloat32, referenceMatmulEntry, relL2, type ChestData } from './util.ts';
 
 // ------------------------------------------------------------------ options
 
@@ -663,35 +663,9 @@ async function matmulBackend(name: string): Promise<void> {
 
 // ------------------------------------------------------------------ CHEST step
 
-interface ChestData {
-  e: Float32Array; h: Float32Array; pe: Float32Array; ph: Float32Array;
-  labels: Int32Array; triplets: Triplet[];
-}
-
-/** Rows uniform in [−s_i, s_i)^D with a per-row scale s_i uniform in [lo, hi) (as bench/chest-step.ts). */
-function rows(rng: () => number, n: number, d: number, lo: number, hi: number): Float32Array {
-  const out = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    const s = lo + (hi - lo) * rng();
-    for (let j = 0; j < d; j++) out[i * d + j] = s * (2 * rng() - 1);
-  }
-  return out;
-}
-
-/** The inputs of bench/chest-step.ts at this run's sizes (hyperbolic scales follow D, so the feature clip is active on some rows). */
+/** The inputs of bench/chest-step.ts at this run's sizes (bench/util.ts). */
 function makeChestData(seed: number): ChestData {
-  const { B, D, C, K, T } = CFG.chest;
-  const rng = mulberry32(seed);
-  const P = C * K;
-  const hs = Math.sqrt(128 / D);
-  return {
-    e: rows(rng, B, D, 0.5, 1),
-    h: rows(rng, B, D, 0.1 * hs, 0.6 * hs),
-    pe: rows(rng, P, D, 0.5, 1),
-    ph: rows(rng, P, D, 0.05 * hs, 0.4 * hs),
-    labels: Int32Array.from({ length: B }, () => Math.floor(rng() * C)),
-    triplets: sampleTriplets(prngKey(0), P, T),
-  };
+  return chestData(seed, CFG.chest);
 }
 
 const KEYS = ['euclidean', 'hyperbolic', 'euclideanProxies', 'hyperbolicProxies'] as const;

@@ -1,7 +1,9 @@
 /**
  * Helpers of the benchmark: a seeded PRNG, statistics, formatting, and the
- * float64 references the benchmark checks both sides against.
+ * float64 references the benchmark checks both sides against, and the CHEST
+ * step's inputs.
  */
+import { prngKey, sampleTriplets, type Triplet } from '../lib/index.ts';
 
 /** Seeded PRNG (mulberry32) returning floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
@@ -164,3 +166,43 @@ export const checks = {
     }
   },
 };
+
+/** The host inputs of one CHEST step (bench/chest-step.ts, bench/device-check.ts). */
+export interface ChestData {
+  e: Float32Array;
+  h: Float32Array;
+  pe: Float32Array;
+  ph: Float32Array;
+  labels: Int32Array;
+  triplets: Triplet[];
+}
+
+/** Rows uniform in [-s_i, s_i)^D with a per-row scale s_i uniform in [lo, hi). */
+function scaledRows(rng: () => number, n: number, d: number, lo: number, hi: number): Float32Array {
+  const out = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const s = lo + (hi - lo) * rng();
+    for (let j = 0; j < d; j++) out[i * d + j] = s * (2 * rng() - 1);
+  }
+  return out;
+}
+
+/**
+ * Deterministic CHEST inputs at sizes B, D, C, K, T. The hyperbolic rows have
+ * norms ≈ s·√(D/3): about 0.65–3.9 for the features at D = 128 (some clipped at
+ * 2.3), 0.3–2.5 for the proxies, so the clip is active on some rows and not on
+ * others; the scales follow D so that this holds at every D.
+ */
+export function chestData(seed: number, { B, D, C, K, T }: { B: number; D: number; C: number; K: number; T: number }): ChestData {
+  const rng = mulberry32(seed);
+  const P = C * K;
+  const hs = Math.sqrt(128 / D);
+  return {
+    e: scaledRows(rng, B, D, 0.5, 1),
+    h: scaledRows(rng, B, D, 0.1 * hs, 0.6 * hs),
+    pe: scaledRows(rng, P, D, 0.5, 1),
+    ph: scaledRows(rng, P, D, 0.05 * hs, 0.4 * hs),
+    labels: Int32Array.from({ length: B }, () => Math.floor(rng() * C)),
+    triplets: sampleTriplets(prngKey(0), P, T),
+  };
+}
