@@ -15,6 +15,19 @@ import { norm, sum } from '../ops/reduce.ts';
 /** Smallest norm used as a divisor (geoopt's MIN_NORM). */
 export const MIN_NORM = 1e-15;
 
+/**
+ * Floor of 1 − c‖x‖² where it is a divisor (the conformal factor λ_x = 2/(1 − c‖x‖²)
+ * and transp0back): MIN_NORM in float64; 2⁻²⁶ in float32. In float32 arithmetic
+ * 1 − c‖x‖² is either ≥ 2⁻²⁴ (the gap below 1) or ≤ 0 (a point on the boundary,
+ * or outside it by rounding, which the in-ball check accepts), so the float32
+ * floor changes no interior point's value; it caps λ at 2²⁷ on the boundary,
+ * where MIN_NORM gave λ = 2·10¹⁵, whose cube (∂λ²/∂x ∝ λ³) overflowed float32
+ * to Inf in the backward pass, and Inf times the clamp's zero share is NaN.
+ */
+export function conformalFloor(dtype: DType): number {
+  return dtype === 'float64' ? MIN_NORM : 2 ** -26;
+}
+
 /** Boundary margin of `project`: points are kept at norm ≤ (1 − ε)/√c, ε = 1e-5 (float64) or 1e-3 (float32) [our default]. */
 export function ballEps(dtype: DType): number {
   return dtype === 'float64' ? 1e-5 : 1e-3;

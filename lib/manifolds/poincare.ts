@@ -27,7 +27,7 @@ import { broadcastShapes } from '../tensor/shape.ts';
 import { customGrad } from '../autodiff/grad.ts';
 import type { Manifold } from './manifold.ts';
 import {
-  MIN_NORM, artanh, ballEps, checkCurvature, curvTensor, curvValue, rowDot, rowNorm, rowSq, type Curvature,
+  MIN_NORM, artanh, ballEps, checkCurvature, conformalFloor, curvTensor, curvValue, rowDot, rowNorm, rowSq, type Curvature,
 } from './numerics.ts';
 
 interface C {
@@ -78,9 +78,9 @@ export function checkInBall(fn: string, x: Tensor, c: Curvature, name = 'x'): vo
 
 // ---------------------------------------------------------------- maps
 
-/** λ_x = 2 / (1 − c‖x‖²), kept as a size-1 last axis. */
+/** λ_x = 2 / (1 − c‖x‖²), kept as a size-1 last axis (the divisor floored at {@link conformalFloor}). */
 function lambdaK(x: Tensor, k: C): Tensor {
-  return div(2, maximum(sub(1, mul(k.c, rowSq(x))), MIN_NORM));
+  return div(2, maximum(sub(1, mul(k.c, rowSq(x))), conformalFloor(x.dtype)));
 }
 
 function projectK(x: Tensor, k: C): Tensor {
@@ -506,7 +506,7 @@ export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
       rows('transp0back', [x, 'x'], [v, 'v']);
       inBall('transp0back', x);
       [x, v] = same(x, v);
-      return div(v, maximum(sub(1, mul(K(x.dtype).c, rowSq(x))), MIN_NORM));
+      return div(v, maximum(sub(1, mul(K(x.dtype).c, rowSq(x))), conformalFloor(x.dtype)));
     },
     geodesic: (x, y, t) => {
       rows('geodesic', [x, 'x'], [y, 'y']);
