@@ -7,7 +7,7 @@
  * was computed (see `lib/autodiff`); boxes never change the values.
  */
 import type { DType, Storage } from '../../kernels/types.ts';
-import { TensorData } from '../../kernels/data.ts';
+import { SyncReadError, TensorData } from '../../kernels/data.ts';
 import { castStorage, sizeOf } from '../../kernels/types.ts';
 import { ArgumentError, fmtShape } from '../errors.ts';
 
@@ -69,9 +69,19 @@ export class Tensor {
     readBox = (t) => t.#box;
   }
 
-  /** A short readable description with (up to 64 of) the values (reads device data back). */
+  /**
+   * A short readable description with (up to 64 of) the values (reads device
+   * data back; values that can only be read asynchronously, on WebGPU, are
+   * described instead of printed).
+   */
   toString(): string {
-    const d = this.#data.host();
+    let d: Storage;
+    try {
+      d = this.#data.host();
+    } catch (e) {
+      if (!(e instanceof SyncReadError)) throw e;
+      return `Tensor(${this.dtype}, ${fmtShape(this.shape)}, <on ${this.#data.deviceStore?.name ?? 'a device'}: read it with toArrayAsync>)`;
+    }
     const vals: string[] = [];
     for (let i = 0; i < Math.min(d.length, MAX_PRINT); i++) vals.push(String(d[i]));
     const more = d.length > MAX_PRINT ? `, … (${d.length - MAX_PRINT} more)` : '';

@@ -111,6 +111,7 @@ describe('device-resident tensors in headless Chromium', () => {
     expect(t.paramsOnHost).toBe(false);
     expect(r.syncRead).toMatch(/SyncReadError.*toArrayAsync/);
     expect(r.info?.passedOver).toMatch(/software|asynchronous/);
+    expect(r.printed).toMatch(/^Tensor\(float32, \[3\], <on gpujs-webgpu: read it with toArrayAsync>\)$/);
     // the step's intermediates were freed by its scopes (what is live: parameters, moments, cached constants)
     expect(r.memory!.freed).toBeGreaterThan(1000);
     expect(r.memory!.live).toBeLessThan(200);

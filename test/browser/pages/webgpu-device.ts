@@ -20,13 +20,15 @@ export interface WebGpuDeviceReport {
   syncRead: string | null;
   /** deviceMemoryStats('gpujs-webgpu') after the loop */
   memory: g.DeviceMemoryInfo | null;
+  /** String(t) of a WebGPU-only tensor */
+  printed: string | null;
 }
 
 publish(async (): Promise<WebGpuDeviceReport> => {
   try {
     await g.setBackend('gpujs-webgpu');
   } catch (e) {
-    return { available: false, reason: e instanceof Error ? e.message : String(e), info: undefined, ops: null, train: null, syncRead: null, memory: null };
+    return { available: false, reason: e instanceof Error ? e.message : String(e), info: undefined, ops: null, train: null, syncRead: null, memory: null, printed: null };
   }
   const ops = await readAll(opCases());
   let syncRead: string | null = null;
@@ -37,5 +39,6 @@ publish(async (): Promise<WebGpuDeviceReport> => {
   }
   const train = await trainChest('gpujs-webgpu', 3);
   const info = g.backendInfo().find((b) => b.name === 'gpujs-webgpu');
-  return { available: true, reason: null, info, ops, train, syncRead, memory: g.deviceMemoryStats('gpujs-webgpu') };
+  const printed = String(g.exp(g.tensor([1, 2, 3])));
+  return { available: true, reason: null, info, ops, train, syncRead, memory: g.deviceMemoryStats('gpujs-webgpu'), printed };
 });
