@@ -8,7 +8,7 @@ import type { DType } from '../../kernels/types.ts';
 import { bind, type Primitive } from '../autodiff/primitive.ts';
 import { ArgumentError, ShapeError, ValueError, fmtShape } from '../errors.ts';
 import { checkDType } from '../tensor/create.ts';
-import { normalizeAxis, shapesEqual } from '../tensor/shape.ts';
+import { checkSize, normalizeAxis, shapesEqual } from '../tensor/shape.ts';
 import { alloc } from '../../kernels/types.ts';
 import { dataRef, fromData, fromStorage, TensorData, type Tensor } from '../tensor/tensor.ts';
 import { cast } from './cast.ts';
@@ -102,6 +102,7 @@ export function oneHot(indices: Indices, depth: number, dtype: DType = 'float32'
   checkDType('oneHot', dtype);
   if (!Number.isInteger(depth) || depth < 1) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
   const idx = toIndices('oneHot', indices, depth, 'label');
+  checkSize('oneHot', idx.length * depth, [idx.length, depth]);
   const d = alloc(dtype, idx.length * depth);
   for (let i = 0; i < idx.length; i++) d[i * depth + idx[i]] = 1;
   return fromStorage(d, [idx.length, depth], dtype);

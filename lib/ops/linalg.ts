@@ -5,8 +5,8 @@
  */
 import { kernel } from '../../kernels/registry.ts';
 import { bind, type Primitive } from '../autodiff/primitive.ts';
-import { ShapeError, fmtShape } from '../errors.ts';
-import { broadcastShapes } from '../tensor/shape.ts';
+import { ShapeError, fmtShape, optionsOf } from '../errors.ts';
+import { broadcastShapes, checkSize } from '../tensor/shape.ts';
 import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
 import { mul } from './elementwise.ts';
 import { sum, sumTo } from './reduce.ts';
@@ -59,7 +59,8 @@ const matmulP: Primitive<MatmulAttrs> = {
  * A 1-D `a` is a row vector and a 1-D `b` a column vector (their axis is
  * dropped from the result), as in NumPy.
  */
-export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+export function matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor {
+  options = optionsOf('matmul', options);
   checkTensor('matmul', a, 'a');
   checkTensor('matmul', b, 'b');
   [a, b] = coercePair('matmul', a, b);
@@ -83,7 +84,9 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const M = tA ? A.shape[ra - 1] : A.shape[ra - 2];
   const N = tB ? Bm.shape[rb - 2] : Bm.shape[rb - 1];
   const batchShape = broadcastShapes('matmul (batch axes)', A.shape.slice(0, ra - 2), Bm.shape.slice(0, rb - 2));
-  const out = bind(matmulP, [A, Bm], { transposeA: tA, transposeB: tB, batchShape, outShape: [...batchShape, M, N] });
+  const outShape = [...batchShape, M, N];
+  checkSize('matmul', outShape.reduce((p, d) => p * d, 1), outShape);
+  const out = bind(matmulP, [A, Bm], { transposeA: tA, transposeB: tB, batchShape, outShape });
   if (vecA && vecB) return reshape(out, out.shape.slice(0, -2));
   if (vecA) return squeeze(out, -2);
   if (vecB) return squeeze(out, -1);

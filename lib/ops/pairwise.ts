@@ -25,6 +25,7 @@ import { matmul } from './linalg.ts';
 import { normalize } from './nn.ts';
 import { norm, sum } from './reduce.ts';
 import { reshape } from './shape.ts';
+import { checkSize } from '../tensor/shape.ts';
 import { checkTensor, coercePair } from './util.ts';
 
 /** Validates two row matrices with the same D and gives them one dtype. */
@@ -34,6 +35,7 @@ function checkRows(fn: string, x: Tensor, y: Tensor): [Tensor, Tensor] {
   if (x.rank !== 2 || y.rank !== 2 || x.shape[1] !== y.shape[1]) {
     throw new ShapeError(`${fn}: expected x [N, D] and y [M, D] with the same D, got x ${fmtShape(x.shape)} and y ${fmtShape(y.shape)}`);
   }
+  checkSize(fn, x.shape[0] * y.shape[0], [x.shape[0], y.shape[0]]);
   return coercePair(fn, x, y);
 }
 

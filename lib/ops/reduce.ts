@@ -8,7 +8,7 @@ import type { ReduceOp } from '../../kernels/js/index.ts';
 import { sizeOf } from '../../kernels/types.ts';
 import { bind, strip, type Primitive } from '../autodiff/primitive.ts';
 import { ShapeError, fmtShape } from '../errors.ts';
-import { broadcastShapes, normalizeAxes, shapesEqual } from '../tensor/shape.ts';
+import { broadcastShapes, checkShape, normalizeAxes, shapesEqual } from '../tensor/shape.ts';
 import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
 import { full } from '../tensor/create.ts';
 import { add, div, equal, exp, isFinite, log, mul, sub, where } from './elementwise.ts';
@@ -161,6 +161,7 @@ const broadcastP: Primitive<readonly number[]> = {
 /** `x` broadcast (NumPy rules) to `shape`. */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('broadcastTo', x);
+  checkShape('broadcastTo', shape);
   if (shapesEqual(x.shape, shape)) return x;
   const b = broadcastShapes('broadcastTo', x.shape, shape);
   if (!shapesEqual(b, shape)) {
@@ -175,6 +176,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
  */
 export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   checkTensor('sumTo', g, 'g');
+  checkShape('sumTo', shape);
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.rank - shape.length;
   if (lead < 0) throw new ShapeError(`sumTo: cannot sum a tensor with shape ${fmtShape(g.shape)} down to the larger rank shape ${fmtShape(shape)}`);

@@ -7,7 +7,7 @@ import { kernel } from '../../kernels/registry.ts';
 import { sizeOf } from '../../kernels/types.ts';
 import { bind, type Primitive } from '../autodiff/primitive.ts';
 import { ArgumentError, AxisError, ShapeError, fmtShape } from '../errors.ts';
-import { checkShape, normalizeAxes, normalizeAxis, shapesEqual } from '../tensor/shape.ts';
+import { checkShape, normalizeAxes, normalizeAxis, requireNumberArray, shapesEqual } from '../tensor/shape.ts';
 import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
 import { cast } from './cast.ts';
 import { checkTensor, promote } from './util.ts';
@@ -21,6 +21,7 @@ const reshapeP: Primitive<readonly number[]> = {
 /** `x` with a new shape of the same size; one axis may be `-1` (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('reshape', x);
+  requireNumberArray('reshape', shape, 'shape');
   const s = shape.slice();
   const infer = s.indexOf(-1);
   if (infer >= 0) {
@@ -65,7 +66,8 @@ const transposeP: Primitive<readonly number[]> = {
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   checkTensor('transpose', x);
   const r = x.rank;
-  const p = perm ? perm.map((a) => normalizeAxis('transpose', a, r, x.shape)) : Array.from({ length: r }, (_, i) => r - 1 - i);
+  if (perm !== undefined) requireNumberArray('transpose', perm, 'perm', AxisError);
+  const p = perm !== undefined ? perm.map((a) => normalizeAxis('transpose', a, r, x.shape)) : Array.from({ length: r }, (_, i) => r - 1 - i);
   if (p.length !== r || new Set(p).size !== r) {
     throw new AxisError(`transpose: perm [${perm?.join(', ')}] is not a permutation of the ${r} axes of a tensor with shape ${fmtShape(x.shape)}`);
   }
@@ -130,6 +132,8 @@ function padSlice(g: Tensor, fullShape: readonly number[], begin: readonly numbe
  */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   checkTensor('slice', x);
+  requireNumberArray('slice', begin, 'begin');
+  if (size !== undefined) requireNumberArray('slice', size, 'size');
   const r = x.rank;
   if (begin.length > r || (size && size.length > r)) {
     throw new ShapeError(`slice: begin [${begin.join(', ')}] / size [${size?.join(', ') ?? ''}] have more entries than the rank of shape ${fmtShape(x.shape)}`);

@@ -3,8 +3,8 @@
  * `arange`, `linspace`, `eye`, and `toArray`, `toNested`, `item`.
  */
 import { alloc, castStorage, sizeOf, type DType } from '../../kernels/types.ts';
-import { ArgumentError, DTypeError, ShapeError, ValueError, fmtShape } from '../errors.ts';
-import { checkShape } from './shape.ts';
+import { ArgumentError, DTypeError, ShapeError, ValueError, describe, fmtShape } from '../errors.ts';
+import { checkShape, checkSize } from './shape.ts';
 import { Tensor, TensorData, dataOf, dataRef, fromData, fromStorage, requireTensor } from './tensor.ts';
 
 /** Values accepted by {@link tensor}: a number, nested number arrays, or a float typed array. */
@@ -119,20 +119,25 @@ export function scalar(value: number, dtype: DType = 'float32'): Tensor {
 
 /** A tensor of `value` everywhere. */
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
-  checkShape('full', shape);
-  checkDType('full', dtype);
+  return fullNamed('full', shape, value, dtype);
+}
+
+function fullNamed(fn: string, shape: readonly number[], value: number, dtype: DType): Tensor {
+  checkShape(fn, shape);
+  checkDType(fn, dtype);
+  if (typeof value !== 'number') throw new ArgumentError(`${fn}: value must be a number, got ${describe(value)}`);
   // a constant: materialised where first used (a host array, or a fill kernel on a device: no upload)
   return fromData(TensorData.filled(dtype === 'float32' ? Math.fround(value) : value, sizeOf(shape), dtype), shape.slice());
 }
 
 /** A tensor of zeros. */
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return full(shape, 0, dtype);
+  return fullNamed('zeros', shape, 0, dtype);
 }
 
 /** A tensor of ones. */
 export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return full(shape, 1, dtype);
+  return fullNamed('ones', shape, 1, dtype);
 }
 
 /** Zeros with the shape and dtype of `t`. */
@@ -160,6 +165,7 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
     throw new ValueError(`arange: start ${start}, stop ${stop} and step ${step} must be finite with step ≠ 0`);
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
+  checkSize('arange', n, [n]);
   const d = alloc(dtype, n);
   for (let i = 0; i < n; i++) d[i] = start + i * step;
   return fromStorage(d, [n], dtype);
@@ -168,7 +174,8 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
 /** `num` evenly spaced values from `start` to `stop` inclusive. */
 export function linspace(start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor {
   checkDType('linspace', dtype);
-  if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
+  if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${describe(num)}`);
+  checkSize('linspace', num, [num]);
   const d = alloc(dtype, num);
   if (num === 1) d[0] = start;
   for (let i = 0; i < num && num > 1; i++) d[i] = i === num - 1 ? stop : start + ((stop - start) * i) / (num - 1);

@@ -6,9 +6,9 @@
  * same values on every run and platform.
  */
 import { alloc, sizeOf, type DType } from '../../kernels/types.ts';
-import { ArgumentError, ValueError } from '../errors.ts';
+import { ArgumentError, ValueError, describe } from '../errors.ts';
 import { checkDType } from './create.ts';
-import { checkShape } from './shape.ts';
+import { checkShape, checkSize } from './shape.ts';
 import { fromStorage, type Tensor } from './tensor.ts';
 
 /** An immutable PRNG key (two 32-bit words). */
@@ -27,6 +27,11 @@ function rotl(x: number, r: number): number {
 
 /** Threefry-2x32 with 20 rounds: the block cipher of `counter` under `key`. */
 export function threefry2x32(key: readonly [number, number], counter: readonly [number, number]): [number, number] {
+  for (const [v, name] of [[key, 'key'], [counter, 'counter']] as const) {
+    if (!Array.isArray(v) || v.length !== 2 || !v.every((w) => typeof w === 'number' && Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
+      throw new ArgumentError(`threefry2x32: ${name} must be a pair of unsigned 32-bit integers, got ${describe(v)}`);
+    }
+  }
   const ks0 = key[0] >>> 0;
   const ks1 = key[1] >>> 0;
   const ks2 = (0x1bd11bda ^ ks0 ^ ks1) >>> 0;
@@ -67,7 +72,8 @@ export function prngKey(seed: number): PRNGKey {
 /** `n` new independent keys derived from `key` (default 2). */
 export function split(key: PRNGKey, n = 2): PRNGKey[] {
   checkKey('split', key);
-  if (!Number.isInteger(n) || n < 1) throw new ValueError(`split: n must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1) throw new ValueError(`split: n must be a positive integer, got ${describe(n)}`);
+  checkSize('split', n, [n]);
   const out: PRNGKey[] = [];
   for (let i = 0; i < n; i++) {
     const [a, b] = threefry2x32(key.words, [i, 0]);
@@ -144,7 +150,8 @@ export function randomNormal(key: PRNGKey, shape: readonly number[], dtype: DTyp
 /** `n` integers uniform in `[low, high)` (53-bit scaling: relative bias below 2⁻²²). */
 export function randomInt(key: PRNGKey, n: number, low: number, high: number): Int32Array {
   checkKey('randomInt', key);
-  if (!Number.isInteger(n) || n < 0) throw new ValueError(`randomInt: n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0) throw new ValueError(`randomInt: n must be a non-negative integer, got ${describe(n)}`);
+  checkSize('randomInt', n, [n]);
   if (!Number.isInteger(low) || !Number.isInteger(high) || !(low < high) || high - low > 2 ** 31) {
     throw new ValueError(`randomInt: expected integers low < high with high − low ≤ 2³¹, got ${low} and ${high}`);
   }
@@ -157,7 +164,8 @@ export function randomInt(key: PRNGKey, n: number, low: number, high: number): I
 /** A uniformly random permutation of `0 … n-1` (Fisher–Yates). */
 export function permutation(key: PRNGKey, n: number): Int32Array {
   checkKey('permutation', key);
-  if (!Number.isInteger(n) || n < 0) throw new ValueError(`permutation: n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0) throw new ValueError(`permutation: n must be a non-negative integer, got ${describe(n)}`);
+  checkSize('permutation', n, [n]);
   const u = uniform01(key, n);
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
