@@ -4,10 +4,10 @@
  * normalized softmax, Hyp-ViT's pairwise hyperbolic contrastive loss
  * (Ermolov et al. 2022), and the batch-hard triplet margin loss.
  */
-import { ShapeError, ValueError, fmtShape } from '../errors.ts';
+import { ShapeError, ValueError, describe, fmtShape, optionsOf } from '../errors.ts';
 import { eye, tensor } from '../tensor/create.ts';
 import { oneHot } from '../ops/indexing.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { isTensor, type Tensor } from '../tensor/tensor.ts';
 import { add, div, exp, log1p, maximum, mul, neg, relu, sqrt, sub, where, greater } from '../ops/elementwise.ts';
 import { logSoftmax } from '../ops/nn.ts';
 import { max, mean, min, sum } from '../ops/reduce.ts';
@@ -15,14 +15,20 @@ import { concat } from '../ops/shape.ts';
 import { checkTensor } from '../ops/util.ts';
 import { poincareBall } from '../manifolds/poincare.ts';
 import type { Curvature } from '../manifolds/numerics.ts';
-import { checkLabels, type Labels } from './labels.ts';
-import { checkPair, cosineSimilarity, type Similarity } from './similarity.ts';
+import { checkClassIds, checkLabels, checkNonEmptyBatch, type Labels } from './labels.ts';
+import { checkPair, checkSimilarityOption, cosineSimilarity, similarityOf, type Similarity } from './similarity.ts';
 import { pairwiseSqEuclidean } from '../ops/pairwise.ts';
 
-/** Mean cross-entropy of `logits [B, C]` at integer labels. */
+/**
+ * Mean cross-entropy of `logits [B, C]` at integer labels.
+ *
+ * @throws ShapeError for an empty batch (B = 0: a mean over no rows has no value)
+ * @throws ValueError for a label that is not an integer in `[0, C)`
+ */
 export function crossEntropy(logits: Tensor, labels: Labels): Tensor {
   checkTensor('crossEntropy', logits, 'logits');
   if (logits.rank !== 2) throw new ShapeError(`crossEntropy: logits must be [B, C], got ${fmtShape(logits.shape)}`);
+  if (logits.shape[1] === 0) throw new ShapeError(`crossEntropy: logits ${fmtShape(logits.shape)} have no classes; expected C ≥ 1`);
   const y = checkLabels('crossEntropy', labels, logits.shape[0], logits.shape[1]);
   const hot = oneHot(y, logits.shape[1], logits.dtype);
   return mean(neg(sum(mul(logSoftmax(logits, 1), hot), 1)));
@@ -42,19 +48,23 @@ export interface ProxyAnchorOptions {
  * ProxyAnchor loss on embeddings `[B, D]` and one proxy per class `[C, D]`:
  * `(1/|P⁺|) Σ_{p∈P⁺} log(1 + Σ_{x∈X_p⁺} e^{−α(s(x,p)−δ)}) + (1/C) Σ_p log(1 + Σ_{x∈X_p⁻} e^{α(s(x,p)+δ)})`,
  * where P⁺ are the proxies with a positive in the batch.
+ *
+ * `options` may be omitted (all defaults); `null` or a non-object is an ArgumentError.
+ * The returned loss throws a ShapeError for an empty batch (a mean over no rows has no value).
  */
-export function proxyAnchor(options: ProxyAnchorOptions = {}): (embeddings: Tensor, proxies: Tensor, labels: Labels) => Tensor {
-  const alpha = options.alpha ?? 32;
-  const delta = options.margin ?? 0.1;
-  const simFn = options.similarity ?? cosineSimilarity;
-  if (!(alpha > 0 && Number.isFinite(alpha))) throw new ValueError(`proxyAnchor: alpha must be a positive finite number, got ${alpha}`);
-  if (!Number.isFinite(delta)) throw new ValueError(`proxyAnchor: margin must be a finite number, got ${delta}`);
+export function proxyAnchor(options?: ProxyAnchorOptions): (embeddings: Tensor, proxies: Tensor, labels: Labels) => Tensor {
+  const o = optionsOf('proxyAnchor', options);
+  const alpha = o.alpha ?? 32;
+  const delta = o.margin ?? 0.1;
+  const simFn = checkSimilarityOption('proxyAnchor', o.similarity);
+  if (typeof alpha !== 'number' || !(alpha > 0 && Number.isFinite(alpha))) throw new ValueError(`proxyAnchor: alpha must be a positive finite number, got ${describe(alpha)}`);
+  if (typeof delta !== 'number' || !Number.isFinite(delta)) throw new ValueError(`proxyAnchor: margin must be a finite number, got ${describe(delta)}`);
   return (x, p, labels) => {
     checkPair('proxyAnchor', x, p, 'embeddings', 'proxies');
     const [B] = x.shape;
     const C = p.shape[0];
     const y = checkLabels('proxyAnchor', labels, B, C);
-    const s = simFn(x, p); // [B, C]
+    const s = similarityOf('proxyAnchor', simFn, x, p);
     const pos = oneHot(y, C, s.dtype);
     const neg1 = sub(1, pos);
     // Masked entries get exponent 0 before exp, so an unused e^{α·…} never overflows into inf·0.
@@ -71,10 +81,13 @@ export function proxyAnchor(options: ProxyAnchorOptions = {}): (embeddings: Tens
 /**
  * Normalized softmax (a.k.a. NormFace / proxy softmax): cross-entropy of
  * cos(x, p)/T over one proxy per class. Default temperature 0.05.
+ *
+ * `options` may be omitted (all defaults); `null` or a non-object is an ArgumentError.
+ * The returned loss throws a ShapeError for an empty batch (a mean over no rows has no value).
  */
-export function normalizedSoftmax(options: { readonly temperature?: number } = {}): (embeddings: Tensor, proxies: Tensor, labels: Labels) => Tensor {
-  const T = options.temperature ?? 0.05;
-  if (!(T > 0)) throw new ValueError(`normalizedSoftmax: temperature must be positive, got ${T}`);
+export function normalizedSoftmax(options?: { readonly temperature?: number }): (embeddings: Tensor, proxies: Tensor, labels: Labels) => Tensor {
+  const T = optionsOf('normalizedSoftmax', options).temperature ?? 0.05;
+  if (typeof T !== 'number' || !(T > 0 && Number.isFinite(T))) throw new ValueError(`normalizedSoftmax: temperature must be a positive finite number, got ${describe(T)}`);
   return (x, p, labels) => {
     checkPair('normalizedSoftmax', x, p, 'embeddings', 'proxies');
     checkLabels('normalizedSoftmax', labels, x.shape[0], p.shape[0]);
@@ -86,10 +99,13 @@ export function normalizedSoftmax(options: { readonly temperature?: number } = {
  * ProxyNCA (Movshovitz-Attias et al. 2017, as in pytorch-metric-learning):
  * cross-entropy of −scale·‖x̂ − p̂‖² over one proxy per class, with
  * L2-normalised embeddings and proxies. Default scale 1.
+ *
+ * `options` may be omitted (all defaults); `null` or a non-object is an ArgumentError.
+ * The returned loss throws a ShapeError for an empty batch (a mean over no rows has no value).
  */
-export function proxyNCA(options: { readonly scale?: number } = {}): (embeddings: Tensor, proxies: Tensor, labels: Labels) => Tensor {
-  const scale = options.scale ?? 1;
-  if (!(scale > 0 && Number.isFinite(scale))) throw new ValueError(`proxyNCA: scale must be a positive finite number, got ${scale}`);
+export function proxyNCA(options?: { readonly scale?: number }): (embeddings: Tensor, proxies: Tensor, labels: Labels) => Tensor {
+  const scale = optionsOf('proxyNCA', options).scale ?? 1;
+  if (typeof scale !== 'number' || !(scale > 0 && Number.isFinite(scale))) throw new ValueError(`proxyNCA: scale must be a positive finite number, got ${describe(scale)}`);
   return (x, p, labels) => {
     checkPair('proxyNCA', x, p, 'embeddings', 'proxies');
     checkLabels('proxyNCA', labels, x.shape[0], p.shape[0]);
@@ -112,11 +128,15 @@ export interface HypContrastiveOptions {
  * (points of the ball; row i of each view is a positive pair): logits are
  * −d_c/τ to the other view and to the own view (self excluded), averaged over
  * both directions.
+ *
+ * `options` may be omitted (all defaults); `null` or a non-object is an ArgumentError.
+ * The returned loss throws a ShapeError for an empty batch (a mean over no rows has no value).
  */
-export function hypContrastive(options: HypContrastiveOptions = {}): (x0: Tensor, x1: Tensor) => Tensor {
-  const tau = options.temperature ?? 0.2;
-  if (!(tau > 0)) throw new ValueError(`hypContrastive: temperature must be positive, got ${tau}`);
-  const ball = poincareBall({ c: options.c ?? 0.1 });
+export function hypContrastive(options?: HypContrastiveOptions): (x0: Tensor, x1: Tensor) => Tensor {
+  const o = optionsOf('hypContrastive', options);
+  const tau = o.temperature ?? 0.2;
+  if (typeof tau !== 'number' || !(tau > 0 && Number.isFinite(tau))) throw new ValueError(`hypContrastive: temperature must be a positive finite number, got ${describe(tau)}`);
+  const ball = poincareBall({ c: o.c ?? 0.1 });
   const oneWay = (a: Tensor, b: Tensor): Tensor => {
     const B = a.shape[0];
     const self = eye(B, B, a.dtype);
@@ -127,6 +147,7 @@ export function hypContrastive(options: HypContrastiveOptions = {}): (x0: Tensor
   return (x0, x1) => {
     checkPair('hypContrastive', x0, x1, 'x0', 'x1');
     if (x0.shape[0] !== x1.shape[0]) throw new ShapeError(`hypContrastive: views must have the same batch size, got ${fmtShape(x0.shape)} and ${fmtShape(x1.shape)}`);
+    checkNonEmptyBatch('hypContrastive', x0.shape[0]);
     return div(add(oneWay(x0, x1), oneWay(x1, x0)), 2);
   };
 }
@@ -142,22 +163,32 @@ export interface TripletMarginOptions {
 /**
  * Batch-hard triplet margin loss (Hermans et al. 2017): for each anchor with
  * at least one positive and one negative, `relu(max d(a, p) − min d(a, n) + margin)`;
- * the mean over such anchors (0 when there are none).
+ * the mean over such anchors (0 when a non-empty batch has none). Labels are
+ * compared only, so any non-negative safe integers are class ids.
+ *
+ * `options` may be omitted (all defaults); `null` or a non-object is an ArgumentError.
+ * The returned loss throws a ShapeError for an empty batch (a mean over no rows has no value).
  */
-export function tripletMargin(options: TripletMarginOptions = {}): (embeddings: Tensor, labels: Labels) => Tensor {
-  const margin = options.margin ?? 0.2;
-  const dist = options.distance ?? 'euclidean';
-  if (!Number.isFinite(margin)) throw new ValueError(`tripletMargin: margin must be a finite number, got ${margin}`);
+export function tripletMargin(options?: TripletMarginOptions): (embeddings: Tensor, labels: Labels) => Tensor {
+  const o = optionsOf('tripletMargin', options);
+  const margin = o.margin ?? 0.2;
+  const dist = o.distance ?? 'euclidean';
+  if (typeof margin !== 'number' || !Number.isFinite(margin)) throw new ValueError(`tripletMargin: margin must be a finite number, got ${describe(margin)}`);
   if (typeof dist !== 'function' && dist !== 'euclidean' && dist !== 'cosine') {
-    throw new ValueError(`tripletMargin: distance must be 'euclidean', 'cosine' or a function, got ${JSON.stringify(dist)}`);
+    throw new ValueError(`tripletMargin: distance must be 'euclidean', 'cosine' or a function, got ${describe(dist)}`);
   }
   return (x, labels) => {
     checkTensor('tripletMargin', x, 'embeddings');
     if (x.rank !== 2) throw new ShapeError(`tripletMargin: embeddings must be [B, D], got ${fmtShape(x.shape)}`);
     const B = x.shape[0];
-    const y = checkLabels('tripletMargin', labels, B, Number.MAX_SAFE_INTEGER);
+    const y = checkClassIds('tripletMargin', labels, B);
     let d: Tensor;
-    if (typeof dist === 'function') d = dist(x, x);
+    if (typeof dist === 'function') {
+      d = dist(x, x);
+      if (!isTensor(d) || d.rank !== 2 || d.shape[0] !== B || d.shape[1] !== B) {
+        throw new ShapeError(`tripletMargin: distance(embeddings, embeddings) must return a [${B}, ${B}] Tensor, got ${describe(d)}`);
+      }
+    }
     else if (dist === 'cosine') d = sub(1, cosineSimilarity(x, x));
     else {
       d = sqrt(maximum(pairwiseSqEuclidean(x, x), 1e-12));

@@ -4,8 +4,8 @@
  * defined by folding its three terms with the loss monoid. Every constant the
  * paper does not publish is an option, marked [our default] in the docs.
  */
-import { ArgumentError, ShapeError, ValueError, fmtShape } from '../errors.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { ArgumentError, ShapeError, ValueError, describe, fmtShape, optionsOf } from '../errors.ts';
+import { isTensor, type Tensor } from '../tensor/tensor.ts';
 import { tensor } from '../tensor/create.ts';
 import { prngKey, type PRNGKey } from '../tensor/random.ts';
 import { stopGradient } from '../autodiff/grad.ts';
@@ -15,7 +15,7 @@ import { poincareBall } from '../manifolds/poincare.ts';
 import type { Curvature } from '../manifolds/numerics.ts';
 import { checkLabels, type Labels } from './labels.ts';
 import { contramap, sumLosses, weighted, type Loss } from './loss.ts';
-import { euclideanSoftTriple, softTriple } from './softTriple.ts';
+import { euclideanSoftTripleNamed, softTripleNamed } from './softTriple.ts';
 import { hyperbolicProxies } from './hyperbolic.ts';
 import { checkTriplets, hyphcCore, sampleTriplets, tripletColumns, type Triplet } from './hyphc.ts';
 import { normalize } from '../ops/nn.ts';
@@ -140,11 +140,22 @@ function isKey(x: unknown): x is PRNGKey {
 }
 
 /** Rejects a bad option value up front, naming `chest` and the option. */
-function checkOptions(o: ChestOptions): void {
-  if (typeof o !== 'object' || o === null) throw new ArgumentError(`chest: options must be an object with at least { centersPerClass }, got ${String(o)}`);
+function checkOptions(fn: string, o: ChestOptions): void {
+  optionsOf(fn, o, '{ centersPerClass }');
   const bad = (name: string, v: unknown, want: string): never => {
-    throw new ValueError(`chest: option ${name} must be ${want}, got ${String(v)}`);
+    throw new ValueError(`${fn}: option ${name} must be ${want}, got ${describe(v)}`);
   };
+  for (const group of ['euclidean', 'hyperbolic', 'hyphc', 'weights'] as const) {
+    const g: unknown = o[group];
+    if (g !== undefined && (typeof g !== 'object' || g === null || Array.isArray(g))) {
+      throw new ArgumentError(`${fn}: option ${group} must be an object of options or undefined (defaults), got ${describe(g)}`);
+    }
+  }
+  if (o.c !== undefined && typeof o.c !== 'number' && !isTensor(o.c)) bad('c', o.c, 'a positive number or a scalar Tensor');
+  const src: unknown = o.hyphc?.similarity;
+  if (src !== undefined && typeof src !== 'function' && src !== 'euclideanProxies' && src !== 'labels' && src !== 'hyperbolicProxies') {
+    bad('hyphc.similarity', src, "'euclideanProxies', 'labels', 'hyperbolicProxies' or a function of the inputs");
+  }
   const positive = (name: string, v: number | undefined): void => {
     if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) bad(name, v, 'a positive finite number');
   };
@@ -175,8 +186,8 @@ function checkOptions(o: ChestOptions): void {
   finite('weights.hyphc', o.weights?.hyphc);
 }
 
-function build(options: ChestOptions) {
-  checkOptions(options);
+function build(fn: string, options: ChestOptions) {
+  checkOptions(fn, options);
   const K = options.centersPerClass;
   const c = options.c ?? 0.1;
   const clipR = options.clipR ?? 2.3;
@@ -189,9 +200,9 @@ function build(options: ChestOptions) {
   const source = hc.similarity ?? 'euclideanProxies';
   const w = { euclidean: options.weights?.euclidean ?? 1, hyperbolic: options.weights?.hyperbolic ?? 1, hyphc: options.weights?.hyphc ?? 0.1 };
 
-  const eLoss = euclideanSoftTriple({ ...options.euclidean, centersPerClass: K });
+  const eLoss = euclideanSoftTripleNamed(fn, { ...options.euclidean, centersPerClass: K });
   const hOpts = options.hyperbolic ?? {};
-  const hSoftTriple = softTriple({ la: hOpts.la ?? 5, gamma: hOpts.gamma ?? 0.1, margin: hOpts.margin ?? 0.01, centersPerClass: K });
+  const hSoftTriple = softTripleNamed(fn, { la: hOpts.la ?? 5, gamma: hOpts.gamma ?? 0.1, margin: hOpts.margin ?? 0.01, centersPerClass: K });
   const temperature = hc.temperature ?? 0.05;
 
   /** HypHC's similarities of the pairs (i,j), (i,k), (j,k) of each triplet, `[T, 3]`, as constants. */
@@ -202,10 +213,10 @@ function build(options: ChestOptions) {
     const dt = inp.euclideanProxies.dtype;
     if (typeof source === 'function') {
       const sm = source(inp);
-      checkTensor('chest', sm, 'hyphc.similarity(inputs)');
+      checkTensor(fn, sm, 'hyphc.similarity(inputs)');
       const P = inp.euclideanProxies.shape[0];
       if (sm.rank !== 2 || sm.shape[0] !== P || sm.shape[1] !== P) {
-        throw new ShapeError(`chest: hyphc.similarity(inputs) must be [${P}, ${P}], got ${fmtShape(sm.shape)}`);
+        throw new ShapeError(`${fn}: hyphc.similarity(inputs) must be [${P}, ${P}], got ${fmtShape(sm.shape)}`);
       }
       const flat = reshape(stopGradient(sm), [-1]);
       return stack(pairs.map(([p, q]) => take(flat, p.map((v, t) => v * P + q[t]))), 1);
@@ -218,14 +229,14 @@ function build(options: ChestOptions) {
       const p = stopGradient(prep.hProxies);
       return stack(pairs.map(([i, j]) => exp(neg(ball.dist(take(p, i), take(p, j))))), 1);
     }
-    if (source !== 'euclideanProxies') throw new ValueError(`chest: unknown hyphc.similarity ${JSON.stringify(source)}`);
+    if (source !== 'euclideanProxies') throw new ValueError(`${fn}: unknown hyphc.similarity ${JSON.stringify(source)}`);
     // (1 + cos(w^E_i, w^E_j)) / 2 for the 3T pairs only (never the [P, P] matrix)
     const e = normalize(stopGradient(inp.euclideanProxies));
     return stack(pairs.map(([i, j]) => div(add(sum(mul(take(e, i), take(e, j)), 1), 1), 2)), 1);
   };
 
   /** Shared work of the terms: the hyperbolic proxies mapped into the ball once, the triplets drawn once. */
-  const prepare = (inp: ChestInputs, labels: Labels, trip?: TripletSource, fn = 'chest'): [Prepared] => {
+  const prepare = (inp: ChestInputs, labels: Labels, trip?: TripletSource): [Prepared] => {
     checkInputs(fn, inp, K, labels);
     const P = inp.hyperbolicProxies.shape[0];
     const needTriplets = w.hyphc !== 0;
@@ -257,9 +268,15 @@ interface Prepared {
  * sampling: explicit index triplets of proxies, or a PRNG key to sample with
  * (pass `foldIn(key, step)` to resample every step); by default the triplets
  * come from `prngKey(options.hyphc.seed)`.
+ *
+ * `options` is required (`{ centersPerClass }` at least); a missing or
+ * non-object `options` (or option group) is an ArgumentError, an option value
+ * of the wrong kind a ValueError. The returned loss throws a ShapeError for an
+ * empty batch (B = 0: a mean over no rows has no value) and a ValueError for a
+ * label that is not an integer in `[0, C)`.
  */
 export function chest(options: ChestOptions): Loss<ChestArgs> {
-  const b = build(options);
+  const b = build('chest', options);
   // the weighted sum of the three terms (the loss monoid), read through the shared preparation
   return contramap(
     sumLosses<[Prepared]>([
@@ -271,11 +288,15 @@ export function chest(options: ChestOptions): Loss<ChestArgs> {
   );
 }
 
-/** Like {@link chest}, returning each (unweighted) term and the weighted total. */
+/**
+ * Like {@link chest}, returning each (unweighted) term and the weighted total;
+ * the same option and input checks, with errors naming `chestTerms` (an empty
+ * batch is a ShapeError).
+ */
 export function chestTerms(options: ChestOptions): (...args: ChestArgs) => ChestTerms {
-  const b = build(options);
+  const b = build('chestTerms', options);
   return (inp, labels, trip) => {
-    const [prep] = b.prepare(inp, labels, trip, 'chestTerms');
+    const [prep] = b.prepare(inp, labels, trip);
     const e = b.euclideanTerm(prep);
     const h = b.hyperbolicTerm(prep);
     const hc = b.w.hyphc === 0 ? mul(e, 0) : b.hyphcTerm(prep);

@@ -6,9 +6,10 @@
  * d(i∨j), d(i∨k), d(j∨k): ℓ = Σw − w · softmax(d / T). The pair whose LCA is
  * deepest should be the most similar one.
  */
-import { ArgumentError, ShapeError, ValueError, fmtShape } from '../errors.ts';
+import { ArgumentError, ShapeError, ValueError, describe, fmtShape, optionsOf, requireMethods } from '../errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { randomInt, split, type PRNGKey } from '../tensor/random.ts';
+import { checkSize } from '../tensor/shape.ts';
 import { div, mul, sub } from '../ops/elementwise.ts';
 import { take } from '../ops/indexing.ts';
 import { mean, sum } from '../ops/reduce.ts';
@@ -30,10 +31,10 @@ export interface HyphcOptions {
 export function checkTriplets(fn: string, triplets: readonly Triplet[], n: number): void {
   if (!Array.isArray(triplets) || triplets.length === 0) throw new ArgumentError(`${fn}: expected a non-empty array of [i, j, k] triplets`);
   triplets.forEach((t, q) => {
-    if (!Array.isArray(t) || t.length !== 3) throw new ArgumentError(`${fn}: triplet ${q} must be [i, j, k], got ${JSON.stringify(t)}`);
+    if (!Array.isArray(t) || t.length !== 3) throw new ArgumentError(`${fn}: triplet ${q} must be [i, j, k], got ${describe(t)}`);
     for (const v of t) {
-      if (!Number.isInteger(v) || v < 0 || v >= n) {
-        throw new ValueError(`${fn}: triplet ${q} = [${t.join(', ')}] has index ${v} out of range; expected integers in [0, ${n - 1}]`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= n) {
+        throw new ValueError(`${fn}: triplet ${q} = [${t.map(describe).join(', ')}] has index ${describe(v)} out of range; expected integers in [0, ${n - 1}]`);
       }
     }
   });
@@ -45,11 +46,16 @@ export function checkTriplets(fn: string, triplets: readonly Triplet[], n: numbe
  * indices) and degenerate pairs of points (at the origin, or collinear with
  * it, e.g. coinciding proxies) are allowed: `ball.lcaDepth` gives them depth 0
  * with finite gradients.
+ *
+ * `options` may be omitted (all defaults); `null` or a non-object is an
+ * ArgumentError, and so is a `ball` that is not a Poincaré ball. An empty
+ * list of triplets is an ArgumentError (the mean over no triplets has no value).
  */
-export function hyphc(options: HyphcOptions = {}): (ball: PoincareBall, points: Tensor, similarity: Tensor, triplets: readonly Triplet[]) => Tensor {
-  const T = options.temperature ?? 0.05;
-  if (!(T > 0)) throw new ValueError(`hyphc: temperature must be positive, got ${T}`);
+export function hyphc(options?: HyphcOptions): (ball: PoincareBall, points: Tensor, similarity: Tensor, triplets: readonly Triplet[]) => Tensor {
+  const T = optionsOf('hyphc', options).temperature ?? 0.05;
+  if (typeof T !== 'number' || !(T > 0 && Number.isFinite(T))) throw new ValueError(`hyphc: temperature must be a positive finite number, got ${describe(T)}`);
   return (ball, points, similarity, triplets) => {
+    requireMethods('hyphc', ball, 'a Poincaré ball (poincareBall({ c })) as the first argument', ['lcaDepth']);
     checkTensor('hyphc', points, 'points');
     checkTensor('hyphc', similarity, 'similarity');
     if (points.rank !== 2) throw new ShapeError(`hyphc: points must be [P, D], got ${fmtShape(points.shape)}`);
@@ -89,8 +95,9 @@ export function hyphcCore(ball: PoincareBall, points: Tensor, w: Tensor, triplet
  * them are returned instead (i < j < k).
  */
 export function sampleTriplets(key: PRNGKey, P: number, n: number): Triplet[] {
-  if (!Number.isInteger(P) || P < 3) throw new ValueError(`sampleTriplets: need at least 3 distinct points, got P = ${P}`);
-  if (!Number.isInteger(n) || n < 1) throw new ValueError(`sampleTriplets: n must be a positive integer, got ${n}`);
+  if (typeof P !== 'number' || !Number.isInteger(P) || P < 3) throw new ValueError(`sampleTriplets: need at least 3 distinct points, got P = ${describe(P)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new ValueError(`sampleTriplets: n must be a positive integer, got ${describe(n)}`);
+  checkSize('sampleTriplets', n, [n, 3]);
   const total = (P * (P - 1) * (P - 2)) / 6;
   if (total <= n) {
     const all: Triplet[] = [];

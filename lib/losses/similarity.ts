@@ -3,8 +3,8 @@
  * a set of proxies `[P, D]`, returning `[B, P]`: the "s" that proxy losses
  * such as SoftTriple and ProxyAnchor consume.
  */
-import { ShapeError, fmtShape } from '../errors.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { ArgumentError, ShapeError, describe, fmtShape, requireMethods } from '../errors.ts';
+import { isTensor, type Tensor } from '../tensor/tensor.ts';
 import { neg } from '../ops/elementwise.ts';
 import { matmul } from '../ops/linalg.ts';
 import { pairwiseCosine } from '../ops/pairwise.ts';
@@ -40,8 +40,27 @@ export const dotSimilarity: Similarity = (x, w) => {
 
 /** Negative Poincaré distance −d_c(x, w) between points of `ball` (Hyp-ViT's similarity). */
 export function negPoincareDistance(ball: PoincareBall): Similarity {
+  requireMethods('negPoincareDistance', ball, 'a Poincaré ball (poincareBall({ c }))', ['pairwiseDist']);
   return (x, w) => {
     checkPair('negPoincareDistance', x, w);
     return neg(ball.pairwiseDist(x, w));
   };
+}
+
+/** The `similarity` option of a proxy loss: a function, or the default cosine similarity. @internal */
+export function checkSimilarityOption(fn: string, sim: unknown): Similarity {
+  if (sim === undefined) return cosineSimilarity;
+  if (typeof sim !== 'function') {
+    throw new ArgumentError(`${fn}: option similarity must be a function (x [B, D], w [P, D]) => [B, P] such as cosineSimilarity, got ${describe(sim)}`);
+  }
+  return sim as Similarity;
+}
+
+/** `sim(x, w)`, checked to be a `[B, P]` tensor. @internal */
+export function similarityOf(fn: string, sim: Similarity, x: Tensor, w: Tensor): Tensor {
+  const s: unknown = sim(x, w);
+  if (!isTensor(s) || s.rank !== 2 || s.shape[0] !== x.shape[0] || s.shape[1] !== w.shape[0]) {
+    throw new ShapeError(`${fn}: similarity(x, w) must return a [${x.shape[0]}, ${w.shape[0]}] Tensor, got ${describe(s)}`);
+  }
+  return s;
 }

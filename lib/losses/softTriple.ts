@@ -6,7 +6,7 @@
  * (weight τ), up to the regularizer's small constant (1e-5 here, as in the
  * original SoftTriple code; pml uses the dtype's smallest normal number).
  */
-import { ShapeError, ValueError, fmtShape } from '../errors.ts';
+import { ShapeError, ValueError, describe, fmtShape, optionsOf } from '../errors.ts';
 import { tensor } from '../tensor/create.ts';
 import { dataOf, dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
 import { kernel } from '../../kernels/registry.ts';
@@ -20,7 +20,7 @@ import { mean, sum } from '../ops/reduce.ts';
 import { reshape } from '../ops/shape.ts';
 import { checkTensor } from '../ops/util.ts';
 import { checkLabels, type Labels } from './labels.ts';
-import { cosineSimilarity, checkPair, type Similarity } from './similarity.ts';
+import { checkPair, checkSimilarityOption, similarityOf, type Similarity } from './similarity.ts';
 
 /** Options of {@link softTriple}. */
 export interface SoftTripleOptions {
@@ -34,8 +34,8 @@ export interface SoftTripleOptions {
   readonly centersPerClass: number;
 }
 
-function checkK(fn: string, k: number): void {
-  if (!Number.isInteger(k) || k < 1) throw new ValueError(`${fn}: centersPerClass must be a positive integer, got ${k}`);
+function checkK(fn: string, k: unknown): asserts k is number {
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw new ValueError(`${fn}: centersPerClass must be a positive integer, got ${describe(k)}`);
 }
 
 /** Checks that `centers [rows, D]` holds C·K rows (C ≥ 1) for `K` centers per class. @internal */
@@ -49,23 +49,34 @@ export function checkCenters(fn: string, centers: Tensor, K: number): void {
  * SoftTriple loss of a similarity matrix `sim [B, C·K]` (column `c·K + k` is
  * center k of class c) and labels `[B]`:
  * `S_ic = Σ_k softmax_k(s_ick/γ) s_ick`, loss = mean_i CE(λ(S_i − δ·onehot(y_i)), y_i).
+ *
+ * `options` is required (`{ centersPerClass }` at least); a missing or
+ * non-object `options` is an ArgumentError. The returned loss throws a
+ * ShapeError for an empty batch (B = 0: a mean over no rows has no value) and
+ * a ValueError for a label that is not an integer in `[0, C)`.
  */
 export function softTriple(options: SoftTripleOptions): (sim: Tensor, labels: Labels) => Tensor {
+  return softTripleNamed('softTriple', options);
+}
+
+/** {@link softTriple} whose errors name `fn` (the public loss built on it). @internal */
+export function softTripleNamed(fn: string, options: SoftTripleOptions): (sim: Tensor, labels: Labels) => Tensor {
+  optionsOf(fn, options, '{ centersPerClass }');
   const la = options.la ?? 20;
   const gamma = options.gamma ?? 0.1;
   const margin = options.margin ?? 0.01;
   const K = options.centersPerClass;
-  checkK('softTriple', K);
-  if (!(gamma > 0)) throw new ValueError(`softTriple: gamma must be positive, got ${gamma}`);
-  if (!(la > 0 && Number.isFinite(la))) throw new ValueError(`softTriple: la (λ) must be a positive finite number, got ${la}`);
-  if (!Number.isFinite(margin)) throw new ValueError(`softTriple: margin (δ) must be a finite number, got ${margin}`);
+  checkK(fn, K);
+  if (typeof gamma !== 'number' || !(gamma > 0 && Number.isFinite(gamma))) throw new ValueError(`${fn}: gamma (γ) must be a positive finite number, got ${describe(gamma)}`);
+  if (typeof la !== 'number' || !(la > 0 && Number.isFinite(la))) throw new ValueError(`${fn}: la (λ) must be a positive finite number, got ${describe(la)}`);
+  if (typeof margin !== 'number' || !Number.isFinite(margin)) throw new ValueError(`${fn}: margin (δ) must be a finite number, got ${describe(margin)}`);
   return (sim, labels) => {
-    checkTensor('softTriple', sim, 'sim');
+    checkTensor(fn, sim, 'sim');
     if (sim.rank !== 2 || sim.shape[1] % K !== 0 || sim.shape[1] === 0) {
-      throw new ShapeError(`softTriple: sim must be [B, C·K] with K = ${K} centers per class, got ${fmtShape(sim.shape)}`);
+      throw new ShapeError(`${fn}: sim must be [B, C·K] with K = ${K} centers per class, got ${fmtShape(sim.shape)}`);
     }
     const [B, CK] = sim.shape;
-    const y = checkLabels('softTriple', labels, B, CK / K);
+    const y = checkLabels(fn, labels, B, CK / K);
     return softTripleOp([sim], { y, K, la, gamma, margin });
   };
 }
@@ -121,12 +132,16 @@ export interface CenterRegularizerOptions {
 /**
  * SoftTriple's center regularizer on `centers [C·K, D]` (normalised inside):
  * `Σ_c Σ_{k<k'} √(2 + eps − 2⟨w_c^k, w_c^k'⟩) / (C·K·(K−1))`. Zero when K = 1.
+ *
+ * `options` is required (`{ centersPerClass }` at least); a missing or
+ * non-object `options` is an ArgumentError.
  */
 export function centerRegularizer(options: CenterRegularizerOptions): (centers: Tensor) => Tensor {
+  optionsOf('centerRegularizer', options, '{ centersPerClass }');
   const K = options.centersPerClass;
   checkK('centerRegularizer', K);
   const eps = options.eps ?? 1e-5;
-  if (!(eps >= 0 && Number.isFinite(eps))) throw new ValueError(`centerRegularizer: eps must be a finite number ≥ 0, got ${eps}`);
+  if (typeof eps !== 'number' || !(eps >= 0 && Number.isFinite(eps))) throw new ValueError(`centerRegularizer: eps must be a finite number ≥ 0, got ${describe(eps)}`);
   const upper: number[] = [];
   for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) upper.push(j > i ? 1 : 0);
   // one mask per dtype for the life of the regularizer: on a device backend it is uploaded once, not every step
@@ -163,19 +178,30 @@ export interface EuclideanSoftTripleOptions extends SoftTripleOptions {
  * SoftTriple on raw embeddings `[B, D]` and centers `[C·K, D]` with cosine
  * similarity, plus τ·{@link centerRegularizer} — pytorch-metric-learning's
  * `SoftTripleLoss(weight_regularizer=SparseCentersRegularizer, weight_reg_weight=τ)`.
+ *
+ * `options` is required (`{ centersPerClass }` at least); a missing or
+ * non-object `options`, or a `similarity` that is not a function, is an
+ * ArgumentError. The returned loss throws a ShapeError for an empty batch
+ * (B = 0: a mean over no rows has no value) and a ValueError for a label that
+ * is not an integer in `[0, C)`.
  */
 export function euclideanSoftTriple(options: EuclideanSoftTripleOptions): (embeddings: Tensor, centers: Tensor, labels: Labels) => Tensor {
-  const st = softTriple(options);
+  return euclideanSoftTripleNamed('euclideanSoftTriple', options);
+}
+
+/** {@link euclideanSoftTriple} whose errors name `fn`. @internal */
+export function euclideanSoftTripleNamed(fn: string, options: EuclideanSoftTripleOptions): (embeddings: Tensor, centers: Tensor, labels: Labels) => Tensor {
+  const st = softTripleNamed(fn, options);
   const tau = options.tau ?? 0.2;
-  if (!(tau >= 0 && Number.isFinite(tau))) throw new ValueError(`euclideanSoftTriple: tau (τ) must be a finite number ≥ 0, got ${tau}`);
+  if (typeof tau !== 'number' || !(tau >= 0 && Number.isFinite(tau))) throw new ValueError(`${fn}: tau (τ) must be a finite number ≥ 0, got ${describe(tau)}`);
   const reg = centerRegularizer({ centersPerClass: options.centersPerClass });
-  const simFn = options.similarity ?? cosineSimilarity;
+  const simFn = checkSimilarityOption(fn, options.similarity);
   const K = options.centersPerClass;
   return (x, w, labels) => {
-    checkPair('euclideanSoftTriple', x, w, 'embeddings', 'centers');
-    checkCenters('euclideanSoftTriple', w, K);
-    checkLabels('euclideanSoftTriple', labels, x.shape[0], w.shape[0] / K);
-    const l = st(simFn(x, w), labels);
+    checkPair(fn, x, w, 'embeddings', 'centers');
+    checkCenters(fn, w, K);
+    checkLabels(fn, labels, x.shape[0], w.shape[0] / K);
+    const l = st(similarityOf(fn, simFn, x, w), labels);
     return tau === 0 || options.centersPerClass === 1 ? l : add(l, mul(reg(w), tau));
   };
 }
