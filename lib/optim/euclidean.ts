@@ -4,13 +4,13 @@
  * clipping by global norm; and per-group optimizers (`partition`), so that
  * e.g. proxies get a larger learning rate than the network in one line.
  */
-import { ArgumentError, ValueError } from '../errors.ts';
+import { ArgumentError, ValueError, describe, optionsOf } from '../errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { item, zerosLike } from '../tensor/create.ts';
 import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.ts';
 import { sum } from '../ops/reduce.ts';
 import { treeLeaves, treeUnflatten, type Tree } from '../autodiff/tree.ts';
-import { scopedOptimizer, type Optimizer } from './optimizer.ts';
+import { checkOptimizer, checkState, scopedOptimizer, type Optimizer } from './optimizer.ts';
 import { scoped } from '../tensor/scope.ts';
 import { asSchedule, type LearningRate } from './schedules.ts';
 
@@ -36,16 +36,19 @@ export interface SgdState {
 
 /** Stochastic gradient descent with optional (Nesterov) momentum, PyTorch's formulation. */
 export function sgd(options: SgdOptions): Optimizer<SgdState> {
+  optionsOf('sgd', options, '{ lr }');
   const lr = asSchedule('sgd', options.lr);
   const mu = options.momentum ?? 0;
   const wd = options.weightDecay ?? 0;
-  if (!(mu >= 0 && mu < 1)) throw new ValueError(`sgd: momentum must be in [0, 1), got ${mu}`);
+  if (typeof mu !== 'number' || !(mu >= 0 && mu < 1)) throw new ValueError(`sgd: momentum must be in [0, 1), got ${describe(mu)}`);
+  if (typeof wd !== 'number' || !(wd >= 0 && Number.isFinite(wd))) throw new ValueError(`sgd: weightDecay must be a finite number ≥ 0, got ${describe(wd)}`);
   if (options.nesterov && mu === 0) throw new ValueError('sgd: nesterov needs momentum > 0');
   return scopedOptimizer({
     init: (params) => Object.freeze({ step: 0, velocity: Object.freeze(treeLeaves(params).map(zerosLike)) }),
     update: <P extends Tree>(grads: P, state: SgdState, params: P): [P, SgdState] => {
       const xs = treeLeaves(params);
       const gs = leavesLike('sgd', grads, xs);
+      checkState('sgd', state, ['velocity'], xs.length);
       const t = state.step + 1;
       const a = lr(t);
       const vel: Tensor[] = [];
@@ -86,13 +89,14 @@ export interface AdamState {
 }
 
 function adamLike(fn: string, options: AdamOptions, decoupled: boolean): Optimizer<AdamState> {
+  optionsOf(fn, options, '{ lr }');
   const lr = asSchedule(fn, options.lr);
-  const [b1, b2] = options.betas ?? [0.9, 0.999];
+  const [b1, b2] = checkBetas(fn, options.betas);
   const eps = options.eps ?? 1e-8;
   const wd = options.weightDecay ?? (decoupled ? 0.01 : 0);
   if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new ValueError(`${fn}: betas must be in [0, 1), got [${b1}, ${b2}]`);
-  if (!(eps > 0)) throw new ValueError(`${fn}: eps must be positive, got ${eps}`);
-  if (!(wd >= 0)) throw new ValueError(`${fn}: weightDecay must be ≥ 0, got ${wd}`);
+  if (typeof eps !== 'number' || !(eps > 0)) throw new ValueError(`${fn}: eps must be positive, got ${describe(eps)}`);
+  if (typeof wd !== 'number' || !(wd >= 0 && Number.isFinite(wd))) throw new ValueError(`${fn}: weightDecay must be a finite number ≥ 0, got ${describe(wd)}`);
   return scopedOptimizer({
     init: (params) => {
       const z = Object.freeze(treeLeaves(params).map(zerosLike));
@@ -101,6 +105,7 @@ function adamLike(fn: string, options: AdamOptions, decoupled: boolean): Optimiz
     update: <P extends Tree>(grads: P, state: AdamState, params: P): [P, AdamState] => {
       const xs = treeLeaves(params);
       const gs = leavesLike(fn, grads, xs);
+      checkState(fn, state, ['m', 'v'], xs.length);
       const t = state.step + 1;
       const a = lr(t);
       const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
@@ -118,6 +123,15 @@ function adamLike(fn: string, options: AdamOptions, decoupled: boolean): Optimiz
       return [treeUnflatten(params, out), Object.freeze({ step: t, m: Object.freeze(ms), v: Object.freeze(vs) })];
     },
   });
+}
+
+/** The moment decay rates `betas` (default [0.9, 0.999]), checked to be a pair of numbers. @internal */
+export function checkBetas(fn: string, betas: unknown): readonly [number, number] {
+  if (betas === undefined) return [0.9, 0.999];
+  if (!Array.isArray(betas) || betas.length !== 2 || !betas.every((b) => typeof b === 'number')) {
+    throw new ArgumentError(`${fn}: betas must be a pair of numbers [β1, β2] in [0, 1), got ${describe(betas)}`);
+  }
+  return betas as unknown as readonly [number, number];
 }
 
 /** Adam (Kingma & Ba 2015); `weightDecay` adds an L2 term to the gradient (PyTorch's Adam). */
@@ -146,7 +160,7 @@ export function globalNorm(tree: Tree): number {
 
 /** Scales all gradients by `min(1, maxNorm / globalNorm)` (optax's `clip_by_global_norm`). */
 export function clipByGlobalNorm<T extends Tree>(grads: T, maxNorm: number): T {
-  if (!(maxNorm > 0)) throw new ValueError(`clipByGlobalNorm: maxNorm must be positive, got ${maxNorm}`);
+  if (typeof maxNorm !== 'number' || !(maxNorm > 0)) throw new ValueError(`clipByGlobalNorm: maxNorm must be positive, got ${describe(maxNorm)}`);
   const n = globalNorm(grads);
   if (!(n > maxNorm)) return grads;
   const s = maxNorm / n;
@@ -155,6 +169,8 @@ export function clipByGlobalNorm<T extends Tree>(grads: T, maxNorm: number): T {
 
 /** An optimizer that clips the gradients by global norm before `opt` sees them. */
 export function withClipping<S>(maxNorm: number, opt: Optimizer<S>): Optimizer<S> {
+  if (typeof maxNorm !== 'number' || !(maxNorm > 0)) throw new ValueError(`withClipping: maxNorm must be positive, got ${describe(maxNorm)}`);
+  checkOptimizer('withClipping', opt);
   return { init: opt.init, update: (grads, state, params) => scoped(() => opt.update(clipByGlobalNorm(grads, maxNorm), state, params)) };
 }
 
@@ -165,7 +181,9 @@ export function withClipping<S>(maxNorm: number, opt: Optimizer<S>): Optimizer<S
  */
 export function partition<G extends Record<string, Optimizer<unknown>>>(groups: G): Optimizer<{ readonly [K in keyof G]: unknown }> {
   type S = { readonly [K in keyof G]: unknown };
+  optionsOf('partition', groups, '{ group: optimizer, … }');
   const keys = Object.keys(groups);
+  for (const k of keys) checkOptimizer('partition', groups[k], `group ${JSON.stringify(k)}`);
   const check = (params: Tree): Record<string, Tree> => {
     if (typeof params !== 'object' || params === null || Array.isArray(params) || !keys.every((k) => k in params)) {
       throw new ArgumentError(`partition: parameters must be an object with the keys ${keys.join(', ')}`);
@@ -182,6 +200,7 @@ export function partition<G extends Record<string, Optimizer<unknown>>>(groups: 
     update: <P extends Tree>(grads: P, state: S, params: P): [P, S] => {
       const p = check(params);
       const g = check(grads);
+      if (typeof state !== 'object' || state === null) throw new ArgumentError(`partition: state must be the object returned by init (or by the previous update), got ${describe(state)}`);
       const st = state as Record<string, unknown>;
       const newP: Record<string, Tree> = {};
       const newS: Record<string, unknown> = {};

@@ -4,26 +4,53 @@
  * exponential map (or a retraction), and moment buffers are parallel
  * transported to the new point. Parameters on no manifold are Euclidean.
  */
-import { ValueError } from '../errors.ts';
+import { ArgumentError, ValueError, describe, optionsOf } from '../errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { add, div, mul, neg, sqrt, square } from '../ops/elementwise.ts';
 import { zerosLike } from '../tensor/create.ts';
 import { treeLeaves, treeUnflatten, type Tree } from '../autodiff/tree.ts';
 import type { Manifold } from '../manifolds/manifold.ts';
 import { euclidean } from '../manifolds/euclidean.ts';
-import { scopedOptimizer, type Optimizer } from './optimizer.ts';
+import { checkState, scopedOptimizer, type Optimizer } from './optimizer.ts';
 import { asSchedule, type LearningRate } from './schedules.ts';
-import { leavesLike } from './euclidean.ts';
+import { checkBetas, leavesLike } from './euclidean.ts';
 
 /** Which manifold each parameter lives on: one for all, or chosen by leaf index in `treeLeaves` order. */
 export type ManifoldChoice = Manifold | ((leafIndex: number, leaf: Tensor) => Manifold);
 
 const flat = euclidean();
 
-function manifoldsFor(choice: ManifoldChoice | undefined, leaves: readonly Tensor[]): Manifold[] {
+const MANIFOLD_METHODS = ['egrad2rgrad', 'expmap', 'retr', 'transp'] as const;
+
+function isManifold(m: unknown): m is Manifold {
+  return typeof m === 'object' && m !== null && MANIFOLD_METHODS.every((k) => typeof (m as Record<string, unknown>)[k] === 'function');
+}
+
+/** Rejects a `manifold` option that is neither a Manifold nor a function choosing one. */
+function checkManifoldChoice(fn: string, choice: unknown): void {
+  if (choice !== undefined && typeof choice !== 'function' && !isManifold(choice)) {
+    throw new ArgumentError(
+      `${fn}: option manifold must be a Manifold (e.g. poincareBall({ c }), with ${MANIFOLD_METHODS.join(', ')}) or a function (leafIndex, leaf) => Manifold, got ${describe(choice)}`,
+    );
+  }
+}
+
+function manifoldsFor(fn: string, choice: ManifoldChoice | undefined, leaves: readonly Tensor[]): Manifold[] {
   if (choice === undefined) return leaves.map(() => flat);
-  if (typeof choice === 'function') return leaves.map((l, i) => choice(i, l));
+  if (typeof choice === 'function') {
+    return leaves.map((l, i) => {
+      const m = choice(i, l);
+      if (!isManifold(m)) throw new ArgumentError(`${fn}: option manifold(${i}, leaf) must return a Manifold, got ${describe(m)}`);
+      return m;
+    });
+  }
   return leaves.map(() => choice);
+}
+
+function checkStepWith(fn: string, how: unknown): 'expmap' | 'retr' {
+  if (how === undefined) return 'expmap';
+  if (how !== 'expmap' && how !== 'retr') throw new ValueError(`${fn}: option stepWith must be 'expmap' or 'retr', got ${describe(how)}`);
+  return how;
 }
 
 function step(m: Manifold, x: Tensor, u: Tensor, how: 'expmap' | 'retr'): Tensor {
@@ -58,16 +85,19 @@ export interface RsgdState {
 
 /** Riemannian SGD (geoopt's `RiemannianSGD`), with optional transported momentum. */
 export function rsgd(options: RsgdOptions): Optimizer<RsgdState> {
+  optionsOf('rsgd', options, '{ lr }');
   const lr = asSchedule('rsgd', options.lr);
   const mu = options.momentum ?? 0;
-  if (!(mu >= 0 && mu < 1)) throw new ValueError(`rsgd: momentum must be in [0, 1), got ${mu}`);
-  const how = options.stepWith ?? 'expmap';
+  if (typeof mu !== 'number' || !(mu >= 0 && mu < 1)) throw new ValueError(`rsgd: momentum must be in [0, 1), got ${describe(mu)}`);
+  checkManifoldChoice('rsgd', options.manifold);
+  const how = checkStepWith('rsgd', options.stepWith);
   return scopedOptimizer({
     init: (params) => Object.freeze({ step: 0, momentum: Object.freeze(treeLeaves(params).map(zerosLike)) }),
     update: <P extends Tree>(grads: P, state: RsgdState, params: P): [P, RsgdState] => {
       const xs = treeLeaves(params);
       const gs = leavesLike('rsgd', grads, xs);
-      const ms = manifoldsFor(options.manifold, xs);
+      checkState('rsgd', state, ['momentum'], xs.length);
+      const ms = manifoldsFor('rsgd', options.manifold, xs);
       const t = state.step + 1;
       const a = lr(t);
       const newX: Tensor[] = [];
@@ -115,12 +145,14 @@ export interface RadamState {
  * the Riemannian squared norm per coordinate.
  */
 export function radam(options: RadamOptions): Optimizer<RadamState> {
+  optionsOf('radam', options, '{ lr }');
   const lr = asSchedule('radam', options.lr);
-  const [b1, b2] = options.betas ?? [0.9, 0.999];
+  const [b1, b2] = checkBetas('radam', options.betas);
   const eps = options.eps ?? 1e-8;
   if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new ValueError(`radam: betas must be in [0, 1), got [${b1}, ${b2}]`);
-  if (!(eps > 0)) throw new ValueError(`radam: eps must be positive, got ${eps}`);
-  const how = options.stepWith ?? 'expmap';
+  if (typeof eps !== 'number' || !(eps > 0)) throw new ValueError(`radam: eps must be positive, got ${describe(eps)}`);
+  checkManifoldChoice('radam', options.manifold);
+  const how = checkStepWith('radam', options.stepWith);
   return scopedOptimizer({
     init: (params) => {
       const z = Object.freeze(treeLeaves(params).map(zerosLike));
@@ -129,7 +161,8 @@ export function radam(options: RadamOptions): Optimizer<RadamState> {
     update: <P extends Tree>(grads: P, state: RadamState, params: P): [P, RadamState] => {
       const xs = treeLeaves(params);
       const gs = leavesLike('radam', grads, xs);
-      const ms = manifoldsFor(options.manifold, xs);
+      checkState('radam', state, ['m', 'v'], xs.length);
+      const ms = manifoldsFor('radam', options.manifold, xs);
       const t = state.step + 1;
       const a = lr(t);
       const bc1 = 1 - b1 ** t;

@@ -1,7 +1,7 @@
 /**
  * Learning-rate schedules: pure functions of the (1-based) step number.
  */
-import { ValueError } from '../errors.ts';
+import { ArgumentError, ValueError, describe } from '../errors.ts';
 
 /** A learning rate as a function of the step number (1, 2, …). */
 export type Schedule = (step: number) => number;
@@ -12,7 +12,7 @@ export type LearningRate = number | Schedule;
 /** The schedule of a learning rate (checking a constant is positive). */
 export function asSchedule(fn: string, lr: LearningRate): Schedule {
   if (typeof lr === 'function') return lr;
-  if (!(lr > 0) || !Number.isFinite(lr)) throw new ValueError(`${fn}: lr must be a positive finite number or a schedule, got ${lr}`);
+  if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) throw new ValueError(`${fn}: lr must be a positive finite number or a schedule, got ${describe(lr)}`);
   return () => lr;
 }
 
@@ -40,5 +40,8 @@ export function warmupCosineDecay(lr: number, warmup: number, steps: number, alp
 
 /** Multiplies the rate by `factor` at each of the given step boundaries. */
 export function piecewiseConstant(lr: number, boundaries: readonly number[], factor: number): Schedule {
+  if (!Array.isArray(boundaries) || !boundaries.every((b) => typeof b === 'number')) {
+    throw new ArgumentError(`piecewiseConstant: boundaries must be an array of step numbers, got ${describe(boundaries)}`);
+  }
   return (t) => lr * factor ** boundaries.filter((b) => t > b).length;
 }
