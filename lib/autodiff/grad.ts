@@ -7,7 +7,7 @@
  * backwards. The graph lives only in the traced tensors' boxes, so nested
  * and repeated calls are independent and nothing is left behind.
  */
-import { ArgumentError, GradError, ShapeError, fmtShape } from '../errors.ts';
+import { ArgumentError, GradError, ShapeError, describeKind, fmtShape, requireFunction } from '../errors.ts';
 import { onesLike, zerosLike } from '../tensor/create.ts';
 import { scoped } from '../tensor/scope.ts';
 import { boxOf, requireTensor, Tensor, type Trace } from '../tensor/tensor.ts';
@@ -69,7 +69,16 @@ function backward(out: Tensor, seed: Tensor, trace: Trace): Map<Tensor, Tensor> 
   return grads;
 }
 
+/** Rejects argnums that are neither an integer nor an array of integers (ranges are checked per call). */
+function checkArgnumsKind(fn: string, argnums: unknown): void {
+  if (argnums === undefined || typeof argnums === 'number') return;
+  if (!Array.isArray(argnums) || !argnums.every((a) => typeof a === 'number')) {
+    throw new GradError(`${fn}: argnums must be an integer or an array of integers, got ${describeKind(argnums)}`);
+  }
+}
+
 function normArgnums(fn: string, argnums: number | readonly number[], nargs: number): number[] {
+  checkArgnumsKind(fn, argnums);
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
   for (const a of list) {
     if (!Number.isInteger(a) || a < 0 || a >= nargs) {
@@ -81,7 +90,7 @@ function normArgnums(fn: string, argnums: number | readonly number[], nargs: num
 
 function checkScalarOutput(fn: string, out: unknown): asserts out is Tensor {
   if (!(out instanceof Tensor)) {
-    throw new GradError(`${fn}: the function must return a scalar Tensor, got ${out === null ? 'null' : typeof out}`);
+    throw new GradError(`${fn}: the function must return a scalar Tensor, got ${describeKind(out)}`);
   }
   if (out.size !== 1) {
     throw new GradError(`${fn}: the function must return a scalar (one-element) Tensor, got shape ${fmtShape(out.shape)}; reduce it first, e.g. with sum or mean, or use vjp`);
@@ -170,6 +179,8 @@ export function grad<A extends readonly unknown[], const N extends number | read
   f: (...args: A) => Tensor,
   argnums?: N,
 ): (...args: A) => GradOf<A, N> {
+  requireFunction('grad', f, 'f');
+  checkArgnumsKind('grad', argnums);
   return (...args: A) => valueAndGradCall('grad', f as never, argnums ?? 0, args)[1] as GradOf<A, N>;
 }
 
@@ -178,6 +189,8 @@ export function valueAndGrad<A extends readonly unknown[], const N extends numbe
   f: (...args: A) => Tensor,
   argnums?: N,
 ): (...args: A) => [Tensor, GradOf<A, N>] {
+  requireFunction('valueAndGrad', f, 'f');
+  checkArgnumsKind('valueAndGrad', argnums);
   return (...args: A) => valueAndGradCall('valueAndGrad', f as never, argnums ?? 0, args) as [Tensor, GradOf<A, N>];
 }
 
@@ -190,6 +203,7 @@ export function vjp<A extends readonly Tree[]>(
   f: (...args: A) => Tensor,
   ...primals: A
 ): [Tensor, (cotangent: Tensor) => { -readonly [I in keyof A]: A[I] }] {
+  requireFunction('vjp', f, 'f');
   primals.forEach((p, i) => treeLeaves(p, `vjp (argument ${i})`));
   const trace = newTrace();
   const leafTrees = primals.map((p) => treeMap((x) => leaf(x, trace), p));
@@ -199,12 +213,12 @@ export function vjp<A extends readonly Tree[]>(
   } finally {
     trace.done = true;
   }
-  if (!(out instanceof Tensor)) throw new GradError(`vjp: the function must return a Tensor, got ${typeof out}`);
+  if (!(out instanceof Tensor)) throw new GradError(`vjp: the function must return a Tensor, got ${describeKind(out)}`);
   const o = out;
   const value = unwrapTrace(o, trace);
   const fnOut = (ct: Tensor): { -readonly [I in keyof A]: A[I] } => {
     if (!(ct instanceof Tensor) || ct.size !== o.size || ct.rank !== o.rank || ct.shape.some((d, i) => d !== o.shape[i])) {
-      throw new ShapeError(`vjp: cotangent must be a Tensor of the output's shape ${fmtShape(o.shape)}, got ${ct instanceof Tensor ? fmtShape(ct.shape) : typeof ct}`);
+      throw new ShapeError(`vjp: cotangent must be a Tensor of the output's shape ${fmtShape(o.shape)}, got ${describeKind(ct)}`);
     }
     const seed = ct.dtype === o.dtype ? ct : cast(ct, o.dtype);
     const grads = backward(live0(o, trace), seed, trace);
@@ -220,6 +234,7 @@ export function vjp<A extends readonly Tree[]>(
  * computed as the gradient of `⟨∇f(x), v⟩` (reverse over reverse).
  */
 export function hvp(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): Tensor {
+  requireFunction('hvp', f, 'f');
   requireTensor('hvp', x, 'x');
   if (!(v instanceof Tensor) || v.rank !== x.rank || v.shape.some((d, i) => d !== x.shape[i])) {
     throw new ShapeError(`hvp: v must have the shape of x ${fmtShape(x.shape)}, got ${v instanceof Tensor ? fmtShape(v.shape) : typeof v}`);
@@ -248,11 +263,14 @@ export function customGrad<A extends readonly Tensor[]>(
   backward: (g: Tensor, inputs: A, output: Tensor) => readonly (Tensor | undefined)[],
   name = 'customGrad',
 ): (...inputs: A) => Tensor {
+  requireFunction('customGrad', forward, 'forward');
+  requireFunction('customGrad', backward, 'backward');
+  if (typeof name !== 'string') throw new ArgumentError(`customGrad: name must be a string, got ${describeKind(name)}`);
   const p: Primitive<undefined> = {
     name,
     forward: (xs) => {
       const out = forward(...(xs as unknown as A));
-      if (!(out instanceof Tensor)) throw new ArgumentError(`${name}: forward must return a Tensor, got ${typeof out}`);
+      if (!(out instanceof Tensor)) throw new ArgumentError(`${name}: forward must return a Tensor, got ${describeKind(out)}`);
       return strip(out);
     },
     vjp: (g, xs, out) => {
@@ -271,8 +289,9 @@ export function customGrad<A extends readonly Tensor[]>(
     },
   };
   return (...inputs: A) => {
+    if (inputs.length === 0) throw new ArgumentError(`${name}: expected at least one input Tensor, got none`);
     inputs.forEach((x, i) => {
-      if (!(x instanceof Tensor)) throw new ArgumentError(`${name}: input ${i} must be a Tensor, got ${typeof x}`);
+      if (!(x instanceof Tensor)) throw new ArgumentError(`${name}: input ${i} must be a Tensor, got ${describeKind(x)}`);
     });
     return bind(p, inputs, undefined);
   };

@@ -3,7 +3,7 @@
  * pytrees. Object keys are visited in sorted order, so two trees with the same
  * keys always flatten to the same leaf order.
  */
-import { ArgumentError } from '../errors.ts';
+import { ArgumentError, describe as describeValue, requireFunction } from '../errors.ts';
 import { Tensor } from '../tensor/tensor.ts';
 
 /** A tensor, or plain objects / arrays of trees. */
@@ -39,6 +39,10 @@ export function treeLeaves(tree: Tree, fn = 'treeLeaves'): Tensor[] {
  * Rebuilds a tree with the structure of `tree` from leaves in `treeLeaves` order.
  */
 export function treeUnflatten<T extends Tree>(tree: T, leaves: readonly Tensor[]): T {
+  if (!Array.isArray(leaves)) throw new ArgumentError(`treeUnflatten: leaves must be an array of tensors, got ${describeValue(leaves)}`);
+  leaves.forEach((l, j) => {
+    if (!(l instanceof Tensor)) throw new ArgumentError(`treeUnflatten: leaf ${j} is ${describeValue(l)}; expected a Tensor`);
+  });
   let i = 0;
   const build = (t: unknown): unknown => {
     if (t instanceof Tensor) {
@@ -62,6 +66,7 @@ export function treeUnflatten<T extends Tree>(tree: T, leaves: readonly Tensor[]
  * structure at once (`f` gets the corresponding leaves), as `jax.tree.map`.
  */
 export function treeMap<T extends Tree>(f: (leaf: Tensor, ...rest: Tensor[]) => Tensor, tree: T, ...rest: T[]): T {
+  requireFunction('treeMap', f, 'f');
   const leaves = treeLeaves(tree, 'treeMap');
   const others = rest.map((r, j) => {
     const l = treeLeaves(r, 'treeMap');
@@ -70,7 +75,12 @@ export function treeMap<T extends Tree>(f: (leaf: Tensor, ...rest: Tensor[]) => 
     }
     return l;
   });
-  return treeUnflatten(tree, leaves.map((x, i) => f(x, ...others.map((o) => o[i]))));
+  const mapped = leaves.map((x, i) => {
+    const y = f(x, ...others.map((o) => o[i]));
+    if (!(y instanceof Tensor)) throw new ArgumentError(`treeMap: f must return a Tensor for every leaf, got ${describeValue(y)} for leaf ${i}`);
+    return y;
+  });
+  return treeUnflatten(tree, mapped);
 }
 
 /** Whether two trees have the same nesting, keys and lengths (leaves are not compared). */

@@ -8,7 +8,7 @@
  * Ghahramani 2005).
  */
 import type { DType } from '../../kernels/types.ts';
-import { ArgumentError, ShapeError, ValueError } from '../errors.ts';
+import { ArgumentError, ShapeError, ValueError, optionsOf } from '../errors.ts';
 import { type ClassLabels, denseLabels } from '../metrics/labels.ts';
 import { checkDistance, checkEmbeddings, neighbourLists, type Distance } from '../metrics/neighbours.ts';
 import { randomNormal, split, type PRNGKey } from '../tensor/random.ts';
@@ -198,6 +198,7 @@ export interface HierarchicalDataset {
  */
 export function hierarchicalDataset(key: PRNGKey, options: HierarchicalDatasetOptions): HierarchicalDataset {
   const fn = 'hierarchicalDataset';
+  optionsOf(fn, options, '{ depth, branching, dim, perLeaf, noise }');
   const { depth, branching, dim, perLeaf, noise } = options;
   const scale = options.scale ?? 1;
   const decay = options.decay ?? 0.5;

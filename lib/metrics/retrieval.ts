@@ -23,7 +23,7 @@
  * that order to faiss). {@link retrievalMetrics} computes everything from one
  * pass over the distance matrix.
  */
-import { ValueError } from '../errors.ts';
+import { ValueError, optionsOf } from '../errors.ts';
 import type { PRNGKey } from '../tensor/random.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { nmiOfDense } from './clustering.ts';
@@ -202,8 +202,9 @@ export function mapAtR(embeddings: Tensor, labels: ClassLabels, distance: Distan
  * @param options `ks` (default `[1]`), `distance` (default `'cosine'`), `key` (enables NMI).
  * @throws as {@link recallAtK}.
  */
-export function retrievalMetrics(embeddings: Tensor, labels: ClassLabels, options: RetrievalMetricsOptions = {}): RetrievalMetrics {
+export function retrievalMetrics(embeddings: Tensor, labels: ClassLabels, options?: RetrievalMetricsOptions): RetrievalMetrics {
   const fn = 'retrievalMetrics';
+  options = optionsOf(fn, options);
   const ks = checkKs(fn, options.ks ?? [1]);
   const distance = options.distance ?? 'cosine';
   const { s, dense } = evaluate(fn, embeddings, labels, ks, distance, true);

@@ -5,10 +5,10 @@
  */
 import { grad } from '../autodiff/grad.ts';
 import { treeLeaves, treeMap, treeUnflatten, type Tree } from '../autodiff/tree.ts';
-import { ArgumentError } from '../errors.ts';
+import { ArgumentError, ValueError, describe, optionsOf, requireFunction } from '../errors.ts';
 import { item, tensor, toArray } from '../tensor/create.ts';
 import { cast } from '../ops/cast.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
 
 /** Options of {@link checkGrad}. */
 export interface CheckGradOptions {
@@ -55,14 +55,26 @@ export interface CheckGradResult {
  * `|analytic − numeric| ≤ atol + rtol · max(|analytic|, |numeric|)`.
  */
 export function checkGrad<A extends readonly Tree[]>(f: (...args: A) => Tensor, args: A, options: CheckGradOptions = {}): CheckGradResult {
+  requireFunction('checkGrad', f, 'f');
+  if (!Array.isArray(args)) throw new ArgumentError(`checkGrad: args must be an array of the arguments of f (tensors or trees), got ${describe(args)}`);
+  options = optionsOf('checkGrad', options);
   const fn = f as unknown as (...xs: Tree[]) => Tensor;
   const eps = options.eps ?? 1e-6;
   const rtol = options.rtol ?? 1e-5;
   const atol = options.atol ?? 1e-7;
+  for (const [k, v] of [['eps', eps], ['rtol', rtol], ['atol', atol]] as const) {
+    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v) || (k === 'eps' && v === 0)) {
+      throw new ValueError(`checkGrad: option ${k} must be a finite number ${k === 'eps' ? '> 0' : '≥ 0'}, got ${describe(v)}`);
+    }
+  }
   const x64 = args.map((a) => treeMap((t) => cast(t, 'float64'), a));
   const argnums = options.argnums ?? x64.map((_, i) => i);
+  if (!Array.isArray(argnums) || !argnums.every((a) => Number.isInteger(a) && a >= 0 && a < x64.length)) {
+    throw new ValueError(`checkGrad: option argnums must be an array of argument indices in [0, ${x64.length - 1}], got ${describe(argnums)}`);
+  }
   const evalAt = (xs: Tree[]): number => {
-    const out = fn(...xs);
+    const out: unknown = fn(...xs);
+    if (!(out instanceof Tensor)) throw new ArgumentError(`checkGrad: f must return a one-element Tensor, got ${describe(out)}`);
     if (out.size !== 1) throw new ArgumentError(`checkGrad: f must return a one-element tensor, got ${out.size} elements`);
     return item(out);
   };
