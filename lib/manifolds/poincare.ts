@@ -8,7 +8,7 @@
  * any order flow to the points, the tangent vectors and a tensor curvature.
  */
 import { randomNormal, type PRNGKey } from '../tensor/random.ts';
-import { DomainError, ShapeError, ValueError, fmtShape } from '../errors.ts';
+import { ArgumentError, DomainError, ShapeError, ValueError, fmtShape } from '../errors.ts';
 import { dataOf, dataRef, Tensor } from '../tensor/tensor.ts';
 import type { DType } from '../../kernels/types.ts';
 import {
@@ -48,6 +48,52 @@ function checkRows(fn: string, x: unknown, name = 'x'): asserts x is Tensor {
 function checkSameRows(fn: string, x: Tensor, y: Tensor, xn = 'x', yn = 'y'): void {
   if (x.shape[x.rank - 1] !== y.shape[y.rank - 1]) {
     throw new ShapeError(`${fn}: '${xn}' ${fmtShape(x.shape)} and '${yn}' ${fmtShape(y.shape)} have different feature sizes; expected equal last axes`);
+  }
+}
+
+/** Throws a ShapeError naming `fn` unless the batch shapes of the row tensors broadcast together. */
+function checkBatches(fn: string, xs: readonly (readonly [Tensor, string])[]): void {
+  let shape = xs[0][0].shape;
+  let names = `'${xs[0][1]}'`;
+  for (let i = 1; i < xs.length; i++) {
+    const [x, n] = xs[i];
+    try {
+      shape = broadcastShapes(fn, shape, x.shape);
+    } catch {
+      throw new ShapeError(`${fn}: the rows of ${names} ${fmtShape(shape)} and '${n}' ${fmtShape(x.shape)} cannot be broadcast together; expected equal batch shapes (or sizes 1)`);
+    }
+    names += ` and '${n}'`;
+  }
+}
+
+/**
+ * Throws an ArgumentError naming `fn` unless `t` is a finite number or a Tensor whose shape fits the
+ * rows' batch: a scalar, or one value per row — shape `[...batch]`, or `[...batch, 1]` with `keepAxis`
+ * (sizes 1 broadcast).
+ */
+function checkScalarOrRows(fn: string, t: unknown, name: string, x: Tensor, keepAxis = false): void {
+  if (typeof t === 'number') {
+    if (!Number.isFinite(t)) throw new ValueError(`${fn}: '${name}' must be a finite number, got ${t}`);
+    return;
+  }
+  if (!(t instanceof Tensor)) {
+    throw new ArgumentError(`${fn}: '${name}' must be a number or a Tensor, got ${t === null ? 'null' : Array.isArray(t) ? 'an array' : typeof t}`);
+  }
+  const batch = keepAxis ? [...x.shape.slice(0, -1), 1] : x.shape.slice(0, -1);
+  const ok = t.rank === 0 || (t.rank <= batch.length && t.shape.every((d, i) => d === 1 || d === batch[batch.length - t.rank + i]));
+  if (!ok) throw new ShapeError(`${fn}: '${name}' ${fmtShape(t.shape)} must be a scalar or one value per row of ${fmtShape(x.shape)} (shape ${fmtShape(batch)})`);
+}
+
+/** A PRNG key check for the ball's samplers (ArgumentError naming `fn`). */
+function checkKeyArg(fn: string, key: unknown): void {
+  if (typeof key !== 'object' || key === null || (key as { kind?: unknown }).kind !== 'PRNGKey') {
+    throw new ArgumentError(`${fn}: 'key' must be a PRNGKey made by prngKey(seed) or split(key), got ${key === null ? 'null' : typeof key}`);
+  }
+}
+
+function checkCount(fn: string, v: unknown, name: string): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new ValueError(`${fn}: '${name}' must be a positive integer, got ${typeof v === 'number' ? v : v === null ? 'null' : typeof v}`);
   }
 }
 
@@ -359,17 +405,26 @@ export interface PoincareBall extends Manifold {
  * and row-wise; see {@link PoincareBall}.
  */
 export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ArgumentError(`poincareBall: options must be an object such as { c: 1 } (or omitted), got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
   const c0 = options.c ?? 1;
   checkCurvature('poincareBall', c0);
+  if (options.checkPoints !== undefined && typeof options.checkPoints !== 'boolean') {
+    throw new ArgumentError(`poincareBall: checkPoints must be a boolean, got ${typeof options.checkPoints}`);
+  }
   const check = options.checkPoints ?? true;
   const K = (dtype: DType): C => curv(c0, dtype);
   const inBall = (fn: string, x: Tensor, name = 'x'): void => {
     // device-only values are not read back to be checked (see checkInBall)
     if (check && dataRef(x).onHost) checkInBall(fn, x, c0, name);
   };
+  // every tensor argument is a Tensor with a feature axis, all of one feature size, with batch shapes that
+  // broadcast: checked at the entry, so errors name the method called (not an op deep inside it)
   const rows = (fn: string, ...xs: [Tensor, string][]): void => {
     for (const [x, n] of xs) checkRows(fn, x, n);
     for (let i = 1; i < xs.length; i++) checkSameRows(fn, xs[0][0], xs[i][0], xs[0][1], xs[i][1]);
+    if (xs.length > 1) checkBatches(fn, xs);
   };
   const same = (x: Tensor, y: Tensor): [Tensor, Tensor] => {
     if (x.dtype === y.dtype) return [x, y];
@@ -411,6 +466,7 @@ export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
     },
     mobiusScalarMul: (r, x) => {
       rows('mobiusScalarMul', [x, 'x']);
+      checkScalarOrRows('mobiusScalarMul', r, 'r', x, true);
       inBall('mobiusScalarMul', x);
       return mobiusScalarMulK(r, x, K(x.dtype));
     },
@@ -448,7 +504,9 @@ export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
       return squeeze(mul(div(2, k.sc), artanh(mul(k.sc, rowNorm(x)))), -1);
     },
     pairwiseDist: (x, y) => {
-      rows('pairwiseDist', [x, 'x'], [y, 'y']);
+      checkRows('pairwiseDist', x, 'x');
+      checkRows('pairwiseDist', y, 'y');
+      checkSameRows('pairwiseDist', x, y); // x [N, D] and y [M, D]: no batch to broadcast
       if (x.rank !== 2 || y.rank !== 2) {
         throw new ShapeError(`pairwiseDist: expected x [N, D] and y [M, D], got ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
       }
@@ -510,6 +568,7 @@ export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
     },
     geodesic: (x, y, t) => {
       rows('geodesic', [x, 'x'], [y, 'y']);
+      checkScalarOrRows('geodesic', t, 't', x.rank >= y.rank ? x : y);
       inBall('geodesic', x);
       inBall('geodesic', y, 'y');
       [x, y] = same(x, y);
@@ -520,12 +579,15 @@ export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
     weightedMidpoint: (x, weights) => {
       rows('weightedMidpoint', [x, 'x']);
       if (x.rank !== 2) throw new ShapeError(`weightedMidpoint: expected x [N, D], got ${fmtShape(x.shape)}`);
+      if (weights !== undefined) {
+        checkTensor('weightedMidpoint', weights, 'weights');
+        if (weights.rank !== 1 || weights.shape[0] !== x.shape[0]) {
+          throw new ShapeError(`weightedMidpoint: weights must be [${x.shape[0]}], got ${fmtShape(weights.shape)}`);
+        }
+      }
       inBall('weightedMidpoint', x);
       const k = K(x.dtype);
       const w = weights === undefined ? undefined : expandDims(cast(weights, x.dtype), -1);
-      if (weights !== undefined && (weights.rank !== 1 || weights.shape[0] !== x.shape[0])) {
-        throw new ShapeError(`weightedMidpoint: weights must be [${x.shape[0]}], got ${fmtShape(weights.shape)}`);
-      }
       const lam = lambdaK(x, k); // [N, 1]
       const wl = w ? mul(w, lam) : lam;
       const nom = sum(mul(wl, x), 0, true); // [1, D]
@@ -539,9 +601,10 @@ export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
       return projectK(div(twoMean, add(root, 1)), k);
     },
     wrappedNormal: (key, mean, std, n) => {
+      checkKeyArg('wrappedNormal', key);
       rows('wrappedNormal', [mean, 'mean']);
-      if (!(std > 0)) throw new ValueError(`wrappedNormal: std must be positive, got ${std}`);
-      if (!Number.isInteger(n) || n < 1) throw new ValueError(`wrappedNormal: n must be a positive integer, got ${n}`);
+      if (typeof std !== 'number' || !(std > 0) || !Number.isFinite(std)) throw new ValueError(`wrappedNormal: std must be a positive finite number, got ${String(std)}`);
+      checkCount('wrappedNormal', n, 'n');
       const D = mean.shape[mean.rank - 1];
       const m = reshape(mean, [-1, D]);
       if (m.shape[0] !== 1) throw new ShapeError(`wrappedNormal: mean must be one point ([D] or [1, D]), got ${fmtShape(mean.shape)}`);
@@ -554,25 +617,47 @@ export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
     norm: (x, u) => {
       rows('norm', [x, 'x'], [u, 'u']);
       inBall('norm', x);
+      [x, u] = same(x, u);
       return squeeze(mul(lambdaK(x, K(x.dtype)), norm(u, -1, true)), -1);
     },
     // The whole row's ⟨u, u⟩_x in every coordinate (geoopt: component_inner = inner, keepdim). A
     // per-coordinate λ²u² made Riemannian Adam unstable: the transported first moment is rotated
     // (gyration) into coordinates whose second moment is ≈ 0, and m/√v there sent points to the boundary.
-    componentInner: (x, u) => broadcastTo(mul(square(lambdaK(x, K(x.dtype))), rowSq(u)), u.shape),
-    projx: (x) => ball.project(x),
-    proju: (_x, u) => u,
+    componentInner: (x, u) => {
+      rows('componentInner', [x, 'x'], [u, 'u']);
+      inBall('componentInner', x);
+      [x, u] = same(x, u);
+      const out = mul(square(lambdaK(x, K(x.dtype))), rowSq(u));
+      return broadcastTo(out, broadcastShapes('componentInner', out.shape, u.shape));
+    },
+    projx: (x) => {
+      rows('projx', [x, 'x']);
+      return projectK(x, K(x.dtype));
+    },
+    proju: (x, u) => {
+      rows('proju', [x, 'x'], [u, 'u']);
+      return u;
+    },
     retr: (x, u) => {
       rows('retr', [x, 'x'], [u, 'u']);
       return projectK(add(x, u), K(promote3(x, u, u)));
     },
-    randomPoint: (key, n, dim, dtype = 'float32') => expmap0K(randomNormal(key, [n, dim], dtype), K(dtype)),
+    randomPoint: (key, n, dim, dtype = 'float32') => {
+      checkKeyArg('randomPoint', key);
+      checkCount('randomPoint', n, 'n');
+      checkCount('randomPoint', dim, 'dim');
+      if (dtype !== 'float32' && dtype !== 'float64') throw new ArgumentError(`randomPoint: dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+      return expmap0K(randomNormal(key, [n, dim], dtype), K(dtype));
+    },
     inner: (x, u, v) => {
-      rows('inner', [x, 'x'], [u, 'u']);
+      if (v === undefined) rows('inner', [x, 'x'], [u, 'u']);
+      else rows('inner', [x, 'x'], [u, 'u'], [v, 'v']);
       inBall('inner', x);
-      const k = K(x.dtype);
       const vv = v ?? u;
-      return squeeze(mul(square(lambdaK(x, k)), rowDot(u, vv)), -1);
+      const dt = promote3(x, u, vv);
+      const k = K(dt);
+      const up = (t: Tensor): Tensor => (t.dtype === dt ? t : cast(t, dt));
+      return squeeze(mul(square(lambdaK(up(x), k)), rowDot(up(u), up(vv))), -1);
     },
   };
   return Object.freeze(ball);
