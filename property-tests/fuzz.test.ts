@@ -25,10 +25,23 @@
  *   restored to the budget it had; `withBackend` is called like the others
  *   (it restores the backend itself).
  * Not generated: symbols, bigints and objects without a prototype (no
- * TypeScript caller can pass them to a typed signature).
+ * TypeScript caller can pass them to a typed signature; labels do get a
+ * symbol in test/boundaries.test.ts).
  *
- * Inputs: `RUNS` argument lists per export, plus one nested call per
- * returned function; see the `inputs` count printed at the end.
+ * Known failures (`KNOWN` below) are still fuzzed, but printed instead of
+ * asserted: `withBackend(name, notAFunction)` (lib/backend.ts, outside this
+ * change), and the ball / feature-loader exports that the same issue's
+ * numerics-and-data part is fixing (remove an entry once it passes).
+ *
+ * A second block runs every loss and metric on inputs of the right kinds with
+ * generated batch sizes (0 included), widths, proxy counts and labels (valid,
+ * out of range, fractional, NaN, beyond int32 or 2⁵³, strings, null, wrong
+ * length): each call returns a finite value or throws a GyrogradError.
+ *
+ * Inputs: `RUNS` (default 1000, env `FUZZ_RUNS`) argument lists per function
+ * plus one nested call per returned function or object, and RUNS/5 problems
+ * per loss / metric: about 198,000 calls in about 5 s; the count is printed
+ * at the end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -194,11 +207,15 @@ function restoring(name: string, f: (...a: unknown[]) => unknown): (...a: unknow
   return f;
 }
 
+let started = 0;
+beforeAll(() => {
+  started = Date.now();
+});
+afterAll(() => {
+  console.log(`fuzz: ${fns.length} functions, ${inputs} inputs, ${((Date.now() - started) / 1000).toFixed(1)} s; skipped: ${Object.keys(SKIP).join(', ')}; known: ${Object.keys(KNOWN).join(', ')}`);
+});
+
 describe('fuzz: every public function returns or throws a GyrogradError, and never mutates its tensor arguments', () => {
-  let started = 0;
-  beforeAll(() => {
-    started = Date.now();
-  });
   for (const [name, raw] of fns) {
     it(name, async () => {
       const f = restoring(name, raw);
@@ -225,7 +242,72 @@ describe('fuzz: every public function returns or throws a GyrogradError, and nev
       expect(mine).toEqual([]);
     });
   }
-  afterAll(() => {
-    console.log(`fuzz: ${fns.length} functions, ${inputs} inputs, ${((Date.now() - started) / 1000).toFixed(1)} s; skipped: ${Object.keys(SKIP).join(', ')}; known: ${Object.keys(KNOWN).join(', ')}`);
-  });
+});
+
+// ------------------------------------------------------------------ losses and metrics on near-valid inputs
+
+/**
+ * The losses and metrics on inputs of the right kinds with generated batch
+ * sizes (including 0), widths, proxy counts and labels (valid ones, and ones
+ * out of range, fractional, NaN, beyond int32 or 2⁵³, strings, null, of the
+ * wrong length): each call throws a GyrogradError or returns a finite value —
+ * never a silent NaN on finite inputs.
+ */
+describe('fuzz: losses and metrics on near-valid inputs return finite values or throw a GyrogradError', () => {
+  const label = fc.oneof(
+    { arbitrary: fc.integer({ min: 0, max: 2 }), weight: 8 },
+    { arbitrary: fc.constantFrom<unknown>(3, 5, -1, 1.5, NaN, Infinity, 2 ** 31, 2 ** 32, 2 ** 33, 2 ** 53, '0', null, undefined), weight: 1 },
+  );
+  const problem = fc.record({
+    B: fc.constantFrom(0, 1, 2, 4, 5),
+    D: fc.constantFrom(1, 3),
+    C: fc.constantFrom(1, 3),
+    K: fc.constantFrom(1, 2),
+    extra: fc.constantFrom(0, 0, 0, 1, -1),
+    seed: fc.nat(1000),
+    dtype: fc.constantFrom<'float32' | 'float64'>('float32', 'float64'),
+  }).chain((p) => fc.record({ p: fc.constant(p), y: fc.array(label, { minLength: Math.max(0, p.B + p.extra), maxLength: Math.max(0, p.B + p.extra) }) }));
+  type Case = { x: G.Tensor; x2: G.Tensor; w: G.Tensor; wC: G.Tensor; y: number[]; K: number };
+  const calls: [string, (c: Case) => unknown][] = [
+    ['crossEntropy', (c) => G.crossEntropy(G.matmul(c.x, c.wC, { transposeB: true }), c.y)],
+    ['softTriple', (c) => G.softTriple({ centersPerClass: c.K })(G.matmul(c.x, c.w, { transposeB: true }), c.y)],
+    ['euclideanSoftTriple', (c) => G.euclideanSoftTriple({ centersPerClass: c.K })(c.x, c.w, c.y)],
+    ['hyperbolicSoftTriple', (c) => G.hyperbolicSoftTriple({ centersPerClass: c.K })(c.x, c.w, c.y)],
+    ['proxyAnchor', (c) => G.proxyAnchor()(c.x, c.wC, c.y)],
+    ['normalizedSoftmax', (c) => G.normalizedSoftmax()(c.x, c.wC, c.y)],
+    ['proxyNCA', (c) => G.proxyNCA()(c.x, c.wC, c.y)],
+    ['tripletMargin', (c) => G.tripletMargin()(c.x, c.y)],
+    ['hypContrastive', (c) => G.hypContrastive()(G.poincareBall({ c: 0.1 }).toPoincare(c.x), G.poincareBall({ c: 0.1 }).toPoincare(c.x2))],
+    ['chest', (c) => G.chest({ centersPerClass: c.K, hyphc: { triplets: 4 } })({ euclidean: c.x, hyperbolic: c.x2, euclideanProxies: c.w, hyperbolicProxies: c.w }, c.y)],
+    ['chestTerms', (c) => G.chestTerms({ centersPerClass: c.K, hyphc: { triplets: 4 } })({ euclidean: c.x, hyperbolic: c.x2, euclideanProxies: c.w, hyperbolicProxies: c.w }, c.y).total],
+    ['recallAtK', (c) => G.recallAtK(c.x, c.y, [1, 2])],
+    ['retrievalMetrics', (c) => G.retrievalMetrics(c.x, c.y, { ks: [1] })],
+    ['nmi', (c) => G.nmi(c.x, c.y, G.prngKey(0))],
+  ];
+  for (const [name, call] of calls) {
+    it(name, () => {
+      const bad: string[] = [];
+      fc.assert(
+        fc.property(problem, ({ p, y }) => {
+          inputs++;
+          const key = G.prngKey(p.seed);
+          const [k1, k2, k3, k4] = G.split(key, 4);
+          const c: Case = {
+            x: G.randomNormal(k1, [p.B, p.D], p.dtype), x2: G.randomNormal(k2, [p.B, p.D], p.dtype),
+            w: G.randomNormal(k3, [p.C * p.K, p.D], p.dtype), wC: G.randomNormal(k4, [p.C, p.D], p.dtype),
+            y: y as number[], K: p.K,
+          };
+          try {
+            const r = call(c);
+            const values = r instanceof G.Tensor ? G.toArray(r) : Array.isArray(r) ? (r as number[]) : typeof r === 'number' ? [r] : Object.values(r as object).filter((v) => typeof v === 'number');
+            if (!values.every((v) => Number.isFinite(v))) bad.push(`${name}: non-finite result ${JSON.stringify(values)} for ${JSON.stringify({ ...p, y })}`);
+          } catch (e) {
+            if (!(e instanceof G.GyrogradError)) bad.push(`${name}: threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message} for ${JSON.stringify({ ...p, y })}`);
+          }
+        }),
+        { numRuns: Math.ceil(RUNS / 5) },
+      );
+      expect([...new Set(bad)].slice(0, 5)).toEqual([]);
+    });
+  }
 });
