@@ -58,8 +58,53 @@ type Result = E.Either<FeatureLoadError, FeatureSet>;
 const fail = (kind: FeatureLoadErrorKind, msg: string): E.Either<FeatureLoadError, never> => E.left(new FeatureLoadError(kind, msg));
 
 const FLOAT32_MAX = 3.4028234663852886e38;
-const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const NONFINITE_RE = /^[+-]?(nan|inf|infinity)$/i;
+
+const isDigit = (s: string, i: number): boolean => {
+  const c = s.charCodeAt(i);
+  return c >= 48 && c <= 57;
+};
+
+/**
+ * Whether `s` is a decimal number: `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`.
+ * One left-to-right pass, so linear in the length of `s`: the regular expression it replaces,
+ * /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/, backtracks quadratically on a long run of digits
+ * that ends in a non-digit (`\d+` and `\d*` can split the run in n ways), which made a 100 kB
+ * malformed field take minutes.
+ */
+export function isDecimalNumber(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  if (i < n && (s[i] === '+' || s[i] === '-')) i++;
+  const intStart = i;
+  while (i < n && isDigit(s, i)) i++;
+  let digits = i - intStart;
+  if (i < n && s[i] === '.') {
+    i++;
+    const fracStart = i;
+    while (i < n && isDigit(s, i)) i++;
+    digits += i - fracStart;
+  }
+  if (digits === 0) return false;
+  if (i < n && (s[i] === 'e' || s[i] === 'E')) {
+    i++;
+    if (i < n && (s[i] === '+' || s[i] === '-')) i++;
+    const expStart = i;
+    while (i < n && isDigit(s, i)) i++;
+    if (i === expStart) return false;
+  }
+  return i === n;
+}
+
+/**
+ * The options argument of a loader: omitted (undefined) or an object; `null`, a number, a string or
+ * an array is a `'syntax'` Left naming `fn` (the loaders return errors, they never throw). @internal
+ */
+export function checkOptionsArg(fn: string, options: unknown): FeatureLoadError | undefined {
+  if (options === undefined || (typeof options === 'object' && options !== null && !Array.isArray(options))) return undefined;
+  const what = options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options;
+  return new FeatureLoadError('syntax', `${fn}: options must be an object (or omitted), got ${what}`);
+}
 
 function checkDTypeOption(fn: string, dtype: unknown): E.Either<FeatureLoadError, DType> {
   const d = dtype ?? 'float32';
@@ -106,6 +151,9 @@ function unquote(s: string): string {
  */
 export function parseFeaturesCsv(text: string, options: CsvOptions = {}): Result {
   const fn = 'parseFeaturesCsv';
+  const bad = checkOptionsArg(fn, options);
+  if (bad) return E.left(bad);
+  options ??= {};
   if (typeof text !== 'string') return fail('syntax', `${fn}: expected the CSV text as a string, got ${typeof text}`);
   const dt = checkDTypeOption(fn, options.dtype);
   if (E.isLeft(dt)) return dt;
@@ -119,7 +167,7 @@ export function parseFeaturesCsv(text: string, options: CsvOptions = {}): Result
     lines.push({ no: i + 1, fields: raw[i].split(delim).map(unquote) });
   }
   if (lines.length === 0) return fail('empty', `${fn}: no data: the text has no non-blank lines; expected rows of features followed by a label`);
-  const numeric = (f: string): boolean => NUMBER_RE.test(f) || NONFINITE_RE.test(f);
+  const numeric = (f: string): boolean => isDecimalNumber(f) || NONFINITE_RE.test(f);
   const header = options.header ?? 'auto';
   // auto: a header iff no feature field of the first line (all but its last) is a number
   const hasHeader = header === 'auto' ? !lines[0].fields.slice(0, Math.max(1, lines[0].fields.length - 1)).some(numeric) : header;
@@ -153,7 +201,7 @@ export function parseFeaturesCsv(text: string, options: CsvOptions = {}): Result
     }
     const lf = fields[d];
     if (lf === '') return fail('labels', `${fn}: missing label at line ${no} (the last column, ${cols}, is empty); expected an integer class id`);
-    if (!NUMBER_RE.test(lf)) {
+    if (!isDecimalNumber(lf)) {
       const hint = r === 0 && !hasHeader ? ' (if the first line is a header, pass header: true)' : '';
       return fail('labels', `${fn}: label ${JSON.stringify(lf)} at line ${no}, column ${cols} is not a number; expected an integer class id${hint}`);
     }
@@ -183,6 +231,9 @@ function describe(v: unknown): string {
  */
 export function parseFeaturesJson(text: string, options: FeatureLoadOptions = {}): Result {
   const fn = 'parseFeaturesJson';
+  const bad = checkOptionsArg(fn, options);
+  if (bad) return E.left(bad);
+  options ??= {};
   if (typeof text !== 'string') return fail('syntax', `${fn}: expected the JSON text as a string, got ${typeof text}`);
   const dt = checkDTypeOption(fn, options.dtype);
   if (E.isLeft(dt)) return dt;
@@ -241,6 +292,9 @@ export function parseFeaturesJson(text: string, options: FeatureLoadOptions = {}
  * non-blank character is `{` is JSON and anything else CSV.
  */
 export function loadFeatures(text: string, options: LoadFeaturesOptions = {}): Result {
+  const bad = checkOptionsArg('loadFeatures', options);
+  if (bad) return E.left(bad);
+  options ??= {};
   if (typeof text !== 'string') return fail('syntax', `loadFeatures: expected the file's text as a string, got ${typeof text}`);
   const format = options.format ?? 'auto';
   if (format !== 'csv' && format !== 'json' && format !== 'auto') {
@@ -266,6 +320,9 @@ export function loadFeatures(text: string, options: LoadFeaturesOptions = {}): R
  */
 export function loadFeaturesNpy(featuresBytes: Uint8Array, labelsBytes: Uint8Array, options: FeatureLoadOptions = {}): Result {
   const fn = 'loadFeaturesNpy';
+  const bad = checkOptionsArg(fn, options);
+  if (bad) return E.left(bad);
+  options ??= {};
   const dt = checkDTypeOption(fn, options.dtype);
   if (E.isLeft(dt)) return dt;
   const dtype = dt.right;

@@ -11,7 +11,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { FeatureLoadError } from './errors.ts';
-import { loadFeatures, loadFeaturesNpy, type FeatureSet, type LoadFeaturesOptions } from './features.ts';
+import { checkOptionsArg, loadFeatures, loadFeaturesNpy, type FeatureSet, type LoadFeaturesOptions } from './features.ts';
 
 /** Options of {@link loadFeaturesFile}. */
 export interface LoadFeaturesFileOptions extends LoadFeaturesOptions {
@@ -49,6 +49,9 @@ function ioError(path: string, e: unknown): E.Either<FeatureLoadError, never> {
  */
 export async function loadFeaturesFile(path: string, options: LoadFeaturesFileOptions = {}): Promise<E.Either<FeatureLoadError, FeatureSet>> {
   const fn = 'loadFeaturesFile';
+  const bad = checkOptionsArg(fn, options);
+  if (bad) return E.left(bad);
+  options ??= {};
   if (typeof path !== 'string' || path === '') {
     return E.left(new FeatureLoadError('io', `${fn}: path must be a non-empty string, got ${JSON.stringify(path)}`));
   }
