@@ -30,8 +30,8 @@
  *
  * Known failures (`KNOWN` below) are still fuzzed, but printed instead of
  * asserted: `withBackend(name, notAFunction)` (lib/backend.ts, outside this
- * change), and the ball / feature-loader exports that the same issue's
- * numerics-and-data part is fixing (remove an entry once it passes).
+ * change), and `checkInBall`, which the same issue's ball part is fixing
+ * (remove an entry once it passes).
  *
  * A second block runs every loss and metric on inputs of the right kinds with
  * generated batch sizes (0 included), widths, proxy counts and labels (valid,
@@ -55,13 +55,8 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
  */
 const KNOWN: Record<string, string> = {
   withBackend: 'withBackend(name, notAFunction) throws a TypeError (lib/backend.ts, left for the backend owner)',
-  // being fixed in the same issue's ball / data part (lib/manifolds/poincare.ts, lib/data/features.ts):
-  poincareBall: 'poincareBall(null) and componentInner(null, u) throw a TypeError',
+  // being fixed in the same issue's ball part (lib/manifolds/poincare.ts):
   checkInBall: 'checkInBall(null | non-tensor, …) throws a TypeError',
-  loadFeatures: 'loadFeatures(text, null) throws a TypeError',
-  loadFeaturesNpy: 'loadFeaturesNpy(bytes, null) throws a TypeError',
-  parseFeaturesCsv: 'parseFeaturesCsv(text, null) throws a TypeError',
-  parseFeaturesJson: 'parseFeaturesJson(text, null) throws a TypeError',
 };
 
 const SKIP: Record<string, string> = {
