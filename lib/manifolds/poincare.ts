@@ -67,9 +67,11 @@ function checkBatches(fn: string, xs: readonly (readonly [Tensor, string])[]): v
 }
 
 /**
- * Throws an ArgumentError naming `fn` unless `t` is a finite number or a Tensor whose shape fits the
- * rows' batch: a scalar, or one value per row — shape `[...batch]`, or `[...batch, 1]` with `keepAxis`
- * (sizes 1 broadcast).
+ * Throws an ArgumentError naming `fn` unless `t` is a finite number or a Tensor, and a ShapeError
+ * unless the tensor's values broadcast against the rows of `x`: with `keepAxis`, `t` itself must
+ * broadcast with x's shape with a size-1 feature axis (`[..., 1]`, as mobiusScalarMul's r); otherwise
+ * t gets a feature axis (`[...t, 1]`, as geodesic's t: a scalar, one value per row, or a batch of
+ * times for one point).
  */
 function checkScalarOrRows(fn: string, t: unknown, name: string, x: Tensor, keepAxis = false): void {
   if (typeof t === 'number') {
@@ -79,9 +81,20 @@ function checkScalarOrRows(fn: string, t: unknown, name: string, x: Tensor, keep
   if (!(t instanceof Tensor)) {
     throw new ArgumentError(`${fn}: '${name}' must be a number or a Tensor, got ${t === null ? 'null' : Array.isArray(t) ? 'an array' : typeof t}`);
   }
-  const batch = keepAxis ? [...x.shape.slice(0, -1), 1] : x.shape.slice(0, -1);
-  const ok = t.rank === 0 || (t.rank <= batch.length && t.shape.every((d, i) => d === 1 || d === batch[batch.length - t.rank + i]));
-  if (!ok) throw new ShapeError(`${fn}: '${name}' ${fmtShape(t.shape)} must be a scalar or one value per row of ${fmtShape(x.shape)} (shape ${fmtShape(batch)})`);
+  if (t.rank === 0) return;
+  const rowsShape = [...x.shape.slice(0, -1), 1];
+  const ts = keepAxis ? t.shape : [...t.shape, 1];
+  let ok = true;
+  try {
+    const b = broadcastShapes(fn, ts, rowsShape);
+    // r scales the rows: it may not add rows (t may: several times along one geodesic)
+    if (keepAxis) ok = b.length === rowsShape.length && b.every((d, i) => d === rowsShape[i]);
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    throw new ShapeError(`${fn}: '${name}' ${fmtShape(t.shape)} does not broadcast against the rows of ${fmtShape(x.shape)}; expected a scalar or ${keepAxis ? `a shape broadcasting with ${fmtShape(rowsShape)}` : 'one value per row'}`);
+  }
 }
 
 /** A PRNG key check for the ball's samplers (ArgumentError naming `fn`). */
@@ -310,7 +323,9 @@ function lcaDepthFusedK(a: Tensor, b: Tensor, k: C): Tensor {
 
 /**
  * Pairwise distances `[N, M]` from the closed form of ‖−x ⊕ y‖ in terms of
- * ‖x‖², ‖y‖² and the Gram matrix x·yᵀ (one matmul, no [N, M, D] intermediate).
+ * ‖x‖², ‖y‖² and the Gram matrix x·yᵀ (one matmul, no [N, M, D] intermediate),
+ * with the entries where that form cancels recomputed from ‖x − y‖²
+ * (lib/ops/poincare.ts).
  */
 function pairwiseDistK(x: Tensor, y: Tensor, k: C): Tensor {
   // a fused op: one matmul + one elementwise pass forward, one pass + two matmuls backward
@@ -358,7 +373,11 @@ export interface PoincareBall extends Manifold {
   dist(x: Tensor, y: Tensor): Tensor;
   /** distance from the origin, `[N]` */
   dist0(x: Tensor): Tensor;
-  /** all distances between rows of x `[N, D]` and y `[M, D]`, `[N, M]` */
+  /**
+   * all distances between rows of x `[N, D]` and y `[M, D]`, `[N, M]` (one matmul; entries where
+   * its Gram form would cancel — nearby points — are recomputed from ‖x_i − y_j‖², so float32 values
+   * stay within 2u(λ_x + λ_y)(d + 1/√c) of the exact distance, u = 2⁻²⁴, also at the boundary)
+   */
   pairwiseDist(x: Tensor, y: Tensor): Tensor;
   /** conformal factor λ_x = 2 / (1 − c‖x‖²), `[N]` */
   lambda(x: Tensor): Tensor;

@@ -127,6 +127,9 @@ describe('shape checks at the entry of every method with two or more row tensors
     expect(ball.geodesic(P, P, g.tensor([0.2, 0.7])).shape).toEqual([2, 2]);
     expect(ball.mobiusScalarMul(g.tensor([[2], [0.5]]), P).shape).toEqual([2, 2]);
     expectTyped(() => ball.geodesic(P, P, g.tensor([0.2, 0.7, 0.1])), g.ShapeError, 'geodesic');
+    // a batch of times along one geodesic (x, y one point each)
+    const one = g.tensor([[0.1, 0.2]]), two = g.tensor([[-0.3, 0.1]]);
+    expect(ball.geodesic(one, two, g.tensor([0, 0.5, 1])).shape).toEqual([3, 2]);
     expectTyped(() => ball.mobiusScalarMul(g.tensor([2, 0.5, 1]), P), g.ShapeError, 'mobiusScalarMul');
     expect(ball.componentInner(P, P).shape).toEqual([2, 2]);
     expect(ball.inner(P, P, g.cast(P, 'float64')).dtype).toBe('float64');
