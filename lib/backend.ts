@@ -45,7 +45,7 @@ import { jsKernels } from '../kernels/js/index.ts';
 import { createWebGpuBackend } from '../kernels/gpu/device/webgpu.ts';
 import { HARDWARE_BUDGET_BYTES, type DeviceBackend } from '../kernels/gpu/device/index.ts';
 import { probeWasm } from '../kernels/wasm/index.ts';
-import { ValueError } from './errors.ts';
+import { ArgumentError, ValueError } from './errors.ts';
 
 /** Thrown by {@link setBackend} for a known backend that cannot run here. */
 export class BackendUnavailableError extends ValueError {
@@ -246,6 +246,9 @@ function probeWebGpuBackend(): Promise<void> {
  */
 export function withBackend<T>(name: string, fn: () => T): T {
   applyEnv();
+  if (typeof fn !== 'function') {
+    throw new ArgumentError(`withBackend: argument 'fn' must be a function to run with backend '${String(name)}', got ${fn === null ? 'null' : typeof fn}`);
+  }
   const previous = registry.backend();
   select(name);
   try {

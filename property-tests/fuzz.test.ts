@@ -29,8 +29,7 @@
  * symbol in test/boundaries.test.ts).
  *
  * Known failures (`KNOWN` below) are still fuzzed, but printed instead of
- * asserted: `withBackend(name, notAFunction)` (lib/backend.ts, outside this
- * change), and `checkInBall`, which the same issue's ball part is fixing
+ * asserted: `checkInBall`, which the same issue's ball part is fixing
  * (remove an entry once it passes).
  *
  * A second block runs every loss and metric on inputs of the right kinds with
@@ -54,7 +53,6 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
  * is outside this change (each with what still fails, as found by this suite).
  */
 const KNOWN: Record<string, string> = {
-  withBackend: 'withBackend(name, notAFunction) throws a TypeError (lib/backend.ts, left for the backend owner)',
   // being fixed in the same issue's ball part (lib/manifolds/poincare.ts):
   checkInBall: 'checkInBall(null | non-tensor, …) throws a TypeError',
 };
