@@ -76,12 +76,15 @@ function rowSq(x: Tensor): Tensor {
 function illConditioned(xy: Storage, x2: Storage, y2: Storage, N: number, M: number): Int32Array | undefined {
   let out: Int32Array | undefined;
   let n = 0;
+  // s − 2⟨x,y⟩ ≤ κs ⇔ ⟨x,y⟩ ≥ h·s with h = (1 − κ)/2: one add and one comparison per entry
+  const h = (1 - ILL_CONDITIONED_KAPPA) / 2;
+  const hy = new Float64Array(M);
+  for (let j = 0; j < M; j++) hy[j] = h * y2[j];
   for (let i = 0; i < N; i++) {
-    const a2 = x2[i];
+    const hx = h * x2[i];
     for (let j = 0, o = i * M; j < M; j++, o++) {
-      const s = a2 + y2[j];
       // also catches NaN (left to the exact pass, which propagates it)
-      if (!(s - 2 * xy[o] > ILL_CONDITIONED_KAPPA * s)) {
+      if (!(xy[o] < hx + hy[j])) {
         if (!out || n === out.length) {
           const grown = new Int32Array(Math.min(N * M, Math.max(16, 2 * n)));
           if (out) grown.set(out);
