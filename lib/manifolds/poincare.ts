@@ -118,6 +118,10 @@ function checkCount(fn: string, v: unknown, name: string): void {
  * it directly to check it anyway.
  */
 export function checkInBall(fn: string, x: Tensor, c: Curvature, name = 'x'): void {
+  if (typeof fn !== 'string') throw new ArgumentError(`checkInBall: 'fn' must be the calling function's name (a string), got ${fn === null ? 'null' : typeof fn}`);
+  if (typeof name !== 'string') throw new ArgumentError(`checkInBall: 'name' must be the argument's name (a string), got ${name === null ? 'null' : typeof name}`);
+  checkTensor(fn, x, name);
+  checkCurvature(fn, c);
   const d = dataOf(x);
   const D = x.shape[x.rank - 1] ?? 1;
   const sc = Math.sqrt(curvValue(c));

@@ -89,6 +89,19 @@ describe('ball methods reject arguments of the wrong kind with typed errors nami
   });
 });
 
+describe('checkInBall', () => {
+  it('arguments of the wrong kind → typed errors; points outside → DomainError', () => {
+    for (const bad of [null, undefined, 5, 'x', [[0.1]]]) {
+      expect(() => g.checkInBall('f', bad as never, 1)).toThrow(g.ArgumentError);
+      if (bad !== 5) expect(() => g.checkInBall('f', P, bad as never)).toThrow(g.GyrogradError); // 5 is a valid curvature
+      if (bad !== undefined && typeof bad !== 'string') expect(() => g.checkInBall(bad as never, P, 1)).toThrow(g.ArgumentError);
+    }
+    expect(() => g.checkInBall('f', P, 1, null as never)).toThrow(g.ArgumentError);
+    expect(() => g.checkInBall('f', g.tensor([[1, 1]]), 1)).toThrow(g.DomainError);
+    expect(() => g.checkInBall('f', P, 1)).not.toThrow();
+  });
+});
+
 describe('poincareBall options', () => {
   it('null, a number, a string or an array as options → ArgumentError; omitted or {} → the default ball', () => {
     for (const o of [null, 5, 'c', [1], true]) expectTyped(() => g.poincareBall(o as never), g.ArgumentError, 'poincareBall');
