@@ -29,8 +29,7 @@
  * symbol in test/boundaries.test.ts).
  *
  * Known failures (`KNOWN` below) are still fuzzed, but printed instead of
- * asserted: `checkInBall`, which the same issue's ball part is fixing
- * (remove an entry once it passes).
+ * asserted (none now: add an entry, with what fails, only while a fix is pending).
  *
  * A second block runs every loss and metric on inputs of the right kinds with
  * generated batch sizes (0 included), widths, proxy counts and labels (valid,
@@ -53,8 +52,6 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
  * is outside this change (each with what still fails, as found by this suite).
  */
 const KNOWN: Record<string, string> = {
-  // being fixed in the same issue's ball part (lib/manifolds/poincare.ts):
-  checkInBall: 'checkInBall(null | non-tensor, …) throws a TypeError',
 };
 
 const SKIP: Record<string, string> = {
