@@ -38,6 +38,9 @@ export interface TransferStats {
 
 const stats: TransferStats = { uploads: 0, readbacks: 0, uploadBytes: 0, readbackBytes: 0 };
 
+/** TensorData made so far (their creation order). */
+let created = 0;
+
 /** The host↔device copies since start or the last {@link resetTransferStats} (a snapshot). */
 export function transferStats(): TransferStats {
   return { ...stats };
@@ -122,6 +125,8 @@ export class TensorData {
   readonly length: number;
   #host: Storage | undefined;
   #device: Resident | undefined;
+  /** creation order, for {@link releaseIfNewer} */
+  readonly #seq = ++created;
   /** for a constant made by {@link TensorData.filled}: its value (materialised on first use, never uploaded) */
   readonly #fill: number | undefined;
 
@@ -154,6 +159,11 @@ export class TensorData {
   }
 
   #released = false;
+
+  /** Whether this data was created after creation count `mark`. @internal */
+  seqAfter(mark: number): boolean {
+    return this.#seq > mark;
+  }
 
   /**
    * Frees the device copy without reading it back; afterwards the values are
@@ -392,12 +402,13 @@ const scopes: TensorData[][] = [];
  * training step frees its intermediates at once instead of waiting for the
  * garbage collector (which a synchronous loop never lets run finalizers).
  * Nested scopes hand their survivors to the enclosing scope; only the
- * outermost releases. The library opens one around each
+ * outermost releases, and not when `recorded(result)` says an outer trace
+ * (a `vjp`, a `grad` of this `grad`) recorded the computation. The library opens one around each
  * `grad`/`valueAndGrad` call and each optimizer update — transformations
  * are scopes, as in JAX, where intermediates do not outlive the traced
  * function.
  */
-export function deviceScope<T>(fn: () => T, kept: (result: T) => readonly TensorData[]): T {
+export function deviceScope<T>(fn: () => T, kept: (result: T) => readonly TensorData[], recorded: (result: T) => boolean = () => false): T {
   const made: TensorData[] = [];
   scopes.push(made);
   let result: T;
@@ -411,11 +422,48 @@ export function deviceScope<T>(fn: () => T, kept: (result: T) => readonly Tensor
     for (const d of made) parent.push(d);
     return result;
   }
+  // an outer trace recorded this computation (its result is traced): its backward pass will need the values
+  if (recorded(result)) return result;
   if (made.length > 0) {
     const keep = new Set(kept(result));
     for (const d of made) if (!keep.has(d)) d.release();
   }
   return result;
+}
+
+/**
+ * A mark for {@link releaseIfNewer}: the creation count now, when exactly one
+ * device scope is open (an outermost `valueAndGrad`), else undefined.
+ */
+export function creationMark(): number | undefined {
+  return scopes.length === 1 ? created : undefined;
+}
+
+/**
+ * Releases the device copy of `d` early when it was made after `mark` inside
+ * the one open scope: the backward pass frees each cotangent once it is
+ * consumed, so a step's peak holds the forward values and only the live
+ * cotangents. Data made before the mark (forward values, saved residuals,
+ * inputs) is never touched. @internal
+ */
+export function releaseIfNewer(d: TensorData, mark: number): void {
+  if (scopes.length === 1 && d.seqAfter(mark)) d.release();
+}
+
+/** How many data the one open scope has made so far (a mark for {@link releaseMadeSince}), else undefined. */
+export function madeCount(): number | undefined {
+  return scopes.length === 1 ? scopes[0].length : undefined;
+}
+
+/**
+ * Releases the device copies of what the one open scope made after `count`
+ * (see {@link madeCount}) except what `keep` keeps: the temporaries of one
+ * step of the backward pass. @internal
+ */
+export function releaseMadeSince(count: number, keep: (d: TensorData) => boolean): void {
+  if (scopes.length !== 1) return;
+  const made = scopes[0];
+  for (let i = count; i < made.length; i++) if (!keep(made[i])) made[i].release();
 }
 
 /** Whether a device scope is open (inner scopes do not release). */

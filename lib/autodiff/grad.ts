@@ -10,7 +10,8 @@
 import { ArgumentError, GradError, ShapeError, describeKind, fmtShape, requireFunction } from '../errors.ts';
 import { onesLike, zerosLike } from '../tensor/create.ts';
 import { scoped } from '../tensor/scope.ts';
-import { boxOf, requireTensor, Tensor, type Trace } from '../tensor/tensor.ts';
+import { boxOf, dataRef, requireTensor, Tensor, type TensorData, type Trace } from '../tensor/tensor.ts';
+import { creationMark, madeCount, releaseIfNewer, releaseMadeSince } from '../../kernels/data.ts';
 import { add, mul } from '../ops/elementwise.ts';
 import { cast } from '../ops/cast.ts';
 import { sum } from '../ops/reduce.ts';
@@ -39,13 +40,81 @@ function topoOrder(out: Tensor, trace: Trace): Tensor[] {
   return order;
 }
 
+/**
+ * Frees the device copies of cotangents once the backward pass has consumed
+ * them (outermost `valueAndGrad` only): a cotangent made during the backward
+ * pass, not boxed by an outer trace, and no longer referenced by any pending
+ * cotangent (reshape shares storage, so counts are per storage cell) is
+ * released. Forward values are older than the mark and never touched.
+ */
+class CotangentRefs {
+  readonly #mark = creationMark();
+  readonly #refs = new Map<TensorData, number>();
+
+  hold(t: Tensor): void {
+    if (this.#mark === undefined) return;
+    const d = dataRef(t);
+    this.#refs.set(d, (this.#refs.get(d) ?? 0) + 1);
+  }
+
+  drop(t: Tensor): void {
+    if (this.#mark === undefined) return;
+    const d = dataRef(t);
+    const n = (this.#refs.get(d) ?? 0) - 1;
+    if (n > 0) {
+      this.#refs.set(d, n);
+      return;
+    }
+    this.#refs.delete(d);
+    this.release(t);
+  }
+
+  /** Releases `t` if nothing pending refers to its storage (a cotangent that was never held, e.g. a summand). */
+  release(t: Tensor): void {
+    if (this.#mark === undefined || this.#recorded || boxOf(t) !== undefined) return;
+    const d = dataRef(t);
+    if (!this.#refs.has(d)) releaseIfNewer(d, this.#mark);
+  }
+
+  /** A mark before one node's VJP, or undefined when temporaries must be kept (disabled, or an outer trace records). */
+  markNode(g: Tensor): number | undefined {
+    if (this.#mark === undefined || this.#recorded || boxOf(g) !== undefined) return undefined;
+    return madeCount();
+  }
+
+  #recorded = false;
+
+  /**
+   * Looks at one node's cotangents before anything is released: traced ones
+   * mean an outer trace records this backward pass, and its ops captured
+   * their inputs (cotangents included, traced or not) — from then on nothing
+   * is released early.
+   */
+  observe(gs: readonly (Tensor | undefined)[]): void {
+    if (gs.some((t) => t !== undefined && boxOf(t) !== undefined)) this.#recorded = true;
+  }
+
+  /**
+   * After one node's VJP: frees the temporaries it made (everything since
+   * `mark` that no pending cotangent holds), unless its cotangents are boxed
+   * by an outer trace (then this and every later node keep theirs: an outer
+   * backward pass will need them).
+   */
+  sweep(mark: number | undefined): void {
+    if (mark === undefined || this.#recorded) return;
+    releaseMadeSince(mark, (d) => this.#refs.has(d));
+  }
+}
+
 /** Runs the backward pass of `trace` from `out` with cotangent `seed`; returns the leaves' cotangents. */
 function backward(out: Tensor, seed: Tensor, trace: Trace): Map<Tensor, Tensor> {
   const grads = new Map<Tensor, Tensor>();
   const b = boxOf(out);
   if (b === undefined || b.trace !== trace) return grads;
   const order = topoOrder(out, trace);
+  const refs = new CotangentRefs();
   grads.set(out, seed);
+  refs.hold(seed);
   for (let i = order.length - 1; i >= 0; i--) {
     const node = order[i];
     const box = boxOf(node)!;
@@ -53,7 +122,9 @@ function backward(out: Tensor, seed: Tensor, trace: Trace): Map<Tensor, Tensor> 
     const g = grads.get(node);
     grads.delete(node);
     if (g === undefined) continue;
+    const nodeMark = refs.markNode(g);
     const gs = box.vjp(g);
+    refs.observe(gs);
     for (let j = 0; j < box.parents.length; j++) {
       let gj = gs[j];
       if (gj === undefined) continue;
@@ -63,8 +134,19 @@ function backward(out: Tensor, seed: Tensor, trace: Trace): Map<Tensor, Tensor> 
       }
       if (gj.dtype !== p.dtype) gj = cast(gj, p.dtype);
       const prev = grads.get(p);
-      grads.set(p, prev === undefined ? gj : add(prev, gj));
+      if (prev === undefined) {
+        grads.set(p, gj);
+        refs.hold(gj);
+      } else {
+        const total = add(prev, gj);
+        grads.set(p, total);
+        refs.hold(total);
+        refs.drop(prev);
+        refs.release(gj);
+      }
     }
+    refs.drop(g);
+    refs.sweep(nodeMark);
   }
   return grads;
 }

@@ -25,6 +25,7 @@ import { probeDeviceMode, type DeviceProbe } from '../../kernels/gpu/device/prob
 import type { DeviceBackend } from '../../kernels/gpu/device/index.ts';
 import { deviceParityCases, values } from './device-parity.ts';
 import { dataRef } from '../../lib/tensor/tensor.ts';
+import * as registry from '../../kernels/registry.ts';
 import { displayForHeadlessGl } from '../../tools/xvfb.ts';
 
 const display = await displayForHeadlessGl();
@@ -167,6 +168,49 @@ describe.skipIf(reason !== null)('optimizer updates on the device', () => {
 });
 
 describe.skipIf(reason !== null)('device memory without dispose', () => {
+  it('the backward pass frees cotangents and VJP temporaries as it goes: peak ≈ the forward values, not 4×', () => {
+    // a fresh device backend, so that its peak counter sees only this call
+    const p2 = probeDeviceMode('headlessgl', 'test-peak');
+    if (!p2.ok) throw new Error(p2.reason);
+    registry.registerBackend({ name: 'test-peak', kind: 'device', kernels: p2.backend.kernels });
+    const previous = registry.backend();
+    registry.setBackend('test-peak');
+    try {
+      const n = 100_000, depth = 40;
+      const x = g.tensor(values(n, 31, -1, 1), [n]);
+      const f = (t: g.Tensor): g.Tensor => {
+        let y = t;
+        for (let k = 0; k < depth; k++) y = g.tanh(y);
+        return g.sum(y);
+      };
+      const dx = g.grad(f)(x);
+      const peak = p2.backend.context.store.memory.stats().peakBytes;
+      const forward = (depth + 1) * n * 4; // x uploaded, and one tanh output per layer
+      // without the early release the peak holds the forward values, every cotangent and every temporary (3 per layer)
+      expect(peak).toBeLessThan(1.5 * forward);
+      // and the gradient is right (the js float64 reference of the same chain)
+      const ref = g.withBackend('js', () => g.toArray(g.grad(f)(g.cast(x, 'float64'))));
+      const got = g.toArray(dx);
+      for (let i = 0; i < n; i += 997) expect(Math.abs(got[i] - ref[i])).toBeLessThan(1e-5);
+      console.log(`[device] backward of a ${depth}-layer chain on [${n}]: peak ${(peak / 1e6).toFixed(1)} MB for ${(forward / 1e6).toFixed(1)} MB of forward values`);
+    } finally {
+      registry.setBackend(previous);
+      p2.backend.context.destroy();
+    }
+  }, 120_000);
+
+  it('a gradient recorded by an outer trace keeps its temporaries (vjp of grad, hvp) and matches js', () => {
+    const x = g.tensor(values(64, 41, -1, 1), [64]);
+    const f = (t: g.Tensor): g.Tensor => g.sum(g.mul(g.tanh(t), g.square(t)));
+    const run = (backend: string): number[][] => g.withBackend(backend, () => {
+      const [, back] = g.vjp((t: g.Tensor) => g.grad(f)(t), x);
+      const h = g.hvp(f, x, g.onesLike(x));
+      return [g.toArray((back(g.onesLike(x)) as g.Tensor[])[0]), g.toArray(h)];
+    });
+    const a = run('js'), b = run('gpujs-headlessgl');
+    for (let k = 0; k < 2; k++) for (let i = 0; i < 64; i++) expect(Math.abs(b[k][i] - a[k][i])).toBeLessThan(1e-4);
+  });
+
   const x = g.tensor(values(8 * 4, 1), [8, 4]);
   const y = g.tensor(values(8 * 6, 2), [8, 6]);
   type W = { w: g.Tensor };
