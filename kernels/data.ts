@@ -402,13 +402,13 @@ const scopes: TensorData[][] = [];
  * training step frees its intermediates at once instead of waiting for the
  * garbage collector (which a synchronous loop never lets run finalizers).
  * Nested scopes hand their survivors to the enclosing scope; only the
- * outermost releases, and not when `recorded(result)` says an outer trace
- * (a `vjp`, a `grad` of this `grad`) recorded the computation. The library opens one around each
+ * outermost releases, and nothing when `kept(result)` answers `'all'`: an
+ * outer trace (a `vjp`, a `grad` of this `grad`) recorded the computation. The library opens one around each
  * `grad`/`valueAndGrad` call and each optimizer update — transformations
  * are scopes, as in JAX, where intermediates do not outlive the traced
  * function.
  */
-export function deviceScope<T>(fn: () => T, kept: (result: T) => readonly TensorData[], recorded: (result: T) => boolean = () => false): T {
+export function deviceScope<T>(fn: () => T, kept: (result: T) => readonly TensorData[] | 'all'): T {
   const made: TensorData[] = [];
   scopes.push(made);
   let result: T;
@@ -422,12 +422,11 @@ export function deviceScope<T>(fn: () => T, kept: (result: T) => readonly Tensor
     for (const d of made) parent.push(d);
     return result;
   }
-  // an outer trace recorded this computation (its result is traced): its backward pass will need the values
-  if (recorded(result)) return result;
-  if (made.length > 0) {
-    const keep = new Set(kept(result));
-    for (const d of made) if (!keep.has(d)) d.release();
-  }
+  if (made.length === 0) return result;
+  const k = kept(result);
+  if (k === 'all') return result;
+  const keep = new Set(k);
+  for (const d of made) if (!keep.has(d)) d.release();
   return result;
 }
 
@@ -466,10 +465,6 @@ export function releaseMadeSince(count: number, keep: (d: TensorData) => boolean
   for (let i = count; i < made.length; i++) if (!keep(made[i])) made[i].release();
 }
 
-/** Whether a device scope is open (inner scopes do not release). */
-export function inDeviceScope(): boolean {
-  return scopes.length > 0;
-}
 
 // ------------------------------------------------------------ host kernels
 

@@ -130,11 +130,6 @@ export function kernelsOf(name: string): Partial<Kernels> | undefined {
   return b === undefined || b.kind === 'device' ? undefined : b.kernels;
 }
 
-/** Whether registered backend `name` implements kernel `k` itself. */
-export function backendImplements(name: string, k: KernelName): boolean {
-  return backends.get(name)?.backend.kernels[k] !== undefined;
-}
-
 let firstUse: (() => void) | undefined;
 
 /**

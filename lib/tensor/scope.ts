@@ -7,44 +7,29 @@
 import { deviceScope, type TensorData } from '../../kernels/data.ts';
 import { boxOf, dataRef, Tensor } from './tensor.ts';
 
-function collect(x: unknown, out: TensorData[], seen: Set<unknown>): void {
-  if (x instanceof Tensor) {
-    out.push(dataRef(x));
-    return;
-  }
-  if (typeof x !== 'object' || x === null || seen.has(x) || ArrayBuffer.isView(x)) return;
-  seen.add(x);
-  if (Array.isArray(x)) for (const v of x) collect(v, out, seen);
-  else if (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null) {
-    for (const v of Object.values(x)) collect(v, out, seen);
-  }
-}
-
-/** The storage cells of the tensors in `x` (a tensor, or arrays / plain objects of them). */
-export function dataIn(x: unknown): TensorData[] {
-  const out: TensorData[] = [];
-  collect(x, out, new Set());
-  return out;
-}
-
-function tensorsIn(x: unknown, out: Tensor[], seen: Set<unknown>): void {
+/** The tensors in `x`: a tensor, or arrays / plain objects of them (each container visited once). */
+function tensorsIn(x: unknown, out: Tensor[] = [], seen = new Set<unknown>()): Tensor[] {
   if (x instanceof Tensor) {
     out.push(x);
-    return;
+    return out;
   }
-  if (typeof x !== 'object' || x === null || seen.has(x) || ArrayBuffer.isView(x)) return;
+  if (typeof x !== 'object' || x === null || seen.has(x) || ArrayBuffer.isView(x)) return out;
   seen.add(x);
   if (Array.isArray(x)) for (const v of x) tensorsIn(v, out, seen);
   else if (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null) {
     for (const v of Object.values(x)) tensorsIn(v, out, seen);
   }
+  return out;
 }
 
-/** Whether some tensor of `x` is traced (an outer trace recorded how it was computed). */
-function traced(x: unknown): boolean {
-  const ts: Tensor[] = [];
-  tensorsIn(x, ts, new Set());
-  return ts.some((t) => boxOf(t) !== undefined);
+/**
+ * What a scope keeps of its result: the storage of its tensors, or `'all'`
+ * when one is traced (an outer trace recorded how it was computed and its
+ * backward pass will need the intermediates).
+ */
+function keptOf(result: unknown): TensorData[] | 'all' {
+  const ts = tensorsIn(result);
+  return ts.some((t) => boxOf(t) !== undefined) ? 'all' : ts.map(dataRef);
 }
 
 /**
@@ -53,5 +38,5 @@ function traced(x: unknown): boolean {
  * around this call records the computation and will need its values). @internal
  */
 export function scoped<T>(fn: () => T): T {
-  return deviceScope(fn, dataIn, traced);
+  return deviceScope(fn, keptOf);
 }

@@ -92,7 +92,10 @@ export interface DeviceContextOptions {
   maxKernels?: number;
 }
 
-const COPY_SRC = 'function (a) { return a[this.thread.x]; }';
+/** The upload kernel: a copy of its (host) argument into a new device value. */
+export const COPY_SRC = 'function (a) { return a[this.thread.x]; }';
+/** The fill kernel: its (uniform) argument everywhere. */
+export const FILL_SRC = 'function (v) { return v; }';
 
 /** Counts live GL textures by wrapping the context's create/delete calls, when it can. */
 function observeTextures(gpu: GPU, counters: DeviceCounters): void {
@@ -149,7 +152,7 @@ export function createDeviceContext(name: string, gpu: GPU, opts: DeviceContextO
       return compile('upload', COPY_SRC, values.length)(values) as GlTexture;
     },
     fill(value, length) {
-      return compile('fill', 'function (v) { return v; }', length)(value) as GlTexture;
+      return compile('fill', FILL_SRC, length)(value) as GlTexture;
     },
     read(handle, length) {
       return toFloat32(handle.toArray(), length);

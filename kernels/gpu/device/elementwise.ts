@@ -100,19 +100,21 @@ export function broadcastKernel(
   body: string,
 ): TensorData {
   const n = sizeOf(outShape);
-  const dense = operands.filter((o) => asUniform(o.data) === undefined);
+  const uniforms = operands.map((o) => asUniform(o.data));
+  const dense = operands.filter((_, i) => uniforms[i] === undefined);
   const [shape, strides] = collapse(outShape, dense.map((o) => broadcastStrides(o.shape, outShape)));
   const ops: Operand[] = [];
   let di = 0;
-  for (const o of operands) {
-    const u = asUniform(o.data);
+  operands.forEach((o, i) => {
+    const u = uniforms[i];
     if (u !== undefined) ops.push({ arg: u, read: `const ${o.name} = ${o.name}_u;`, strides: undefined });
     else {
       const s = strides[di++];
-      const contiguous = s.length === shape.length && sizeOf(o.shape) === n;
+      // as many entries as the output: read in place, no offsets
+      const contiguous = sizeOf(o.shape) === n;
       ops.push({ arg: o.data, read: contiguous ? `const ${o.name} = ${o.name}_t[this.thread.x];` : `const ${o.name} = ${o.name}_t[off_${o.name}];`, strides: contiguous ? undefined : s });
     }
-  }
+  });
   const needOffsets = ops.map((o, i) => ({ o, i })).filter(({ o }) => o.strides !== undefined);
   let src = '';
   if (needOffsets.length > 0) {

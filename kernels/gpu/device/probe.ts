@@ -87,27 +87,36 @@ export function rendererOf(gpu: GPU): RendererInfo {
   return { renderer, vendor, software: isSoftwareRenderer(renderer) };
 }
 
+/** The probe kernel of every device mode: `2·a + 1`, pipelined. */
+export const PROBE_SRC = 'function (a) { return 2 * a[this.thread.x] + 1; }';
+
+/** Values an 8-bit packing (gpu.js's 'unsigned' precision, where float textures are missing) would not keep. */
+export const PROBE_INPUT = Float32Array.of(1 / 3, -12345.678, 1e-20);
+
+/** Throws unless `r` is the probe kernel's float32 result on {@link PROBE_INPUT}. */
+export function checkProbeResult(r: ArrayLike<number>): void {
+  const want = Array.from(PROBE_INPUT, (v) => Math.fround(Math.fround(2 * v) + 1));
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(r[i] - want[i]) <= 2 ** -22 * Math.abs(want[i]))) {
+      throw new Error(`probe kernel returned [${Array.from(r).join(', ')}], expected [${want.join(', ')}] (no float32 storage?)`);
+    }
+  }
+}
+
 /** Tries to make a device backend of `mode`; returns it with its renderer, or the reason it cannot run. */
 export function probeDeviceMode(mode: DeviceMode, name: string, opts: DeviceContextOptions = {}): DeviceProbe {
   let gpu: GPU | undefined;
   try {
     gpu = new GPU({ mode });
     if (gpu.mode !== mode) throw new Error(`gpu.js runs mode '${gpu.mode}' instead of '${mode}'`);
-    const k = gpu.createKernel('function (a) { return 2 * a[this.thread.x] + 1; }', {
-      output: [3], pipeline: true, immutable: true, precision: 'single',
+    const k = gpu.createKernel(PROBE_SRC, {
+      output: [PROBE_INPUT.length], pipeline: true, immutable: true, precision: 'single',
     }) as unknown as ((a: Float32Array) => { toArray(): ArrayLike<number>; delete(): void }) & { destroy?: () => void };
-    // values that an 8-bit packing (gpu.js's 'unsigned' precision, where float textures are missing) would not keep
-    const a = new Float32Array([1 / 3, -12345.678, 1e-20]);
-    const t = k(a);
+    const t = k(PROBE_INPUT);
     const r = t.toArray();
     t.delete();
     k.destroy?.();
-    const want = Array.from(a, (v) => Math.fround(Math.fround(2 * v) + 1));
-    for (let i = 0; i < 3; i++) {
-      if (!(Math.abs(r[i] - want[i]) <= 2 ** -22 * Math.abs(want[i]))) {
-        throw new Error(`probe kernel returned [${Array.from(r).join(', ')}], expected [${want.join(', ')}] (no float32 textures?)`);
-      }
-    }
+    checkProbeResult(r);
     const info = rendererOf(gpu);
     return { ok: true, backend: createDeviceBackend(name, gpu, opts), info };
   } catch (e) {

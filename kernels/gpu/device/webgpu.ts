@@ -13,11 +13,11 @@
  */
 import { GPU } from 'gpu.js';
 import { createDeviceBackend, type DeviceBackend } from './index.ts';
-import { isSoftwareRenderer } from './probe.ts';
+import { checkProbeResult, isSoftwareRenderer, PROBE_INPUT, PROBE_SRC } from './probe.ts';
 import { DeviceMemory, SyncReadError, TensorData, type DeviceStore } from '../../data.ts';
 import { KernelCache } from '../cache.ts';
 import type { CompiledKernel } from '../common.ts';
-import { DEFAULT_BUDGET_BYTES, DeviceLimitError, MAX_DEVICE_ELEMENTS, type DeviceArg, type DeviceContext, type DeviceContextOptions, type DeviceCounters } from './context.ts';
+import { COPY_SRC, DEFAULT_BUDGET_BYTES, DeviceLimitError, FILL_SRC, MAX_DEVICE_ELEMENTS, type DeviceArg, type DeviceContext, type DeviceContextOptions, type DeviceCounters } from './context.ts';
 
 /** A gpu.js WebGPU pipeline result as far as this module uses it. */
 interface BufferResult {
@@ -31,8 +31,6 @@ export interface WebGpuHandle {
   lastUse: Promise<unknown>;
 }
 
-const COPY_SRC = 'function (a) { return a[this.thread.x]; }';
-const FILL_SRC = 'function (v) { return v; }';
 
 /** Wraps a gpu.js WebGPU `GPU` as a device context with asynchronous handles. */
 export function createWebGpuContext(name: string, gpu: GPU, opts: DeviceContextOptions = {}): DeviceContext {
@@ -132,13 +130,13 @@ export async function createWebGpuBackend(
   let gpu: GPU | undefined;
   try {
     gpu = new GPU({ mode: 'webgpu' });
-    const k = gpu.createKernel('function (a) { return 2 * a[this.thread.x] + 1; }', { output: [3], pipeline: true, immutable: true }) as unknown as
+    const k = gpu.createKernel(PROBE_SRC, { output: [PROBE_INPUT.length], pipeline: true, immutable: true }) as unknown as
       ((a: Float32Array) => Promise<BufferResult>) & { destroy?: () => void };
-    const t = await k(new Float32Array([1, 2, 3]));
+    const t = await k(PROBE_INPUT);
     const r = (await t.toArray()) as Float32Array;
     t.delete();
     k.destroy?.();
-    if (!(r[0] === 3 && r[1] === 5 && r[2] === 7)) throw new Error(`probe kernel returned [${Array.from(r).join(', ')}]`);
+    checkProbeResult(r);
     return { ok: true, backend: createDeviceBackend(name, gpu, opts, createWebGpuContext), info };
   } catch (e) {
     if (gpu) void gpu.destroy().catch(() => undefined);
