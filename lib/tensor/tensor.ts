@@ -9,7 +9,7 @@
 import type { DType, Storage } from '../../kernels/types.ts';
 import { SyncReadError, TensorData } from '../../kernels/data.ts';
 import { castStorage, sizeOf } from '../../kernels/types.ts';
-import { ArgumentError, fmtShape } from '../errors.ts';
+import { ArgumentError, describeKind, fmtShape } from '../errors.ts';
 
 export type { DType, Storage };
 export { TensorData };
@@ -138,7 +138,6 @@ export function isTensor(x: unknown): x is Tensor {
 /** Throws an ArgumentError naming `fn` unless `x` is a Tensor. */
 export function requireTensor(fn: string, x: unknown, name = 'x'): asserts x is Tensor {
   if (!(x instanceof Tensor)) {
-    const what = x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
-    throw new ArgumentError(`${fn}: argument '${name}' must be a Tensor, got ${what}; wrap values with tensor(...)`);
+    throw new ArgumentError(`${fn}: argument '${name}' must be a Tensor, got ${describeKind(x)}; wrap values with tensor(...)`);
   }
 }
