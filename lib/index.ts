@@ -28,16 +28,20 @@ export {
   add, sub, mul, div, pow, maximum, minimum, atan2,
   equal, notEqual, less, lessEqual, greater, greaterEqual, where,
 } from './ops/elementwise.ts';
-export { sum, mean, max, min, logSumExp, norm, broadcastTo, sumTo, type Axis } from './ops/reduce.ts';
+export { sum, broadcastTo, sumTo, type Axis } from './ops/broadcast.ts';
+export { mean, max, min, norm } from './ops/reduce.ts';
+export { logSumExp } from './ops/fused/logSumExp.ts';
 export { matmul, dot, outer, type MatmulOptions } from './ops/linalg.ts';
 export { reshape, flatten, transpose, permute, expandDims, squeeze, concat, stack, slice } from './ops/shape.ts';
 export { take, gather, scatterAdd, oneHot, type Indices } from './ops/indexing.ts';
-export { softmax, logSoftmax, normalize } from './ops/nn.ts';
+export { softmax } from './ops/fused/softmax.ts';
+export { logSoftmax, normalize } from './ops/nn.ts';
 export { pairwiseSqEuclidean, pairwiseCosine } from './ops/pairwise.ts';
 export { cast } from './ops/cast.ts';
 
 // autodiff
-export { grad, valueAndGrad, vjp, hvp, stopGradient, customGrad } from './autodiff/grad.ts';
+export { grad, valueAndGrad, vjp, hvp } from './autodiff/grad.ts';
+export { stopGradient, customGrad } from './autodiff/custom.ts';
 export { treeLeaves, treeMap, treeUnflatten, sameStructure, type Tree } from './autodiff/tree.ts';
 
 // backends

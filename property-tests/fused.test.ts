@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import * as g from '../lib/index.ts';
 import type { Tensor } from '../lib/index.ts';
 import { poincarePairwiseDist } from '../lib/ops/poincare.ts';
-import { fusedOp } from '../lib/ops/fused.ts';
+import { fusedOp } from '../lib/ops/fused/define.ts';
 import { softTripleBackward, softTripleForward } from '../kernels/js/softtriple.ts';
 import type { LcaResiduals, SoftTripleResiduals } from '../kernels/types.ts';
 import { lcaDepthBackward, lcaDepthForward } from '../kernels/js/ball.ts';

@@ -8,7 +8,7 @@ import { ArgumentError, ShapeError, ValueError, describe, fmtShape, optionsOf } 
 import { isTensor, type Tensor } from '../tensor/tensor.ts';
 import { tensor } from '../tensor/create.ts';
 import { prngKey, type PRNGKey } from '../tensor/random.ts';
-import { stopGradient } from '../autodiff/grad.ts';
+import { stopGradient } from '../autodiff/custom.ts';
 import { add, div, exp, mul, neg } from '../ops/elementwise.ts';
 import { checkTensor } from '../ops/util.ts';
 import { poincareBall } from '../manifolds/poincare.ts';
@@ -19,7 +19,7 @@ import { euclideanSoftTripleNamed, softTripleNamed } from './softTriple.ts';
 import { hyperbolicProxies } from './hyperbolic.ts';
 import { checkTriplets, hyphcCore, sampleTriplets, tripletColumns, type Triplet } from './hyphc.ts';
 import { normalize } from '../ops/nn.ts';
-import { sum } from '../ops/reduce.ts';
+import { sum } from '../ops/broadcast.ts';
 import { reshape, stack } from '../ops/shape.ts';
 import { take } from '../ops/indexing.ts';
 

@@ -12,9 +12,10 @@ import { randomInt, split, type PRNGKey } from '../tensor/random.ts';
 import { checkSize } from '../tensor/shape.ts';
 import { div, mul, sub } from '../ops/elementwise.ts';
 import { take } from '../ops/indexing.ts';
-import { mean, sum } from '../ops/reduce.ts';
+import { mean } from '../ops/reduce.ts';
+import { sum } from '../ops/broadcast.ts';
 import { reshape, stack } from '../ops/shape.ts';
-import { softmax } from '../ops/nn.ts';
+import { softmax } from '../ops/fused/softmax.ts';
 import { checkTensor } from '../ops/util.ts';
 import type { PoincareBall } from '../manifolds/poincare.ts';
 

@@ -4,7 +4,8 @@
  */
 import { randomNormal } from '../tensor/random.ts';
 import { add, mul, sub } from '../ops/elementwise.ts';
-import { norm, sum } from '../ops/reduce.ts';
+import { norm } from '../ops/reduce.ts';
+import { sum } from '../ops/broadcast.ts';
 import type { Manifold } from './manifold.ts';
 
 /** Rᴰ with the standard metric. */

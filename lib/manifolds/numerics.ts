@@ -10,7 +10,8 @@ import { scalar } from '../tensor/create.ts';
 import { dataOf, Tensor } from '../tensor/tensor.ts';
 import { cast } from '../ops/cast.ts';
 import { maximum, mul, square } from '../ops/elementwise.ts';
-import { norm, sum } from '../ops/reduce.ts';
+import { norm } from '../ops/reduce.ts';
+import { sum } from '../ops/broadcast.ts';
 
 /** Smallest norm used as a divisor (geoopt's MIN_NORM). */
 export const MIN_NORM = 1e-15;

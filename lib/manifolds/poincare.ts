@@ -14,17 +14,18 @@ import type { DType } from '../../kernels/types.ts';
 import {
   add, asinh, div, equal, greater, maximum, minimum, mul, neg, sqrt, square, sub, tanh, where, less, abs,
 } from '../ops/elementwise.ts';
-import { broadcastTo, norm, sum } from '../ops/reduce.ts';
+import { broadcastTo, sum } from '../ops/broadcast.ts';
+import { norm } from '../ops/reduce.ts';
 import { matmul } from '../ops/linalg.ts';
 import { expandDims, squeeze, reshape } from '../ops/shape.ts';
 import { checkTensor } from '../ops/util.ts';
 import { cast } from '../ops/cast.ts';
 import { poincarePairwiseDist } from '../ops/poincare.ts';
-import { fusedOp } from '../ops/fused.ts';
+import { fusedOp } from '../ops/fused/define.ts';
 import { lcaDepthImpl, toPoincareImpl, type LcaDepthAttrs, type ToPoincareAttrs } from '../ops/ball-fused.ts';
 import type { LcaResiduals } from '../../kernels/types.ts';
 import { broadcastShapes } from '../tensor/shape.ts';
-import { customGrad } from '../autodiff/grad.ts';
+import { customGrad } from '../autodiff/custom.ts';
 import type { Manifold } from './manifold.ts';
 import {
   MIN_NORM, artanh, ballEps, checkCurvature, conformalFloor, curvTensor, curvValue, rowDot, rowNorm, rowSq, type Curvature,

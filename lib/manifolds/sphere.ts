@@ -5,7 +5,8 @@
  */
 import { randomNormal } from '../tensor/random.ts';
 import { add, atan2, cos, div, greater, maximum, mul, sin, sub, where } from '../ops/elementwise.ts';
-import { norm, sum } from '../ops/reduce.ts';
+import { norm } from '../ops/reduce.ts';
+import { sum } from '../ops/broadcast.ts';
 import { squeeze } from '../ops/shape.ts';
 import { normalize } from '../ops/nn.ts';
 import type { Tensor } from '../tensor/tensor.ts';

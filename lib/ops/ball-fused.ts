@@ -17,7 +17,7 @@
 import { kernel } from '../../kernels/registry.ts';
 import type { LcaResiduals } from '../../kernels/types.ts';
 import { dataOf, dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
-import type { FusedImpl } from './fused.ts';
+import type { FusedImpl } from './fused/define.ts';
 
 /** Attributes of the fused `toPoincare`: the clip radius and the constants of the composite. */
 export interface ToPoincareAttrs {

@@ -9,7 +9,7 @@ import { bind, type Primitive } from '../autodiff/primitive.ts';
 import { ValueError } from '../errors.ts';
 import { broadcastShapes } from '../tensor/shape.ts';
 import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
-import { sumTo } from './reduce.ts';
+import { sumTo } from './broadcast.ts';
 import { checkTensor, coercePair } from './util.ts';
 
 // ---------------------------------------------------------------- unary

@@ -9,7 +9,7 @@ import { ShapeError, fmtShape, optionsOf } from '../errors.ts';
 import { broadcastShapes, checkSize } from '../tensor/shape.ts';
 import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
 import { mul } from './elementwise.ts';
-import { sum, sumTo } from './reduce.ts';
+import { sum, sumTo } from './broadcast.ts';
 import { expandDims, reshape, squeeze } from './shape.ts';
 import { checkTensor, coercePair } from './util.ts';
 

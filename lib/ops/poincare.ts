@@ -36,10 +36,10 @@ import { dataOf, dataRef, fromData, fromStorage } from '../tensor/tensor.ts';
 import { castStorage } from '../../kernels/types.ts';
 import { add, div, maximum, mul, sqrt, square, sub } from './elementwise.ts';
 import { matmul } from './linalg.ts';
-import { sum } from './reduce.ts';
+import { sum } from './broadcast.ts';
 import { reshape } from './shape.ts';
 import { artanh, artanhEps } from './special.ts';
-import { fusedOp } from './fused.ts';
+import { fusedOp } from './fused/define.ts';
 import { pairwiseSqEuclidean } from './pairwise.ts';
 
 const MIN = 1e-15;

@@ -3,7 +3,7 @@
  * a clamped artanh whose gradient passes straight through the clamp.
  */
 import type { DType } from '../../kernels/types.ts';
-import { customGrad } from '../autodiff/grad.ts';
+import { customGrad } from '../autodiff/custom.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { atanh, clamp, div, square, sub } from './elementwise.ts';
 

@@ -8,7 +8,7 @@ import { ArgumentError, ValueError, describe, optionsOf } from '../errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { item, zerosLike } from '../tensor/create.ts';
 import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.ts';
-import { sum } from '../ops/reduce.ts';
+import { sum } from '../ops/broadcast.ts';
 import { treeLeaves, treeUnflatten, type Tree } from '../autodiff/tree.ts';
 import { checkOptimizer, checkState, scopedOptimizer, type Optimizer } from './optimizer.ts';
 import { scoped } from '../tensor/scope.ts';

@@ -6,10 +6,15 @@
  * cover), the composite's VJP is used instead, so fused ops stay
  * differentiable to any order.
  */
-import { activeImplements, activeIsDevice, type KernelName } from '../../kernels/registry.ts';
-import { vjp } from '../autodiff/grad.ts';
-import { bind, live, type Primitive } from '../autodiff/primitive.ts';
-import { boxOf, type Tensor } from '../tensor/tensor.ts';
+import { activeImplements, activeIsDevice, type KernelName } from '../../../kernels/registry.ts';
+import { vjpWith, type Accumulator } from '../../autodiff/backward.ts';
+import { bind, live, type Primitive } from '../../autodiff/primitive.ts';
+import { boxOf, type Tensor } from '../../tensor/tensor.ts';
+import { cast } from '../cast.ts';
+import { add } from '../elementwise.ts';
+
+/** How the composite's backward pass combines cotangents (as the public `vjp` does). */
+const OPS: Accumulator = { add, cast };
 
 /** The fast path of a fused op, on untraced tensors. */
 export interface FusedImpl<A, S = never> {
@@ -50,7 +55,7 @@ export function fusedOp<A, S = never>(name: string, composite: (inputs: readonly
         const r = impl.backward(g, xs, out, attrs, needs, saved as S | undefined);
         if (r) return r;
       }
-      const [, back] = vjp((...ys: Tensor[]) => composite(ys, attrs), ...xs);
+      const [, back] = vjpWith(OPS, (...ys: Tensor[]) => composite(ys, attrs), [...xs]);
       return back(g);
     },
   };
