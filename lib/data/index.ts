@@ -25,3 +25,4 @@ export {
   dmlSplit, classBalancedBatches,
   type DmlSplit, type DmlSplitOptions, type ClassBalancedBatchesOptions,
 } from './splits.ts';
+export { randomShift, type RandomShiftOptions } from './augment.ts';

@@ -19,8 +19,12 @@ export const MNIST_PIXELS = 784;
 
 /** Options of {@link loadMnist}. */
 export interface MnistOptions {
-  /** images per digit (default 100); at most 863 − offset for all ten digits */
-  readonly perClass?: number;
+  /**
+   * images per digit (default 100); at most 863 − offset for all ten digits;
+   * `'all'`: every image of each digit from `offset` on (the package holds
+   * 10 000 images in all, 863 to 1127 per digit)
+   */
+  readonly perClass?: number | 'all';
   /** index of the first image taken from each digit (default 0) */
   readonly offset?: number;
   /** dtype of the images (default `'float32'`) */
@@ -50,11 +54,13 @@ export interface MnistSource {
 export function mnistFromSource(source: MnistSource, options?: MnistOptions): MnistData {
   const fn = 'loadMnist';
   options = optionsOf(fn, options);
-  const perClass = options.perClass ?? 100;
+  const perClassOpt = options.perClass ?? 100;
   const offset = options.offset ?? 0;
+  const all = perClassOpt === 'all';
+  const perClass = all ? 1 : perClassOpt;
   const dtype = options.dtype ?? 'float32';
   const digits = options.digits ?? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  if (!Number.isInteger(perClass) || perClass < 1) throw new ValueError(`${fn}: perClass must be an integer ≥ 1, got ${perClass}`);
+  if (!Number.isInteger(perClass) || perClass < 1) throw new ValueError(`${fn}: perClass must be an integer ≥ 1 or 'all', got ${String(perClassOpt)}`);
   if (!Number.isInteger(offset) || offset < 0) throw new ValueError(`${fn}: offset must be a non-negative integer, got ${offset}`);
   if (dtype !== 'float32' && dtype !== 'float64') throw new ValueError(`${fn}: dtype must be 'float32' or 'float64', got ${JSON.stringify(dtype)}`);
   if (!Array.isArray(digits) || digits.length === 0) throw new ValueError(`${fn}: digits must be a non-empty array of digits 0 … 9`);
@@ -67,16 +73,19 @@ export function mnistFromSource(source: MnistSource, options?: MnistOptions): Mn
     }
     const available = raw.length / MNIST_PIXELS;
     if (offset + perClass > available) {
+      if (all) throw new ValueError(`${fn}: digit ${d} has ${available} images; offset ${offset} leaves none`);
       throw new ValueError(`${fn}: digit ${d} has ${available} images; offset ${offset} + perClass ${perClass} = ${offset + perClass} exceeds it`);
     }
   }
-  const n = digits.length * perClass;
+  const countOf = (d: number): number => (all ? source[d].raw.length / MNIST_PIXELS - offset : perClass);
+  const n = digits.reduce((acc, d) => acc + countOf(d), 0);
   const data = dtype === 'float64' ? new Float64Array(n * MNIST_PIXELS) : new Float32Array(n * MNIST_PIXELS);
   const labels = new Int32Array(n);
   let row = 0;
   for (const d of digits) {
     const raw = source[d].raw;
-    for (let i = 0; i < perClass; i++, row++) {
+    const count = countOf(d);
+    for (let i = 0; i < count; i++, row++) {
       const src = (offset + i) * MNIST_PIXELS;
       for (let p = 0; p < MNIST_PIXELS; p++) data[row * MNIST_PIXELS + p] = raw[src + p];
       labels[row] = d;
@@ -91,8 +100,8 @@ export function mnistFromSource(source: MnistSource, options?: MnistOptions): Mn
  * first digit, then the next, …). Disjoint `offset` ranges give disjoint
  * train / test sets. Asynchronous because the package is imported lazily.
  *
- * @param options `perClass` (default 100), `offset` (default 0), `dtype` (default `'float32'`), `digits` (default 0 … 9).
- * @returns `x`: `[digits·perClass, 784]` with values in [0, 1]; `labels`: the digits.
+ * @param options `perClass` (default 100, or `'all'` for every image from `offset` on), `offset` (default 0), `dtype` (default `'float32'`), `digits` (default 0 … 9).
+ * @returns `x`: `[digits·perClass, 784]` (with `'all'`: the sum of the digits' counts) with values in [0, 1]; `labels`: the digits.
  * @throws ValueError (as a rejected promise) for bad options or when a digit has fewer than `offset + perClass` images.
  * @throws GyrogradError (as a rejected promise) when the `mnist` package (an optional peer dependency) cannot be loaded.
  */
