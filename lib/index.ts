@@ -90,7 +90,7 @@ export { kaimingUniform, glorotUniform, orthogonal, type Initializer } from './n
 
 // Euclidean optimizers and schedules
 export {
-  sgd, adam, adamw, partition, clipByGlobalNorm, withClipping, globalNorm,
+  sgd, adam, adamw, partition, clipByGlobalNorm, withClipping, globalNorm, clipByRowNorm, withRowClipping,
   type SgdOptions, type SgdState, type AdamOptions, type AdamState,
 } from './optim/euclidean.ts';
 export {
@@ -100,3 +100,15 @@ export {
 // metrics and data
 export * from './metrics/index.ts';
 export * from './data/index.ts';
+export {
+  parseWordNetNouns, wordnetClosure, WordNetParseError,
+  type WordNetNouns, type WordNetClosure, type WordNetParseErrorKind,
+} from './data/wordnet.ts';
+export { loadWordNetNouns } from './data/node.ts';
+
+// graphs (embedding hierarchies: negative sampling, reconstruction metrics)
+export { graphFromEdges, type Graph, type EdgeList } from './graph/graph.ts';
+export { negativeSampler, type NegativeSampler, type NegativeSamplerOptions } from './graph/negatives.ts';
+export {
+  reconstructionMetrics, type ReconstructionMetrics, type ReconstructionOptions, type GraphDistance,
+} from './graph/reconstruction.ts';

