@@ -38,11 +38,18 @@ export { softmax } from './ops/fused/softmax.ts';
 export { logSoftmax, normalize } from './ops/nn.ts';
 export { pairwiseSqEuclidean, pairwiseCosine } from './ops/pairwise.ts';
 export { cast } from './ops/cast.ts';
+export { sort, argsort, topk, argmax, argmin, type TopK } from './ops/sort.ts';
+export { cumsum, cumprod } from './ops/scan.ts';
+export { variance, std } from './ops/moments.ts';
+export { einsum } from './ops/einsum.ts';
 
 // autodiff
 export { grad, valueAndGrad, vjp, hvp } from './autodiff/grad.ts';
 export { stopGradient, customGrad } from './autodiff/custom.ts';
 export { treeLeaves, treeMap, treeUnflatten, sameStructure, type Tree } from './autodiff/tree.ts';
+
+// parameters on disk (safetensors)
+export { saveParams, loadParams, loadParamsWithMetadata, SafetensorsError, type LoadedParams } from './io/safetensors.ts';
 
 // backends
 export {

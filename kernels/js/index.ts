@@ -11,6 +11,7 @@ import { lcaDepthBackward, lcaDepthForward, toPoincareBackward, toPoincareForwar
 import { softTripleBackward, softTripleForward } from './softtriple.ts';
 import { pairwiseCosineBackward, pairwiseCosineForward, pairwiseSqEuclideanForward } from './pairwise.ts';
 import { logSumExpRows, softmaxRows, softmaxRowsBackward } from './rows.ts';
+import { argsortAxis, scatterAddAlongAxis, takeAlongAxis } from './sort.ts';
 
 /** Every kernel of the js backend, by name. */
 export const jsKernels = {
@@ -41,6 +42,9 @@ export const jsKernels = {
   softmaxRows,
   softmaxRowsBackward,
   logSumExpRows,
+  argsortAxis,
+  takeAlongAxis,
+  scatterAddAlongAxis,
 } as const;
 
 export type { UnaryOp, BinaryOp } from './elementwise.ts';

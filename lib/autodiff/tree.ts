@@ -36,6 +36,22 @@ export function treeLeaves(tree: Tree, fn = 'treeLeaves'): Tensor[] {
 }
 
 /**
+ * The tensors of a tree with their paths (object keys and array indices as
+ * strings), in {@link treeLeaves} order; a lone tensor has the empty path.
+ */
+export function treeLeavesWithPaths(tree: Tree, fn = 'treeLeavesWithPaths'): [string[], Tensor][] {
+  const out: [string[], Tensor][] = [];
+  const walk = (t: unknown, path: string[]): void => {
+    if (t instanceof Tensor) out.push([path, t]);
+    else if (Array.isArray(t)) t.forEach((c, i) => walk(c, [...path, String(i)]));
+    else if (isPlainObject(t)) for (const k of Object.keys(t).sort()) walk(t[k], [...path, k]);
+    else throw new ArgumentError(`${fn}: leaf at ${path.length ? path.join('.') : '(root)'} is ${describe(t)}; expected a Tensor or a plain object / array of tensors`);
+  };
+  walk(tree, []);
+  return out;
+}
+
+/**
  * Rebuilds a tree with the structure of `tree` from leaves in `treeLeaves` order.
  */
 export function treeUnflatten<T extends Tree>(tree: T, leaves: readonly Tensor[]): T {

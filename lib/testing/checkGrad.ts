@@ -18,7 +18,11 @@ export interface CheckGradOptions {
   readonly rtol?: number;
   /** absolute tolerance (default 1e-7) */
   readonly atol?: number;
-  /** which arguments to check (default all) */
+  /**
+   * which arguments to check (default: every argument that is a tensor or a
+   * tree of tensors; other arguments — labels, options, index arrays — are
+   * passed to `f` unchanged and never differentiated)
+   */
   readonly argnums?: readonly number[];
 }
 
@@ -48,17 +52,34 @@ export interface CheckGradResult {
   readonly message: string;
 }
 
+/** Whether `a` is a tensor or a non-empty tree of tensors (a differentiable argument). */
+function isTensorTree(a: unknown): boolean {
+  if (a instanceof Tensor) return true;
+  if (a === null || typeof a !== 'object' || ArrayBuffer.isView(a)) return false;
+  try {
+    return treeLeaves(a as Tree, 'checkGrad').length > 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Checks the gradient of a scalar function of tensors (or trees) against
- * central differences `(f(x+h) − f(x−h)) / 2h`. All arguments are cast to
- * float64 first. An entry passes when
+ * central differences `(f(x+h) − f(x−h)) / 2h`. The checked arguments are
+ * cast to float64 first; arguments that are not tensors or trees of tensors
+ * (labels, options, index arrays) are passed to `f` unchanged, and by default
+ * only the tensor arguments are checked. An entry passes when
  * `|analytic − numeric| ≤ atol + rtol · max(|analytic|, |numeric|)`.
+ * @throws ArgumentError naming `checkGrad` when `f` is not a function, `args`
+ *   is not an array, an argument named in `argnums` is not a tensor or tree of
+ *   tensors, or `f` does not return a one-element tensor
+ * @throws ValueError for a bad option (eps, rtol, atol, argnums out of range)
  */
-export function checkGrad<A extends readonly Tree[]>(f: (...args: A) => Tensor, args: A, options: CheckGradOptions = {}): CheckGradResult {
+export function checkGrad<A extends readonly unknown[]>(f: (...args: A) => Tensor, args: A, options: CheckGradOptions = {}): CheckGradResult {
   requireFunction('checkGrad', f, 'f');
   if (!Array.isArray(args)) throw new ArgumentError(`checkGrad: args must be an array of the arguments of f (tensors or trees), got ${describe(args)}`);
   options = optionsOf('checkGrad', options);
-  const fn = f as unknown as (...xs: Tree[]) => Tensor;
+  const fn = f as unknown as (...xs: unknown[]) => Tensor;
   const eps = options.eps ?? 1e-6;
   const rtol = options.rtol ?? 1e-5;
   const atol = options.atol ?? 1e-7;
@@ -67,12 +88,17 @@ export function checkGrad<A extends readonly Tree[]>(f: (...args: A) => Tensor, 
       throw new ValueError(`checkGrad: option ${k} must be a finite number ${k === 'eps' ? '> 0' : '≥ 0'}, got ${describe(v)}`);
     }
   }
-  const x64 = args.map((a) => treeMap((t) => cast(t, 'float64'), a));
-  const argnums = options.argnums ?? x64.map((_, i) => i);
-  if (!Array.isArray(argnums) || !argnums.every((a) => Number.isInteger(a) && a >= 0 && a < x64.length)) {
-    throw new ValueError(`checkGrad: option argnums must be an array of argument indices in [0, ${x64.length - 1}], got ${describe(argnums)}`);
+  const argnums = options.argnums ?? args.flatMap((a, i) => (isTensorTree(a) ? [i] : []));
+  if (!Array.isArray(argnums) || !argnums.every((a) => Number.isInteger(a) && a >= 0 && a < args.length)) {
+    throw new ValueError(`checkGrad: option argnums must be an array of argument indices in [0, ${args.length - 1}], got ${describe(argnums)}`);
   }
-  const evalAt = (xs: Tree[]): number => {
+  for (const i of argnums) {
+    if (!isTensorTree(args[i])) {
+      throw new ArgumentError(`checkGrad: argument ${i} (in argnums) must be a Tensor or a tree of tensors to be checked, got ${describe(args[i])}; leave it out of argnums to pass it unchanged`);
+    }
+  }
+  const x64: unknown[] = args.map((a, i) => (argnums.includes(i) ? treeMap((t) => cast(t, 'float64'), a as Tree) : a));
+  const evalAt = (xs: unknown[]): number => {
     const out: unknown = fn(...xs);
     if (!(out instanceof Tensor)) throw new ArgumentError(`checkGrad: f must return a one-element Tensor, got ${describe(out)}`);
     if (out.size !== 1) throw new ArgumentError(`checkGrad: f must return a one-element tensor, got ${out.size} elements`);
@@ -81,8 +107,8 @@ export function checkGrad<A extends readonly Tree[]>(f: (...args: A) => Tensor, 
   const mismatches: GradMismatch[] = [];
   let worst = 0;
   for (const arg of argnums) {
-    const analytic = treeLeaves(grad((...xs: Tree[]) => fn(...xs), arg)(...x64) as Tree);
-    const leaves = treeLeaves(x64[arg]);
+    const analytic = treeLeaves(grad((...xs: unknown[]) => fn(...xs), arg)(...x64) as Tree);
+    const leaves = treeLeaves(x64[arg] as Tree);
     leaves.forEach((lf, li) => {
       const base = toArray(lf);
       const ga = toArray(analytic[li]);
@@ -94,7 +120,7 @@ export function checkGrad<A extends readonly Tree[]>(f: (...args: A) => Tensor, 
           const newLeaves = leaves.slice();
           newLeaves[li] = tensor(vals, lf.shape, 'float64');
           const xs = x64.slice();
-          xs[arg] = treeUnflatten(x64[arg], newLeaves);
+          xs[arg] = treeUnflatten(x64[arg] as Tree, newLeaves);
           return evalAt(xs);
         };
         const numeric = (at(base[k] + h) - at(base[k] - h)) / (2 * h);

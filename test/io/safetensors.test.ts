@@ -1,0 +1,152 @@
+/**
+ * saveParams / loadParams (safetensors): round trips of random float32 and
+ * float64 trees (values bit-exact, structure and dtypes kept), the byte layout
+ * (little-endian u64 header length, 8-byte aligned JSON header, contiguous
+ * offsets), and every kind of malformed file giving a Left — in linear time.
+ */
+import { describe, expect, it } from 'vitest';
+import { test } from '@fast-check/vitest';
+import fc from 'fast-check';
+import * as E from 'fp-ts/lib/Either.js';
+import * as g from '../../lib/index.ts';
+import type { Tensor, Tree } from '../../lib/index.ts';
+import { shapeArb } from '../../lib/testing/index.ts';
+
+const leafArb = fc.tuple(shapeArb({ maxRank: 3, minDim: 0 }), fc.constantFrom('float32' as const, 'float64' as const)).chain(([s, dt]) => {
+  const n = s.reduce((p, d) => p * d, 1);
+  const v = dt === 'float32' ? fc.float({ noNaN: true }).map((x) => Math.fround(x)) : fc.double({ noNaN: true });
+  return fc.array(v, { minLength: n, maxLength: n }).map((vals) => g.tensor(vals, s, dt));
+});
+
+const keyArb = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,6}$/);
+const treeArb: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree }>((tie) => ({
+  tree: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leafArb,
+    fc.array(tie('tree'), { minLength: 1, maxLength: 3 }),
+    fc.dictionary(keyArb, tie('tree'), { minKeys: 1, maxKeys: 3 }),
+  ),
+})).tree;
+
+function expectSameTree(a: Tree, b: Tree): void {
+  expect(g.sameStructure(a, b)).toBe(true);
+  const la = g.treeLeaves(a), lb = g.treeLeaves(b);
+  la.forEach((x: Tensor, i) => {
+    expect(lb[i].dtype).toBe(x.dtype);
+    expect(lb[i].shape).toEqual(x.shape);
+    expect(Object.is(0, 0)).toBe(true);
+    const va = g.toArray(x), vb = g.toArray(lb[i]);
+    va.forEach((v, k) => expect(Object.is(vb[k], v)).toBe(true)); // bit-exact, −0 included
+  });
+}
+
+/** A file made by hand from a header object and a data section. */
+function file(header: unknown, data: Uint8Array = new Uint8Array(0), declared?: number): Uint8Array {
+  const h = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
+  const out = new Uint8Array(8 + h.length + data.length);
+  new DataView(out.buffer).setUint32(0, declared ?? h.length, true);
+  out.set(h, 8);
+  out.set(data, 8 + h.length);
+  return out;
+}
+
+describe('saveParams / loadParams round trip', () => {
+  test.prop([treeArb], { numRuns: 60 })('random trees of float32 and float64 tensors come back bit-exact', (tree) => {
+    const has = g.treeLeaves(tree).length > 0;
+    fc.pre(has);
+    const bytes = g.saveParams(tree);
+    const back = g.loadParams(bytes);
+    expect(E.isRight(back)).toBe(true);
+    if (E.isRight(back)) expectSameTree(tree, back.right);
+  });
+
+  it('layout: u64 LE header length, padded JSON header, dotted tree paths, F32/F64, metadata', () => {
+    const tree = { layers: [{ w: g.tensor([[1, 2], [3, 4]]) }, { w: g.tensor([5], undefined, 'float64') }], scale: g.scalar(2) };
+    const bytes = g.saveParams(tree, { note: 'hi' });
+    const dv = new DataView(bytes.buffer);
+    const n = dv.getUint32(0, true);
+    expect(dv.getUint32(4, true)).toBe(0);
+    expect(n % 8).toBe(0);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    expect(header).toEqual({
+      __metadata__: { note: 'hi' },
+      'layers.0.w': { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] },
+      'layers.1.w': { dtype: 'F64', shape: [1], data_offsets: [16, 24] },
+      scale: { dtype: 'F32', shape: [], data_offsets: [24, 28] },
+    });
+    expect(bytes.length).toBe(8 + n + 28);
+    expect(dv.getFloat32(8 + n + 12, true)).toBe(4);
+    expect(dv.getFloat64(8 + n + 16, true)).toBe(5);
+    const r = g.loadParamsWithMetadata(bytes);
+    expect(E.isRight(r) && r.right.metadata).toEqual({ note: 'hi' });
+  });
+
+  it('a lone tensor round-trips; saving does not change the tree', () => {
+    const t = g.tensor([1.5, -2], undefined, 'float64');
+    const r = g.loadParams(g.saveParams(t));
+    expect(E.isRight(r) && g.toArray(r.right as Tensor)).toEqual([1.5, -2]);
+    expect(g.toArray(t)).toEqual([1.5, -2]);
+  });
+
+  it('rejects trees it cannot name, with ArgumentErrors naming saveParams', () => {
+    expect(() => g.saveParams({ 'a.b': g.scalar(1) })).toThrow(/saveParams: the key "a.b"/);
+    expect(() => g.saveParams({ '': g.scalar(1) })).toThrow(g.ArgumentError);
+    expect(() => g.saveParams({ a: 3 } as unknown as Tree)).toThrow(/saveParams/);
+    expect(() => g.saveParams({ a: g.scalar(1) }, { k: 1 } as unknown as Record<string, string>)).toThrow(/metadata/);
+  });
+});
+
+describe('loadParams on malformed files: Left, never a throw', () => {
+  const good = g.saveParams({ a: g.tensor([1, 2, 3]), b: g.tensor([4], undefined, 'float64') });
+  const f32 = (vals: number[]) => new Uint8Array(new Float32Array(vals).buffer);
+  const cases: [string, Uint8Array, RegExp][] = [
+    ['empty', new Uint8Array(0), /8-byte header length/],
+    ['truncated header', good.subarray(0, 20), /runs past the end/],
+    ['truncated data', good.subarray(0, good.length - 3), /past the .*data section|cover/],
+    ['trailing bytes', new Uint8Array([...good, 0, 0, 0, 0]), /cover/],
+    ['bad JSON', file('{"a": '), /not valid UTF-8 JSON/],
+    ['invalid UTF-8', file('{"a":1}').map((b, i) => (i === 10 ? 0xff : b)), /not valid UTF-8 JSON/],
+    ['not an object', file('[1,2]'), /must be a JSON object/],
+    ['huge header length', (() => { const b = file('{}'); new DataView(b.buffer).setUint32(4, 1, true); return b; })(), /above the limit/],
+    ['header length beyond file', file('{}', new Uint8Array(0), 1000), /runs past the end/],
+    ['unknown dtype', file({ a: { dtype: 'I8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)), /dtype "I8"/],
+    ['bad shape', file({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, f32([1])), /invalid shape/],
+    ['bad offsets', file({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 0] } }, f32([1])), /invalid data_offsets/],
+    ['wrong size', file({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, f32([1])), /needs 8/],
+    ['overlap', file({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32([1, 2])), /overlaps/],
+    ['gap', file({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32([1, 2])), /gap/],
+    ['huge shape', file({ a: { dtype: 'F64', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 8] } }, new Uint8Array(8)), /spans 8 bytes/],
+    ['bad metadata', file({ __metadata__: { k: 1 } }), /not a string/],
+    ['path clash', file({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, 'a.b': { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32([1, 2])), /continues below|clashes/],
+    ['not bytes', 'abc' as unknown as Uint8Array, /expected a Uint8Array/],
+  ];
+  for (const [name, bytes, msg] of cases) {
+    it(name, () => {
+      const r = g.loadParams(bytes);
+      expect(E.isLeft(r)).toBe(true);
+      if (E.isLeft(r)) {
+        expect(r.left).toBeInstanceOf(g.SafetensorsError);
+        expect(r.left.message).toMatch(msg);
+      }
+    });
+  }
+
+  test.prop([fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 0, max: 200 })], { numRuns: 300 })('random bytes and random truncations never throw', (junk, cut) => {
+    expect(() => g.loadParams(junk)).not.toThrow();
+    expect(() => g.loadParams(good.subarray(0, Math.min(cut, good.length)))).not.toThrow();
+  });
+
+  it('is linear time: a 4 MB header of junk or of many tensors parses in well under a second', () => {
+    const many: Record<string, unknown> = {};
+    for (let i = 0; i < 50_000; i++) many[`t${i}`] = { dtype: 'F32', shape: [1], data_offsets: [4 * i, 4 * i + 4] };
+    const big = file(many, new Uint8Array(4 * 50_000));
+    let t0 = performance.now();
+    const r = g.loadParams(big);
+    expect(E.isRight(r)).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    const junk = file('{"a":' + '['.repeat(4_000_000));
+    t0 = performance.now();
+    expect(E.isLeft(g.loadParams(junk))).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+});
