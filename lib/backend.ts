@@ -22,29 +22,34 @@
  * only if it works; kernels a backend lacks run on wasm when it has them,
  * else on js (see Fallbacks).
  *
- * **Default.** At first use, the environment variable `GYROGRAD_BACKEND`
- * selects a backend if set (an unknown or unavailable name is reported by a
- * warning, and the default applies). Otherwise the default is a device
- * backend on a *hardware* GPU when one answers (webgl2, then webgl, then
- * headlessgl), else `wasm` when the engine runs WebAssembly SIMD, else `js`.
- * A GL implementation that renders in software (SwiftShader, llvmpipe,
- * softpipe, …) is never picked by default: it runs the kernels correctly but
- * slower than wasm on the machines measured (BENCHMARKS.md).
- * {@link backendInfo} says, per backend, why it was or was not chosen.
+ * **Default.** Chosen lazily by the kernel registry at the first kernel use
+ * (importing the library does nothing: the package is side-effect free, so a
+ * bundle that imports only `tensor` and `matmul` gets the same default). The
+ * environment variable `GYROGRAD_BACKEND` selects a backend if set (an
+ * unknown or unavailable name is reported by a warning, and the default
+ * applies). Otherwise the default is a device backend on a *hardware* GPU
+ * when one answers (webgl2, then webgl, then headlessgl), else `wasm` when
+ * the engine runs WebAssembly SIMD, else `js`. A GL implementation that
+ * renders in software (SwiftShader, llvmpipe, softpipe, …) is never picked
+ * by default: it runs the kernels correctly but slower than wasm on the
+ * machines measured (BENCHMARKS.md). {@link backendInfo} says, per backend,
+ * why it was or was not chosen.
+ *
+ * **gpu.js on demand.** gpu.js (an optional dependency) is loaded only when
+ * a gpu.js backend is probed: synchronously in Node, by a dynamic import in
+ * browsers, where a bundle keeps it in a separate chunk. In a browser the
+ * gpu.js backends therefore need `await setBackend(name)` or
+ * `await loadGpuBackends()` first; before that, the default considers the
+ * CPU backends only.
  *
  * **Fallbacks.** With a gpu.js backend active, the float32 kernels it lacks
  * run on wasm's when wasm has them, else on js (a device backend then reads
  * its inputs back, counted in {@link transferStats}).
  */
 import * as registry from '../kernels/registry.ts';
-import { GPU_MODES, gpuBackendName, probeMode, type GpuMode } from '../kernels/gpu/index.ts';
-import {
-  DEVICE_MODES, isHardwareRenderer, probeDeviceMode, timedProbe, type DeviceMode, type RendererInfo, type TimedProbe,
-} from '../kernels/gpu/device/probe.ts';
-import { jsKernels } from '../kernels/js/index.ts';
-import { createWebGpuBackend } from '../kernels/gpu/device/webgpu.ts';
-import { HARDWARE_BUDGET_BYTES, type DeviceBackend } from '../kernels/gpu/device/index.ts';
-import { probeWasm } from '../kernels/wasm/index.ts';
+import { isDeviceName, needsGpuJs, WEBGPU } from '../kernels/backends.ts';
+import { gpuJsReady } from '../kernels/gpu/load.ts';
+import type { DeviceBackend } from '../kernels/gpu/device/index.ts';
 import { ArgumentError, ValueError } from './errors.ts';
 
 /** Thrown by {@link setBackend} for a known backend that cannot run here. */
@@ -53,158 +58,52 @@ export class BackendUnavailableError extends ValueError {
   override readonly name: string = 'BackendUnavailableError';
 }
 
-/** gpu.js CPU routes (host backends). */
-const HOST_GPU_MODES: readonly GpuMode[] = GPU_MODES.filter((m) => m !== 'headlessgl');
-const gpuNames = new Map<string, GpuMode>(HOST_GPU_MODES.map((m) => [gpuBackendName(m), m]));
-const deviceNames = new Map<string, DeviceMode>(DEVICE_MODES.map((m) => [`gpujs-${m}`, m]));
-/** Name of the WebGPU backend (recognised, not yet runnable). */
-const WEBGPU = 'gpujs-webgpu';
-/** Probe outcome per backend name: `null` when available, else the reason. */
-const probed = new Map<string, string | null>();
-/** The device backends that probed available, with their renderers. */
-const devices = new Map<string, { backend: DeviceBackend; info: RendererInfo; timing?: TimedProbe }>();
-
-/** Name of the WebAssembly SIMD backend. */
-const WASM = 'wasm';
-
-/** Why gpujs-webgpu is not available before its asynchronous probe ran. */
-function webgpuUnprobed(): string {
-  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-  if (nav?.gpu === undefined) return 'navigator.gpu is absent here (no WebGPU in this engine; Chromium may need --enable-unsafe-webgpu)';
-  return "WebGPU adapters are found asynchronously: call `await setBackend('gpujs-webgpu')` first";
-}
-
-/** Probes (once) the backend `name` and registers it if it works; returns the failure reason or null. */
-function ensure(name: string): string | null {
-  if (name === 'js') return null;
-  const known = probed.get(name);
-  if (known !== undefined) return known;
-  let reason: string | null;
-  const dmode = deviceNames.get(name);
-  const mode = gpuNames.get(name);
-  if (name === WEBGPU) return webgpuUnprobed(); // probed only by setBackend, asynchronously
-  else if (dmode !== undefined) {
-    const r = probeDeviceMode(dmode, name);
-    if (r.ok) {
-      registry.registerBackend({ name, kind: 'device', kernels: r.backend.kernels });
-      devices.set(name, { backend: r.backend, info: r.info });
-      // a GPU identified by name gets the larger budget (WebGL cannot report its memory)
-      if (isHardwareRenderer(r.info.renderer)) r.backend.context.store.memory.budgetBytes = HARDWARE_BUDGET_BYTES;
-      reason = null;
-    } else {
-      reason = dmode === 'headlessgl'
-        ? `${r.reason} (headlessgl needs the optional native 'gl' package and an X display: a GPU, or Mesa under Xvfb, e.g. xvfb-run -a <command>)`
-        : r.reason;
-    }
-  } else if (mode !== undefined || name === WASM) {
-    // a gpu.js CPU route runs its small products on the wasm matmul when that runs (the fastest CPU route)
-    const wasmMatmul = mode === undefined || ensure(WASM) !== null ? undefined : registry.kernelsOf(WASM)?.matmul;
-    const r = mode === undefined ? probeWasm() : probeMode(mode, wasmMatmul === undefined ? {} : { matmulFallback: wasmMatmul });
-    if (r.ok) registry.registerBackend({ name, kernels: r.set.kernels });
-    // kernels a backend lacks run on wasm before js
-    if (r.ok && mode === undefined) registry.setFallbackBackend(WASM);
-    reason = r.ok ? null : r.reason;
-  } else return null; // registered directly with the registry (tests, benchmarks)
-  probed.set(name, reason);
-  return reason;
-}
-let envApplied = false;
-
-/** Applies `GYROGRAD_BACKEND` once (lib/ has no Node types: read `process` defensively). */
-function applyEnv(): void {
-  if (envApplied) return;
-  envApplied = true;
-  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  const want = proc?.env?.GYROGRAD_BACKEND;
-  if (want !== undefined && want !== '') {
-    try {
-      select(want);
-      return;
-    } catch (e) {
-      const con = (globalThis as { console?: { warn(msg: string): void } }).console;
-      con?.warn(`gyrograd: GYROGRAD_BACKEND='${want}' ignored (${e instanceof Error ? e.message : String(e)}); using backend '${defaultBackend()}'`);
-    }
-  }
-  registry.setBackend(defaultBackend());
-}
-
-/**
- * Why the default passes over a device backend that runs here, or undefined:
- * a software renderer by name, or — where the GL hides its renderer
- * (headless-gl says only "ANGLE") — a device slower than the CPU route on a
- * short timed matmul.
- */
-function passedOver(name: string): string | undefined {
-  const d = devices.get(name);
-  if (d === undefined) return undefined;
-  const choose = `never picked by default, choose it with setBackend('${name}')`;
-  if (d.info.software) return `renders in software (${d.info.renderer}); ${choose}`;
-  if (name === WEBGPU) return `its readback is asynchronous (toArray would throw); ${choose.replace('setBackend', 'await setBackend')}`;
-  if (isHardwareRenderer(d.info.renderer)) return undefined;
-  const host = ensure(WASM) === null ? WASM : 'js';
-  const hostMatmul = registry.kernelsOf(host)?.matmul ?? jsKernels.matmul;
-  d.timing ??= timedProbe(d.backend, hostMatmul);
-  const { deviceMs, hostMs } = d.timing;
-  if (deviceMs < hostMs) return undefined;
-  return `its renderer is not identified ('${d.info.renderer}') and a 256³ matmul took ${deviceMs.toFixed(1)} ms on it vs ${hostMs.toFixed(1)} ms on ${host} (a software renderer, or a GPU slower than the CPU); ${choose}`;
-}
-
 /**
  * The default backend: a device backend on a hardware GPU when one answers
  * (webgl2, webgl, headlessgl; software renderers are passed over), else
- * `wasm` where WebAssembly SIMD runs, else `js`. Probes once.
+ * `wasm` where WebAssembly SIMD runs, else `js`. Probes once. In a browser,
+ * the gpu.js device backends count once gpu.js is loaded
+ * ({@link loadGpuBackends}).
  */
 export function defaultBackend(): string {
-  for (const name of deviceNames.keys()) {
-    if (ensure(name) === null && passedOver(name) === undefined) return name;
-  }
-  return ensure(WASM) === null ? WASM : 'js';
+  return registry.defaultName();
 }
-registry.onFirstKernel(applyEnv);
 
 /** Every backend name this library knows (available here or not). */
 export function listBackends(): string[] {
-  applyEnv();
-  return listBackendsRaw();
+  return registry.knownNames();
 }
 
-/** The backends that actually run here (probes the gpu.js routes once). */
+/** The backends that actually run here (probes each once). */
 export function availableBackends(): string[] {
-  applyEnv();
-  return listBackends().filter((n) => ensure(n) === null);
+  return registry.knownNames().filter((n) => registry.probeBackend(n) === null);
 }
 
 /** Name of the backend that runs float32 kernels now (by default {@link defaultBackend}). */
 export function backend(): string {
-  applyEnv();
-  return registry.backend();
+  return registry.activeName();
+}
+
+/** Throws the typed error for an unknown name. */
+function checkKnown(fn: string, name: string): void {
+  const names = registry.knownNames();
+  if (typeof name !== 'string' || !names.includes(name)) {
+    throw new ValueError(`${fn}: unknown backend '${String(name)}'; expected one of: ${names.join(', ')}`);
+  }
 }
 
 function select(name: string): void {
-  const names = listBackendsRaw();
-  if (!names.includes(name)) {
-    throw new ValueError(`setBackend: unknown backend '${name}'; expected one of: ${names.join(', ')}`);
-  }
-  const reason = ensure(name);
+  checkKnown('setBackend', name);
+  const reason = registry.chooseBackend(name);
   if (reason !== null) {
     throw new BackendUnavailableError(`setBackend: backend '${name}' is not available here: ${reason}`);
   }
-  registry.setBackend(name);
-}
-
-function listBackendsRaw(): string[] {
-  const names = registry.listBackends();
-  for (const n of [WASM, ...gpuNames.keys(), ...deviceNames.keys(), WEBGPU]) if (!names.includes(n)) names.push(n);
-  return names;
 }
 
 /** Why backend `name` cannot run here (probing it once), or `null` when it can; throws for an unknown name. */
 export function backendUnavailableReason(name: string): string | null {
-  applyEnv();
-  if (!listBackendsRaw().includes(name)) {
-    throw new ValueError(`backendUnavailableReason: unknown backend '${name}'; expected one of: ${listBackendsRaw().join(', ')}`);
-  }
-  return ensure(name);
+  checkKnown('backendUnavailableReason', name);
+  return registry.probeBackend(name);
 }
 
 /**
@@ -212,49 +111,60 @@ export function backendUnavailableReason(name: string): string | null {
  * unknown name and a `BackendUnavailableError` (a ValueError) for a
  * known backend that cannot run here; the current backend is kept then.
  *
- * `gpujs-webgpu` is the one backend that must first find its device
- * asynchronously: `setBackend('gpujs-webgpu')` returns a Promise (rejected
- * with the BackendUnavailableError when no adapter answers); every other
- * name selects synchronously and returns nothing. On WebGPU, read values
- * with `toArrayAsync` (its readback is asynchronous: `toArray` and `item`
- * throw a typed error for values that live only on the device).
+ * Where a backend must first load code or find its device, `setBackend`
+ * returns a Promise (rejected with the BackendUnavailableError when it
+ * cannot run): `gpujs-webgpu` always (its adapter is found asynchronously),
+ * and every gpu.js backend in a browser until gpu.js is loaded (it is
+ * loaded on demand, so bundles that never choose it do not contain it; in
+ * Node it loads synchronously). Every other call selects synchronously and
+ * returns nothing; `await setBackend(name)` is right everywhere. On WebGPU,
+ * read values with `toArrayAsync` (its readback is asynchronous: `toArray`
+ * and `item` throw a typed error for values that live only on the device).
  */
 export function setBackend(name: string): void | Promise<void> {
-  applyEnv();
-  if (name === WEBGPU && !probed.has(WEBGPU)) return probeWebGpuBackend().then(() => select(name));
+  checkKnown('setBackend', name);
+  if (name === WEBGPU && !registry.webGpuProbed()) return registry.probeWebGpu().then(() => select(name));
+  if (needsGpuJs(name) && !gpuJsReady() && registry.probeBackend(name) !== null) {
+    return registry.loadGpu().then(
+      () => select(name),
+      (e: unknown) => {
+        throw new BackendUnavailableError(`setBackend: backend '${name}' is not available here: ${e instanceof Error ? e.message : String(e)}`);
+      },
+    );
+  }
   select(name);
 }
 
-let webgpuProbe: Promise<void> | undefined;
-
-/** Finds a WebGPU adapter and registers `gpujs-webgpu` when it runs (once). */
-function probeWebGpuBackend(): Promise<void> {
-  webgpuProbe ??= createWebGpuBackend(WEBGPU).then((r) => {
-    if (r.ok) {
-      registry.registerBackend({ name: WEBGPU, kind: 'device', kernels: r.backend.kernels });
-      devices.set(WEBGPU, { backend: r.backend, info: { renderer: r.info.renderer, vendor: '', software: r.info.software } });
-    }
-    probed.set(WEBGPU, r.ok ? null : r.reason);
-  });
-  return webgpuProbe;
+/**
+ * Loads the code the gpu.js backends need (gpu.js is loaded on demand: in a
+ * browser bundle it is a separate chunk, fetched here) and resolves to
+ * {@link availableBackends}. When no backend was chosen explicitly, the
+ * default is decided again with the device backends counted (a hardware
+ * GPU is then picked, as in Node). Where gpu.js is not installed (an
+ * optional dependency) it resolves too: the gpu.js backends are then
+ * unavailable, and {@link backendUnavailableReason} says to install it.
+ */
+export async function loadGpuBackends(): Promise<string[]> {
+  await registry.loadGpu().catch(() => undefined);
+  return availableBackends();
 }
 
 /**
  * Runs `fn` with backend `name` selected for float32 kernels and restores the
  * previous backend afterwards (also when `fn` throws). Throws like
- * {@link setBackend} for an unknown or unavailable name, before running `fn`.
+ * {@link setBackend} for an unknown or unavailable name, before running `fn`
+ * (a backend whose code must load first is unavailable here until loaded).
  */
 export function withBackend<T>(name: string, fn: () => T): T {
-  applyEnv();
   if (typeof fn !== 'function') {
     throw new ArgumentError(`withBackend: argument 'fn' must be a function to run with backend '${String(name)}', got ${fn === null ? 'null' : typeof fn}`);
   }
-  const previous = registry.backend();
+  const previous = registry.activeName();
   select(name);
   try {
     return fn();
   } finally {
-    registry.setBackend(previous);
+    registry.activate(previous);
   }
 }
 
@@ -288,14 +198,13 @@ export interface BackendInfo {
  * Probes every backend once.
  */
 export function backendInfo(): BackendInfo[] {
-  applyEnv();
+  const now = registry.activeName();
   const def = defaultBackend();
-  const now = registry.backend();
-  return listBackendsRaw().map((name) => {
-    const reason = ensure(name);
-    const d = devices.get(name);
-    const kind = deviceNames.has(name) || name === WEBGPU ? 'device' : 'host';
-    const over = passedOver(name);
+  return registry.knownNames().map((name) => {
+    const reason = registry.probeBackend(name);
+    const d = registry.deviceRecord(name);
+    const kind = registry.isDeviceBackend(name) ? 'device' : 'host';
+    const over = registry.passedOverReason(name);
     return {
       name, kind, available: reason === null, reason,
       ...(d === undefined ? {} : { renderer: d.info.renderer, vendor: d.info.vendor, software: d.info.software || over !== undefined }),
@@ -330,13 +239,13 @@ export interface DeviceMemoryInfo {
 }
 
 function deviceOf(fn: string, name: string | undefined): DeviceBackend {
-  const n = name ?? registry.backend();
-  if (!deviceNames.has(n) && n !== WEBGPU) {
-    throw new ValueError(`${fn}: '${n}' is not a device backend; expected one of: ${[...deviceNames.keys(), WEBGPU].join(', ')}`);
+  const n = name ?? registry.activeName();
+  if (!isDeviceName(n)) {
+    throw new ValueError(`${fn}: '${n}' is not a device backend; expected one of: ${registry.knownNames().filter(isDeviceName).join(', ')}`);
   }
-  const reason = ensure(n);
+  const reason = registry.probeBackend(n);
   if (reason !== null) throw new BackendUnavailableError(`${fn}: backend '${n}' is not available here: ${reason}`);
-  return devices.get(n)!.backend;
+  return registry.deviceRecord(n)!.backend;
 }
 
 /**
@@ -347,7 +256,6 @@ function deviceOf(fn: string, name: string | undefined): DeviceBackend {
  * @throws ValueError for a host backend; BackendUnavailableError when it does not run here
  */
 export function deviceMemoryStats(name?: string): DeviceMemoryInfo {
-  applyEnv();
   const b = deviceOf('deviceMemoryStats', name);
   const m = b.context.store.memory;
   const c = b.context.counters;
@@ -367,7 +275,6 @@ export function deviceMemoryStats(name?: string): DeviceMemoryInfo {
  * @throws ValueError unless bytes is a positive finite number
  */
 export function setDeviceMemoryBudget(bytes: number, name?: string): void {
-  applyEnv();
   if (!(typeof bytes === 'number' && bytes > 0 && Number.isFinite(bytes))) {
     throw new ValueError(`setDeviceMemoryBudget: bytes must be a positive finite number, got ${String(bytes)}`);
   }

@@ -53,7 +53,7 @@ export { saveParams, loadParams, loadParamsWithMetadata, SafetensorsError, type 
 
 // backends
 export {
-  backend, setBackend, listBackends, availableBackends, defaultBackend, withBackend, backendUnavailableReason, BackendUnavailableError,
+  backend, setBackend, listBackends, availableBackends, defaultBackend, withBackend, backendUnavailableReason, BackendUnavailableError, loadGpuBackends,
   backendInfo, deviceMemoryStats, setDeviceMemoryBudget, type BackendInfo, type DeviceMemoryInfo,
 } from './backend.ts';
 export { transferStats, resetTransferStats, ReleasedDataError, SyncReadError, type TransferStats } from '../kernels/data.ts';

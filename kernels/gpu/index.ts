@@ -47,7 +47,8 @@
  * - gpu.js computes in float32 only; float64 work never reaches these kernels
  *   (the registry keeps float64 on js, and these kernels defer to js for it).
  */
-import { GPU } from 'gpu.js';
+import type { GPU } from 'gpu.js';
+import { gpuJs } from './load.ts';
 import type { jsKernels } from '../js/index.ts';
 import { matmul as jsMatmul, type MatmulArgs } from '../js/matmul.ts';
 import type { Storage } from '../types.ts';
@@ -136,7 +137,7 @@ export interface GpuKernelSet {
 /** Creates a `GPU` of `mode` and its kernels; throws if the mode cannot run. */
 export function createGpuKernels(mode: GpuMode, opts: GpuBackendOptions = {}): GpuKernelSet {
   const minWork = opts.minWork ?? DEFAULT_MIN_WORK;
-  const gpu = new GPU({ mode });
+  const gpu = new (gpuJs())({ mode });
   const stats = { fallbacks: 0, compiled: 0, evicted: 0, destroyed: 0 } as GpuStats;
   for (const n of GPU_KERNEL_NAMES) stats[n] = 0;
   const engines: Partial<Record<GpuKernelName, string>> = {};
@@ -216,7 +217,7 @@ export type ProbeResult = { ok: true; set: GpuKernelSet } | { ok: false; reason:
 export function probeMode(mode: GpuMode, opts: GpuBackendOptions = {}): ProbeResult {
   let gpu: GPU | undefined;
   try {
-    gpu = new GPU({ mode });
+    gpu = new (gpuJs())({ mode });
     if (gpu.mode !== mode) throw new Error(`gpu.js runs mode '${gpu.mode}' instead of '${mode}'`);
     const k = gpu.createKernel('function (a) { return 2 * a[this.thread.x] + 1; }', { output: [3] }) as unknown as CompiledKernel;
     const r = k(new Float32Array([1, 2, 3])) as ArrayLike<number>;

@@ -7,7 +7,7 @@ import {
   availableBackends, backend, backendUnavailableReason, BackendUnavailableError, defaultBackend, listBackends, setBackend, withBackend,
 } from '../../lib/backend.ts';
 import { ValueError } from '../../lib/errors.ts';
-import { kernel, kernelsOf, registerBackend, servingBackend, setBackend as setBackendRaw, unregisterBackend } from '../../kernels/registry.ts';
+import { kernel, kernelsOf, registerBackend, servingBackend, activate as setBackendRaw, unregisterBackend } from '../../kernels/registry.ts';
 import { TensorData } from '../../kernels/data.ts';
 import { jsKernels } from '../../kernels/js/index.ts';
 

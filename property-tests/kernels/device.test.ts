@@ -173,8 +173,8 @@ describe.skipIf(reason !== null)('device memory without dispose', () => {
     const p2 = probeDeviceMode('headlessgl', 'test-peak');
     if (!p2.ok) throw new Error(p2.reason);
     registry.registerBackend({ name: 'test-peak', kind: 'device', kernels: p2.backend.kernels });
-    const previous = registry.backend();
-    registry.setBackend('test-peak');
+    const previous = registry.activeName();
+    registry.activate('test-peak');
     try {
       const n = 100_000, depth = 40;
       const x = g.tensor(values(n, 31, -1, 1), [n]);
@@ -194,7 +194,7 @@ describe.skipIf(reason !== null)('device memory without dispose', () => {
       for (let i = 0; i < n; i += 997) expect(Math.abs(got[i] - ref[i])).toBeLessThan(1e-5);
       console.log(`[device] backward of a ${depth}-layer chain on [${n}]: peak ${(peak / 1e6).toFixed(1)} MB for ${(forward / 1e6).toFixed(1)} MB of forward values`);
     } finally {
-      registry.setBackend(previous);
+      registry.activate(previous);
       p2.backend.context.destroy();
     }
   }, 120_000);

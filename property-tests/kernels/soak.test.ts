@@ -26,7 +26,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import * as g from '../../lib/index.ts';
-import { poincarePairwiseDist } from '../../lib/ops/poincare.ts';
+import { poincarePairwiseDist } from '../../lib/ops/fused/poincarePairwiseDist.ts';
 import * as registry from '../../kernels/registry.ts';
 import { createGpuKernels, GPU_MODES, type GpuKernelName } from '../../kernels/gpu/index.ts';
 import { gpuModeAvailability } from './gpu-modes.ts';
@@ -60,9 +60,9 @@ for (const mode of GPU_MODES) {
     it('keep the kernel cache bounded, destroy what it evicts, and do not grow the heap', () => {
       const set = createGpuKernels(mode, { minWork: 0, maxKernels: MAX_KERNELS });
       const name = `soak-gpujs-${mode}`;
-      const previous = registry.backend();
+      const previous = registry.activeName();
       registry.registerBackend({ name, kernels: set.kernels });
-      registry.setBackend(name);
+      registry.activate(name);
       try {
         const vg = g.valueAndGrad(loss, [0, 1]);
         let p = g.mul(g.randomNormal(g.prngKey(2), [P, D], 'float32'), 0.3);
@@ -93,7 +93,7 @@ for (const mode of GPU_MODES) {
         expect(set.liveKernels()).toBe(set.cacheSize());
         expect(heap1000 - heap100).toBeLessThan(HEAP_BOUND);
       } finally {
-        registry.setBackend(previous);
+        registry.activate(previous);
         set.destroy();
       }
       expect(set.liveKernels()).toBe(0);

@@ -44,7 +44,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser, type ConsoleMessage } from 'playwright-core';
@@ -88,10 +88,14 @@ export const WEBGPU_ARG_SETS: readonly (readonly string[])[] = Object.freeze([
 /** Specifiers left out of every bundle (see the header). */
 const EXTERNAL: readonly string[] = ['mnist', 'node:*'];
 
-/** Options of {@link bundle}. */
+/** Options of {@link bundle} and {@link bundleFiles}. */
 export interface BundleOptions {
   /** more specifiers to leave external (added to `mnist` and `node:*`) */
   readonly external?: readonly string[];
+  /** minify (default false: page stacks then point into readable code) */
+  readonly minify?: boolean;
+  /** `browser` (default) or `node` */
+  readonly platform?: 'browser' | 'node';
 }
 
 /**
@@ -99,7 +103,8 @@ export interface BundleOptions {
  * repository root) into one browser ES module: esbuild, `format: 'esm'`,
  * `platform: 'browser'`, `target: 'es2022'`, not minified (page stacks
  * point into `bundle.js`, where esbuild's `// lib/…` comments name each
- * source file). Rejects with esbuild's messages when the build fails.
+ * source file). Dynamic imports (gpu.js, loaded on demand) are inlined.
+ * Rejects with esbuild's messages when the build fails.
  *
  * @returns the bundle's JavaScript source.
  */
@@ -110,8 +115,9 @@ export async function bundle(entryFile: string, options: BundleOptions = {}): Pr
     nodePaths: [join(ROOT, 'node_modules')],
     bundle: true,
     format: 'esm',
-    platform: 'browser',
+    platform: options.platform ?? 'browser',
     target: 'es2022',
+    minify: options.minify ?? false,
     external: [...EXTERNAL, ...(options.external ?? [])],
     write: false,
     logLevel: 'silent',
@@ -119,6 +125,62 @@ export async function bundle(entryFile: string, options: BundleOptions = {}): Pr
   const out = result.outputFiles[0];
   if (out === undefined) throw new Error(`bundle(${entryFile}): esbuild produced no output`);
   return out.text;
+}
+
+/** One output file of {@link bundleFiles}. */
+export interface BundleChunk {
+  /** the file's text */
+  readonly text: string;
+  /** whether it loads with the entry (the entry, and chunks it imports statically, transitively) */
+  readonly initial: boolean;
+}
+
+/** What {@link bundleFiles} produced: output files by URL path (`/bundle.js` is the entry). */
+export type BundleFiles = Readonly<Record<string, BundleChunk>>;
+
+/**
+ * Bundles `entryFile` like {@link bundle} but with code splitting: every
+ * dynamic `import()` (gpu.js, which the library loads on demand) becomes a
+ * chunk of its own, as a production bundler (Vite, Rollup, esbuild with
+ * `splitting`) emits it. The entry is `/bundle.js`; each file says whether
+ * it loads with the entry (`initial`) or on demand.
+ */
+export async function bundleFiles(entryFile: string, options: BundleOptions = {}): Promise<BundleFiles> {
+  const result = await build({
+    entryPoints: { bundle: resolve(ROOT, entryFile) },
+    absWorkingDir: ROOT,
+    nodePaths: [join(ROOT, 'node_modules')],
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: options.platform ?? 'browser',
+    target: 'es2022',
+    minify: options.minify ?? false,
+    external: [...EXTERNAL, ...(options.external ?? [])],
+    outdir: join(ROOT, '.bundle-out'), // not written (write: false): names the outputs
+    chunkNames: '[name]-[hash]',
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+  });
+  const outdir = join(ROOT, '.bundle-out');
+  const key = (p: string): string => `/${relative(outdir, resolve(ROOT, p)).split('\\').join('/')}`;
+  const meta = result.metafile.outputs;
+  const initial = new Set<string>();
+  const visit = (p: string): void => {
+    if (initial.has(p)) return;
+    initial.add(p);
+    for (const i of meta[p]?.imports ?? []) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  const entry = Object.keys(meta).find((p) => meta[p].entryPoint !== undefined);
+  if (entry === undefined) throw new Error(`bundleFiles(${entryFile}): esbuild produced no entry`);
+  visit(entry);
+  const files: Record<string, BundleChunk> = {};
+  for (const out of result.outputFiles) {
+    const rel = relative(ROOT, out.path);
+    files[key(rel)] = { text: out.text, initial: initial.has(rel) };
+  }
+  return files;
 }
 
 /** Options of {@link launchChromium}. */
@@ -159,10 +221,12 @@ export interface ServeOptions {
 }
 
 /**
- * Serves `js` as `/bundle.js` and, at `/`, an HTML page that loads it with
+ * Serves `js` as `/bundle.js` (or every file of a {@link bundleFiles} output
+ * at its path) and, at `/`, an HTML page that loads `/bundle.js` with
  * `<script type="module">`, on 127.0.0.1 at a free port. Anything else is 404.
  */
-export async function serve(js: string, options: ServeOptions = {}): Promise<PageServer> {
+export async function serve(js: string | BundleFiles, options: ServeOptions = {}): Promise<PageServer> {
+  const files = new Map<string, string>(typeof js === 'string' ? [['/bundle.js', js]] : Object.entries(js).map(([p, c]) => [p, c.text]));
   const isolated = options.crossOriginIsolated ?? true;
   const title = (options.title ?? 'gyrograd browser test').replace(/[<&]/g, '');
   const html = `<!doctype html>\n<html><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,"></head>\n` +
@@ -180,8 +244,8 @@ export async function serve(js: string, options: ServeOptions = {}): Promise<Pag
       res.writeHead(405).end();
     } else if (path === '/' || path === '/index.html') {
       res.writeHead(200, headers('text/html')).end(req.method === 'HEAD' ? undefined : html);
-    } else if (path === '/bundle.js') {
-      res.writeHead(200, headers('text/javascript')).end(req.method === 'HEAD' ? undefined : js);
+    } else if (files.has(path)) {
+      res.writeHead(200, headers('text/javascript')).end(req.method === 'HEAD' ? undefined : files.get(path));
     } else {
       res.writeHead(404, headers('text/plain')).end('not found');
     }
@@ -210,6 +274,8 @@ export interface RunInBrowserOptions extends LaunchOptions, ServeOptions, Bundle
   readonly resultTimeoutMs?: number;
   /** where page console lines go (default: the Node console, prefixed `[browser]`) */
   readonly onConsole?: (line: string, type: string) => void;
+  /** bundle with code splitting ({@link bundleFiles}): dynamic imports load as chunks, as in a production build */
+  readonly splitting?: boolean;
 }
 
 /** The error a page published on `window.__error`. */
@@ -240,7 +306,7 @@ function forwardConsole(line: string, type: string): void {
  * @returns the published value, as structured-cloned out of the page (JSON-able values survive unchanged).
  */
 export async function runInBrowser(entryFile: string, options: RunInBrowserOptions = {}): Promise<unknown> {
-  const js = await bundle(entryFile, options);
+  const js = options.splitting === true ? await bundleFiles(entryFile, options) : await bundle(entryFile, options);
   const server = await serve(js, options);
   let browser: Browser | undefined;
   try {

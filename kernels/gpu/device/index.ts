@@ -22,7 +22,7 @@
 import type { GPU } from 'gpu.js';
 import { onHost, TensorData } from '../../data.ts';
 import { jsKernels } from '../../js/index.ts';
-import type { DataKernels } from '../../registry.ts';
+import type { DataKernels } from '../../kernel-types.ts';
 import { createDeviceContext, DeviceLimitError, MAX_DEVICE_ELEMENTS, type DeviceContext, type DeviceContextOptions } from './context.ts';
 import { makeBinary, makeBroadcastTo, makeUnary, makeWhere } from './elementwise.ts';
 import { makeMatmul } from './linalg.ts';

@@ -7,7 +7,8 @@
  * kernels correctly but slower than the CPU backends, so the default never
  * picks them (see lib/backend.ts).
  */
-import { GPU } from 'gpu.js';
+import type { GPU } from 'gpu.js';
+import { gpuJs } from '../load.ts';
 import { TensorData, uncounted } from '../../data.ts';
 import type { MatmulArgs } from '../../js/matmul.ts';
 import type { Storage } from '../../types.ts';
@@ -107,7 +108,7 @@ export function checkProbeResult(r: ArrayLike<number>): void {
 export function probeDeviceMode(mode: DeviceMode, name: string, opts: DeviceContextOptions = {}): DeviceProbe {
   let gpu: GPU | undefined;
   try {
-    gpu = new GPU({ mode });
+    gpu = new (gpuJs())({ mode });
     if (gpu.mode !== mode) throw new Error(`gpu.js runs mode '${gpu.mode}' instead of '${mode}'`);
     const k = gpu.createKernel(PROBE_SRC, {
       output: [PROBE_INPUT.length], pipeline: true, immutable: true, precision: 'single',

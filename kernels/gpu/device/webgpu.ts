@@ -11,7 +11,8 @@
  * A buffer is destroyed only after every kernel that reads it has been
  * submitted (each handle keeps the promise of its last use).
  */
-import { GPU } from 'gpu.js';
+import type { GPU } from 'gpu.js';
+import { loadGpuJs } from '../load.ts';
 import { createDeviceBackend, type DeviceBackend } from './index.ts';
 import { checkProbeResult, isSoftwareRenderer, PROBE_INPUT, PROBE_SRC } from './probe.ts';
 import { DeviceMemory, SyncReadError, TensorData, type DeviceStore } from '../../data.ts';
@@ -129,7 +130,8 @@ export async function createWebGpuBackend(
   const info: AdapterInfo = { renderer, software: Boolean(ai.isFallbackAdapter ?? adapter.isFallbackAdapter) || isSoftwareRenderer(renderer) };
   let gpu: GPU | undefined;
   try {
-    gpu = new GPU({ mode: 'webgpu' });
+    const Gpu = await loadGpuJs();
+    gpu = new Gpu({ mode: 'webgpu' });
     const k = gpu.createKernel(PROBE_SRC, { output: [PROBE_INPUT.length], pipeline: true, immutable: true }) as unknown as
       ((a: Float32Array) => Promise<BufferResult>) & { destroy?: () => void };
     const t = await k(PROBE_INPUT);

@@ -24,6 +24,7 @@ export interface DeviceReport {
 }
 
 publish(async (): Promise<DeviceReport> => {
+  await g.loadGpuBackends(); // gpu.js loads on demand in a browser
   const info = g.backendInfo();
   const ops: Record<string, Record<string, number[]>> = {};
   const train: Record<string, TrainReport> = {};

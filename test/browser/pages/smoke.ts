@@ -8,7 +8,7 @@
  * APIs used here are typed locally.
  */
 import { GPU } from 'gpu.js';
-import { availableBackends, backend, grad, matmul, tensor, toArray, withBackend } from '../../../lib/index.ts';
+import { availableBackends, backend, grad, loadGpuBackends, matmul, tensor, toArray, withBackend } from '../../../lib/index.ts';
 import { errorMessage, publish } from '../../../tools/browser/page.ts';
 import { gradInput, matmulOperands, smokeLoss, type SmokeReport } from './smoke-shared.ts';
 
@@ -66,7 +66,9 @@ function gpujsWebgl2(): SmokeReport['gpujsWebgl2'] {
   }
 }
 
-publish((): SmokeReport => {
+publish(async (): Promise<SmokeReport> => {
+  // gpu.js is loaded on demand (a separate chunk in real bundles): count its backends too
+  await loadGpuBackends();
   const x = tensor(gradInput, undefined, 'float64');
   const dx = grad(smokeLoss)(x);
   const ops = matmulOperands();
