@@ -25,7 +25,7 @@
  */
 import os from 'node:os';
 import { setBackend, tensor, toTypedArray, matmul, vjp, type Tensor } from '../lib/index.ts';
-import { poincarePairwiseDist } from '../lib/ops/poincare.ts';
+import { poincarePairwiseDist } from '../lib/ops/fused/poincarePairwiseDist.ts';
 import { argList, knownMinWork, oursBackends, prepareDisplay, rawVariant, stopDisplay } from './backends.ts';
 import { alternate } from './timing.ts';
 import { ballPoints, fmt, mulberry32, randomFloat32, relL2 } from './util.ts';

@@ -28,7 +28,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   add, cast, grad, matmul, mul, setBackend, sin, sum, tanh, tensor, toTypedArray, vjp, type Tensor,
 } from '../lib/index.ts';
-import { poincarePairwiseDist } from '../lib/ops/poincare.ts';
+import { poincarePairwiseDist } from '../lib/ops/fused/poincarePairwiseDist.ts';
 import { argList, oursBackends, prepareDisplay, route, stopDisplay } from './backends.ts';
 import { pairwiseDist as tfPairwiseDist, setMatmulStrategy, type MatmulStrategy } from './chest-tfjs.ts';
 import { alternate, timeReps, type Side, type Timed } from './timing.ts';

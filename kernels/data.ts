@@ -468,14 +468,16 @@ export function releaseMadeSince(count: number, keep: (d: TensorData) => boolean
 
 // ------------------------------------------------------------ host kernels
 
-/** `T` with host storage replaced by {@link TensorData} (kernel parameters). */
+/** `T` with host storage replaced by {@link TensorData} (kernel parameters: storage, arrays of storage, and the storage fields of a named-argument object). */
 export type DataParam<T> = [T] extends [Storage]
   ? TensorData
   : [T] extends [readonly Storage[]]
     ? readonly TensorData[]
-    : [T] extends [{ readonly a: Storage; readonly b: Storage }]
-      ? { [K in keyof T]: [T[K]] extends [Storage] ? TensorData : T[K] }
-      : T;
+    : [T] extends [ArrayBufferView | readonly unknown[]]
+      ? T
+      : [T] extends [object]
+        ? { [K in keyof T]: [T[K]] extends [Storage] ? TensorData : T[K] }
+        : T;
 
 /** `T` with host storage replaced by {@link TensorData} (kernel results). */
 export type DataResult<T> = [T] extends [Storage]

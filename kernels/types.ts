@@ -44,21 +44,21 @@ export function stridesOf(shape: readonly number[]): number[] {
 /**
  * The per-row quantities of a SoftTriple forward pass (p [B·C·K], S [B·C],
  * and the softmax of z over classes [B·C]) that its backward needs: a
- * forward given an empty object fills it, a backward given a filled one
- * skips its own forward pass.
+ * forward asked to save returns them, a backward given them skips its own
+ * forward pass.
  */
 export interface SoftTripleResiduals {
-  p?: Float64Array;
-  S?: Float64Array;
-  q?: Float64Array;
+  readonly p?: Float64Array;
+  readonly S?: Float64Array;
+  readonly q?: Float64Array;
 }
 
 /**
  * What an LCA-depth forward pass keeps for its backward (the per-row norms
- * and the unit vectors; opaque outside kernels/js/ball.ts): a forward given
- * an empty object fills it, a backward given a filled one skips recomputing.
+ * and the unit vectors; opaque outside kernels/js/ball/lcaDepth.ts): a
+ * forward asked to save returns it, a backward given it skips recomputing.
  */
 export interface LcaResiduals {
-  rows?: object;
-  scratch?: object;
+  readonly rows: object;
+  readonly scratch: object;
 }

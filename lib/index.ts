@@ -36,7 +36,8 @@ export { reshape, flatten, transpose, permute, expandDims, squeeze, concat, stac
 export { take, gather, scatterAdd, oneHot, type Indices } from './ops/indexing.ts';
 export { softmax } from './ops/fused/softmax.ts';
 export { logSoftmax, normalize } from './ops/nn.ts';
-export { pairwiseSqEuclidean, pairwiseCosine } from './ops/pairwise.ts';
+export { pairwiseSqEuclidean } from './ops/fused/pairwiseSqEuclidean.ts';
+export { pairwiseCosine } from './ops/fused/pairwiseCosine.ts';
 export { cast } from './ops/cast.ts';
 export { sort, argsort, topk, argmax, argmin, type TopK } from './ops/sort.ts';
 export { cumsum, cumprod } from './ops/scan.ts';

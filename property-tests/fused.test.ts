@@ -9,11 +9,10 @@ import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import * as g from '../lib/index.ts';
 import type { Tensor } from '../lib/index.ts';
-import { poincarePairwiseDist } from '../lib/ops/poincare.ts';
+import { poincarePairwiseDist } from '../lib/ops/fused/poincarePairwiseDist.ts';
 import { fusedOp } from '../lib/ops/fused/define.ts';
 import { softTripleBackward, softTripleForward } from '../kernels/js/softtriple.ts';
-import type { LcaResiduals, SoftTripleResiduals } from '../kernels/types.ts';
-import { lcaDepthBackward, lcaDepthForward } from '../kernels/js/ball.ts';
+import { lcaDepthBackward, lcaDepthForward } from '../kernels/js/ball/lcaDepth.ts';
 
 const maxRel = (a: Tensor, b: Tensor): number => {
   const x = g.toArray(a), y = g.toArray(b);
@@ -83,7 +82,7 @@ describe('fused SoftTriple', () => {
 
 /**
  * `toPoincare` (clip_r, expmap0, project) and `lcaDepth` as fused ops
- * (kernels/js/ball.ts) against their composite definitions
+ * (kernels/js/ball/) against their composite definitions
  * (`toPoincareComposite`, `lcaDepthComposite`: the ops formulas, which are
  * also the higher-order path), in float64 and float32, on generic rows and on
  * the rows where the composite's clamps decide: zero rows, rows below the
@@ -111,7 +110,8 @@ describe('fused SoftTriple', () => {
  *    gradients that vanish, e.g. D = 1 rows beyond the clip radius; for
  *    toPoincare only where tanh does not saturate, √c·r ≤ 3).
  */
-import { lcaDepthComposite, toPoincareComposite } from '../lib/manifolds/poincare.ts';
+import { lcaDepthComposite } from '../lib/ops/fused/lcaDepth.ts';
+import { toPoincareComposite } from '../lib/ops/fused/toPoincare.ts';
 
 const BALL_DTYPES = ['float64', 'float32'] as const;
 /** runs of the ball properties (FUSED_RUNS to stress them) */
@@ -401,13 +401,14 @@ describe('SoftTriple kernels: kept forward quantities', () => {
         return s / 2 ** 32 * 2 - 1;
       });
       const labels = Int32Array.from({ length: B }, (_, i) => (i * 7 + seed) % C);
-      const keep: SoftTripleResiduals = {};
-      const a = softTripleForward(sim, labels, B, C, K, 20, 0.1, 0.01, 'float64', keep);
-      const b = softTripleForward(sim, labels, B, C, K, 20, 0.1, 0.01, 'float64');
-      expect(Array.from(a)).toEqual(Array.from(b));
-      expect(keep.p?.length).toBe(B * C * K);
-      const withKept = softTripleBackward(0.7, sim, labels, B, C, K, 20, 0.1, 0.01, 'float64', keep);
-      const recomputed = softTripleBackward(0.7, sim, labels, B, C, K, 20, 0.1, 0.01, 'float64');
+      const args = { sim, labels, B, C, K, la: 20, gamma: 0.1, margin: 0.01, dtype: 'float64' as const };
+      const a = softTripleForward({ ...args, save: true });
+      const b = softTripleForward(args);
+      expect(Array.from(a.out)).toEqual(Array.from(b.out));
+      expect(b.saved).toBeUndefined();
+      expect(a.saved?.p?.length).toBe(B * C * K);
+      const withKept = softTripleBackward({ ...args, g: 0.7, saved: a.saved });
+      const recomputed = softTripleBackward({ ...args, g: 0.7 });
       expect(Array.from(withKept)).toEqual(Array.from(recomputed));
     },
   );
@@ -425,12 +426,14 @@ describe('LCA-depth kernels: kept forward quantities', () => {
       const mk = (n: number): Float32Array | Float64Array => (dtype === 'float32' ? Float32Array.from({ length: n }, next) : Float64Array.from({ length: n }, next));
       const a = mk(rows * D), b = mk(rows * D), g = mk(rows);
       if (rows > 1) b.set(a.subarray(0, D), 0); // one identical pair: the `same` branch
-      const keep: LcaResiduals = {};
-      const d1 = lcaDepthForward(a, b, rows, D, 0.8, 1e-15, dtype, keep);
-      const d2 = lcaDepthForward(a, b, rows, D, 0.8, 1e-15, dtype);
-      expect(Array.from(d1)).toEqual(Array.from(d2));
-      const withKept = lcaDepthBackward(g, a, b, rows, D, 0.8, 1e-15, true, true, dtype, keep);
-      const recomputed = lcaDepthBackward(g, a, b, rows, D, 0.8, 1e-15, true, true, dtype);
+      const args = { a, b, rows, D, c: 0.8, minNorm: 1e-15, dtype };
+      const d1 = lcaDepthForward({ ...args, save: true });
+      const d2 = lcaDepthForward(args);
+      expect(Array.from(d1.out)).toEqual(Array.from(d2.out));
+      expect(d1.saved).toBeDefined();
+      expect(d2.saved).toBeUndefined();
+      const withKept = lcaDepthBackward({ ...args, g, needA: true, needB: true, saved: d1.saved });
+      const recomputed = lcaDepthBackward({ ...args, g, needA: true, needB: true });
       expect(Array.from(withKept.da!)).toEqual(Array.from(recomputed.da!));
       expect(Array.from(withKept.db!)).toEqual(Array.from(recomputed.db!));
     },

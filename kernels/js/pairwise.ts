@@ -9,7 +9,7 @@
  *   computed as the composite `normalize(x)·normalize(y)ᵀ` is: rows are
  *   normalised first (norms scaled against overflow/underflow), then dotted;
  * - the elementwise pass of the cosine backward (the matmuls around it are
- *   done by the caller, see lib/ops/pairwise.ts).
+ *   done by the caller, see lib/ops/fused/pairwiseCosine.ts).
  */
 import { alloc, type DType, type Storage } from '../types.ts';
 
@@ -55,7 +55,7 @@ export function rowNorms(x: Storage, n: number, D: number): Float64Array {
 }
 
 /** Rows of x divided by max(‖row‖, eps), in float64. */
-function normalized(x: Storage, n: number, D: number, eps: number): Float64Array {
+export function normalized(x: Storage, n: number, D: number, eps: number): Float64Array {
   const r = rowNorms(x, n, D);
   const out = new Float64Array(n * D);
   for (let i = 0; i < n; i++) {

@@ -57,15 +57,35 @@ function classSoftmax(r: RowScratch, C: number, q: Float64Array, off: number): v
   for (let c = 0; c < C; c++) q[off + c] = Math.exp(r.z[c] - zmax) / sum;
 }
 
-/** The mean SoftTriple loss over the B rows; fills `keep` (if given) for {@link softTripleBackward}. */
-export function softTripleForward(
-  sim: Storage, labels: Int32Array, B: number, C: number, K: number, la: number, gamma: number, margin: number, dtype: DType,
-  keep?: SoftTripleResiduals,
-): Storage {
+/**
+ * The arguments of the SoftTriple kernels: similarities `sim [B, C·K]`
+ * (class-major), labels, C classes of K centres, the loss's λ, γ and margin δ.
+ */
+export interface SoftTripleArgs {
+  readonly sim: Storage;
+  readonly labels: Int32Array;
+  readonly B: number;
+  readonly C: number;
+  readonly K: number;
+  readonly la: number;
+  readonly gamma: number;
+  readonly margin: number;
+  readonly dtype: DType;
+}
+
+/**
+ * The mean SoftTriple loss over the B rows; with `save`, also what
+ * {@link softTripleBackward} would otherwise recompute (the centre softmaxes,
+ * class similarities and class softmax).
+ */
+export function softTripleForward({ sim, labels, B, C, K, la, gamma, margin, dtype, save = false }: SoftTripleArgs & { readonly save?: boolean }): {
+  out: Storage;
+  saved: SoftTripleResiduals | undefined;
+} {
   const r = scratch(C, K);
-  const p = keep ? new Float64Array(B * C * K) : undefined;
-  const S = keep ? new Float64Array(B * C) : undefined;
-  const q = keep ? new Float64Array(B * C) : undefined;
+  const p = save ? new Float64Array(B * C * K) : undefined;
+  const S = save ? new Float64Array(B * C) : undefined;
+  const q = save ? new Float64Array(B * C) : undefined;
   let total = 0;
   for (let i = 0; i < B; i++) {
     total += row(sim, i, C, K, labels[i], la, gamma, margin, r);
@@ -75,17 +95,15 @@ export function softTripleForward(
       classSoftmax(r, C, q, i * C);
     }
   }
-  if (keep) Object.assign(keep, { p, S, q });
   const out = alloc(dtype, 1);
   out[0] = total / B;
-  return out;
+  return { out, saved: save ? { p, S, q } : undefined };
 }
 
 /** ∂(g · loss)/∂sim, `[B, C·K]`. */
-export function softTripleBackward(
-  g: number, sim: Storage, labels: Int32Array, B: number, C: number, K: number, la: number, gamma: number, margin: number, dtype: DType,
-  saved?: SoftTripleResiduals,
-): Storage {
+export function softTripleBackward({
+  g, sim, labels, B, C, K, la, gamma, margin, dtype, saved,
+}: SoftTripleArgs & { readonly g: number; readonly saved?: SoftTripleResiduals }): Storage {
   const r = scratch(C, K);
   const q1 = new Float64Array(C);
   const out = alloc(dtype, B * C * K);

@@ -14,6 +14,7 @@
  * - float64 work never reaches this kernel.
  */
 import { batchOffsets, matmul as jsMatmul, matmulDims, type MatmulArgs } from '../js/matmul.ts';
+import { normalized, pairwiseCosineForward as jsPairwiseCosineForward } from '../js/pairwise.ts';
 import type { Storage } from '../types.ts';
 import { DEFAULT_GEMM, gemmModule, type GemmParams } from './gemm-module.ts';
 import { packA, packB, roundUp } from './pack.ts';
@@ -80,7 +81,7 @@ const dropped = typeof FinalizationRegistry === 'function' ? new FinalizationReg
 
 /** The kernels of the wasm backend, with counters. */
 export interface WasmKernelSet {
-  readonly kernels: { matmul: (args: MatmulArgs) => Storage };
+  readonly kernels: { matmul: (args: MatmulArgs) => Storage; pairwiseCosineForward: typeof jsPairwiseCosineForward };
   /** calls that ran on WebAssembly, and calls sent to js */
   readonly stats: { matmul: number; fallbacks: number };
   /** bytes of the kernel's linear memory */
@@ -204,8 +205,16 @@ export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet 
     return out;
   }
 
+  /** Cosine similarities as two row normalisations (float64, rounded once) and one SIMD matmul. */
+  function pairwiseCosineForward(x: Storage, y: Storage, N: number, M: number, D: number, eps: number, dtype: 'float32' | 'float64'): Storage {
+    if (dtype !== 'float32') return jsPairwiseCosineForward(x, y, N, M, D, eps, dtype);
+    const a = Float32Array.from(normalized(x, N, D, eps));
+    const b = Float32Array.from(normalized(y, M, D, eps));
+    return matmul({ a, aShape: [N, D], b, bShape: [M, D], transposeA: false, transposeB: true, batchShape: [], dtype: 'float32' });
+  }
+
   const set: WasmKernelSet = {
-    kernels: { matmul },
+    kernels: { matmul, pairwiseCosineForward },
     stats,
     memoryBytes: () => memory.buffer.byteLength,
     threads: () => ({

@@ -18,7 +18,7 @@ import { poincareBall } from '../manifolds/poincare.ts';
 import type { Curvature } from '../manifolds/numerics.ts';
 import { checkClassIds, checkLabels, checkNonEmptyBatch, type Labels } from './labels.ts';
 import { checkPair, checkSimilarityOption, cosineSimilarity, similarityOf, type Similarity } from './similarity.ts';
-import { pairwiseSqEuclidean } from '../ops/pairwise.ts';
+import { pairwiseSqEuclidean } from '../ops/fused/pairwiseSqEuclidean.ts';
 
 /**
  * Mean cross-entropy of `logits [B, C]` at integer labels.

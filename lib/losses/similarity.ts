@@ -7,7 +7,7 @@ import { ArgumentError, ShapeError, describe, fmtShape, requireMethods } from '.
 import { isTensor, type Tensor } from '../tensor/tensor.ts';
 import { neg } from '../ops/elementwise.ts';
 import { matmul } from '../ops/linalg.ts';
-import { pairwiseCosine } from '../ops/pairwise.ts';
+import { pairwiseCosine } from '../ops/fused/pairwiseCosine.ts';
 import { checkTensor } from '../ops/util.ts';
 import type { PoincareBall } from '../manifolds/poincare.ts';
 

@@ -8,16 +8,12 @@
  */
 import { ShapeError, ValueError, describe, fmtShape, optionsOf } from '../errors.ts';
 import { tensor } from '../tensor/create.ts';
-import { dataOf, dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
-import { kernel } from '../../kernels/registry.ts';
-import type { DType, SoftTripleResiduals } from '../../kernels/types.ts';
-import { fusedOp } from '../ops/fused/define.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import type { DType } from '../../kernels/types.ts';
+import { softTripleFused } from '../ops/fused/softTriple.ts';
 import { add, div, minimum, mul, sqrt, sub } from '../ops/elementwise.ts';
 import { matmul } from '../ops/linalg.ts';
-import { logSoftmax, normalize } from '../ops/nn.ts';
-import { softmax } from '../ops/fused/softmax.ts';
-import { oneHot } from '../ops/indexing.ts';
-import { mean } from '../ops/reduce.ts';
+import { normalize } from '../ops/nn.ts';
 import { sum } from '../ops/broadcast.ts';
 import { reshape } from '../ops/shape.ts';
 import { checkTensor } from '../ops/util.ts';
@@ -79,49 +75,9 @@ export function softTripleNamed(fn: string, options: SoftTripleOptions): (sim: T
     }
     const [B, CK] = sim.shape;
     const y = checkLabels(fn, labels, B, CK / K);
-    return softTripleOp([sim], { y, K, la, gamma, margin });
+    return softTripleFused([sim], { y, K, la, gamma, margin });
   };
 }
-
-interface SoftTripleAttrs {
-  readonly y: Int32Array;
-  readonly K: number;
-  readonly la: number;
-  readonly gamma: number;
-  readonly margin: number;
-}
-
-/** The SoftTriple formula written with ops: the definition, and the path for higher-order gradients. */
-function softTripleComposite([sim]: readonly Tensor[], { y, K, la, gamma, margin }: SoftTripleAttrs): Tensor {
-  const [B, CK] = sim.shape;
-  const C = CK / K;
-  const s = reshape(sim, [B, C, K]);
-  const prob = softmax(div(s, gamma), 2);
-  const S = sum(mul(prob, s), 2); // [B, C]
-  const hot = oneHot(y, C, sim.dtype);
-  const logits = mul(sub(S, mul(hot, margin)), la);
-  return mean(mul(sum(mul(logSoftmax(logits, 1), hot), 1), -1));
-}
-
-/** SoftTriple as a fused op: one pass per row forward, one backward (kernels/js/softtriple.ts). */
-const softTripleOp = fusedOp<SoftTripleAttrs, SoftTripleResiduals>('softTriple', softTripleComposite, {
-  kernels: ['softTripleForward', 'softTripleBackward'],
-  forward: ([sim], { y, K, la, gamma, margin }, save) => {
-    const [B, CK] = sim.shape;
-    const dt = sim.dtype;
-    // while recording, the per-row softmaxes are kept for the backward instead of recomputed
-    const keep: SoftTripleResiduals | undefined = save ? {} : undefined;
-    const loss = kernel('softTripleForward', dt)(dataRef(sim), y, B, CK / K, K, la, gamma, margin, dt, keep);
-    if (save && keep) save(keep);
-    return fromData(loss, []);
-  },
-  backward: (g, [sim], _out, { y, K, la, gamma, margin }, _needs, saved) => {
-    const [B, CK] = sim.shape;
-    const dt = sim.dtype;
-    const d = kernel('softTripleBackward', dt)(dataOf(g)[0], dataRef(sim), y, B, CK / K, K, la, gamma, margin, dt, saved);
-    return [fromData(d, [B, CK])];
-  },
-});
 
 /** Options of {@link centerRegularizer}. */
 export interface CenterRegularizerOptions {

@@ -1,7 +1,9 @@
 /**
- * The Poincaré ball of curvature −c (c > 0): the open ball of radius 1/√c
- * with the conformal metric λ_x² ⟨·,·⟩, λ_x = 2 / (1 − c‖x‖²).
- * Formulas and conventions: docs/math.md §1 (geoopt / hyptorch conventions).
+ * The Poincaré ball of curvature −c (c > 0) as a manifold object (geoopt's
+ * `manifold.py`): argument checks, then the formulas of poincare-math.ts
+ * (geoopt's `math.py`) or the fused ops built on them (lib/ops/fused/).
+ * The open ball of radius 1/√c with the conformal metric λ_x² ⟨·,·⟩,
+ * λ_x = 2 / (1 − c‖x‖²); formulas and conventions: docs/math.md §1.
  *
  * Every function works row-wise over the last axis of `[N, D]` (or any
  * `[..., D]`) tensors and is built from differentiable ops, so gradients of
@@ -12,7 +14,7 @@ import { ArgumentError, DomainError, ShapeError, ValueError, fmtShape } from '..
 import { dataOf, dataRef, Tensor } from '../tensor/tensor.ts';
 import type { DType } from '../../kernels/types.ts';
 import {
-  add, asinh, div, equal, greater, maximum, minimum, mul, neg, sqrt, square, sub, tanh, where, less, abs,
+  add, div, maximum, mul, neg, sqrt, square, sub, tanh, where, less, abs,
 } from '../ops/elementwise.ts';
 import { broadcastTo, sum } from '../ops/broadcast.ts';
 import { norm } from '../ops/reduce.ts';
@@ -20,26 +22,18 @@ import { matmul } from '../ops/linalg.ts';
 import { expandDims, squeeze, reshape } from '../ops/shape.ts';
 import { checkTensor } from '../ops/util.ts';
 import { cast } from '../ops/cast.ts';
-import { poincarePairwiseDist } from '../ops/poincare.ts';
-import { fusedOp } from '../ops/fused/define.ts';
-import { lcaDepthImpl, toPoincareImpl, type LcaDepthAttrs, type ToPoincareAttrs } from '../ops/ball-fused.ts';
-import type { LcaResiduals } from '../../kernels/types.ts';
+import { poincarePairwiseDist } from '../ops/fused/poincarePairwiseDist.ts';
+import { lcaDepthFused } from '../ops/fused/lcaDepth.ts';
+import { toPoincareFused } from '../ops/fused/toPoincare.ts';
 import { broadcastShapes } from '../tensor/shape.ts';
-import { customGrad } from '../autodiff/custom.ts';
 import type { Manifold } from './manifold.ts';
 import {
-  MIN_NORM, artanh, ballEps, checkCurvature, conformalFloor, curvTensor, curvValue, rowDot, rowNorm, rowSq, type Curvature,
+  clipK, curv, distK, expmap0K, expmapK, gyrationK, lambdaK, logmap0K, logmapK, mobiusAddK, mobiusScalarMulK, projectK, type C,
+} from './poincare-math.ts';
+import {
+  MIN_NORM, artanh, ballEps, checkCurvature, conformalFloor, curvValue, rowDot, rowNorm, rowSq, type Curvature,
 } from './numerics.ts';
 
-interface C {
-  readonly c: Tensor;
-  readonly sc: Tensor; // √c
-}
-
-function curv(c: Curvature, dtype: DType): C {
-  const ct = curvTensor(c, dtype);
-  return { c: ct, sc: sqrt(ct) };
-}
 
 function checkRows(fn: string, x: unknown, name = 'x'): asserts x is Tensor {
   checkTensor(fn, x, name);
@@ -140,200 +134,25 @@ export function checkInBall(fn: string, x: Tensor, c: Curvature, name = 'x'): vo
   }
 }
 
-// ---------------------------------------------------------------- maps
+// ---------------------------------------------------------------- the fused ops
 
-/** λ_x = 2 / (1 − c‖x‖²), kept as a size-1 last axis (the divisor floored at {@link conformalFloor}). */
-function lambdaK(x: Tensor, k: C): Tensor {
-  return div(2, maximum(sub(1, mul(k.c, rowSq(x))), conformalFloor(x.dtype)));
-}
-
-function projectK(x: Tensor, k: C): Tensor {
-  const n = rowNorm(x);
-  const maxNorm = div(1 - ballEps(x.dtype), k.sc);
-  return where(greater(n, maxNorm), mul(div(x, n), maxNorm), x);
-}
-
-function expmap0K(v: Tensor, k: C): Tensor {
-  const n = rowNorm(v);
-  const scn = mul(k.sc, n);
-  return projectK(mul(div(tanh(scn), scn), v), k);
-}
-
-function logmap0K(y: Tensor, k: C): Tensor {
-  const n = rowNorm(y);
-  const scn = mul(k.sc, n);
-  return mul(div(artanh(scn), scn), y);
-}
-
-/**
- * x ⊕ y in a cancellation-free form. With s = x + y, A = 1 − c‖x‖²,
- * B = 1 − c‖y‖² and S = c‖s‖², the textbook numerator and denominator are
- *   (1 + 2c⟨x,y⟩ + c‖y‖²) x + (1 − c‖x‖²) y = A·s + S·x,
- *   1 + 2c⟨x,y⟩ + c²‖x‖²‖y‖²            = A·B + S,
- * where every term is non-negative inside the ball. The textbook form
- * subtracts O(1) quantities when y ≈ −x near the boundary (its denominator is
- * then ≈ (1 − c‖x‖²)²), which costs a relative error of about u·λ_x·λ_y;
- * this form is as accurate as the inputs (relative error O(u·λ)).
- */
-function mobiusAddK(x: Tensor, y: Tensor, k: C): Tensor {
-  const s = add(x, y);
-  const A = sub(1, mul(k.c, rowSq(x)));
-  const B = sub(1, mul(k.c, rowSq(y)));
-  const S = mul(k.c, rowSq(s));
-  const num = add(mul(A, s), mul(S, x));
-  const den = add(mul(A, B), S);
-  return div(num, maximum(den, MIN_NORM));
-}
-
-function distK(x: Tensor, y: Tensor, k: C): Tensor {
-  const m = rowNorm(mobiusAddK(neg(x), y, k));
-  return squeeze(mul(div(2, k.sc), artanh(mul(k.sc, m))), -1);
-}
-
-function expmapK(x: Tensor, u: Tensor, k: C): Tensor {
-  const n = rowNorm(u);
-  const second = mul(div(tanh(div(mul(mul(k.sc, lambdaK(x, k)), n), 2)), mul(k.sc, n)), u);
-  return projectK(mobiusAddK(x, second, k), k);
-}
-
-function logmapK(x: Tensor, y: Tensor, k: C): Tensor {
-  const s = mobiusAddK(neg(x), y, k);
-  const n = rowNorm(s);
-  return mul(div(mul(div(2, mul(k.sc, lambdaK(x, k))), artanh(mul(k.sc, n))), n), s);
-}
-
-function mobiusScalarMulK(r: Tensor | number, x: Tensor, k: C): Tensor {
-  const n = rowNorm(x);
-  const scn = mul(k.sc, n);
-  return projectK(mul(div(tanh(mul(r, artanh(scn))), scn), x), k);
-}
-
-/**
- * gyr[u, v]w, the rotation of w with u ⊕ (v ⊕ w) = (u ⊕ v) ⊕ gyr[u, v]w.
- * geoopt's κ-stereographic form is w + 2(a·u + b·v)/d with K = −c and
- *   a = −K²⟨u,w⟩‖v‖² − K⟨v,w⟩ + 2K²⟨u,v⟩⟨v,w⟩,  b = −K²⟨v,w⟩‖u‖² + K⟨u,w⟩,
- *   d = 1 − 2K⟨u,v⟩ + K²‖u‖²‖v‖².
- * Substituting v = s − u (s = u + v, A = 1 − c‖u‖², B = 1 − c‖v‖², S = c‖s‖²)
- * gives the same value without subtracting O(1) quantities when v ≈ −u near
- * the boundary (where d ≈ (1 − c‖u‖²)² and the textbook form loses a relative
- * u·λ_u·λ_v):
- *   a·u + b·v = c[(⟨s,w⟩(S + B) − c⟨u,w⟩‖s‖²) u − (c⟨s,w⟩‖u‖² + ⟨u,w⟩A) s],
- *   d = A·B + S,
- * where every term is O(‖w‖·d).
- */
-function gyrationK(u: Tensor, v: Tensor, w: Tensor, k: C): Tensor {
-  const s = add(u, v);
-  const u2 = rowSq(u);
-  const A = sub(1, mul(k.c, u2));
-  const B = sub(1, mul(k.c, rowSq(v)));
-  const S = mul(k.c, rowSq(s));
-  const sw = rowDot(s, w);
-  const uw = rowDot(u, w);
-  const coefU = sub(mul(sw, add(S, B)), mul(uw, S));
-  const coefS = add(mul(mul(k.c, sw), u2), mul(uw, A));
-  const n = mul(sub(mul(coefU, u), mul(coefS, s)), k.c);
-  const d = add(mul(A, B), S);
-  return add(w, div(mul(n, 2), maximum(d, MIN_NORM)));
-}
-
-function clipK(x: Tensor, r: number): Tensor {
-  return mul(x, minimum(div(r, rowNorm(x)), 1));
-}
-
-/**
- * Rows scaled to unit norm (zero rows stay 0). The value is exact for every
- * non-zero row, subnormal ones included; the backward pass divides by
- * max(‖x‖, MIN_NORM), so gradients stay finite for rows near 0 (where the
- * true Jacobian, of size 1/‖x‖, would overflow).
- */
-const unitRows = customGrad(
-  (x: Tensor) => {
-    const n = norm(x, -1, true);
-    return div(x, where(equal(n, 0), 1, n));
-  },
-  (g, [x], out) => [div(sub(g, mul(rowDot(g, out), out)), maximum(norm(x, -1, true), MIN_NORM))],
-  'unitRows',
-);
-
-/**
- * Depth of the lowest common ancestor of `a` and `b` (HypHC): the hyperbolic
- * distance h from the origin to the geodesic through a and b (docs/math.md §4;
- * equal to its closed form and to HypHC's reflection construction).
- *
- * Evaluated with the hyperbolic "height × base" identity of the triangle
- * (0, a, b), sinh(h)·sinh(d(a,b)) = sinh(d(0,a))·sinh(d(0,b))·sin θ (θ the
- * angle at the origin), which for the ball reduces to
- *   sinh(√c·h) = 2c‖a‖‖b‖ sin θ / (√c‖a − b‖ · √(c‖a − b‖² + (1 − c‖a‖²)(1 − c‖b‖²))),
- * with sin θ = ‖â − b̂‖·‖â + b̂‖/2 for the unit vectors â, b̂ (accurate at every
- * angle). Every term is non-negative, so nothing cancels: the §4 closed form
- * instead subtracts nearly equal quantities (R² = d² − r for geodesics near
- * the boundary, cos θ ≈ 1 rounded for small angles) and lost ≈ 10³·u in
- * float32 near the boundary, and read angles below ≈ 3·10⁻⁴ as 0 in float32.
- * Pairs on one diameter have sin θ = 0, so depth 0; a zero point gives 0;
- * identical points (no geodesic; ‖a − b‖ < MIN_NORM) get depth 0 by convention.
- */
-function lcaDepthK(a: Tensor, b: Tensor, k: C): Tensor {
-  const na = norm(a, -1, true);
-  const nb = norm(b, -1, true);
-  const ah = unitRows(a);
-  const bh = unitRows(b);
-  const sinT = div(mul(norm(sub(ah, bh), -1, true), norm(add(ah, bh), -1, true)), 2);
-  const dn = norm(sub(a, b), -1, true);
-  const same = less(dn, MIN_NORM);
-  const safeDn = where(same, 1, dn); // keeps the unused branch (and its gradient) finite
-  const AB = mul(sub(1, mul(k.c, rowSq(a))), sub(1, mul(k.c, rowSq(b))));
-  const root = sqrt(maximum(add(mul(k.c, square(safeDn)), AB), MIN_NORM));
-  const sh = div(mul(mul(mul(na, nb), sinT), mul(k.c, 2)), mul(mul(k.sc, safeDn), root));
-  const depth = div(asinh(sh), k.sc);
-  return squeeze(where(same, 0, depth), -1);
-}
-
-/**
- * `toPoincare` as a fused op (inputs x and the curvature tensor c): the fast
- * path (kernels/js/ball.ts) is a few sweeps over the rows forward and
- * backward, with no tensor per intermediate; its definition, used for
- * higher-order gradients and for gradients with respect to c, is the
- * composite project(expmap0(clip_r(x))) below, whose values the forward
- * kernel reproduces bitwise.
- */
-const toPoincareOp = fusedOp<ToPoincareAttrs>('toPoincare', ([x, c], { clipR }) => toPoincareComposite(x, c, clipR), toPoincareImpl);
-
-/** The composite definition of the fused `toPoincare` (curvature c a scalar tensor of x's dtype). @internal (tests) */
-export function toPoincareComposite(x: Tensor, c: Tensor, clipR: number): Tensor {
-  const k: C = { c, sc: sqrt(c) };
-  return projectK(expmap0K(clipK(x, clipR), k), k);
-}
-
+/** `toPoincare` through its fused op (lib/ops/fused/toPoincare.ts). */
 function toPoincareK(x: Tensor, clipR: number, k: C): Tensor {
-  return toPoincareOp([x, k.c], { clipR, eps: ballEps(x.dtype), minNorm: MIN_NORM });
+  return toPoincareFused([x, k.c], { clipR, eps: ballEps(x.dtype), minNorm: MIN_NORM });
 }
 
-/**
- * `lcaDepth` as a fused op (inputs a, b of one shape and the curvature tensor
- * c), defined by the composite {@link lcaDepthK} (values reproduced bitwise by
- * the forward kernel); the fast path (kernels/js/ball.ts) is a few sweeps over
- * the row pairs forward and backward, the backward hand-derived.
- */
-const lcaDepthOp = fusedOp<LcaDepthAttrs, LcaResiduals>('lcaDepth', ([a, b, c]) => lcaDepthComposite(a, b, c), lcaDepthImpl);
-
-/** The composite definition of the fused `lcaDepth` (curvature c a scalar tensor of the points' dtype). @internal (tests) */
-export function lcaDepthComposite(a: Tensor, b: Tensor, c: Tensor): Tensor {
-  return lcaDepthK(a, b, { c, sc: sqrt(c) });
-}
-
+/** `lcaDepth` through its fused op (lib/ops/fused/lcaDepth.ts), the points broadcast to one shape. */
 function lcaDepthFusedK(a: Tensor, b: Tensor, k: C): Tensor {
   const shape = broadcastShapes('lcaDepth', a.shape, b.shape);
-  return lcaDepthOp([broadcastTo(a, shape), broadcastTo(b, shape), k.c], { minNorm: MIN_NORM });
+  return lcaDepthFused([broadcastTo(a, shape), broadcastTo(b, shape), k.c], { minNorm: MIN_NORM });
 }
 
 /**
- * Pairwise distances `[N, M]` from the closed form of ‖−x ⊕ y‖ in terms of
- * ‖x‖², ‖y‖² and the Gram matrix x·yᵀ (one matmul, no [N, M, D] intermediate),
- * with the entries where that form cancels recomputed from ‖x − y‖²
- * (lib/ops/poincare.ts).
+ * Pairwise distances `[N, M]` through the fused op (lib/ops/fused/poincarePairwiseDist.ts):
+ * one matmul + one elementwise pass forward, one pass + two matmuls backward,
+ * no [N, M, D] intermediate.
  */
 function pairwiseDistK(x: Tensor, y: Tensor, k: C): Tensor {
-  // a fused op: one matmul + one elementwise pass forward, one pass + two matmuls backward
   return poincarePairwiseDist(x, y, k.c);
 }
 

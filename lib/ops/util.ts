@@ -2,6 +2,8 @@
  * Argument checks and coercions shared by the ops.
  */
 import type { DType } from '../../kernels/types.ts';
+import { ShapeError, fmtShape } from '../errors.ts';
+import { checkSize } from '../tensor/shape.ts';
 import { scalar } from '../tensor/create.ts';
 import { requireTensor, type Tensor } from '../tensor/tensor.ts';
 import { cast } from './cast.ts';
@@ -31,4 +33,15 @@ export function coercePair(fn: string, a: Tensor | number, b: Tensor | number): 
   const ta = a as Tensor, tb = b as Tensor;
   if (ta.dtype === tb.dtype) return [ta, tb];
   return [cast(ta, 'float64'), cast(tb, 'float64')];
+}
+
+/** Validates two row matrices with the same D and gives them one dtype. */
+export function checkRowPair(fn: string, x: Tensor, y: Tensor): [Tensor, Tensor] {
+  checkTensor(fn, x, 'x');
+  checkTensor(fn, y, 'y');
+  if (x.rank !== 2 || y.rank !== 2 || x.shape[1] !== y.shape[1]) {
+    throw new ShapeError(`${fn}: expected x [N, D] and y [M, D] with the same D, got x ${fmtShape(x.shape)} and y ${fmtShape(y.shape)}`);
+  }
+  checkSize(fn, x.shape[0] * y.shape[0], [x.shape[0], y.shape[0]]);
+  return coercePair(fn, x, y);
 }

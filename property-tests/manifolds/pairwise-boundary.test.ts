@@ -5,7 +5,7 @@
  * reading of ‖x − y‖² as ‖x‖² + ‖y‖² − 2⟨x,y⟩ cancels catastrophically for nearby points: in float32
  * near the boundary it gave 5e-10 for a true distance of 0.316, and a self-distance of 11. The entries
  * where that form has lost more than a factor 1/κ = 4 are now recomputed from ‖x − y‖² taken from the
- * differences (lib/ops/poincare.ts).
+ * differences (lib/ops/fused/poincarePairwiseDist.ts).
  *
  * **The bound** (float32 inputs, D ≤ 128 here; u = 2⁻²⁴; d the float64 distance of the same stored
  * values, with the float32 artanh cap (2/√c)·artanh(1 − 1e-5) applied; λ_p = 2/(1 − c‖p‖²) in float64):
@@ -27,7 +27,7 @@ import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import * as g from '../../lib/index.ts';
 import type { DType, Tensor } from '../../lib/index.ts';
-import { poincarePairwiseComposite } from '../../lib/ops/poincare.ts';
+import { poincarePairwiseComposite } from '../../lib/ops/fused/poincarePairwiseDist.ts';
 
 const U32 = 2 ** -24;
 const CAP_EPS32 = 1e-5;

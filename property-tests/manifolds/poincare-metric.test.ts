@@ -20,7 +20,7 @@
  *     relative error of z is ≈ u·max(λ_x, λ_y), so √c|Δd| ≲ u·(λ_x + λ_y + λ_m).
  * Pairwise distances come from a Gram matrix (one matmul) where that is well
  * conditioned, and from ‖x − y‖² taken from the differences where the Gram form
- * cancels (lib/ops/poincare.ts), so they meet the same K·u·(λ_x + λ_y + λ_m) as
+ * cancels (lib/ops/fused/poincarePairwiseDist.ts), so they meet the same K·u·(λ_x + λ_y + λ_m) as
  * `dist` (the Gram form alone had the √u floor of Gram-matrix distances, as
  * torch.cdist). The float32 bound near the boundary is stated and tested in
  * pairwise-boundary.test.ts.

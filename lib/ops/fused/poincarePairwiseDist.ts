@@ -29,18 +29,18 @@
  * exact contribution added). On the remaining entries the closed form loses at
  * most a relative ≈ u/κ in ‖−x ⊕ y‖, as `dist` does.
  */
-import { kernel } from '../../kernels/registry.ts';
-import type { Storage } from '../../kernels/types.ts';
-import type { Tensor, TensorData } from '../tensor/tensor.ts';
-import { dataOf, dataRef, fromData, fromStorage } from '../tensor/tensor.ts';
-import { castStorage } from '../../kernels/types.ts';
-import { add, div, maximum, mul, sqrt, square, sub } from './elementwise.ts';
-import { matmul } from './linalg.ts';
-import { sum } from './broadcast.ts';
-import { reshape } from './shape.ts';
-import { artanh, artanhEps } from './special.ts';
-import { fusedOp } from './fused/define.ts';
-import { pairwiseSqEuclidean } from './pairwise.ts';
+import { kernel } from '../../../kernels/registry.ts';
+import type { Storage } from '../../../kernels/types.ts';
+import type { Tensor, TensorData } from '../../tensor/tensor.ts';
+import { dataOf, dataRef, fromData, fromStorage } from '../../tensor/tensor.ts';
+import { castStorage } from '../../../kernels/types.ts';
+import { add, div, maximum, mul, sqrt, square, sub } from '../elementwise.ts';
+import { matmul } from '../linalg.ts';
+import { sum } from '../broadcast.ts';
+import { reshape } from '../shape.ts';
+import { artanh, artanhEps } from '../special.ts';
+import { fusedOp } from './define.ts';
+import { pairwiseSqEuclidean } from './pairwiseSqEuclidean.ts';
 
 const MIN = 1e-15;
 const MIN2 = MIN * MIN;
