@@ -1,6 +1,9 @@
 /**
  * One CHEST forward + backward step, gyrograd against the same formulas in
- * tfjs-core on the tfjs **wasm** backend (bench/chest-tfjs.ts).
+ * tfjs-core on the tfjs **wasm** backend (bench/chest-tfjs.ts) and, when a
+ * Python with torch is found (Debian's python3-torch), in PyTorch on the CPU
+ * (bench/peers/chest_torch.py, driven over a pipe, alternating with the other
+ * sides in the same run; skipped with the reason printed otherwise).
  *
  * Sizes: B = 128, D_E = D_H = 128, C = 100 classes, K = 10 proxies per class
  * (1000 proxies per space), 1024 HypHC triplets, float32. One step is
@@ -22,6 +25,8 @@
  *   npm run bench:chest -- --profile ours only, a few steps (for node --cpu-prof)
  */
 import os from 'node:os';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   cast, chest, chestTerms, tensor, toTypedArray, valueAndGrad, type ChestInputs, type Tensor,
@@ -30,6 +35,7 @@ import {
   DEFAULTS, setMatmulStrategy, setupTfWasm, tfChestStep, tfChestTermValues, type MatmulStrategy, type TfChestConfig, type TfInputs,
 } from './chest-tfjs.ts';
 import { chestData, checks, fmt, median, type ChestData } from './util.ts';
+import { startTorchPeer, type TorchPeer } from './peers/torch.ts';
 
 const QUICK = process.argv.includes('--quick');
 const PROFILE = process.argv.includes('--profile');
@@ -118,6 +124,30 @@ function repsFor(minMs: number, body: () => void): number {
   return Math.max(1, Math.ceil(minMs / Math.max(t, 1e-3)));
 }
 
+// ------------------------------------------------------------------ the PyTorch peer
+
+/** Hands the peer the step's inputs (one raw file) and runs one step; returns its value and gradients. */
+async function torchLoad(tp: TorchPeer, d: Data): Promise<StepOut> {
+  const { B, D, C, K, T } = SIZES;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gyrograd-torch-'));
+  const ints = Int32Array.from([...d.labels, ...d.triplets.flat()]);
+  const parts = [d.e, d.h, d.pe, d.ph].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+  writeFileSync(path.join(dir, 'in.bin'), Buffer.concat([...parts, Buffer.from(ints.buffer)]));
+  await tp.request({ cmd: 'load', path: path.join(dir, 'in.bin'), B, D, C, K, T });
+  await tp.request({ cmd: 'step', out: path.join(dir, 'out.bin') });
+  const raw = readFileSync(path.join(dir, 'out.bin'));
+  const f = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  const sizes = [B * D, B * D, C * K * D, C * K * D];
+  let o = 1;
+  const grads = sizes.map((n) => f.slice(o, (o += n)));
+  return { value: f[0], grads };
+}
+
+/** Mean ms per step of `reps` steps, timed inside the peer. */
+async function torchTime(tp: TorchPeer, reps: number): Promise<number> {
+  return Number((await tp.request({ cmd: 'time', reps })).ms);
+}
+
 // ------------------------------------------------------------------ main
 
 async function profileOurs(): Promise<void> {
@@ -151,6 +181,15 @@ async function main(): Promise<void> {
     setMatmulStrategy(strategy);
     return tfChestStep(tin, d.labels, d.triplets, c, mode);
   };
+
+  // ---------------- the PyTorch peer (optional)
+  const torchPeer = await startTorchPeer(path.join(import.meta.dirname, 'peers', 'chest_torch.py'), cpus.length);
+  let torchOut: StepOut | undefined;
+  if ('reason' in torchPeer) console.log(`- PyTorch peer skipped: ${torchPeer.reason}`);
+  else {
+    console.log(`- PyTorch ${torchPeer.info.torch} (${torchPeer.info.python}), ${torchPeer.info.threads} intra-op threads, CPU, float32, autograd`);
+    torchOut = await torchLoad(torchPeer, d);
+  }
 
   // ---------------- correctness (also the first warm-up)
   const t0 = tf.memory().numTensors;
@@ -188,6 +227,15 @@ async function main(): Promise<void> {
     const rs = relL2(ps.grads[i], o.grads[i]);
     verify(`gradient ${k} ours vs tfjs (stock matmul)`, rs <= 1e-2, `relative L2 difference ${e1(rs)} > 1e-2`);
   });
+  if (torchOut !== undefined) {
+    const r = relDiff(torchOut.value, o.value);
+    console.log(`\nPyTorch: loss ${torchOut.value.toPrecision(7)} (vs ours ${e1(r)}, vs float64 ${e1(relDiff(torchOut.value, ref.value))}); gradients vs ours ${KEYS.map((k, i) => `${k} ${e1(relL2(torchOut!.grads[i], o.grads[i]))}`).join(', ')}`);
+    verify('loss value ours vs PyTorch', r <= 1e-3, `relative difference ${e1(r)} > 1e-3`);
+    KEYS.forEach((k, i) => {
+      const rg = relL2(torchOut!.grads[i], o.grads[i]);
+      verify(`gradient ${k} ours vs PyTorch`, rg <= 1e-2, `relative L2 difference ${e1(rg)} > 1e-2`);
+    });
+  }
   console.log(`\n(tfjs with stock transposed matmuls: loss vs ours ${e1(sRel)}, gradients vs ours ≤ ${e1(Math.max(...KEYS.map((_, i) => relL2(ps.grads[i], o.grads[i]))))})`);
   if (checks.failures > 0) {
     console.error(`${checks.failures} correctness check(s) FAILED; not timing`);
@@ -202,10 +250,20 @@ async function main(): Promise<void> {
     ['tfjs wasm, transpose first, explicit dispose', () => void peer('explicit')],
     ['tfjs wasm, transpose first, one tf.tidy per step', () => void peer('tidy')],
   ];
-  for (let w = 0; w < SIZES.warmup; w++) for (const [, f] of sides) f();
+  const tp = 'reason' in torchPeer ? undefined : torchPeer;
+  for (let w = 0; w < SIZES.warmup; w++) {
+    for (const [, f] of sides) f();
+    if (tp) await torchTime(tp, 1);
+  }
   const reps = sides.map(([, f]) => repsFor(SIZES.minSampleMs, f));
+  const torchReps = tp ? Math.max(1, Math.ceil(SIZES.minSampleMs / (await torchTime(tp, 1)))) : 0;
   const times: number[][] = sides.map(() => []);
-  for (let r = 0; r < SIZES.rounds; r++) sides.forEach(([, f], i) => times[i].push(timeReps(reps[i], f)));
+  const torchTimes: number[] = [];
+  for (let r = 0; r < SIZES.rounds; r++) {
+    sides.forEach(([, f], i) => times[i].push(timeReps(reps[i], f)));
+    if (tp) torchTimes.push(await torchTime(tp, torchReps));
+  }
+  tp?.close();
   verify('tfjs leaks no tensors (whole benchmark)', tf.memory().numTensors === t0, `${tf.memory().numTensors - t0} tensors left behind`);
   const med = times.map(median);
   const best = Math.min(...med.slice(1));
@@ -216,7 +274,12 @@ async function main(): Promise<void> {
   sides.forEach(([name], i) => {
     console.log(`| ${name} | ${fmt(med[i])} | ${fmt(Math.min(...times[i]))}–${fmt(Math.max(...times[i]))} | ${reps[i]} |`);
   });
-  console.log(`\n**tfjs_ms / ours_ms = ${fmt(best / med[0])}×** against the fastest tfjs variant (${fmt(med[1] / med[0])}× against stock matMul); > 1 means ours is faster; target ≥ 20×`);
+  if (tp) {
+    const tm = median(torchTimes);
+    console.log(`| PyTorch ${tp.info.torch} CPU (${tp.info.threads} threads; timed inside the peer) | ${fmt(tm)} | ${fmt(Math.min(...torchTimes))}–${fmt(Math.max(...torchTimes))} | ${torchReps} |`);
+    console.log(`\n**ours_ms / PyTorch_ms = ${fmt(med[0] / tm)}×** (target ≤ 1.5×)`);
+  }
+  console.log(`\n**tfjs_ms / ours_ms = ${fmt(best / med[0])}×** against the fastest tfjs variant (${fmt(med[1] / med[0])}× against stock matMul); > 1 means ours is faster`);
   console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log(checks.failures === 0 ? 'all correctness checks passed' : `${checks.failures} correctness check(s) FAILED`);
   if (checks.failures > 0) process.exitCode = 1;
