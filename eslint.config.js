@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'docs/api/**', 'node_modules/**', 'playground/dist/**', 'demo-output/**', 'examples/out/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
+  { ignores: ['dist/**', 'docs/api/**', 'node_modules/**', 'playground/dist/**', 'demo-output/**', 'examples/out/**', 'bench/out/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
+  ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser },
@@ -12,6 +13,12 @@ export default tseslint.config(
     settings: { 'import-x/extensions': ['.ts'], 'import-x/resolver': { node: { extensions: ['.ts', '.js'] } } },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      // `_`-prefixed names are deliberately unused (a parameter kept for its position)
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      // `declare namespace` merges types into a value (fast-check's `fc.Arbitrary<T>`)
+      '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],
+      // the ambient declaration of the untyped `mnist` package is referenced, not imported
+      '@typescript-eslint/triple-slash-reference': ['error', { path: 'always', types: 'prefer-import', lib: 'always' }],
     },
   },
   // Layers (docs/design.md): kernels know nothing of lib/; tensors know nothing of ops or autodiff;

@@ -33,7 +33,13 @@ for (let l = 1; l <= depth; l++) {
 const n = parent.length;
 const tree = g.classTree(parent, Array.from({ length: n }, (_, v) => v));
 const I: number[] = [], J: number[] = [], dTree: number[] = [];
-for (let u = 0; u < n; u++) for (let v = u + 1; v < n; v++) I.push(u), J.push(v), dTree.push(tree.treeDistance(u, v));
+for (let u = 0; u < n; u++) {
+  for (let v = u + 1; v < n; v++) {
+    I.push(u);
+    J.push(v);
+    dTree.push(tree.treeDistance(u, v));
+  }
+}
 console.log(`1. a ${branching}-ary tree of depth ${depth}: ${n} nodes, ${I.length} pairs, path lengths 1 … ${Math.max(...dTree)}`);
 
 // ─── 2. The objective ────────────────────────────────────────────────────────
