@@ -6,7 +6,7 @@
  */
 import { kernel } from '../../kernels/registry.ts';
 import { sizeOf } from '../../kernels/types.ts';
-import { bind, type Primitive } from '../autodiff/primitive.ts';
+import { bind, definePrimitive, type PrimitiveDef } from '../autodiff/primitive.ts';
 import { ShapeError, fmtShape } from '../errors.ts';
 import { broadcastShapes, checkShape, normalizeAxes, shapesEqual } from '../tensor/shape.ts';
 import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
@@ -38,11 +38,13 @@ export function expandBack(g: Tensor, x: Tensor, axes: readonly number[]): Tenso
   return broadcastTo(reshape(g, keptShape(x.shape, axes, true)), x.shape);
 }
 
-const sumP: Primitive<ReduceAttrs> = {
+const sumP: PrimitiveDef<ReduceAttrs> = definePrimitive<ReduceAttrs>({
   name: 'sum',
   forward: ([x], { axes, keepdims }) => fromData(kernel('reduce', x.dtype)('sum', dataRef(x), x.shape, axes, x.dtype), keptShape(x.shape, axes, keepdims)),
   vjp: (g, [x], _o, { axes }) => [expandBack(g, x, axes)],
-};
+  jvp: (_x, [t], _o, attrs) => t && bind(sumP, [t], attrs),
+  batch: ([x], _b, { axes, keepdims }) => bind(sumP, [x], { axes: axes.map((a) => a + 1), keepdims }),
+});
 
 /** Sum over `axis` (all axes if omitted). */
 export function sum(x: Tensor, axis?: Axis, keepdims = false): Tensor {
@@ -50,11 +52,18 @@ export function sum(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   return bind(sumP, [x], { axes: normalizeAxes('sum', axis, x.rank, x.shape), keepdims });
 }
 
-const broadcastP: Primitive<readonly number[]> = {
+const broadcastP: PrimitiveDef<readonly number[]> = definePrimitive<readonly number[]>({
   name: 'broadcastTo',
   forward: ([x], shape) => fromData(kernel('broadcastTo', x.dtype)(dataRef(x), x.shape, shape, x.dtype), shape),
   vjp: (g, [x]) => [sumTo(g, x.shape)],
-};
+  jvp: (_x, [t], _o, shape) => t && bind(broadcastP, [t], shape),
+  // [B, ...s] → [B, 1, …, 1, ...s] (right-aligned under the per-example target), then broadcast to [B, ...shape]
+  batch: ([x], _b, shape, size) => {
+    const s = x.shape.slice(1);
+    const lined = s.length === shape.length ? x : reshape(x, [size, ...new Array<number>(shape.length - s.length).fill(1), ...s]);
+    return bind(broadcastP, [lined], [size, ...shape]);
+  },
+});
 
 /** `x` broadcast (NumPy rules) to `shape`. */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {

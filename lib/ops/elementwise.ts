@@ -5,11 +5,12 @@
  */
 import { kernel } from '../../kernels/registry.ts';
 import type { BinaryOp, UnaryOp } from '../../kernels/js/index.ts';
-import { bind, type Primitive } from '../autodiff/primitive.ts';
+import { bind, definePrimitive, type PrimitiveDef } from '../autodiff/primitive.ts';
 import { ValueError } from '../errors.ts';
 import { broadcastShapes } from '../tensor/shape.ts';
 import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
-import { sumTo } from './broadcast.ts';
+import { broadcastTo, sumTo } from './broadcast.ts';
+import { alignBatched } from './batching.ts';
 import { checkTensor, coercePair } from './util.ts';
 
 // ---------------------------------------------------------------- unary
@@ -20,12 +21,17 @@ interface UnaryAttrs {
 }
 const NO_ATTRS: UnaryAttrs = { lo: 0, hi: 0 };
 
-function unaryPrim(op: UnaryOp, d?: (g: Tensor, x: Tensor, out: Tensor, attrs: UnaryAttrs) => Tensor): Primitive<UnaryAttrs> {
-  return {
+function unaryPrim(op: UnaryOp, d?: (g: Tensor, x: Tensor, out: Tensor, attrs: UnaryAttrs) => Tensor): PrimitiveDef<UnaryAttrs> {
+  const p: PrimitiveDef<UnaryAttrs> = definePrimitive<UnaryAttrs>({
     name: op,
     forward: ([x], attrs) => fromData(kernel('unary', x.dtype)(op, dataRef(x), x.dtype, attrs.lo, attrs.hi), x.shape),
     vjp: d && ((g, [x], out, attrs) => [d(g, x, out, attrs)]),
-  };
+    // the derivative is pointwise, so the JVP is the VJP's product with the tangent in place of the cotangent
+    jvp: d ? ([x], [t], out, attrs) => (t === undefined ? undefined : d(t, x, out, attrs)) : 'zero',
+    // pointwise: the same kernel over the batched operand
+    batch: ([x], _b, attrs) => bind(p, [x], attrs),
+  });
+  return p;
 }
 
 const P = {
@@ -136,8 +142,8 @@ interface BinaryAttrs {
 
 type BinaryVjp = (g: Tensor, a: Tensor, b: Tensor, out: Tensor, needs: readonly boolean[]) => [Tensor | undefined, Tensor | undefined];
 
-function binaryPrim(op: BinaryOp, d?: BinaryVjp): Primitive<BinaryAttrs> {
-  return {
+function binaryPrim(op: BinaryOp, d?: BinaryVjp): PrimitiveDef<BinaryAttrs> {
+  const p: PrimitiveDef<BinaryAttrs> = definePrimitive<BinaryAttrs>({
     name: op,
     forward: ([a, b], { outShape }) =>
       fromData(kernel('binary', a.dtype)(op, dataRef(a), a.shape, dataRef(b), b.shape, outShape, a.dtype), outShape),
@@ -147,7 +153,20 @@ function binaryPrim(op: BinaryOp, d?: BinaryVjp): Primitive<BinaryAttrs> {
         const [ga, gb] = d(g, a, b, out, needs);
         return [ga && needs[0] ? sumTo(ga, a.shape) : undefined, gb && needs[1] ? sumTo(gb, b.shape) : undefined];
       }),
-  };
+    // every VJP above is (cotangent) × (pointwise partial derivative): with the tangent in place of
+    // the cotangent it gives ∂a·ta and ∂b·tb, which broadcast to the output
+    jvp: d
+      ? ([a, b], [ta, tb], out, { outShape }) => {
+          const da = ta === undefined ? undefined : d(ta, a, b, out, [true, false])[0];
+          const db = tb === undefined ? undefined : d(tb, a, b, out, [false, true])[1];
+          const t = da === undefined ? db : db === undefined ? da : add(da, db);
+          return t === undefined ? undefined : broadcastTo(t, outShape);
+        }
+      : 'zero',
+    batch: ([a, b], [ba, bb], { outShape }, size) =>
+      bind(p, [alignBatched(a, ba, outShape.length), alignBatched(b, bb, outShape.length)], { outShape: [size, ...outShape] }),
+  });
+  return p;
 }
 
 const B = {
@@ -225,7 +244,7 @@ export const greaterEqual = (a: Tensor | number, b: Tensor | number): Tensor => 
 
 // ---------------------------------------------------------------- where
 
-const whereP: Primitive<BinaryAttrs> = {
+const whereP: PrimitiveDef<BinaryAttrs> = definePrimitive<BinaryAttrs>({
   name: 'where',
   forward: ([c, a, b], { outShape }) =>
     fromData(kernel('where', a.dtype)(dataRef(c), c.shape, dataRef(a), a.shape, dataRef(b), b.shape, outShape, a.dtype), outShape),
@@ -237,7 +256,10 @@ const whereP: Primitive<BinaryAttrs> = {
       needs[2] ? sumTo(where(c, zero, g), b.shape) : undefined,
     ];
   },
-};
+  jvp: ([c], [, ta, tb], _out, { outShape }) =>
+    ta === undefined && tb === undefined ? undefined : broadcastTo(where(c, ta ?? 0, tb ?? 0), outShape),
+  batch: (xs, bs, { outShape }, size) => bind(whereP, xs.map((x, i) => alignBatched(x, bs[i], outShape.length)), { outShape: [size, ...outShape] }),
+});
 
 /**
  * `cond ≠ 0 ? a : b`, elementwise with broadcasting over all three. The

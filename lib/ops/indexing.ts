@@ -5,7 +5,8 @@
  */
 import { kernel } from '../../kernels/registry.ts';
 import type { DType } from '../../kernels/types.ts';
-import { bind, type Primitive } from '../autodiff/primitive.ts';
+import { bind, definePrimitive, type PrimitiveDef } from '../autodiff/primitive.ts';
+import { withBatch } from './batching.ts';
 import { ArgumentError, ShapeError, ValueError, fmtShape } from '../errors.ts';
 import { checkDType } from '../tensor/create.ts';
 import { checkSize, normalizeAxis, shapesEqual } from '../tensor/shape.ts';
@@ -38,7 +39,7 @@ interface GatherAttrs {
   readonly axis: number;
 }
 
-const gatherP: Primitive<GatherAttrs> = {
+const gatherP: PrimitiveDef<GatherAttrs> = definePrimitive<GatherAttrs>({
   name: 'gather',
   forward: ([x], { indices, axis }) => {
     const shape = x.shape.slice();
@@ -46,18 +47,24 @@ const gatherP: Primitive<GatherAttrs> = {
     return fromData(kernel('gather', x.dtype)(dataRef(x), x.shape, indices, axis, x.dtype), shape);
   },
   vjp: (g, [x], _o, { indices, axis }) => [scatterAddImpl(zerosOf(x), indices, g, axis)],
-};
+  jvp: (_x, [t], _o, attrs) => t && bind(gatherP, [t], attrs),
+  batch: ([x], _b, { indices, axis }) => bind(gatherP, [x], { indices, axis: axis + 1 }),
+});
 
 function zerosOf(x: Tensor): Tensor {
   return fromData(TensorData.filled(0, x.size, x.dtype), x.shape);
 }
 
-const scatterP: Primitive<GatherAttrs> = {
+const scatterP: PrimitiveDef<GatherAttrs> = definePrimitive<GatherAttrs>({
   name: 'scatterAdd',
   forward: ([x, u], { indices, axis }) =>
     fromData(kernel('scatterAdd', x.dtype)(dataRef(x), x.shape, indices, dataRef(u), axis, x.dtype), x.shape),
   vjp: (g, _xs, _o, { indices, axis }, needs) => [needs[0] ? g : undefined, needs[1] ? bind(gatherP, [g], { indices, axis }) : undefined],
-};
+  // linear in both inputs
+  jvp: ([x, u], [tx, tu], _o, attrs) =>
+    tx === undefined && tu === undefined ? undefined : bind(scatterP, [tx ?? zerosOf(x), tu ?? zerosOf(u)], attrs),
+  batch: ([x, u], [bx, bu], { indices, axis }, size) => bind(scatterP, [withBatch(x, bx, size), withBatch(u, bu, size)], { indices, axis: axis + 1 }),
+});
 
 function scatterAddImpl(x: Tensor, indices: Int32Array, updates: Tensor, axis: number): Tensor {
   return bind(scatterP, [x, updates], { indices, axis });

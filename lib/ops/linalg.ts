@@ -4,11 +4,11 @@
  * NumPy), plus `dot` and `outer`.
  */
 import { kernel } from '../../kernels/registry.ts';
-import { bind, type Primitive } from '../autodiff/primitive.ts';
+import { bind, definePrimitive, type PrimitiveDef } from '../autodiff/primitive.ts';
 import { ShapeError, fmtShape, optionsOf } from '../errors.ts';
 import { broadcastShapes, checkSize } from '../tensor/shape.ts';
 import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
-import { mul } from './elementwise.ts';
+import { add, mul } from './elementwise.ts';
 import { sum, sumTo } from './broadcast.ts';
 import { expandDims, reshape, squeeze } from './shape.ts';
 import { checkTensor, coercePair } from './util.ts';
@@ -28,7 +28,7 @@ interface MatmulAttrs {
   readonly outShape: readonly number[];
 }
 
-const matmulP: Primitive<MatmulAttrs> = {
+const matmulP: PrimitiveDef<MatmulAttrs> = definePrimitive<MatmulAttrs>({
   name: 'matmul',
   forward: ([a, b], at) =>
     fromData(
@@ -52,7 +52,23 @@ const matmulP: Primitive<MatmulAttrs> = {
     }
     return [ga, gb];
   },
-};
+  // bilinear: d(A·B) = dA·B + A·dB (a tangent has its primal's shape, so the attributes carry over)
+  jvp: ([a, b], [ta, tb], _o, attrs) => {
+    const da = ta && bind(matmulP, [ta, b], attrs);
+    const db = tb && bind(matmulP, [a, tb], attrs);
+    return da === undefined ? db : db === undefined ? da : add(da, db);
+  },
+  // the batch axis becomes the first batch axis of the product; both operands are lined up to the
+  // full batch rank (an unbatched one broadcasts with a leading 1)
+  batch: ([a, b], [ba, bb], at, size) => {
+    const nb = at.batchShape.length;
+    const line = (x: Tensor, batched: boolean): Tensor => {
+      const s = batched ? x.shape.slice(1) : x.shape;
+      return reshape(x, [batched ? size : 1, ...new Array<number>(nb - (s.length - 2)).fill(1), ...s]);
+    };
+    return bind(matmulP, [line(a, ba), line(b, bb)], { ...at, batchShape: [size, ...at.batchShape], outShape: [size, ...at.outShape] });
+  },
+});
 
 /**
  * Matrix product of the last two axes, batched over the broadcast leading axes.

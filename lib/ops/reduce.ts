@@ -6,7 +6,7 @@
  */
 import { kernel } from '../../kernels/registry.ts';
 import type { ReduceOp } from '../../kernels/js/index.ts';
-import { bind, type Primitive } from '../autodiff/primitive.ts';
+import { bind, definePrimitive, type JvpRule, type PrimitiveDef } from '../autodiff/primitive.ts';
 import { ShapeError, fmtShape } from '../errors.ts';
 import { normalizeAxes } from '../tensor/shape.ts';
 import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
@@ -15,33 +15,50 @@ import { expandBack, keptShape, sum, type Axis, type ReduceAttrs } from './broad
 import { reshape } from './shape.ts';
 import { checkTensor } from './util.ts';
 
-function reducePrim(op: ReduceOp, vjp: Primitive<ReduceAttrs>['vjp']): Primitive<ReduceAttrs> {
-  return {
+function reducePrim(op: ReduceOp, vjp: PrimitiveDef<ReduceAttrs>['vjp'], jvp: JvpRule<ReduceAttrs>): PrimitiveDef<ReduceAttrs> {
+  const p: PrimitiveDef<ReduceAttrs> = definePrimitive<ReduceAttrs>({
     name: op,
     forward: ([x], { axes, keepdims }) =>
       fromData(kernel('reduce', x.dtype)(op, dataRef(x), x.shape, axes, x.dtype), keptShape(x.shape, axes, keepdims)),
     vjp,
-  };
+    jvp,
+    // the batch axis leads: the reduced axes move up by one
+    batch: ([x], _b, { axes, keepdims }) => bind(p, [x], { axes: axes.map((a) => a + 1), keepdims }),
+  });
+  return p;
 }
+
+/** The share of each entry in the extremum over `axes` (1/ties at the arg-extrema, else 0). */
+function extremumShare(x: Tensor, out: Tensor, axes: readonly number[]): Tensor {
+  const mask = equal(x, reshape(out, keptShape(x.shape, axes, true)));
+  return div(mask, sum(mask, axes, true));
+}
+
+/** JVP of max / min: the tangent at the arg-extrema, averaged over ties (the VJP's transpose). */
+const extremumJvp: JvpRule<ReduceAttrs> = ([x], [t], out, { axes, keepdims }) =>
+  t && sum(mul(t, extremumShare(x, out, axes)), axes, keepdims);
 
 function extremumVjp(g: Tensor, x: Tensor, out: Tensor, axes: readonly number[]): Tensor {
   // The gradient goes to the arg-extrema, shared equally between ties.
-  const outK = reshape(out, keptShape(x.shape, axes, true));
-  const mask = equal(x, outK);
-  const count = sum(mask, axes, true);
-  return mul(expandBack(g, x, axes), div(mask, count));
+  return mul(expandBack(g, x, axes), extremumShare(x, out, axes));
 }
 
-const maxP = reducePrim('max', (g, [x], out, { axes }) => [extremumVjp(g, x, out, axes)]);
-const minP = reducePrim('min', (g, [x], out, { axes }) => [extremumVjp(g, x, out, axes)]);
+const maxP = reducePrim('max', (g, [x], out, { axes }) => [extremumVjp(g, x, out, axes)], extremumJvp);
+const minP = reducePrim('min', (g, [x], out, { axes }) => [extremumVjp(g, x, out, axes)], extremumJvp);
 const normP = reducePrim('norm', (g, [x], out, { axes }) => {
   // d‖x‖/dx = x/‖x‖, taken as 0 at x = 0 (a subgradient) so that gradients stay finite.
   const n = reshape(out, keptShape(x.shape, axes, true));
   const safe = where(equal(n, 0), 1, n);
   return [mul(expandBack(g, x, axes), div(x, safe))];
+}, ([x], [t], out, { axes, keepdims }) => {
+  if (t === undefined) return undefined;
+  // ⟨x, t⟩/‖x‖ over the axes, 0 where ‖x‖ = 0 (the VJP's subgradient)
+  const n = reshape(out, keptShape(x.shape, axes, true));
+  const safe = where(equal(n, 0), 1, n);
+  return sum(mul(t, div(x, safe)), axes, keepdims);
 });
 
-function reduceWith(fn: string, p: Primitive<ReduceAttrs>, x: Tensor, axis: Axis, keepdims: boolean): Tensor {
+function reduceWith(fn: string, p: PrimitiveDef<ReduceAttrs>, x: Tensor, axis: Axis, keepdims: boolean): Tensor {
   checkTensor(fn, x);
   const axes = normalizeAxes(fn, axis, x.rank, x.shape);
   if ((p === maxP || p === minP) && axes.some((a) => x.shape[a] === 0)) {

@@ -5,18 +5,21 @@
  */
 import { kernel } from '../../kernels/registry.ts';
 import { sizeOf } from '../../kernels/types.ts';
-import { bind, type Primitive } from '../autodiff/primitive.ts';
+import { bind, definePrimitive, type PrimitiveDef } from '../autodiff/primitive.ts';
+import { zeros } from '../tensor/create.ts';
 import { ArgumentError, AxisError, ShapeError, fmtShape } from '../errors.ts';
 import { checkShape, normalizeAxes, normalizeAxis, requireNumberArray, shapesEqual } from '../tensor/shape.ts';
 import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
 import { cast } from './cast.ts';
 import { checkTensor, promote } from './util.ts';
 
-const reshapeP: Primitive<readonly number[]> = {
+const reshapeP: PrimitiveDef<readonly number[]> = definePrimitive<readonly number[]>({
   name: 'reshape',
   forward: ([x], shape) => fromData(dataRef(x), shape),
   vjp: (g, [x]) => [reshape(g, x.shape)],
-};
+  jvp: (_x, [t], _o, shape) => t && bind(reshapeP, [t], shape),
+  batch: ([x], _b, shape, size) => bind(reshapeP, [x], [size, ...shape]),
+});
 
 /** `x` with a new shape of the same size; one axis may be `-1` (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -48,7 +51,7 @@ export function flatten(x: Tensor): Tensor {
   return reshape(x, [x.size]);
 }
 
-const transposeP: Primitive<readonly number[]> = {
+const transposeP: PrimitiveDef<readonly number[]> = definePrimitive<readonly number[]>({
   name: 'transpose',
   forward: ([x], perm) =>
     fromData(kernel('transpose', x.dtype)(dataRef(x), x.shape, perm, x.dtype), perm.map((p) => x.shape[p])),
@@ -57,7 +60,10 @@ const transposeP: Primitive<readonly number[]> = {
     perm.forEach((p, i) => (inv[p] = i));
     return [transpose(g, inv)];
   },
-};
+  jvp: (_x, [t], _o, perm) => t && bind(transposeP, [t], perm),
+  // the batch axis stays first
+  batch: ([x], _b, perm) => bind(transposeP, [x], [0, ...perm.map((p) => p + 1)]),
+});
 
 /**
  * Permutes the axes: output axis `i` is input axis `perm[i]`. Without `perm`
@@ -109,18 +115,27 @@ interface SliceAttrs {
   readonly size: readonly number[];
 }
 
-const sliceP: Primitive<SliceAttrs> = {
+const sliceP: PrimitiveDef<SliceAttrs> = definePrimitive<SliceAttrs>({
   name: 'slice',
   forward: ([x], { begin, size }) => fromData(kernel('slice', x.dtype)(dataRef(x), x.shape, begin, size, x.dtype), size),
   vjp: (g, [x], _o, { begin }) => [padSlice(g, x.shape, begin)],
-};
+  jvp: (_x, [t], _o, attrs) => t && bind(sliceP, [t], attrs),
+  batch: ([x], _b, { begin, size }, n) => bind(sliceP, [x], { begin: [0, ...begin], size: [n, ...size] }),
+});
 
-const padSliceP: Primitive<{ readonly fullShape: readonly number[]; readonly begin: readonly number[] }> = {
+interface PadSliceAttrs {
+  readonly fullShape: readonly number[];
+  readonly begin: readonly number[];
+}
+
+const padSliceP: PrimitiveDef<PadSliceAttrs> = definePrimitive<PadSliceAttrs>({
   name: 'padSlice',
   forward: ([g], { fullShape, begin }) =>
     fromData(kernel('padSlice', g.dtype)(dataRef(g), g.shape, fullShape, begin, g.dtype), fullShape),
   vjp: (gg, [g], _o, { begin }) => [slice(gg, begin, g.shape)],
-};
+  jvp: (_x, [t], _o, attrs) => t && bind(padSliceP, [t], attrs),
+  batch: ([g], _b, { fullShape, begin }, n) => bind(padSliceP, [g], { fullShape: [n, ...fullShape], begin: [0, ...begin] }),
+});
 
 function padSlice(g: Tensor, fullShape: readonly number[], begin: readonly number[]): Tensor {
   return bind(padSliceP, [g], { fullShape, begin });
@@ -156,7 +171,7 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   return bind(sliceP, [x], { begin: b, size: s });
 }
 
-const concatP: Primitive<number> = {
+const concatP: PrimitiveDef<number> = definePrimitive<number>({
   name: 'concat',
   forward: (xs, axis) => {
     const shape = xs[0].shape.slice();
@@ -173,7 +188,18 @@ const concatP: Primitive<number> = {
       return needs[i] ? slice(g, begin, t.shape) : undefined;
     });
   },
-};
+  // linear in every input: the tangents (zeros where unperturbed) concatenated the same way
+  jvp: (xs, ts, _o, axis) => (ts.every((t) => t === undefined) ? undefined : bind(concatP, xs.map((x, i) => ts[i] ?? zeros(x.shape, x.dtype)), axis)),
+  // along axis + 1; an unbatched input is repeated along the batch axis (n copies, as a broadcast would)
+  batch: (xs, bs, axis, n) =>
+    bind(concatP, xs.map((x, i) => (bs[i] ? x : repeatLeading(x, n))), axis + 1),
+});
+
+/** `x` with a new leading axis of `n` copies (concat of views; this module sits below broadcastTo). */
+function repeatLeading(x: Tensor, n: number): Tensor {
+  const one = reshape(x, [1, ...x.shape]);
+  return n === 1 ? one : bind(concatP, new Array<Tensor>(n).fill(one), 0);
+}
 
 /** Joins tensors along an existing axis; shapes must agree elsewhere. */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {

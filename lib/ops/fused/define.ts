@@ -8,7 +8,7 @@
  */
 import { activeImplements, activeIsDevice, type KernelName } from '../../../kernels/registry.ts';
 import { vjpWith, type Accumulator } from '../../autodiff/backward.ts';
-import { bind, live, type Primitive } from '../../autodiff/primitive.ts';
+import { bind, definePrimitive, live } from '../../autodiff/primitive.ts';
 import { boxOf, type Tensor } from '../../tensor/tensor.ts';
 import { cast } from '../cast.ts';
 import { add } from '../elementwise.ts';
@@ -40,8 +40,12 @@ const untraced = (t: Tensor): boolean => boxOf(live(t)) === undefined;
 
 /** Builds an op equal to `composite`, computed by `impl` where it applies. */
 export function fusedOp<A, S = never>(name: string, composite: (inputs: readonly Tensor[], attrs: A) => Tensor, impl: FusedImpl<A, S>): (inputs: readonly Tensor[], attrs: A) => Tensor {
-  const p: Primitive<A> = {
+  const p = definePrimitive<A>({
     name,
+    // forward mode and vmap run the composite definition on the traced inputs (its ops have both rules)
+    composite,
+    jvp: 'composite',
+    batch: 'composite',
     forward: (xs, attrs) => impl.forward(xs, attrs),
     forwardSaving: (xs, attrs) => {
       let saved: S | undefined;
@@ -58,7 +62,7 @@ export function fusedOp<A, S = never>(name: string, composite: (inputs: readonly
       const [, back] = vjpWith(OPS, (...ys: Tensor[]) => composite(ys, attrs), [...xs]);
       return back(g);
     },
-  };
+  });
   return (inputs, attrs) => {
     if (activeIsDevice() && inputs.some((t) => t.dtype === 'float32') && !activeImplements(impl.kernels)) return composite(inputs, attrs);
     return bind(p, inputs, attrs);
