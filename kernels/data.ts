@@ -115,6 +115,28 @@ interface Resident {
 }
 
 /**
+ * The row slices behind a row-sparse {@link TensorData} (TensorFlow's
+ * `IndexedSlices`): the value is zero except that slice `i` (`rowLength`
+ * values of `rows`) is added to row `indices[i]`; repeated indices add up.
+ */
+export interface RowSlices {
+  /** the row of each slice (may repeat) */
+  readonly indices: Int32Array;
+  /** the slices, `[indices.length · rowLength]` values */
+  readonly rows: TensorData;
+  /** values per row */
+  readonly rowLength: number;
+}
+
+/** How an older version of a row-patched buffer differs from the next newer one (see {@link TensorData.withRows}). */
+interface RowDiff {
+  readonly next: TensorData;
+  readonly indices: Int32Array;
+  readonly rows: Storage;
+  readonly rowLength: number;
+}
+
+/**
  * The storage of one tensor value. Immutable as a value; internally it caches
  * the host and device copies it has been asked for.
  */
@@ -129,12 +151,101 @@ export class TensorData {
   readonly #seq = ++created;
   /** for a constant made by {@link TensorData.filled}: its value (materialised on first use, never uploaded) */
   readonly #fill: number | undefined;
+  /** for row-sparse data made by {@link TensorData.rowSparse}: its slices (scattered on first use) */
+  readonly #slices: RowSlices | undefined;
+  /**
+   * Versions made by {@link TensorData.withRows} share one buffer (Baker's persistent arrays): the
+   * newest version holds it, an older one holds only the rows in which it differs from the next
+   * newer version (`#diff`) and gets the buffer back (rerooting) when it is read.
+   */
+  #diff: RowDiff | undefined;
+  /** whether `#host` is a buffer that only a {@link TensorData.withRows} chain has ever seen */
+  #owned = false;
 
-  private constructor(dtype: DType, length: number, host: Storage | undefined, fill?: number) {
+  private constructor(dtype: DType, length: number, host: Storage | undefined, fill?: number, slices?: RowSlices) {
     this.dtype = dtype;
     this.length = length;
     this.#host = host;
     this.#fill = fill;
+    this.#slices = slices;
+  }
+
+  /**
+   * Row-sparse data of `length` values: zero but for the row slices (which
+   * must be host data). Operations that read the values get them scattered
+   * into a dense array on first use (O(length)); code that knows about row
+   * slices ({@link TensorData.slices}: sparse gradients and optimizer
+   * updates) works on the slices alone.
+   */
+  static rowSparse(slices: RowSlices, length: number): TensorData {
+    return new TensorData(slices.rows.dtype, length, undefined, undefined, slices);
+  }
+
+  /** The row slices of row-sparse data (made by {@link TensorData.rowSparse}), else undefined. */
+  get slices(): RowSlices | undefined {
+    return this.#slices;
+  }
+
+  /**
+   * New data equal to `base` with the rows at `indices` (distinct, `rowLength`
+   * values each) replaced by `rows`: O(indices · rowLength). `base` keeps its
+   * values: when it is the newest version of a buffer made here (no device
+   * copy), the buffer is updated in place and `base` keeps the rows it had,
+   * which it puts back when it is read again (Baker's persistent arrays);
+   * otherwise the values are copied first (O(length)).
+   */
+  static withRows(base: TensorData, indices: Int32Array, rows: Storage, rowLength: number): TensorData {
+    if (base.#diff !== undefined) base.#reroot();
+    const L = rowLength;
+    let buf: Storage;
+    if (base.#owned && base.#host !== undefined && base.#diff === undefined && base.#device === undefined) {
+      buf = base.#host;
+      const saved = base.dtype === 'float64' ? new Float64Array(indices.length * L) : new Float32Array(indices.length * L);
+      for (let i = 0; i < indices.length; i++) saved.set(buf.subarray(indices[i] * L, (indices[i] + 1) * L), i * L);
+      base.#host = undefined;
+      const next = new TensorData(base.dtype, base.length, buf);
+      next.#owned = true;
+      base.#diff = { next, indices, rows: saved, rowLength: L };
+      for (let i = 0; i < indices.length; i++) buf.set(rows.subarray(i * L, (i + 1) * L), indices[i] * L);
+      return next;
+    }
+    buf = base.host().slice();
+    for (let i = 0; i < indices.length; i++) buf.set(rows.subarray(i * L, (i + 1) * L), indices[i] * L);
+    const d = new TensorData(base.dtype, base.length, buf);
+    d.#owned = true;
+    return d;
+  }
+
+  /** Makes this (an older version) the holder of its chain's buffer, undoing the newer versions' row changes. */
+  #reroot(): void {
+    const path: TensorData[] = [];
+    for (let n: TensorData = this; n.#diff !== undefined; n = n.#diff.next) path.push(n);
+    // path[k].#diff.next is path[k + 1] (or the root for the last one): walk back from the root
+    for (let k = path.length - 1; k >= 0; k--) {
+      const n = path[k];
+      const { next: w, indices, rows, rowLength: L } = n.#diff!;
+      const buf = w.#host!;
+      const saved = n.dtype === 'float64' ? new Float64Array(rows.length) : new Float32Array(rows.length);
+      for (let i = 0; i < indices.length; i++) {
+        saved.set(buf.subarray(indices[i] * L, (indices[i] + 1) * L), i * L);
+        buf.set(rows.subarray(i * L, (i + 1) * L), indices[i] * L);
+      }
+      w.#host = undefined;
+      w.#diff = { next: n, indices, rows: saved, rowLength: L };
+      n.#diff = undefined;
+      n.#host = buf;
+    }
+  }
+
+  /** The dense values of row-sparse data: zeros with each slice added to its row. */
+  #scatter(rows: Storage): Storage {
+    const { indices, rowLength: L } = this.#slices!;
+    const h = this.dtype === 'float64' ? new Float64Array(this.length) : new Float32Array(this.length);
+    for (let i = 0; i < indices.length; i++) {
+      const o = indices[i] * L, r = i * L;
+      for (let j = 0; j < L; j++) h[o + j] += rows[r + j];
+    }
+    return h;
   }
 
   /**
@@ -174,7 +285,7 @@ export class TensorData {
     if (dev === undefined) return;
     this.#device = undefined;
     dev.store.memory.release(dev);
-    if (this.#host === undefined && this.#fill === undefined) this.#released = true;
+    if (this.#host === undefined && this.#fill === undefined && this.#slices === undefined && this.#diff === undefined) this.#released = true;
   }
 
   /** The live device copy, if any (a spilled one moves its values to the host copy first). */
@@ -200,7 +311,10 @@ export class TensorData {
   /** Whether the values are on the host, or a constant made there for free (reading them costs no transfer). */
   get onHost(): boolean {
     const dev = this.#resident();
-    return this.#host !== undefined || (this.#fill !== undefined && dev === undefined);
+    return (
+      this.#host !== undefined || this.#diff !== undefined ||
+      (dev === undefined && (this.#fill !== undefined || (this.#slices !== undefined && this.#slices.rows.onHost)))
+    );
   }
 
   /** The store holding a device copy, if any. */
@@ -212,12 +326,17 @@ export class TensorData {
   host(): Storage {
     const dev = this.#resident();
     if (this.#host !== undefined) return this.#host;
+    if (this.#diff !== undefined) {
+      this.#reroot();
+      return this.#host!;
+    }
     this.#checkReleased();
     if (this.#fill !== undefined && dev === undefined) {
       const h = this.dtype === 'float64' ? new Float64Array(this.length) : new Float32Array(this.length);
       if (this.#fill !== 0) h.fill(this.#fill);
       return (this.#host = h);
     }
+    if (this.#slices !== undefined && dev === undefined) return (this.#host = this.#scatter(this.#slices.rows.host()));
     const v = dev!.store.read(dev!.handle, this.length);
     countReadback(v.byteLength);
     this.#host = v;
@@ -227,8 +346,9 @@ export class TensorData {
   /** The host values, read back asynchronously when only a device copy exists. */
   async hostAsync(): Promise<Storage> {
     const dev = this.#resident();
-    if (this.#host !== undefined || (this.#fill !== undefined && dev === undefined)) return this.host();
+    if (this.#host !== undefined || this.#diff !== undefined || (this.#fill !== undefined && dev === undefined)) return this.host();
     this.#checkReleased();
+    if (this.#slices !== undefined && dev === undefined) return (this.#host ??= this.#scatter(await this.#slices.rows.hostAsync()));
     const v = await dev!.store.readAsync(dev!.handle, this.length);
     countReadback(v.byteLength);
     this.#host ??= v;

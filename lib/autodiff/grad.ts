@@ -10,6 +10,7 @@ import { GradError, ShapeError, describeKind, fmtShape, requireFunction } from '
 import { onesLike, zerosLike } from '../tensor/create.ts';
 import { scoped } from '../tensor/scope.ts';
 import { requireTensor, Tensor } from '../tensor/tensor.ts';
+import { addRowSparse } from '../tensor/row-sparse.ts';
 import { add, mul } from '../ops/elementwise.ts';
 import { cast } from '../ops/cast.ts';
 import { sum } from '../ops/broadcast.ts';
@@ -17,8 +18,12 @@ import { backward, live0, unwrapTrace, vjpWith, type Accumulator } from './backw
 import { leaf, newTrace, strip } from './primitive.ts';
 import { treeLeaves, treeMap, treeUnflatten, type Tree } from './tree.ts';
 
-/** Cotangents reaching one tensor are summed by the `add` op, converted by `cast`. */
-const OPS: Accumulator = { add, cast };
+/**
+ * Cotangents reaching one tensor are summed by the `add` op (two row-sparse
+ * cotangents of `take` by concatenating their rows, so a table's gradient
+ * stays O(rows touched)), converted by `cast`.
+ */
+const OPS: Accumulator = { add: (a, b) => addRowSparse(a, b) ?? add(a, b), cast };
 
 /** Rejects argnums that are neither an integer nor an array of integers (ranges are checked per call). */
 function checkArgnumsKind(fn: string, argnums: unknown): void {

@@ -12,6 +12,7 @@ import { checkDType } from '../tensor/create.ts';
 import { checkSize, normalizeAxis, shapesEqual } from '../tensor/shape.ts';
 import { alloc } from '../../kernels/types.ts';
 import { dataRef, fromData, fromStorage, TensorData, type Tensor } from '../tensor/tensor.ts';
+import { canBeRowSparse, rowSparse } from '../tensor/row-sparse.ts';
 import { cast } from './cast.ts';
 import { checkTensor } from './util.ts';
 
@@ -46,7 +47,12 @@ const gatherP: PrimitiveDef<GatherAttrs> = definePrimitive<GatherAttrs>({
     shape[axis] = indices.length;
     return fromData(kernel('gather', x.dtype)(dataRef(x), x.shape, indices, axis, x.dtype), shape);
   },
-  vjp: (g, [x], _o, { indices, axis }) => [scatterAddImpl(zerosOf(x), indices, g, axis)],
+  // along axis 0 the cotangent is row-sparse (rows g at indices, O(indices · row) instead of a dense
+  // zeros-plus-scatter of x's size) unless an outer trace records this backward pass (g traced) or g
+  // lives on a device: then the dense scatter, which is differentiable and runs on the device
+  vjp: (g, [x], _o, { indices, axis }) => [
+    axis === 0 && canBeRowSparse(g) ? rowSparse(x.shape, indices, g) : scatterAddImpl(zerosOf(x), indices, g, axis),
+  ],
   jvp: (_x, [t], _o, attrs) => t && bind(gatherP, [t], attrs),
   batch: ([x], _b, { indices, axis }) => bind(gatherP, [x], { indices, axis: axis + 1 }),
 });

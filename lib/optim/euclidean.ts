@@ -13,6 +13,8 @@ import { treeLeaves, treeUnflatten, type Tree } from '../autodiff/tree.ts';
 import { checkOptimizer, checkState, scopedOptimizer, type Optimizer } from './optimizer.ts';
 import { scoped } from '../tensor/scope.ts';
 import { asSchedule, type LearningRate } from './schedules.ts';
+import { replaceRows, rowsOf, sparseRows } from './sparse.ts';
+import { rowSparse } from '../tensor/row-sparse.ts';
 
 /** Options of {@link sgd}. */
 export interface SgdOptions {
@@ -34,7 +36,13 @@ export interface SgdState {
   readonly velocity: readonly Tensor[];
 }
 
-/** Stochastic gradient descent with optional (Nesterov) momentum, PyTorch's formulation. */
+/**
+ * Stochastic gradient descent with optional (Nesterov) momentum, PyTorch's formulation.
+ *
+ * A row-sparse gradient (the gradient of a table read with `take`) updates
+ * only the rows it touches, and only their momentum: O(rows touched), not
+ * O(table size), and untouched rows keep their momentum without moving.
+ */
 export function sgd(options: SgdOptions): Optimizer<SgdState> {
   optionsOf('sgd', options, '{ lr }');
   const lr = asSchedule('sgd', options.lr);
@@ -53,6 +61,18 @@ export function sgd(options: SgdOptions): Optimizer<SgdState> {
       const a = lr(t);
       const vel: Tensor[] = [];
       const out = xs.map((x, i) => {
+        const sp = sparseRows(gs[i]);
+        if (sp !== undefined) {
+          // row-sparse gradient: only the touched rows (and their momentum) change
+          const xr = rowsOf(x, sp.indices);
+          let g = wd ? add(sp.rows, mul(xr, wd)) : sp.rows;
+          if (mu > 0) {
+            const v = add(mul(rowsOf(state.velocity[i], sp.indices), mu), g);
+            vel.push(replaceRows(state.velocity[i], sp.indices, v));
+            g = options.nesterov ? add(g, mul(v, mu)) : v;
+          } else vel.push(state.velocity[i]);
+          return replaceRows(x, sp.indices, sub(xr, mul(g, a)));
+        }
         let g = wd ? add(gs[i], mul(x, wd)) : gs[i];
         if (mu > 0) {
           const v = t === 1 ? g : add(mul(state.velocity[i], mu), g);
@@ -111,6 +131,20 @@ function adamLike(fn: string, options: AdamOptions, decoupled: boolean): Optimiz
       const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
       const ms: Tensor[] = [], vs: Tensor[] = [];
       const out = xs.map((x, i) => {
+        const sp = sparseRows(gs[i]);
+        if (sp !== undefined) {
+          // row-sparse gradient (PyTorch's SparseAdam): only the touched rows and their moments change
+          const ix = sp.indices;
+          const xr = rowsOf(x, ix);
+          const g = !decoupled && wd ? add(sp.rows, mul(xr, wd)) : sp.rows;
+          const m = add(mul(rowsOf(state.m[i], ix), b1), mul(g, 1 - b1));
+          const v = add(mul(rowsOf(state.v[i], ix), b2), mul(square(g), 1 - b2));
+          ms.push(replaceRows(state.m[i], ix, m));
+          vs.push(replaceRows(state.v[i], ix, v));
+          const stepDir = div(div(m, bc1), add(sqrt(div(v, bc2)), eps));
+          const x1 = decoupled && wd ? mul(xr, 1 - a * wd) : xr;
+          return replaceRows(x, ix, sub(x1, mul(stepDir, a)));
+        }
         const g = !decoupled && wd ? add(gs[i], mul(x, wd)) : gs[i];
         const m = add(mul(state.m[i], b1), mul(g, 1 - b1));
         const v = add(mul(state.v[i], b2), mul(square(g), 1 - b2));
@@ -134,12 +168,22 @@ export function checkBetas(fn: string, betas: unknown): readonly [number, number
   return betas as unknown as readonly [number, number];
 }
 
-/** Adam (Kingma & Ba 2015); `weightDecay` adds an L2 term to the gradient (PyTorch's Adam). */
+/**
+ * Adam (Kingma & Ba 2015); `weightDecay` adds an L2 term to the gradient (PyTorch's Adam).
+ *
+ * A row-sparse gradient (the gradient of a table read with `take`) updates
+ * only the touched rows and their moments, as PyTorch's `SparseAdam`: the
+ * moments of other rows neither decay nor move them (bias correction uses
+ * the global step count). Dense gradients behave as in `Adam`.
+ */
 export function adam(options: AdamOptions): Optimizer<AdamState> {
   return adamLike('adam', options, false);
 }
 
-/** AdamW (Loshchilov & Hutter 2019): decoupled weight decay, default 0.01 (PyTorch's AdamW). */
+/**
+ * AdamW (Loshchilov & Hutter 2019): decoupled weight decay, default 0.01 (PyTorch's AdamW).
+ * With a row-sparse gradient only the touched rows are updated and decayed (see {@link adam}).
+ */
 export function adamw(options: AdamOptions): Optimizer<AdamState> {
   return adamLike('adamw', options, true);
 }
@@ -151,10 +195,10 @@ export function leavesLike(fn: string, grads: Tree, xs: readonly Tensor[]): Tens
   return gs;
 }
 
-/** The global L2 norm of all leaves of a tree, as a number. */
+/** The global L2 norm of all leaves of a tree, as a number (of a row-sparse gradient: from its touched rows). */
 export function globalNorm(tree: Tree): number {
   let s = 0;
-  for (const l of treeLeaves(tree, 'globalNorm')) s += item(sum(square(l)));
+  for (const l of treeLeaves(tree, 'globalNorm')) s += item(sum(square(sparseRows(l)?.rows ?? l)));
   return Math.sqrt(s);
 }
 
@@ -164,7 +208,7 @@ export function clipByGlobalNorm<T extends Tree>(grads: T, maxNorm: number): T {
   const n = globalNorm(grads);
   if (!(n > maxNorm)) return grads;
   const s = maxNorm / n;
-  return treeUnflatten(grads, treeLeaves(grads).map((g) => mul(g, s)));
+  return treeUnflatten(grads, treeLeaves(grads).map((g) => mapRows(g, (r) => mul(r, s)) ?? mul(g, s)));
 }
 
 /**
@@ -175,6 +219,8 @@ export function clipByGlobalNorm<T extends Tree>(grads: T, maxNorm: number): T {
  * of the reference Poincaré-embeddings code (each embedding row's gradient
  * is bounded on its own, so one exploding row near the ball's boundary does
  * not shrink the steps of all others as {@link clipByGlobalNorm} would).
+ * A row-sparse gradient (of a table read with `take`) stays row-sparse: its
+ * repeated rows are summed, then clipped.
  *
  * @param grads a gradient tree.
  * @param maxNorm the largest row norm, a positive number.
@@ -182,7 +228,13 @@ export function clipByGlobalNorm<T extends Tree>(grads: T, maxNorm: number): T {
  */
 export function clipByRowNorm<T extends Tree>(grads: T, maxNorm: number): T {
   if (typeof maxNorm !== 'number' || !(maxNorm > 0)) throw new ValueError(`clipByRowNorm: maxNorm must be positive, got ${describe(maxNorm)}`);
-  return treeUnflatten(grads, treeLeaves(grads, 'clipByRowNorm').map((g) => clipRows(g, maxNorm)));
+  return treeUnflatten(grads, treeLeaves(grads, 'clipByRowNorm').map((g) => (g.rank >= 2 ? mapRows(g, (r) => clipRows(r, maxNorm)) : undefined) ?? clipRows(g, maxNorm)));
+}
+
+/** A row-sparse `g` with `f` applied to its coalesced rows (still row-sparse), else undefined. */
+function mapRows(g: Tensor, f: (rows: Tensor) => Tensor): Tensor | undefined {
+  const sp = sparseRows(g);
+  return sp === undefined ? undefined : rowSparse(g.shape, sp.indices, f(sp.rows));
 }
 
 /** `g` with each row's L2 norm clipped to `maxNorm` (a dense leaf). */

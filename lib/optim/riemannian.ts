@@ -14,6 +14,7 @@ import { euclidean } from '../manifolds/euclidean.ts';
 import { checkState, scopedOptimizer, type Optimizer } from './optimizer.ts';
 import { asSchedule, type LearningRate } from './schedules.ts';
 import { checkBetas, leavesLike } from './euclidean.ts';
+import { replaceRows, rowsOf, sparseRows } from './sparse.ts';
 
 /** Which manifold each parameter lives on: one for all, or chosen by leaf index in `treeLeaves` order. */
 export type ManifoldChoice = Manifold | ((leafIndex: number, leaf: Tensor) => Manifold);
@@ -83,7 +84,14 @@ export interface RsgdState {
   readonly momentum: readonly Tensor[];
 }
 
-/** Riemannian SGD (geoopt's `RiemannianSGD`), with optional transported momentum. */
+/**
+ * Riemannian SGD (geoopt's `RiemannianSGD`), with optional transported momentum.
+ *
+ * A row-sparse gradient (the gradient of a table read with `take`, e.g.
+ * Poincaré embeddings) steps only the rows it touches, and transports only
+ * their momentum: O(rows touched), not O(table size). This assumes a
+ * manifold acting row by row on the last axis, as all of gyrograd's do.
+ */
 export function rsgd(options: RsgdOptions): Optimizer<RsgdState> {
   optionsOf('rsgd', options, '{ lr }');
   const lr = asSchedule('rsgd', options.lr);
@@ -104,6 +112,18 @@ export function rsgd(options: RsgdOptions): Optimizer<RsgdState> {
       const newM: Tensor[] = [];
       xs.forEach((x, i) => {
         const m = ms[i];
+        const sp = sparseRows(gs[i]);
+        if (sp !== undefined) {
+          // row-sparse gradient: step the touched rows only (the manifold acts row by row)
+          const ix = sp.indices;
+          const xr = rowsOf(x, ix);
+          let d = m.egrad2rgrad(xr, sp.rows);
+          if (mu > 0) d = add(mul(rowsOf(state.momentum[i], ix), mu), d);
+          const yr = step(m, xr, mul(neg(d), a), how);
+          newX.push(replaceRows(x, ix, yr));
+          newM.push(mu > 0 ? replaceRows(state.momentum[i], ix, m.transp(xr, yr, d)) : state.momentum[i]);
+          return;
+        }
         let d = m.egrad2rgrad(x, gs[i]);
         if (mu > 0) d = add(mul(state.momentum[i], mu), d);
         const y = step(m, x, mul(neg(d), a), how);
@@ -143,6 +163,11 @@ export interface RadamState {
  * Riemannian Adam (Bécigneul & Ganea 2019; geoopt's `RiemannianAdam`): the
  * first moment is transported with the point, the second moment accumulates
  * the Riemannian squared norm per coordinate.
+ *
+ * A row-sparse gradient (the gradient of a table read with `take`) updates
+ * only the touched rows and their moments, as geoopt's
+ * `SparseRiemannianAdam`: the moments of untouched rows stay as they are
+ * (bias correction uses the global step count).
  */
 export function radam(options: RadamOptions): Optimizer<RadamState> {
   optionsOf('radam', options, '{ lr }');
@@ -170,6 +195,21 @@ export function radam(options: RadamOptions): Optimizer<RadamState> {
       const newX: Tensor[] = [], newM: Tensor[] = [], newV: Tensor[] = [];
       xs.forEach((x, i) => {
         const man = ms[i];
+        const sp = sparseRows(gs[i]);
+        if (sp !== undefined) {
+          // row-sparse gradient (geoopt's SparseRiemannianAdam): the touched rows and their moments only
+          const ix = sp.indices;
+          const xr = rowsOf(x, ix);
+          const g = man.egrad2rgrad(xr, sp.rows);
+          const m1 = add(mul(rowsOf(state.m[i], ix), b1), mul(g, 1 - b1));
+          const v1 = add(mul(rowsOf(state.v[i], ix), b2), mul(componentSq(man, xr, g), 1 - b2));
+          const dir = div(div(m1, bc1), add(sqrt(div(v1, bc2)), eps));
+          const yr = step(man, xr, mul(dir, -a), how);
+          newX.push(replaceRows(x, ix, yr));
+          newM.push(replaceRows(state.m[i], ix, man.transp(xr, yr, m1)));
+          newV.push(replaceRows(state.v[i], ix, v1));
+          return;
+        }
         const g = man.egrad2rgrad(x, gs[i]);
         const m1 = add(mul(state.m[i], b1), mul(g, 1 - b1));
         const v1 = add(mul(state.v[i], b2), mul(componentSq(man, x, g), 1 - b2));
