@@ -48,7 +48,7 @@
  */
 import * as registry from '../kernels/registry.ts';
 import { isDeviceName, needsGpuJs, WEBGPU } from '../kernels/backends.ts';
-import { gpuJsReady } from '../kernels/gpu/load.ts';
+import { gpuJsState } from '../kernels/gpu/load.ts';
 import type { DeviceBackend } from '../kernels/gpu/device/index.ts';
 import { ArgumentError, ValueError } from './errors.ts';
 
@@ -124,7 +124,7 @@ export function backendUnavailableReason(name: string): string | null {
 export function setBackend(name: string): void | Promise<void> {
   checkKnown('setBackend', name);
   if (name === WEBGPU && !registry.webGpuProbed()) return registry.probeWebGpu().then(() => select(name));
-  if (needsGpuJs(name) && !gpuJsReady() && registry.probeBackend(name) !== null) {
+  if (needsGpuJs(name) && gpuJsState() === 'async') {
     return registry.loadGpu().then(
       () => select(name),
       (e: unknown) => {

@@ -6,11 +6,19 @@
  * gradient and a ball distance, and a TypeScript consumer type-checks against
  * the shipped declarations.
  *
+ * The tarball also ships the documents its type files refer to
+ * (docs/math.md, docs/design.md, BENCHMARKS.md). A second, light install
+ * (`npm install --omit=optional`) leaves gpu.js (and its 84 MB `webgpu`
+ * binaries and the native `gl`) out: the library runs on wasm, the gpu.js
+ * backends say how to install it, and `gyrograd/testing` without fast-check
+ * fails saying to install fast-check. Both installs' sizes are printed
+ * (BENCHMARKS.md, "Bundle and install size").
+ *
  * The install needs the npm registry (for fp-ts, gpu.js, fast-check). Only
  * when `npm ping` fails is the install part skipped, with the reason printed.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -70,6 +78,24 @@ function exportTargets(): string[] {
 }
 
 const ALWAYS = ['README.md', 'LICENSE', 'package.json'];
+/** The documents the shipped type files and modules refer to, shipped with them. */
+const DOCS = ['docs/math.md', 'docs/design.md', 'BENCHMARKS.md'];
+
+/** Bytes of every file under `dir` (what `du -sb` counts, without directory entries). */
+function treeBytes(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += treeBytes(p);
+    else if (e.isFile()) total += statSync(p).size;
+  }
+  return total;
+}
+/** Packages installed under `node_modules` (scoped ones counted one by one). */
+function packageCount(nodeModules: string): number {
+  return readdirSync(nodeModules).filter((n) => !n.startsWith('.')).reduce((k, n) => k + (n.startsWith('@') ? readdirSync(join(nodeModules, n)).length : 1), 0);
+}
+const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 describe('npm pack', () => {
   it('packs only dist/ (compiled JavaScript and declarations), README.md, LICENSE and package.json', async () => {
@@ -78,13 +104,20 @@ describe('npm pack', () => {
     const dry = parsePack(await npmRun(['pack', '--dry-run', '--json', '--ignore-scripts'], root));
     const paths = dry.files.map((f) => f.path).sort();
     for (const p of paths) {
-      const ok = ALWAYS.includes(p) || /^dist\/(lib|kernels)\/.+\.(js|d\.ts)$/.test(p);
+      const ok = ALWAYS.includes(p) || DOCS.includes(p) || /^dist\/(lib|kernels)\/.+\.(js|d\.ts)$/.test(p);
       expect(ok, `unexpected file in the package: ${p}`).toBe(true);
     }
-    expect(paths.filter((p) => /(^|\/)(test|tests|property-tests|bench|examples|reference|demo-output|docs)\//.test(p))).toEqual([]);
+    expect(paths.filter((p) => /(^|\/)(test|tests|property-tests|bench|examples|reference|demo-output|playground|docs)\//.test(p) && !DOCS.includes(p))).toEqual([]);
     expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))).toEqual([]);
     expect(paths.filter((p) => /\.test\.|\.tsbuildinfo$|\.tgz$/.test(p))).toEqual([]);
-    for (const p of [...ALWAYS, ...exportTargets()]) expect(paths, `the package must contain ${p}`).toContain(p);
+    for (const p of [...ALWAYS, ...DOCS, ...exportTargets()]) expect(paths, `the package must contain ${p}`).toContain(p);
+    // every document a shipped file refers to (docs/….md, BENCHMARKS.md) is shipped
+    const referenced = new Set<string>();
+    for (const p of paths.filter((q) => q.startsWith('dist/'))) {
+      for (const m of readFileSync(join(root, p), 'utf8').matchAll(/(?<![\w/.-])(docs\/[\w.-]+\.md|BENCHMARKS\.md)/g)) referenced.add(m[1]);
+    }
+    expect(referenced.size, 'the type files refer to documents (docs/math.md at least)').toBeGreaterThan(0);
+    for (const d of referenced) expect(paths, `a shipped file refers to ${d}, which the package must contain`).toContain(d);
     // every compiled module has its declarations, and the other way round
     const js = paths.filter((p) => p.endsWith('.js')).map((p) => p.slice(0, -3));
     const dts = paths.filter((p) => p.endsWith('.d.ts')).map((p) => p.slice(0, -5));
@@ -100,6 +133,7 @@ describe.skipIf(problem !== undefined)('the packed tarball in a clean project', 
   let work = '';
   let app = '';
   let tarball = '';
+  let light = '';
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'gyrograd-pack-'));
@@ -115,7 +149,17 @@ describe.skipIf(problem !== undefined)('the packed tarball in a clean project', 
     // Dependency install scripts (gpu.js's optional native `gl`) are irrelevant here and
     // would tie the test to a native toolchain; gyrograd itself has no install scripts.
     await npmRun(['install', tarball, '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline'], app);
-  }, 300_000);
+    const full = join(app, 'node_modules');
+    console.log(`npm install <tarball>: ${packageCount(full)} packages, ${MB(treeBytes(full))} in node_modules (gpu.js ${MB(treeBytes(join(full, 'gpu.js')))}, its webgpu ${MB(treeBytes(join(full, 'webgpu')))}, its gl ${MB(treeBytes(join(full, 'gl')))} unbuilt)`);
+
+    // the light install: no optional dependencies (gpu.js and what it pulls)
+    light = join(work, 'light');
+    mkdirSync(light);
+    writeFileSync(join(light, 'package.json'), JSON.stringify({ name: 'gyrograd-light', version: '0.0.0', private: true, type: 'module' }, null, 2));
+    await npmRun(['install', tarball, '--omit=optional', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline'], light);
+    const lean = join(light, 'node_modules');
+    console.log(`npm install --omit=optional <tarball>: ${packageCount(lean)} packages, ${MB(treeBytes(lean))} in node_modules`);
+  }, 600_000);
 
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
@@ -199,6 +243,43 @@ console.log(JSON.stringify({ ok: results.map((r) => r.ok), messages: results.fil
     expect(out.ok).toEqual(new Array(10).fill(true));
     expect(out.pointShapes).toEqual(new Array(5).fill([2, 3]));
   }, 240_000);
+
+  it('installs light with --omit=optional: no gpu.js; runs on wasm; gpu.js backends and gyrograd/testing say what to install', () => {
+    const lean = join(light, 'node_modules');
+    expect(readdirSync(lean).sort()).toEqual(['.package-lock.json', 'fp-ts', 'gyrograd']);
+    writeFileSync(
+      join(light, 'light.js'),
+      `import { tensor, matmul, toArray, backend, availableBackends, backendUnavailableReason, setBackend, loadGpuBackends } from 'gyrograd';
+
+const product = toArray(matmul(tensor([[1, 2], [3, 4]]), tensor([[1], [1]])));
+let thrown = null;
+try {
+  const r = setBackend('gpujs-cpu');
+  thrown = r instanceof Promise ? 'returned a promise' : 'selected';
+} catch (e) {
+  thrown = e.name + ': ' + e.message;
+}
+const afterLoad = await loadGpuBackends();
+let testing = 'imported';
+try {
+  await import('gyrograd/testing');
+} catch (e) {
+  testing = e.message;
+}
+console.log(JSON.stringify({ product, backend: backend(), available: availableBackends(), afterLoad, reason: backendUnavailableReason('gpujs-webgl2'), thrown, testing }));
+`,
+    );
+    const out = JSON.parse(execFileSync(process.execPath, ['light.js'], { cwd: light, encoding: 'utf8' })) as {
+      product: number[]; backend: string; available: string[]; afterLoad: string[]; reason: string; thrown: string; testing: string;
+    };
+    expect(out.product).toEqual([3, 7]);
+    expect(out.backend).toBe('wasm');
+    expect(out.available).toEqual(['js', 'wasm']);
+    expect(out.afterLoad).toEqual(['js', 'wasm']);
+    expect(out.reason).toMatch(/'gpu\.js' is not installed.*npm install gpu\.js/);
+    expect(out.thrown).toMatch(/^BackendUnavailableError: setBackend: backend 'gpujs-cpu' is not available here: .*npm install gpu\.js/);
+    expect(out.testing).toMatch(/gyrograd\/testing needs the optional peer dependency 'fast-check'.*npm install --save-dev fast-check/);
+  }, 60_000);
 
   it('type-checks a TypeScript consumer against the shipped declarations (no skipLibCheck)', () => {
     writeFileSync(

@@ -85,15 +85,21 @@ export function gpuJs(): GpuClass {
   }
 }
 
-/** Whether gpu.js can be used synchronously now (loaded, or loadable synchronously in Node). */
-export function gpuJsReady(): boolean {
-  if (loaded !== undefined) return true;
-  if (failure !== undefined || nodeRequire() === undefined) return false;
+/**
+ * Where gpu.js stands: `ready` (usable synchronously now: loaded, or
+ * loadable synchronously in Node), `async` (installed or not, it can only
+ * be tried with {@link loadGpuJs}: browsers before loading), `missing` (a
+ * load failed: not installed, or broken).
+ */
+export function gpuJsState(): 'ready' | 'async' | 'missing' {
+  if (loaded !== undefined) return 'ready';
+  if (failure !== undefined) return 'missing';
+  if (nodeRequire() === undefined) return 'async';
   try {
     gpuJs();
-    return true;
+    return 'ready';
   } catch {
-    return false;
+    return 'missing';
   }
 }
 

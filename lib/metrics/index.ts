@@ -1,5 +1,5 @@
 /**
- * Retrieval and clustering metrics (docs/chest-math.md §6): Recall@K,
+ * Retrieval and clustering metrics (docs/math.md §6): Recall@K,
  * precision@1, R-precision, MAP@R, NMI of seeded k-means, and exact k-NN
  * lists. Re-exports only.
  * @packageDocumentation

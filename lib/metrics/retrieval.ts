@@ -1,6 +1,6 @@
 /**
  * Retrieval metrics with pytorch-metric-learning's `AccuracyCalculator`
- * semantics (docs/chest-math.md §6; Musgrave et al., "A Metric Learning
+ * semantics (docs/math.md §6; Musgrave et al., "A Metric Learning
  * Reality Check", ECCV 2020):
  *
  * - every item is a query against all the others; the query itself is never

@@ -3,7 +3,7 @@
  * code the way the library tests itself. Part of the `gyrograd/testing`
  * subpath only: the core library never imports fast-check.
  */
-import fc from 'fast-check';
+import { fc } from './fast-check.ts';
 import type { DType } from '../../kernels/types.ts';
 import { tensor } from '../tensor/create.ts';
 import type { Tensor } from '../tensor/tensor.ts';

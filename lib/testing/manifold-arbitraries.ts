@@ -10,7 +10,7 @@
  * the stored value is checked and pulled back in, so the guarantees stated
  * below hold for the tensor actually returned.
  */
-import fc from 'fast-check';
+import { fc } from './fast-check.ts';
 import type { DType } from '../../kernels/types.ts';
 import { tensor, toArray } from '../tensor/create.ts';
 import type { Tensor } from '../tensor/tensor.ts';
