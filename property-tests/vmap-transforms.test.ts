@@ -1,0 +1,117 @@
+/**
+ * `vmap` as a user meets it: per-example gradients (`vmap(grad(f))`) equal a
+ * loop of `grad`, `grad(vmap(f))` equals the gradient of the loop, nested
+ * `vmap`, `jvp` inside and outside, `inAxes` / `outAxes` (negative, `null`,
+ * trees), unbatched outputs, non-tensor arguments, and typed errors.
+ */
+import { describe, expect, it } from 'vitest';
+import { test } from '@fast-check/vitest';
+import fc from 'fast-check';
+import * as g from '../lib/index.ts';
+import type { Tensor } from '../lib/index.ts';
+import { tensorArb } from '../lib/testing/index.ts';
+
+const RUNS = 12;
+const dim = fc.integer({ min: 1, max: 4 });
+
+function expectClose(a: Tensor, b: Tensor, tol = 1e-12): void {
+  expect(a.shape).toEqual(b.shape);
+  const bv = g.toArray(b);
+  g.toArray(a).forEach((v, i) => expect(Math.abs(v - bv[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(bv[i]))));
+}
+
+const row = (x: Tensor, i: number): Tensor => g.reshape(g.slice(x, [i], [1]), x.shape.slice(1));
+
+interface Params {
+  w: Tensor;
+  b: Tensor;
+}
+
+/** A per-example loss of a one-hidden-layer model (tanh, then a softmax cross-entropy-like term). */
+const loss = (p: Params, x: Tensor, y: Tensor): Tensor => {
+  const h = g.tanh(g.add(g.matmul(x, p.w), p.b));
+  return g.add(g.sum(g.mul(g.logSoftmax(h), y)), g.mul(g.sum(g.square(p.w)), 0.01));
+};
+
+const setup = fc.tuple(fc.integer({ min: 1, max: 5 }), dim, dim).chain(([n, d, k]) =>
+  fc.record({ w: tensorArb([d, k]), b: tensorArb([k]), x: tensorArb([n, d]), y: tensorArb([n, k], { min: 0, max: 1 }) }),
+);
+
+describe('vmap with grad', () => {
+  test.prop([setup], { numRuns: RUNS })('per-example gradients: vmap(grad(f)) = a loop of grad', ({ w, b, x, y }) => {
+    const per = g.vmap(g.grad(loss), [null, 0, 0])({ w, b }, x, y) as unknown as Params;
+    expect(per.w.shape).toEqual([x.shape[0], ...w.shape]);
+    for (let i = 0; i < x.shape[0]; i++) {
+      const gi = g.grad(loss)({ w, b }, row(x, i), row(y, i));
+      expectClose(row(per.w, i), gi.w);
+      expectClose(row(per.b, i), gi.b);
+    }
+  });
+
+  test.prop([setup], { numRuns: RUNS })('grad(vmap(f)) = the gradient of the summed loop', ({ w, b, x, y }) => {
+    const batched = (p: Params) => g.sum(g.vmap((xi: Tensor, yi: Tensor) => loss(p, xi, yi))(x, y));
+    const looped = (p: Params) =>
+      Array.from({ length: x.shape[0] }, (_, i) => loss(p, row(x, i), row(y, i))).reduce((s, l) => g.add(s, l));
+    const ga = g.grad(batched)({ w, b });
+    const gb = g.grad(looped)({ w, b });
+    expectClose(ga.w, gb.w, 1e-11);
+    expectClose(ga.b, gb.b, 1e-11);
+  });
+
+  test.prop([fc.tuple(dim, dim, dim).chain(([a, b2, d]) => tensorArb([a, b2, d]))], { numRuns: RUNS })(
+    'nested vmap, and vmap of jvp / jvp of vmap, equal loops',
+    (x) => {
+      const f = (v: Tensor) => g.mul(g.softmax(v), g.norm(v));
+      const nested = g.vmap(g.vmap(f))(x);
+      const loop = g.stack(Array.from({ length: x.shape[0] }, (_, i) => g.stack(Array.from({ length: x.shape[1] }, (_, j) => f(row(row(x, i), j))))));
+      expectClose(nested, loop);
+      const t = g.onesLike(x);
+      const [, tv] = g.jvp(g.vmap(g.vmap(f)), [x], [t]);
+      const vt = g.vmap(g.vmap((v: Tensor, s: Tensor) => g.jvp(f, [v], [s])[1]))(x, t);
+      expectClose(tv, vt);
+    },
+  );
+});
+
+describe('axes', () => {
+  test.prop([fc.tuple(dim, dim, dim).chain(([a, b, d]) => fc.tuple(tensorArb([a, b, d]), fc.integer({ min: -3, max: 2 }), fc.integer({ min: -3, max: 2 })))], { numRuns: RUNS })(
+    'inAxes and outAxes move the batch axis (negative axes count from the end)',
+    ([x, ia, oa]) => {
+      const f = (v: Tensor) => g.add(g.cumsum(v, -1), g.sum(v));
+      const got = g.vmap(f, ia, oa)(x);
+      const ax = (ia + 3) % 3;
+      const n = x.shape[ax];
+      const perm = [ax, ...[0, 1, 2].filter((i) => i !== ax)];
+      const xm = g.transpose(x, perm);
+      const want = g.stack(Array.from({ length: n }, (_, i) => f(row(xm, i))), oa);
+      expectClose(got, want);
+    },
+  );
+
+  it('trees of axes, null (unbatched) arguments and outputs, non-tensor arguments, unbatched outputs', () => {
+    const xs = g.tensor([[1, 2], [3, 4], [5, 6]], undefined, 'float64');
+    const scale = g.tensor([10, 100], undefined, 'float64');
+    const f = (p: { x: Tensor; s: Tensor }, label: string, k: number) => ({ y: g.mul(g.mul(p.x, p.s), k), c: g.mul(p.s, 2), label: g.scalar(label.length) });
+    const out = g.vmap(f, [{ x: 0, s: null }, null, null], { y: 1, c: null, label: 0 })({ x: xs, s: scale }, 'abc', 2) as unknown as { y: Tensor; c: Tensor; label: Tensor };
+    expect(out.y.shape).toEqual([2, 3]);
+    expect(g.toArray(out.y)).toEqual([20, 60, 100, 400, 800, 1200]);
+    expect(g.toArray(out.c)).toEqual([20, 200]);
+    expect(g.toArray(out.label)).toEqual([3, 3, 3]);
+    expect(g.toArray(xs)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('typed errors', () => {
+    const a = g.ones([3, 2]);
+    expect(() => g.vmap(g.add)(a, g.ones([4, 2]))).toThrow(/vmap: batched arguments disagree on the batch size: 3 and 4/);
+    expect(() => g.vmap(g.exp, null)(a)).toThrow(/vmap: no argument is batched/);
+    expect(() => g.vmap(g.exp)(g.ones([0, 2]))).toThrow(/batch size is 0/);
+    expect(() => g.vmap(g.exp, 2)(a)).toThrow(g.ValueError);
+    expect(() => g.vmap(g.exp, 0, null)(a)).toThrow(/outAxes entry is null/);
+    expect(() => g.vmap(g.exp, 'x' as unknown as number)).toThrow(/inAxes must be a number, null or a tree/);
+    expect(() => g.vmap((x: Tensor) => g.argmax(x))(a)).toThrow(g.GradError);
+    expect(() => g.vmap((x: Tensor) => g.topk(x, 1).indices)(a)).toThrow(/topk: returns integer indices/);
+    expect(() => g.vmap(() => 3 as unknown as Tensor)(a)).toThrow(/vmap: the function must return a Tensor/);
+    // values of topk batch fine
+    expect(g.toArray(g.vmap((x: Tensor) => g.topk(x, 1).values)(g.tensor([[1, 5], [7, 2]])))).toEqual([5, 7]);
+  });
+});
