@@ -50,7 +50,7 @@ export { stopGradient, customGrad } from './autodiff/custom.ts';
 export { treeLeaves, treeMap, treeUnflatten, sameStructure, type Tree } from './autodiff/tree.ts';
 export { jvp, linearize } from './autodiff/jvp.ts';
 export { vmap, type InAxes } from './autodiff/vmap.ts';
-export { jacfwd, jacrev, hessian } from './autodiff/jacobian.ts';
+export { jacfwd, jacrev, hessian, type Argnums } from './autodiff/jacobian.ts';
 
 // parameters on disk (safetensors)
 export { saveParams, loadParams, loadParamsWithMetadata, SafetensorsError, type LoadedParams } from './io/safetensors.ts';

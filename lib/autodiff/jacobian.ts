@@ -20,8 +20,8 @@ import { jvp } from './jvp.ts';
 import { treeLeaves, type Tree } from './tree.ts';
 import { vmap } from './vmap.ts';
 
-/** Argument selection: one index or several. */
-type Argnums = number | readonly number[];
+/** Which arguments a Jacobian is taken with respect to: one index, or several (then a tuple of blocks). */
+export type Argnums = number | readonly number[];
 
 function selected(fn: string, argnums: Argnums, nargs: number): number[] {
   const list = typeof argnums === 'number' ? [argnums] : Array.isArray(argnums) ? [...argnums] : undefined;
