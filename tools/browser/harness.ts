@@ -40,11 +40,11 @@
  * In CI, `.ci/run` installs Debian's `chromium` package with apt.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser, type ConsoleMessage } from 'playwright-core';
@@ -249,6 +249,54 @@ export async function serve(js: string | BundleFiles, options: ServeOptions = {}
     } else {
       res.writeHead(404, headers('text/plain')).end('not found');
     }
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', fail);
+      ok();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
+/** Content types {@link serveDir} sends, by file extension. */
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml', '.bin': 'application/octet-stream',
+};
+
+/**
+ * Serves the static files under `dir` (a built site, e.g. the playground's
+ * `vite build` output) on 127.0.0.1 at a free port: `/` is `index.html`,
+ * paths outside `dir` and missing files are 404. COOP/COEP as {@link serve}.
+ */
+export async function serveDir(dir: string, options: Pick<ServeOptions, 'crossOriginIsolated'> = {}): Promise<PageServer> {
+  const isolated = options.crossOriginIsolated ?? true;
+  const base = resolve(dir);
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    const file = resolve(base, `.${path.endsWith('/') ? `${path}index.html` : path}`);
+    const type = CONTENT_TYPES[extname(file)];
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !file.startsWith(base + sep) || type === undefined || !existsSync(file)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': type,
+      'cache-control': 'no-store',
+      ...(isolated
+        ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' }
+        : {}),
+    }).end(req.method === 'HEAD' ? undefined : readFileSync(file));
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
