@@ -50,7 +50,7 @@ export { stopGradient, customGrad } from './autodiff/custom.ts';
 export { treeLeaves, treeMap, treeUnflatten, sameStructure, type Tree } from './autodiff/tree.ts';
 export { jvp, linearize } from './autodiff/jvp.ts';
 export { vmap, type InAxes } from './autodiff/vmap.ts';
-export { jacfwd, jacrev, hessian } from './autodiff/jacobian.ts';
+export { jacfwd, jacrev, hessian, type Argnums, type JacobianOf, type HessianOf } from './autodiff/jacobian.ts';
 
 // parameters on disk (safetensors)
 export { saveParams, loadParams, loadParamsWithMetadata, SafetensorsError, type LoadedParams } from './io/safetensors.ts';
@@ -98,9 +98,6 @@ export {
 // neural-network layers
 export { linear, mlp, activation, type LinearParams, type MlpParams, type LinearInitOptions, type Activation } from './nn/layers.ts';
 export { kaimingUniform, glorotUniform, orthogonal, type Initializer } from './nn/init.ts';
-export { dropout } from './nn/dropout.ts';
-export { layerNorm, type LayerNormParams, type LayerNormInitOptions, type LayerNormOptions } from './nn/layerNorm.ts';
-export { embedding, type EmbeddingParams, type EmbeddingInitOptions } from './nn/embedding.ts';
 
 // Euclidean optimizers and schedules
 export {

@@ -23,6 +23,29 @@ import { vmap } from './vmap.ts';
 /** Which arguments a Jacobian is taken with respect to: one index, or several (then a tuple of blocks). */
 export type Argnums = number | readonly number[];
 
+/**
+ * The Jacobian of a tensor-valued function: the selected argument's structure
+ * (a tensor for a tensor argument, each leaf `[...outShape, ...leafShape]`),
+ * or a tuple of those when `argnums` is an array.
+ */
+export type JacobianOf<A extends readonly unknown[], N> = N extends number
+  ? A[N]
+  : N extends readonly number[]
+    ? { -readonly [I in keyof N]: N[I] extends number ? A[N[I]] : never }
+    : never;
+
+/**
+ * The Hessian of a scalar function: for one tensor argument a tensor
+ * `[...s, ...s]`; for `argnums` an array, the blocks `H[i][j]` (nested tuples).
+ */
+export type HessianOf<A extends readonly unknown[], N> = N extends number
+  ? A[N] extends Tensor
+    ? Tensor
+    : unknown
+  : N extends readonly number[]
+    ? { -readonly [I in keyof N]: { -readonly [J in keyof N]: A[N[I] & number] extends Tensor ? Tensor : unknown } }
+    : never;
+
 function selected(fn: string, argnums: Argnums, nargs: number): number[] {
   const list = typeof argnums === 'number' ? [argnums] : Array.isArray(argnums) ? [...argnums] : undefined;
   if (list === undefined || !list.every((a) => Number.isInteger(a) && a >= 0 && a < nargs)) {
@@ -85,18 +108,21 @@ function assemble(out: unknown, args: readonly unknown[], nums: readonly number[
  * @throws GradError when `f` is not a function, argnums is out of range or `f`
  *   does not return tensors
  */
-export function jacfwd<A extends readonly Tree[]>(f: (...args: A) => Tree, argnums: Argnums = 0): (...args: A) => unknown {
+export function jacfwd<A extends readonly unknown[], const N extends Argnums = 0>(f: (...args: A) => Tensor, argnums?: N): (...args: A) => JacobianOf<A, N>;
+/** With a tree-valued `f`: each output leaf is replaced by the Jacobian structure of a tensor-valued `f`. */
+export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown, argnums?: Argnums): (...args: A) => unknown;
+export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown, argnums: Argnums = 0): (...args: A) => unknown {
   requireFunction('jacfwd', f, 'f');
   return (...args: A): unknown => {
     const nums = selected('jacfwd', argnums, args.length);
-    nums.forEach((i) => treeLeaves(args[i], `jacfwd (argument ${i})`));
-    const inLeaves = nums.flatMap((i) => treeLeaves(args[i]).map((x) => ({ arg: i, x })));
+    nums.forEach((i) => treeLeaves(args[i] as Tree, `jacfwd (argument ${i})`));
+    const inLeaves = nums.flatMap((i) => treeLeaves(args[i] as Tree).map((x) => ({ arg: i, x })));
     // index of the first leaf of each selected argument among inLeaves
     const offset = new Map<number, number>();
     let at = 0;
     nums.forEach((i) => {
       if (!offset.has(i)) offset.set(i, at);
-      at += treeLeaves(args[i]).length;
+      at += treeLeaves(args[i] as Tree).length;
     });
     const out = f(...args);
     const outLs = outputLeaves('jacfwd', out);
@@ -106,11 +132,11 @@ export function jacfwd<A extends readonly Tree[]>(f: (...args: A) => Tree, argnu
       const push = (t: Tensor): Tree => {
         const tangents = args.map((a, i) => {
           const off = offset.get(i);
-          const leaves = treeLeaves(a).map((l, kk) => (off !== undefined && off + kk === k ? t : zeros(l.shape, l.dtype)));
+          const leaves = treeLeaves(a as Tree).map((l, kk) => (off !== undefined && off + kk === k ? t : zeros(l.shape, l.dtype)));
           return a instanceof Tensor ? leaves[0] : (rebuild(a, leaves) as Tree);
         });
-        const [, tOut] = jvp(f, args, tangents as unknown as A);
-        return outputLeaves('jacfwd', tOut);
+        const [, tOut] = jvp(f as unknown as (...xs: Tree[]) => unknown, args as unknown as Tree[], tangents);
+        return outputLeaves('jacfwd', tOut) as Tree;
       };
       const cols = vmap(push)(basis(x)) as unknown as Tensor[];
       // [n, ...outShape] → [...outShape, ...inShape]
@@ -133,23 +159,26 @@ export function jacfwd<A extends readonly Tree[]>(f: (...args: A) => Tree, argnu
  * @throws GradError when `f` is not a function, argnums is out of range or `f`
  *   does not return tensors
  */
-export function jacrev<A extends readonly Tree[]>(f: (...args: A) => Tree, argnums: Argnums = 0): (...args: A) => unknown {
+export function jacrev<A extends readonly unknown[], const N extends Argnums = 0>(f: (...args: A) => Tensor, argnums?: N): (...args: A) => JacobianOf<A, N>;
+/** With a tree-valued `f`: each output leaf is replaced by the Jacobian structure of a tensor-valued `f`. */
+export function jacrev<A extends readonly unknown[]>(f: (...args: A) => unknown, argnums?: Argnums): (...args: A) => unknown;
+export function jacrev<A extends readonly unknown[]>(f: (...args: A) => unknown, argnums: Argnums = 0): (...args: A) => unknown {
   requireFunction('jacrev', f, 'f');
   return (...args: A): unknown => {
     const nums = selected('jacrev', argnums, args.length);
-    nums.forEach((i) => treeLeaves(args[i], `jacrev (argument ${i})`));
+    nums.forEach((i) => treeLeaves(args[i] as Tree, `jacrev (argument ${i})`));
     const out = f(...args);
     const outLs = outputLeaves('jacrev', out);
-    const inLeaves = nums.flatMap((i) => treeLeaves(args[i]));
+    const inLeaves = nums.flatMap((i) => treeLeaves(args[i] as Tree));
     const blocks = outLs.map((y, o) => {
-      const withSel = (...sel: Tree[]): Tree[] => {
-        const full = args.slice() as Tree[];
+      const withSel = (...sel: Tree[]): unknown[] => {
+        const full = args.slice() as unknown[];
         nums.forEach((i, j) => (full[i] = sel[j]));
         return full;
       };
       const leafOf = (...sel: Tree[]): Tensor => outputLeaves('jacrev', f(...(withSel(...sel) as unknown as A)))[o];
       if (y.size === 0 || inLeaves.every((x) => x.size === 0)) return inLeaves.map((x) => zeros([...y.shape, ...x.shape], x.dtype));
-      const [, back] = vjp(leafOf, ...nums.map((i) => args[i]));
+      const [, back] = vjp(leafOf, ...nums.map((i) => args[i] as Tree));
       const rows = vmap((ct: Tensor) => (back(ct) as Tree[]).flatMap((t) => treeLeaves(t)))(basis(y)) as unknown as Tensor[];
       // [m, ...inShape] → [...outShape, ...inShape]
       return rows.map((r, k) => reshape(r, [...y.shape, ...inLeaves[k].shape]));
@@ -165,7 +194,7 @@ export function jacrev<A extends readonly Tree[]>(f: (...args: A) => Tree, argnu
  * `argnums` an array, the blocks `H[i][j]` as nested tuples.
  * @throws GradError when `f` does not return a one-element tensor
  */
-export function hessian<A extends readonly Tree[]>(f: (...args: A) => Tensor, argnums: Argnums = 0): (...args: A) => unknown {
+export function hessian<A extends readonly unknown[], const N extends Argnums = 0>(f: (...args: A) => Tensor, argnums?: N): (...args: A) => HessianOf<A, N> {
   requireFunction('hessian', f, 'f');
   const scalarF = (...args: A): Tensor => {
     const y: unknown = f(...args);
@@ -174,6 +203,7 @@ export function hessian<A extends readonly Tree[]>(f: (...args: A) => Tensor, ar
     }
     return y.rank === 0 ? y : reshape(y, []);
   };
-  return jacfwd((...args: A) => jacrev(scalarF, argnums)(...args) as Tree, argnums);
+  const nums: Argnums = argnums ?? 0;
+  return jacfwd((...args: A) => jacrev(scalarF as (...xs: A) => unknown, nums)(...args), nums) as (...args: A) => HessianOf<A, N>;
 }
 

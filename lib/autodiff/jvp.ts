@@ -109,7 +109,7 @@ function primalTangent(y: Tensor, trace: Trace): [Tensor, Tensor] {
  *   arrays of one length, or `f` returns something other than tensors
  * @throws ShapeError when a tangent's structure or shape differs from its primal's
  */
-export function jvp<A extends readonly Tree[], R extends Tree>(f: (...args: A) => R, primals: A, tangents: { readonly [I in keyof A]: A[I] }): [R, R] {
+export function jvp<A extends readonly unknown[], R>(f: (...args: A) => R, primals: A, tangents: { readonly [I in keyof A]: A[I] }): [R, R] {
   requireFunction('jvp', f, 'f');
   if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length) {
     throw new GradError(`jvp: primals and tangents must be arrays with one entry per argument of f, got ${describeKind(primals)} and ${describeKind(tangents)}`);
@@ -145,7 +145,8 @@ export function jvp<A extends readonly Tree[], R extends Tree>(f: (...args: A) =
   }
   const leaves = outputLeaves('jvp', out);
   const pairs = leaves.map((y) => primalTangent(y, trace));
-  return [treeUnflatten(out as R, pairs.map((p) => p[0])), treeUnflatten(out as R, pairs.map((p) => p[1]))];
+  if (out instanceof Tensor) return [pairs[0][0] as R, pairs[0][1] as R];
+  return [treeUnflatten(out as Tree, pairs.map((p) => p[0])) as R, treeUnflatten(out as Tree, pairs.map((p) => p[1])) as R];
 }
 
 /** The tensor leaves of a function's output, or a GradError naming `fn`. */
@@ -165,12 +166,12 @@ function outputLeaves(fn: string, out: unknown): Tensor[] {
  * so it costs one forward pass with tangents.
  * @throws GradError when `f` is not a function
  */
-export function linearize<A extends readonly Tree[], R extends Tree>(
+export function linearize<A extends readonly unknown[], R>(
   f: (...args: A) => R,
   ...primals: A
 ): [R, (...tangents: { readonly [I in keyof A]: A[I] }) => R] {
   requireFunction('linearize', f, 'f');
-  primals.forEach((p, i) => treeLeaves(p, `linearize (argument ${i})`));
+  primals.forEach((p, i) => treeLeaves(p as Tree, `linearize (argument ${i})`));
   const value = f(...primals);
   outputLeaves('linearize', value);
   return [value, (...ts) => jvp(f, primals, ts)[1]];

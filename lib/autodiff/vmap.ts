@@ -150,7 +150,7 @@ function normAxis(fn: string, what: string, axis: number, rank: number): number 
  *   returns something other than tensors
  * @throws ValueError for axes out of range or axes trees that do not match the arguments
  */
-export function vmap<A extends readonly unknown[], R extends Tree>(
+export function vmap<A extends readonly unknown[], R>(
   f: (...args: A) => R,
   inAxes: InAxes = 0,
   outAxes: InAxes = 0,
@@ -234,6 +234,6 @@ export function vmap<A extends readonly unknown[], R extends Tree>(
       const axis = normAxis('vmap', `output leaf ${k}`, o, v.rank);
       return axis === 0 ? v : transpose(v, moveAxisPerm(v.rank, 0, axis));
     });
-    return (out instanceof Tensor ? results[0] : treeUnflatten(out as R, results)) as R;
+    return (out instanceof Tensor ? results[0] : treeUnflatten(out as Tree, results)) as R;
   };
 }
