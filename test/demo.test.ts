@@ -1,39 +1,103 @@
 /**
- * The demos run: `npm run demo -- --quick` writes its table, JSON and
- * pictures with finite numbers; the tiny `grad` example learns.
+ * The demos run: `npm run demo -- --quick` writes its tables, JSON and
+ * pictures with finite numbers for every protocol, loss and head; the tiny
+ * `grad` example learns. The demo's statistics (examples/chest-demo/stats.ts)
+ * match textbook values.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { averageLinkage } from '../examples/chest-demo/evaluate.ts';
+import { incompleteBeta, meanStd, pairedTest, signTest, tTwoSided } from '../examples/chest-demo/stats.ts';
 
 const root = join(import.meta.dirname, '..');
 
 it('the CHEST demo (--quick) writes results.md, results.json and the pictures, all finite', () => {
   const out = mkdtempSync(join(tmpdir(), 'chest-demo-'));
   try {
+    const t0 = performance.now();
     const log = execFileSync(process.execPath, ['--import', 'tsx', 'examples/chest-demo/main.ts', '--quick', '--out', out], { cwd: root, encoding: 'utf8' });
+    console.log(`demo --quick: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     expect(log).toContain('CHEST — hyperbolic head');
-    for (const f of ['results.md', 'results.json', 'poincare-disk.svg', 'poincare-disk.png', 'similarities.svg', 'similarities.png', 'loss-curves.svg', 'loss-curves.png']) {
-      expect(existsSync(join(out, f)), f).toBe(true);
-    }
+    const protocols = ['mnist-unseen', 'mnist-seen', 'hierarchy-seen'];
+    const files = ['results.md', 'results.json', 'poincare-disk.svg', 'poincare-disk.png', ...protocols.flatMap((p) => [`similarities-${p}.png`, `loss-${p}.png`, `similarities-${p}.svg`, `loss-${p}.svg`])];
+    for (const f of files) expect(existsSync(join(out, f)), f).toBe(true);
     const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(json.protocols.map((p: { id: string }) => p.id)).toEqual(protocols);
+    for (const p of json.protocols) {
+      // raw + 1 run per loss (one seed in --quick), each head scored
+      expect(p.runs.map((r: { variant: string }) => r.variant)).toEqual(['euclidean', 'hyperbolic', 'chest']);
+      expect(Object.keys(p.runs[2].scores).sort()).toEqual(['e', 'h']);
+      expect(p.runs[2].checkpoints.length).toBe(4);
+    }
     const numbers: number[] = [];
     const walk = (v: unknown): void => {
       if (typeof v === 'number') numbers.push(v);
       else if (Array.isArray(v)) v.forEach(walk);
       else if (v && typeof v === 'object') Object.values(v).forEach(walk);
     };
-    walk(json.results);
-    walk(json.finalLosses);
-    expect(numbers.length).toBeGreaterThan(20);
+    walk(json.protocols);
+    expect(numbers.length).toBeGreaterThan(100);
     expect(numbers.every(Number.isFinite)).toBe(true);
-    expect(readFileSync(join(out, 'results.md'), 'utf8')).not.toMatch(/NaN/);
+    const md = readFileSync(join(out, 'results.md'), 'utf8');
+    expect(md).not.toMatch(/NaN/);
+    expect(md).toContain('dendrogram purity');
+    expect(md).toContain('p (sign test)');
     expect(readFileSync(join(out, 'poincare-disk.png')).subarray(1, 4).toString()).toBe('PNG');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+describe('the demo statistics', () => {
+  it('Student t two-sided p-values match the tables (t₀.₉₇₅ for df 1, 4, 10)', () => {
+    expect(tTwoSided(12.7062, 1)).toBeCloseTo(0.05, 5);
+    expect(tTwoSided(2.776445, 4)).toBeCloseTo(0.05, 6);
+    expect(tTwoSided(2.228139, 10)).toBeCloseTo(0.05, 6);
+    expect(tTwoSided(4.604095, 4)).toBeCloseTo(0.01, 6);
+    expect(tTwoSided(0, 5)).toBe(1);
+    // I_0.3(2, 3) = Σ_{j=2}^{4} C(4, j) 0.3^j 0.7^(4−j) = 0.3483
+    expect(incompleteBeta(0.3, 2, 3)).toBeCloseTo(0.3483, 12);
+  });
+
+  it('the sign test is the exact binomial: 5/0 → 1/16, 4/1 → 6/16, ties dropped', () => {
+    expect(signTest(5, 0)).toBeCloseTo(1 / 16, 12);
+    expect(signTest(4, 1)).toBeCloseTo(6 / 16, 12);
+    expect(signTest(3, 3)).toBe(1);
+    expect(signTest(0, 0)).toBe(1);
+    const t = pairedTest([1, 2, 3, 4, 5, 6], [0.5, 1.8, 3, 3.9, 4.0, 6.2]);
+    expect([t.wins, t.losses]).toEqual([4, 1]);
+  });
+
+  it('the paired t statistic is mean(d) / (sd(d)/√n)', () => {
+    const a = [1, 2, 3, 4, 5];
+    const b = [0.5, 1.8, 2.1, 3.9, 4.0];
+    const d = a.map((v, i) => v - b[i]);
+    const [m, s] = meanStd(d);
+    const t = pairedTest(a, b);
+    expect(t.t).toBeCloseTo(m / (s / Math.sqrt(5)), 12);
+    expect(t.pT).toBeCloseTo(tTwoSided(t.t, 4), 12);
+    expect(t.pT).toBeGreaterThan(0.03);
+    expect(t.pT).toBeLessThan(0.05);
+  });
+
+  it('average linkage joins the closest groups first and gives a valid dendrogram', () => {
+    // points on a line: {0, 1} close, {10, 11} close, 30 far
+    const xs = [0, 1, 10, 11, 30];
+    const n = xs.length;
+    const d = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) d[i * n + j] = Math.abs(xs[i] - xs[j]);
+    const parent = averageLinkage(d, n);
+    expect(parent.length).toBe(2 * n - 1);
+    expect(parent[0]).toBe(parent[1]);
+    expect(parent[2]).toBe(parent[3]);
+    expect(parent[0]).not.toBe(parent[2]);
+    expect(parent[parent[0]]).toBe(parent[parent[2]]); // the two pairs merge before 30 joins
+    expect(parent[4]).toBe(parent[parent[parent[0]]]);
+    expect([...parent].filter((p) => p === -1).length).toBe(1);
+  });
 });
 
 it('examples/train-tiny.ts trains: the loss falls and stays finite', () => {

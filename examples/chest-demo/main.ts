@@ -1,114 +1,283 @@
 /**
- * The CHEST demo: the paper's ablation in miniature.
+ * The CHEST demo: the paper's ablation, run fairly, on protocols where
+ * learning helps.
  *
- * Trains an MLP with two heads (Euclidean D_E, hyperbolic D_H) on the
- * standard DML split (train on half of the classes, retrieve among the unseen
- * other half) with (1) Euclidean SoftTriple only, (2) hyperbolic SoftTriple
- * only, (3) CHEST; (0) is the untrained raw-feature baseline. Prints and
- * writes a table of Recall@1/2/4/8 and MAP@R per head (mean ± std over
- * seeds) and pictures: the test embeddings in the Poincaré disk (a D_H = 2
- * CHEST run), histograms of positive / negative similarities, loss curves.
+ * For each protocol (data.ts: MNIST unseen digits, MNIST seen digits, the
+ * synthetic hierarchy) it trains the same backbone (model.ts) with the same
+ * budget under three losses — (1) Euclidean SoftTriple only, (2) hyperbolic
+ * SoftTriple only, (3) CHEST — over several seeds (the same seeds, so runs
+ * are paired: same initialisation, batches, augmentation and dropout masks),
+ * and scores every head against (0) the untrained raw features. It prints and
+ * writes results.md / results.json (mean ± std over seeds, paired t and sign
+ * tests, stability over seeds and over the last epochs) and pictures.
  *
- *   npm run demo -- [--dataset mnist|hierarchy|features=PATH] [--epochs N] [--seed S] [--seeds N] [--quick] [--out DIR]
+ *   npm run demo -- [--dataset all|mnist|hierarchy|features=PATH] [--seeds N] [--seed S] [--steps N] [--quick] [--out DIR]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SingleBar, Presets } from 'cli-progress';
-import * as E from 'fp-ts/Either';
 import * as g from '../../lib/index.ts';
 import type { Tensor } from '../../lib/index.ts';
-import { embed, KS, score, type HeadScores } from './evaluate.ts';
+import { featuresProtocol, hierarchyProtocol, mnistProtocols, type Protocol } from './data.ts';
+import { embed, KS, quickScore, score, type HeadScores } from './evaluate.ts';
 import { diskSpec, lossSpec, render, similaritySpec } from './plots.ts';
-import { train, type TrainConfig, type Variant } from './train.ts';
+import { meanStd, pairedTest, type PairedTest } from './stats.ts';
+import { train, type StepTerms, type TrainConfig, type Variant } from './train.ts';
+import { C_BALL, CLIP_R, configFor, VARIANT_NAME, VARIANTS } from './config.ts';
 
 // ---------------------------------------------------------------- options
 
 interface Options {
   dataset: string;
-  epochs: number;
   seed: number;
   seeds: number;
+  steps: number | undefined;
   quick: boolean;
   out: string;
 }
 
+const USAGE = 'usage: npm run demo -- [--dataset all|mnist|hierarchy|features=PATH] [--seeds N] [--seed S] [--steps N] [--quick] [--out DIR]';
+
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { dataset: 'mnist', epochs: 8, seed: 0, seeds: 3, quick: false, out: 'demo-output' };
+  const o: Options = { dataset: 'all', seed: 0, seeds: 5, steps: undefined, quick: false, out: 'demo-output' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    const [name, inline] = a.includes('=') && !a.startsWith('--dataset=features') ? a.split('=', 2) : [a, undefined];
     const val = (): string => {
-      const [, inline] = a.split('=', 2);
-      if (a.includes('=') && !a.startsWith('--dataset')) return inline;
+      if (a.startsWith('--dataset=')) return a.slice('--dataset='.length);
+      if (inline !== undefined) return inline;
       const v = argv[++i];
       if (v === undefined) throw new Error(`missing value for ${a}`);
       return v;
     };
-    if (a === '--quick') o.quick = true;
-    else if (a.startsWith('--dataset')) o.dataset = a.includes('=') ? a.slice('--dataset='.length) : val();
-    else if (a.startsWith('--epochs')) o.epochs = Number(val());
-    else if (a.startsWith('--seeds')) o.seeds = Number(val());
-    else if (a.startsWith('--seed')) o.seed = Number(val());
-    else if (a.startsWith('--out')) o.out = val();
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run demo -- [--dataset mnist|hierarchy|features=PATH] [--epochs N] [--seed S] [--seeds N] [--quick] [--out DIR]');
+    if (name === '--quick') o.quick = true;
+    else if (name === '--dataset' || a.startsWith('--dataset=')) o.dataset = val();
+    else if (name === '--seeds') o.seeds = Number(val());
+    else if (name === '--seed') o.seed = Number(val());
+    else if (name === '--steps') o.steps = Number(val());
+    else if (name === '--out') o.out = val();
+    else if (name === '--help' || name === '-h') {
+      console.log(USAGE);
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
-  if (o.quick) {
-    o.epochs = Math.min(o.epochs, 2);
-    o.seeds = 1;
-  }
-  for (const [k, v] of [['epochs', o.epochs], ['seeds', o.seeds], ['seed', o.seed]] as const) {
-    if (!Number.isInteger(v) || v < (k === 'seed' ? 0 : 1)) throw new Error(`--${k} must be a ${k === 'seed' ? 'non-negative' : 'positive'} integer, got ${v}`);
+  if (o.quick) o.seeds = Math.min(o.seeds, 1);
+  for (const [k, v, min] of [['seeds', o.seeds, 1], ['seed', o.seed, 0], ['steps', o.steps ?? 1, 1]] as const) {
+    if (!Number.isInteger(v) || v < min) throw new Error(`--${k} must be an integer ≥ ${min}, got ${v}`);
   }
   return o;
 }
 
-// ---------------------------------------------------------------- data
+// ---------------------------------------------------------------- running a protocol
 
-interface Data {
-  readonly name: string;
-  readonly x: Tensor;
-  readonly labels: Int32Array;
-  readonly tree?: g.ClassTree;
+type Head = 'e' | 'h';
+interface RunRecord {
+  readonly variant: Variant;
+  readonly seed: number;
+  readonly scores: Partial<Record<Head, HeadScores>>;
+  /** R@1 / MAP@R of each trained head at the last checkpoints */
+  readonly checkpoints: { step: number; value: Record<string, number> }[];
+  readonly terms: StepTerms[];
+  readonly seconds: number;
+}
+interface ProtocolResult {
+  readonly protocol: Protocol;
+  readonly cfg: TrainConfig;
+  readonly lr: Record<Variant, number>;
+  readonly raw: HeadScores;
+  readonly runs: RunRecord[];
+  readonly simRows: Record<string, number | string>[];
 }
 
-async function loadData(o: Options): Promise<Data> {
-  if (o.dataset === 'mnist') {
-    const m = await g.loadMnist({ perClass: o.quick ? 60 : 400 });
-    return { name: 'MNIST (npm mnist package)', x: m.x, labels: m.labels };
+const headsOf = (v: Variant): Head[] => (v === 'euclidean' ? ['e'] : v === 'hyperbolic' ? ['h'] : ['e', 'h']);
+
+function runProtocol(p: Protocol, o: Options): ProtocolResult {
+  const ball = g.poincareBall({ c: C_BALL });
+  const { cfg, lr } = configFor(p, o, p.images ? 64 : 16);
+  const raw = score(p.xTest, p.yTest, 'cosine', p.tree);
+  // stability over the last epochs: R@1 / MAP@R at 4 checkpoints in the last 40% of training, on a test subset
+  const evalAt = [0.6, 0.733, 0.867, 1].map((f) => Math.max(1, Math.round(f * cfg.steps)));
+  const sub = Array.from({ length: Math.min(p.yTest.length, 1000) }, (_, i) => Math.floor((i * p.yTest.length) / Math.min(p.yTest.length, 1000)));
+  const xSub = g.take(p.xTest, sub);
+  const ySub = Int32Array.from(sub, (i) => p.yTest[i]);
+  const runs: RunRecord[] = [];
+  const simRows: Record<string, number | string>[] = [];
+  const pairsIdx = Array.from({ length: Math.min(p.yTest.length, 400) }, (_, i) => Math.floor((i * p.yTest.length) / Math.min(p.yTest.length, 400)));
+  simRows.push(...similarities(g.take(p.xTest, pairsIdx), pairsIdx.map((i) => p.yTest[i]), 'raw features (cosine)', 'cosine'));
+  console.log(`\n${p.title}\n  ${p.xTrain.shape[0]} training items of ${p.trainClasses} classes, ${p.yTest.length} test items; ${cfg.steps} steps of ${cfg.classesPerBatch}×${cfg.samplesPerClass}; lr ${VARIANTS.map((v) => `${v} ${lr[v]}`).join(', ')}`);
+  for (const v of VARIANTS) {
+    for (let s = 0; s < o.seeds; s++) {
+      const seed = o.seed + s;
+      const r = train(v, g.prngKey(seed), p.xTrain, p.yTrain, { ...cfg, lr: lr[v] }, {
+        evaluateAt: evalAt,
+        evaluate: (params) => {
+          const { e, h } = embed(params.net, xSub, ball);
+          const out: Record<string, number> = {};
+          for (const hd of headsOf(v)) {
+            const q = hd === 'e' ? quickScore(e, ySub, 'cosine') : quickScore(h, ySub, ball.pairwiseDist);
+            out[`${hd}R1`] = q.r1;
+            out[`${hd}MAP`] = q.mapAtR;
+          }
+          return out;
+        },
+      });
+      const { e, h } = embed(r.params.net, p.xTest, ball);
+      const scores: Partial<Record<Head, HeadScores>> = {};
+      for (const hd of headsOf(v)) scores[hd] = hd === 'e' ? score(e, p.yTest, 'cosine', p.tree) : score(h, p.yTest, ball.pairwiseDist, p.tree);
+      runs.push({ variant: v, seed, scores, checkpoints: r.checkpoints, terms: r.terms, seconds: r.seconds });
+      const sc = Object.entries(scores).map(([hd, x]) => `${hd === 'e' ? 'E' : 'H'} R@1 ${(100 * x.recall[0]).toFixed(1)} MAP@R ${(100 * x.mapAtR).toFixed(1)}`).join(' · ');
+      console.log(`  ${VARIANT_NAME[v].padEnd(22)} seed ${seed}: ${sc} (${r.seconds.toFixed(1)} s)`);
+      if (seed === o.seed) {
+        const pe = g.take(e, pairsIdx);
+        const ph = g.take(h, pairsIdx);
+        const yl = pairsIdx.map((i) => p.yTest[i]);
+        for (const hd of headsOf(v)) {
+          const name = `${VARIANT_NAME[v]}, ${hd === 'e' ? 'Euclidean head (cosine)' : 'hyperbolic head (−d)'}`;
+          simRows.push(...(hd === 'e' ? similarities(pe, yl, name, 'cosine') : similarities(ph, yl, name, ball.pairwiseDist)));
+        }
+      }
+    }
   }
-  if (o.dataset === 'hierarchy') {
-    const d = g.hierarchicalDataset(g.prngKey(1234), { depth: 4, branching: 2, dim: 64, perLeaf: o.quick ? 40 : 100, noise: 2, decay: 0.6 });
-    return { name: 'synthetic hierarchy (16 classes, binary tree of depth 4)', x: d.x, labels: d.labels, tree: d.tree };
-  }
-  if (o.dataset.startsWith('features=')) {
-    const path = o.dataset.slice('features='.length);
-    const r = await g.loadFeaturesFile(path);
-    if (E.isLeft(r)) throw new Error(`cannot load features from ${path}: ${r.left.message}`);
-    return { name: `features from ${path}`, x: r.right.x, labels: r.right.labels };
-  }
-  throw new Error(`unknown --dataset ${o.dataset}; expected mnist, hierarchy or features=PATH`);
+  return { protocol: p, cfg, lr, raw, runs, simRows };
 }
 
-/** Labels renumbered 0 … C−1 in order of first appearance of the sorted ids. */
-function dense(labels: Int32Array): Int32Array {
-  const ids = [...new Set(labels)].sort((a, b) => a - b);
-  const map = new Map(ids.map((v, i) => [v, i]));
-  return labels.map((v) => map.get(v)!);
+/** Similarities of all pairs of the given test items: cosine, or −distance for a distance function. */
+function similarities(x: Tensor, y: readonly number[], run: string, distance: 'cosine' | ((a: Tensor, b: Tensor) => Tensor)): Record<string, number | string>[] {
+  const n = x.shape[0];
+  const m = g.toArray(distance === 'cosine' ? g.pairwiseCosine(x, x) : distance(x, x));
+  const rows: Record<string, number | string>[] = [];
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) rows.push({ run, pair: y[i] === y[j] ? 'positive' : 'negative', similarity: distance === 'cosine' ? m[i * n + j] : -m[i * n + j] });
+  return rows;
 }
 
-// ---------------------------------------------------------------- statistics
+// ---------------------------------------------------------------- report
 
-const meanStd = (xs: readonly number[]): [number, number] => {
-  const m = xs.reduce((p, q) => p + q, 0) / xs.length;
-  const v = xs.length > 1 ? xs.reduce((p, q) => p + (q - m) ** 2, 0) / (xs.length - 1) : 0;
-  return [m, Math.sqrt(v)];
-};
-const fmt = (xs: readonly number[], scale = 100, digits = 1): string => {
-  const [m, s] = meanStd(xs.map((v) => v * scale));
+const pct = (xs: readonly number[], digits = 1): string => {
+  const [m, s] = meanStd(xs.map((v) => 100 * v));
   return xs.length > 1 ? `${m.toFixed(digits)} ± ${s.toFixed(digits)}` : m.toFixed(digits);
 };
+const num = (xs: readonly number[], digits = 2): string => {
+  const [m, s] = meanStd(xs);
+  return xs.length > 1 ? `${m.toFixed(digits)} ± ${s.toFixed(digits)}` : m.toFixed(digits);
+};
+const ROWS: [Variant, Head, string][] = [
+  ['euclidean', 'e', '(1) Euclidean SoftTriple — Euclidean head'],
+  ['hyperbolic', 'h', '(2) hyperbolic SoftTriple — hyperbolic head'],
+  ['chest', 'e', '(3) CHEST — Euclidean head'],
+  ['chest', 'h', '(3) CHEST — hyperbolic head'],
+];
+const scoresOf = (r: ProtocolResult, v: Variant, hd: Head): HeadScores[] => r.runs.filter((x) => x.variant === v).map((x) => x.scores[hd]!);
+
+function resultTable(r: ProtocolResult): string {
+  const tree = r.protocol.tree !== undefined;
+  const head = `| run | ${KS.map((k) => `R@${k}`).join(' | ')} | MAP@R |${tree ? ' tree dist. of mistakes ↓ | dendrogram purity |' : ''} R@1 range over the last 4 checkpoints |`;
+  const sep = `|---|${KS.map(() => '---:').join('|')}|---:|${tree ? '---:|---:|' : ''}---:|`;
+  const line = (label: string, s: HeadScores[], spread: string): string => {
+    const cols = KS.map((_, i) => pct(s.map((x) => x.recall[i])));
+    const t = tree ? ` ${num(s.map((x) => x.treeMistake!))} | ${pct(s.map((x) => x.purity!))} |` : '';
+    return `| ${label} | ${cols.join(' | ')} | ${pct(s.map((x) => x.mapAtR))} |${t} ${spread} |`;
+  };
+  const lines = [line('(0) raw features, untrained (cosine)', [r.raw], '—')];
+  for (const [v, hd, label] of ROWS) lines.push(line(label, scoresOf(r, v, hd), lastEpochSpread(r, v, hd)));
+  return [head, sep, ...lines].join('\n');
+}
+
+/** Mean over seeds of (max − min) of R@1 (in points) over the last checkpoints. */
+function lastEpochSpreadValues(r: ProtocolResult, v: Variant, hd: Head, key = 'R1'): number[] {
+  return r.runs.filter((x) => x.variant === v).map((x) => {
+    const vals = x.checkpoints.map((c) => c.value[`${hd}${key}`]);
+    return 100 * (Math.max(...vals) - Math.min(...vals));
+  });
+}
+function lastEpochSpread(r: ProtocolResult, v: Variant, hd: Head): string {
+  return `${num(lastEpochSpreadValues(r, v, hd), 2)} pts`;
+}
+
+function fmtTest(t: PairedTest): string {
+  const p = (x: number) => (Number.isNaN(x) ? '—' : x < 0.001 ? x.toExponential(1) : x.toFixed(3));
+  return `${t.meanDiff >= 0 ? '+' : ''}${(100 * t.meanDiff).toFixed(2)} | ${Number.isNaN(t.t) ? '—' : Number.isFinite(t.t) ? t.t.toFixed(2) : String(t.t)} | ${p(t.pT)} | ${t.wins}/${t.losses} | ${p(t.pSign)}`;
+}
+
+function testsTable(r: ProtocolResult): string {
+  const lines = ['| comparison (paired by seed) | metric | mean Δ (pts) | t | p (paired t) | wins/losses | p (sign test) |', '|---|---|---:|---:|---:|---:|---:|'];
+  const cmp: [string, Variant, Head, Variant, Head][] = [
+    ['CHEST E head − Euclidean-only', 'chest', 'e', 'euclidean', 'e'],
+    ['CHEST H head − hyperbolic-only', 'chest', 'h', 'hyperbolic', 'h'],
+    ['hyperbolic-only − Euclidean-only', 'hyperbolic', 'h', 'euclidean', 'e'],
+  ];
+  for (const [label, va, ha, vb, hb] of cmp) {
+    const a = scoresOf(r, va, ha);
+    const b = scoresOf(r, vb, hb);
+    lines.push(`| ${label} | R@1 | ${fmtTest(pairedTest(a.map((x) => x.recall[0]), b.map((x) => x.recall[0])))} |`);
+    lines.push(`| ${label} | MAP@R | ${fmtTest(pairedTest(a.map((x) => x.mapAtR), b.map((x) => x.mapAtR)))} |`);
+  }
+  return lines.join('\n');
+}
+
+function vsRaw(r: ProtocolResult): string {
+  return ROWS.map(([v, hd, label]) => {
+    const s = scoresOf(r, v, hd);
+    const r1 = s.filter((x) => x.recall[0] > r.raw.recall[0]).length;
+    const mp = s.filter((x) => x.mapAtR > r.raw.mapAtR).length;
+    const d1 = meanStd(s.map((x) => 100 * (x.recall[0] - r.raw.recall[0])))[0];
+    const dm = meanStd(s.map((x) => 100 * (x.mapAtR - r.raw.mapAtR)))[0];
+    return `| ${label.replace(/^\(\d\) /, '')} | ${d1 >= 0 ? '+' : ''}${d1.toFixed(1)} (${r1}/${s.length} seeds above) | ${dm >= 0 ? '+' : ''}${dm.toFixed(1)} (${mp}/${s.length} seeds above) |`;
+  }).join('\n');
+}
+
+/** Plain-language summary lines of a protocol, computed from the numbers (no judgement by hand). */
+function verdict(r: ProtocolResult): string[] {
+  const above = (metric: (x: HeadScores) => number) => ROWS.filter(([v, hd]) => meanStd(scoresOf(r, v, hd).map(metric))[0] > metric(r.raw)).length;
+  const r1 = above((x) => x.recall[0]);
+  const mp = above((x) => x.mapAtR);
+  const lines = [
+    `- Trained heads above the raw features (mean over seeds): R@1 ${r1} of ${ROWS.length}, MAP@R ${mp} of ${ROWS.length}.`,
+  ];
+  const pairs: [string, Variant, Head, Variant, Head][] = [
+    ['CHEST\'s Euclidean head vs Euclidean-only', 'chest', 'e', 'euclidean', 'e'],
+    ['CHEST\'s hyperbolic head vs hyperbolic-only', 'chest', 'h', 'hyperbolic', 'h'],
+  ];
+  for (const [label, va, ha, vb, hb] of pairs) {
+    const a = scoresOf(r, va, ha);
+    const b = scoresOf(r, vb, hb);
+    const parts = (['R@1', 'MAP@R'] as const).map((m) => {
+      const f = (x: HeadScores) => (m === 'R@1' ? x.recall[0] : x.mapAtR);
+      const t = pairedTest(a.map(f), b.map(f));
+      const sig = t.pT < 0.05 ? (t.meanDiff > 0 ? 'better (p < 0.05)' : 'worse (p < 0.05)') : 'no significant difference';
+      return `${m} ${t.meanDiff >= 0 ? '+' : ''}${(100 * t.meanDiff).toFixed(2)} pts, ${sig}, paired t p = ${Number.isNaN(t.pT) ? '—' : t.pT.toFixed(3)}, wins ${t.wins}/${t.n}`;
+    });
+    lines.push(`- ${label}: ${parts.join('; ')}.`);
+  }
+  return lines;
+}
+
+function stabilityTable(r: ProtocolResult): string {
+  const lines = ['| run | std of R@1 over seeds (pts) | std of MAP@R over seeds (pts) | R@1 range, last 4 checkpoints (pts) | MAP@R range, last 4 checkpoints (pts) | training loss: std over the last 10% of steps |', '|---|---:|---:|---:|---:|---:|'];
+  for (const [v, hd, label] of ROWS) {
+    const s = scoresOf(r, v, hd);
+    const lossStd = r.runs.filter((x) => x.variant === v).map((x) => meanStd(x.terms.slice(-Math.max(2, Math.floor(x.terms.length / 10))).map((t) => t.total))[1]);
+    lines.push(`| ${label.replace(/^\(\d\) /, '')} | ${meanStd(s.map((x) => 100 * x.recall[0]))[1].toFixed(2)} | ${meanStd(s.map((x) => 100 * x.mapAtR))[1].toFixed(2)} | ${num(lastEpochSpreadValues(r, v, hd, 'R1'))} | ${num(lastEpochSpreadValues(r, v, hd, 'MAP'))} | ${num(lossStd, 3)} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Loss curve rows per run and term: mean ± std over seeds, averaged in ~60 windows of steps. */
+function lossRows(r: ProtocolResult): Record<string, number | string>[] {
+  const rows: Record<string, number | string>[] = [];
+  for (const v of VARIANTS) {
+    const runs = r.runs.filter((x) => x.variant === v);
+    const T = runs[0].terms.length;
+    const w = Math.max(1, Math.round(T / 60));
+    const terms = (['euclidean', 'hyperbolic', 'hyphc', 'total'] as const).filter((k) => runs[0].terms[0][k] !== undefined && !(k === 'total' && v !== 'chest'));
+    for (const term of terms) {
+      for (let t0 = 0; t0 < T; t0 += w) {
+        const vals = runs.map((x) => meanStd(x.terms.slice(t0, t0 + w).map((t) => t[term]!))[0]);
+        const [m, s] = meanStd(vals);
+        rows.push({ run: VARIANT_NAME[v], term: term === 'hyphc' ? 'HypHC' : term === 'total' ? 'total (weighted)' : `${term} SoftTriple`, step: t0 + Math.min(w, T - t0) / 2, mean: m, lo: m - s, hi: m + s });
+      }
+    }
+  }
+  return rows;
+}
 
 // ---------------------------------------------------------------- main
 
@@ -116,130 +285,90 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const t0 = performance.now();
   mkdirSync(o.out, { recursive: true });
-  const data = await loadData(o);
-  const split = g.dmlSplit(data.labels);
-  const xTrain = g.take(data.x, split.train);
-  const yTrain = dense(data.labels.filter((_, i) => split.train.includes(i)));
-  const xTest = g.take(data.x, split.test);
-  const yTestRaw = data.labels.filter((_, i) => split.test.includes(i));
-  const testTree = data.tree;
-  const C = split.trainClasses.length;
-  const c = 0.1;
-  const ball = g.poincareBall({ c });
-  const perBatch = Math.min(C, 8);
-  const samplesPerClass = 16;
-  const stepsPerEpoch = Math.max(1, Math.round(yTrain.length / (perBatch * samplesPerClass)));
-  const cfgFor = (dimH: number): TrainConfig => ({
-    model: { inDim: data.x.shape[1], hidden: 128, feature: 64, dimE: 32, dimH, classes: C, proxiesPerClass: 4 },
-    steps: o.epochs * stepsPerEpoch,
-    classesPerBatch: perBatch,
-    samplesPerClass,
-    lr: 1e-3,
-    c,
-    triplets: 256,
-  });
-  const cfg = cfgFor(32);
-  console.log(`CHEST demo · ${data.name}: ${yTrain.length} training items of ${C} classes, ${yTestRaw.length} test items of ${split.testClasses.length} unseen classes`);
-  console.log(`${o.epochs} epochs × ${stepsPerEpoch} steps, batches of ${perBatch}×${samplesPerClass}, D_E = ${cfg.model.dimE}, D_H = ${cfg.model.dimH}, c = ${c}, ${o.seeds} seed(s) from ${o.seed}\n`);
+  const testSize = o.quick ? 200 : 2000;
+  const protocols: Protocol[] = [];
+  if (o.dataset === 'all' || o.dataset === 'mnist') protocols.push(...(await mnistProtocols(testSize, o.quick)));
+  if (o.dataset === 'all' || o.dataset === 'hierarchy') protocols.push(hierarchyProtocol(testSize, o.quick));
+  if (o.dataset.startsWith('features=')) protocols.push(await featuresProtocol(o.dataset.slice('features='.length), testSize));
+  if (protocols.length === 0) throw new Error(`unknown --dataset ${o.dataset}; expected all, mnist, hierarchy or features=PATH`);
+  console.log(`CHEST demo: ${protocols.length} protocol(s) × ${VARIANTS.length} losses × ${o.seeds} seed(s) from ${o.seed}`);
 
-  const variants: Variant[] = ['euclidean', 'hyperbolic', 'chest'];
-  const runs = variants.flatMap((v) => Array.from({ length: o.seeds }, (_, s) => ({ v, seed: o.seed + s })));
-  const bar = new SingleBar({ format: 'training {bar} {percentage}% | {run} | step {step}/{steps} | loss {loss}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 }, Presets.shades_classic);
-  bar.start(runs.length * cfg.steps, 0, { run: '', step: 0, steps: cfg.steps, loss: '-' });
+  const results = protocols.map((p) => runProtocol(p, o));
 
-  type Scores = { e?: HeadScores; h?: HeadScores };
-  const results: Record<string, Scores[]> = { raw: [], euclidean: [], hyperbolic: [], chest: [] };
-  const curves: Record<string, number[][]> = { euclidean: [], hyperbolic: [], chest: [] };
-  const simRows: Record<string, number | string>[] = [];
-  let done = 0;
-  for (const { v, seed } of runs) {
-    const r = train(v, g.prngKey(seed), xTrain, yTrain, cfg, (step, loss) =>
-      bar.update(done + step, { run: `${v} seed ${seed}`, step, loss: loss.toFixed(3) }),
-    );
-    done += cfg.steps;
-    curves[v].push(r.losses);
-    const { e, h } = embed(r.params.net, xTest, ball);
-    results[v].push({
-      e: v !== 'hyperbolic' ? score(e, yTestRaw, 'cosine', testTree) : undefined,
-      h: v !== 'euclidean' ? score(h, yTestRaw, ball.pairwiseDist, testTree) : undefined,
+  // the Poincaré-disk pictures: CHEST runs with a 2-dimensional hyperbolic head
+  console.log('\ntraining D_H = 2 CHEST runs for the Poincaré-disk picture …');
+  const ball = g.poincareBall({ c: C_BALL });
+  const diskPoints: Record<string, number | string>[] = [];
+  for (const p of protocols.filter((q) => q.id !== 'mnist-seen')) {
+    const { cfg, lr } = configFor(p, o, 2);
+    const r2 = train('chest', g.prngKey(o.seed), p.xTrain, p.yTrain, { ...cfg, lr: lr.chest });
+    const idx = Array.from({ length: Math.min(p.yTest.length, 1000) }, (_, i) => Math.floor((i * p.yTest.length) / Math.min(p.yTest.length, 1000)));
+    const disk = embed(r2.params.net, g.take(p.xTest, idx), ball).h;
+    const xy = g.toNested(disk) as number[][];
+    const short = p.id === 'mnist-unseen' ? 'MNIST unseen digits 5–9, by digit' : p.id === 'hierarchy-seen' ? 'hierarchy test points, by class' : p.id;
+    xy.forEach(([x, y], i) => {
+      const label = p.yTest[idx[i]];
+      diskPoints.push({ panel: short, x: x / ball.radius, y: y / ball.radius, group: p.id.startsWith('mnist') ? `digit ${label}` : `class ${label}` });
+      if (p.superclass) diskPoints.push({ panel: 'hierarchy test points, by superclass', x: x / ball.radius, y: y / ball.radius, group: p.superclass(label) });
     });
-    if (v !== 'euclidean' && seed === o.seed) simRows.push(...similarities(h, yTestRaw, ball, v === 'chest' ? 'CHEST' : 'hyperbolic only'));
   }
-  bar.stop();
-  results.raw.push({ e: score(xTest, yTestRaw, 'cosine', testTree) });
-
-  // The Poincaré-disk picture: a CHEST run with a 2-dimensional hyperbolic head.
-  const cfg2 = cfgFor(2);
-  console.log('training a D_H = 2 CHEST run for the Poincaré disk picture …');
-  const r2 = train('chest', g.prngKey(o.seed), xTrain, yTrain, cfg2);
-  const disk = embed(r2.params.net, xTest, ball).h;
-  const pts = (g.toNested(disk) as number[][]).map(([x, y], i) => ({ x: x / ball.radius, y: y / ball.radius, class: String(yTestRaw[i]) }));
-
-  // ---------------------------------------------------------------- report
-  const heads: [string, keyof Scores, string][] = [
-    ['raw', 'e', '(0) raw features, untrained'],
-    ['euclidean', 'e', '(1) Euclidean SoftTriple — Euclidean head'],
-    ['hyperbolic', 'h', '(2) hyperbolic SoftTriple — hyperbolic head'],
-    ['chest', 'e', '(3) CHEST — Euclidean head'],
-    ['chest', 'h', '(3) CHEST — hyperbolic head'],
-  ];
-  const hasTree = testTree !== undefined;
-  const header = `| run | ${KS.map((k) => `R@${k}`).join(' | ')} | MAP@R |${hasTree ? ' tree dist. of mistakes |' : ''}`;
-  const sep = `|---|${KS.map(() => '---:').join('|')}|---:|${hasTree ? '---:|' : ''}`;
-  const lines = heads.map(([run, head, label]) => {
-    const s = results[run].map((x) => x[head]!);
-    const cols = KS.map((_, i) => fmt(s.map((x) => x.recall[i])));
-    const tree = hasTree ? ` ${fmt(s.map((x) => x.treeMistake ?? NaN), 1, 2)} |` : '';
-    return `| ${label} | ${cols.join(' | ')} | ${fmt(s.map((x) => x.mapAtR))} |${tree}`;
-  });
-  const finalLoss = (v: string) => fmt(curves[v].map((cv) => cv.slice(-Math.max(1, Math.floor(cv.length / 10))).reduce((p, q) => p + q, 0) / Math.max(1, Math.floor(cv.length / 10))), 1, 3);
   const seconds = (performance.now() - t0) / 1000;
-  const table = [header, sep, ...lines].join('\n');
-  const md = [
-    `# CHEST demo results`,
-    ``,
-    `${data.name}; train on ${C} classes, retrieve among ${split.testClasses.length} unseen classes; ${o.seeds} seed(s) (${o.seed}…${o.seed + o.seeds - 1}); ${o.epochs} epochs of ${stepsPerEpoch} steps; Recall@K and MAP@R in %, mean ± std over seeds.`,
-    `The Euclidean head is scored with cosine similarity, the hyperbolic head with the geodesic distance of the ball (c = ${c}).`,
-    ``,
-    table,
-    ``,
-    `Final training loss (mean of the last 10% of steps): Euclidean ${finalLoss('euclidean')}, hyperbolic ${finalLoss('hyperbolic')}, CHEST ${finalLoss('chest')}.`,
-    ``,
-    `Pictures: poincare-disk.svg/png (D_H = 2 CHEST run, test classes), similarities.svg/png (positive vs negative pairs, hyperbolic head), loss-curves.svg/png.`,
-    ``,
-    `Run time ${seconds.toFixed(1)} s.`,
-  ].join('\n');
-  console.log(`\n${table}\n`);
 
-  const lossRows = Object.entries(curves).flatMap(([v, cs]) =>
-    cs[0].map((_, t) => {
-      const vals = cs.map((cv) => cv[t]);
-      return { run: v, step: t + 1, mean: meanStd(vals)[0], lo: Math.min(...vals), hi: Math.max(...vals) };
-    }),
-  );
-  await render(diskSpec(pts, 'Test embeddings in the Poincaré disk (CHEST, D_H = 2)'), o.out, 'poincare-disk');
-  await render(similaritySpec(simRows, 'Similarity of test pairs, hyperbolic head'), o.out, 'similarities');
-  await render(lossSpec(lossRows, 'Training loss (mean and range over seeds)'), o.out, 'loss-curves');
-  writeFileSync(join(o.out, 'results.md'), md + '\n');
+  const md: string[] = [
+    '# CHEST demo results',
+    '',
+    `${o.seeds} seed(s) (${o.seed}…${o.seed + o.seeds - 1}) per loss; every run of a protocol has the same backbone, budget (steps × batch) and schedule, and seed s gives every loss the same initialisation, batches, shifts and dropout masks (paired runs). Recall@K and MAP@R in %, mean ± std over seeds. The Euclidean head is scored with cosine similarity, the hyperbolic head with the geodesic distance of the ball (c = ${C_BALL}); raw features with cosine.`,
+  ];
+  for (const r of results) {
+    md.push(
+      '',
+      `## ${r.protocol.title}`,
+      '',
+      `${r.protocol.xTrain.shape[0]} training items (${r.protocol.trainClasses} classes), ${r.protocol.yTest.length} test items; ${r.cfg.steps} steps of ${r.cfg.classesPerBatch} classes × ${r.cfg.samplesPerClass}; MLP ${r.cfg.model.inDim}→${r.cfg.model.hidden}→${r.cfg.model.feature}, D_E = ${r.cfg.model.dimE}, D_H = ${r.cfg.model.dimH}, ${r.cfg.model.proxiesPerClass} proxies per class, dropout ${r.cfg.model.dropout}, weight decay ${r.cfg.weightDecay}${r.cfg.maxShift ? `, random shifts ±${r.cfg.maxShift} px` : ''}; learning rates ${VARIANTS.map((v) => `${VARIANT_NAME[v]} ${r.lr[v]}`).join(', ')}.`,
+      '',
+      resultTable(r),
+      '',
+      ...verdict(r),
+      '',
+      'Trained heads against the raw features (Δ in points, mean over seeds):',
+      '',
+      '| run | R@1 Δ | MAP@R Δ |',
+      '|---|---:|---:|',
+      vsRaw(r),
+      '',
+      'Paired tests over seeds (Δ = first − second):',
+      '',
+      testsTable(r),
+      '',
+      'Stability:',
+      '',
+      stabilityTable(r),
+    );
+  }
+  md.push('', `Pictures: poincare-disk.png (D_H = 2 CHEST runs), similarities-<protocol>.png (density histograms of positive and negative test pairs, seed ${o.seed}), loss-<protocol>.png (loss terms, mean ± std over seeds).`, '', `Run time ${seconds.toFixed(0)} s (${new Date().toISOString().slice(0, 10)}).`);
+  const text = md.join('\n');
+  for (const r of results) console.log(`\n${r.protocol.title}\n${resultTable(r)}\n\n${testsTable(r)}`);
+
+  for (const r of results) {
+    await render(similaritySpec(r.simRows, `Similarity of test pairs — ${r.protocol.id}`, 'similarity (cosine, or −d in the ball)'), o.out, `similarities-${r.protocol.id}`);
+    await render(lossSpec(lossRows(r), `Training loss terms — ${r.protocol.id} (mean ± std over ${o.seeds} seed(s))`), o.out, `loss-${r.protocol.id}`);
+  }
+  await render(diskSpec(diskPoints, `Test embeddings in the Poincaré disk (CHEST, D_H = 2, c = ${C_BALL})`, C_BALL, CLIP_R), o.out, 'poincare-disk');
+  writeFileSync(join(o.out, 'results.md'), text + '\n');
   writeFileSync(
     join(o.out, 'results.json'),
-    JSON.stringify({ dataset: data.name, options: o, seconds, ks: KS, results, finalLosses: Object.fromEntries(Object.entries(curves).map(([k, v]) => [k, v.map((cv) => cv[cv.length - 1])])) }, null, 1),
+    JSON.stringify({
+      options: o, seconds, ks: KS,
+      protocols: results.map((r) => ({
+        id: r.protocol.id, title: r.protocol.title, lr: r.lr, raw: r.raw,
+        runs: r.runs.map((x) => ({ variant: x.variant, seed: x.seed, scores: x.scores, checkpoints: x.checkpoints, finalLoss: x.terms[x.terms.length - 1].total, seconds: x.seconds })),
+      })),
+    }, null, 1),
   );
-  console.log(`wrote ${o.out}/results.md, results.json and the pictures (${seconds.toFixed(1)} s)`);
-}
-
-/** A sample of positive and negative pair similarities (−d) among test embeddings. */
-function similarities(h: Tensor, y: Int32Array, ball: g.PoincareBall, run: string): Record<string, number | string>[] {
-  const n = Math.min(h.shape[0], 300);
-  const idx = Array.from({ length: n }, (_, i) => Math.floor((i * h.shape[0]) / n));
-  const sub = g.take(h, idx);
-  const d = g.toArray(ball.pairwiseDist(sub, sub));
-  const rows: Record<string, number | string>[] = [];
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) rows.push({ run, pair: y[idx[i]] === y[idx[j]] ? 'positive' : 'negative', similarity: -d[i * n + j] });
-  return rows;
+  console.log(`\nwrote ${o.out}/results.md, results.json and the pictures (${seconds.toFixed(1)} s)`);
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
+  console.error(e instanceof Error ? e.stack ?? e.message : e);
   process.exit(1);
 });

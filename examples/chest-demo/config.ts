@@ -1,0 +1,53 @@
+/**
+ * The demo's settings in one place: the ball, the three losses, the
+ * per-protocol model and training budget, and the learning rates chosen by
+ * tune.ts (the same grid for every loss).
+ */
+import type { Protocol } from './data.ts';
+import type { TrainConfig, Variant } from './train.ts';
+
+/** The learning-rate grid searched by tune.ts. */
+export const LR_GRID = [1e-4, 3e-4, 1e-3, 3e-3] as const;
+
+
+export const C_BALL = 0.1;
+/** the feature clipping radius of the losses' toPoincare (their default) */
+export const CLIP_R = 2.3;
+export const VARIANTS: readonly Variant[] = ['euclidean', 'hyperbolic', 'chest'];
+export const VARIANT_NAME: Record<Variant, string> = { euclidean: 'Euclidean SoftTriple', hyperbolic: 'hyperbolic SoftTriple', chest: 'CHEST' };
+
+/**
+ * Per-protocol settings. The learning rates are the best of {@link LR_GRID}
+ * per loss on a validation split of the training data (tune.ts; table in
+ * results.md), so each loss runs at its own best rate.
+ */
+export function configFor(p: Protocol, o: { readonly steps?: number; readonly quick: boolean }, dimH: number): { cfg: TrainConfig; lr: Record<Variant, number> } {
+  const img = p.images;
+  // the budget: fewer steps where learning converges fast (seen digits), more for the cheap hierarchy runs
+  const defaultSteps = p.id === 'mnist-unseen' ? 200 : p.id === 'mnist-seen' ? 150 : 300;
+  const steps = o.steps ?? (o.quick ? 8 : defaultSteps);
+  const cfg: TrainConfig = {
+    model: {
+      inDim: p.xTrain.shape[1], hidden: img && !o.quick ? 512 : 128, feature: img && !o.quick ? 256 : 64,
+      dimE: img ? 64 : 16, dimH, classes: p.trainClasses, proxiesPerClass: 4, dropout: 0.1,
+    },
+    steps,
+    classesPerBatch: Math.min(p.trainClasses, 8),
+    samplesPerClass: o.quick ? 8 : img ? 24 : 16,
+    lr: 1e-3,
+    weightDecay: 5e-4,
+    c: C_BALL,
+    triplets: 256,
+    maxShift: img ? 2 : 0,
+  };
+  const base = p.id.replace(/-validation$/, '');
+  return { cfg, lr: TUNED_LR[base] ?? { euclidean: 1e-3, hyperbolic: 1e-3, chest: 1e-3 } };
+}
+
+/** Learning rates chosen by tune.ts (see results.md, "Learning rates"). */
+export const TUNED_LR: Record<string, Record<Variant, number>> = {
+  'mnist-unseen': { euclidean: 1e-3, hyperbolic: 1e-3, chest: 1e-3 },
+  'mnist-seen': { euclidean: 1e-3, hyperbolic: 1e-3, chest: 1e-3 },
+  'hierarchy-seen': { euclidean: 3e-3, hyperbolic: 3e-3, chest: 3e-3 },
+};
+
