@@ -115,3 +115,27 @@ describe('axes', () => {
     expect(g.toArray(g.vmap((x: Tensor) => g.topk(x, 1).values)(g.tensor([[1, 5], [7, 2]])))).toEqual([5, 7]);
   });
 });
+
+describe('edge cases: finite values and derivatives, dtypes kept', () => {
+  it('empty per-example shapes, zero vectors, huge entries, the ball boundary, float32', () => {
+    expect(g.toArray(g.vmap((v: Tensor) => g.sum(v))(g.zeros([3, 0], 'float64')))).toEqual([0, 0, 0]);
+    expect(g.vmap((v: Tensor) => g.mul(v, 2))(g.zeros([2, 0, 3])).shape).toEqual([2, 0, 3]);
+    const zero = g.zeros([3], 'float64');
+    const [n0, dn0] = g.jvp((v: Tensor) => g.norm(v), [zero], [g.ones([3], 'float64')]);
+    expect([g.item(n0), g.item(dn0)]).toEqual([0, 0]);
+    const Jn = g.jacfwd((v: Tensor) => g.normalize(v))(zero);
+    expect(g.toArray(Jn).every(Number.isFinite)).toBe(true);
+    const huge = g.tensor([[1e300, -1e300, 3], [700, 800, -900]], undefined, 'float64');
+    const per = g.vmap(g.grad((v: Tensor) => g.logSumExp(v, -1)))(huge);
+    expect(g.toArray(per).every(Number.isFinite)).toBe(true);
+    const ball = g.poincareBall({ c: 1 });
+    const edge = ball.project(g.tensor([[0.999999, 0], [0, -0.9999999]], undefined, 'float64'));
+    const Jd = g.vmap(g.jacrev((p: Tensor) => g.sum(ball.dist0(g.reshape(p, [1, 2])))))(edge);
+    expect(g.toArray(Jd).every(Number.isFinite)).toBe(true);
+    const x32 = g.tensor([[0.5, -1], [2, 0.25]]);
+    expect(g.vmap((v: Tensor) => g.softmax(v))(x32).dtype).toBe('float32');
+    const [, t32] = g.jvp((v: Tensor) => g.exp(v), [x32], [g.onesLike(x32)]);
+    expect(t32.dtype).toBe('float32');
+    expect(g.toArray(t32)).toEqual(g.toArray(g.exp(x32)));
+  });
+});
