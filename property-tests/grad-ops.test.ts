@@ -16,6 +16,8 @@ import fc from 'fast-check';
 import * as g from '../lib/index.ts';
 import type { Tensor, Tree } from '../lib/index.ts';
 import { broadcastableShapesArb, distinctTensorArb, shapeArb, tensorArb, type ValueOptions } from '../lib/testing/index.ts';
+import { ELEMENTWISE_OPS, ELEMENTWISE_OPS_EXCLUDED } from '../lib/testing/ops.ts';
+import * as elementwise from '../lib/ops/elementwise.ts';
 
 const TOL = { rtol: 1e-5, atol: 1e-6 };
 const RUNS = 25;
@@ -53,29 +55,9 @@ function expectGradOk(op: (...xs: Tensor[]) => Tensor, xs: Tensor[], second = tr
 const t1 = (o: ValueOptions = {}) => shapeArb({ maxRank: 3 }).chain((s) => tensorArb(s, o));
 
 describe('unary ops: grad = central differences (1st and 2nd order)', () => {
+  // the rows of the one op table (gyrograd/testing ELEMENTWISE_OPS), plus two ops with extra arguments
   const unary: [string, (x: Tensor) => Tensor, ValueOptions][] = [
-    ['neg', g.neg, {}],
-    ['abs', g.abs, { awayFrom: [0] }],
-    ['exp', g.exp, {}],
-    ['log', g.log, { min: 0.2, max: 3 }],
-    ['log1p', g.log1p, { min: -0.8, max: 3 }],
-    ['expm1', g.expm1, {}],
-    ['sqrt', g.sqrt, { min: 0.2, max: 3 }],
-    ['rsqrt', g.rsqrt, { min: 0.2, max: 3 }],
-    ['square', g.square, {}],
-    ['reciprocal', g.reciprocal, { min: 0.3, max: 3 }],
-    ['tanh', g.tanh, {}],
-    ['atanh', g.atanh, { min: -0.9, max: 0.9 }],
-    ['atan', g.atan, {}],
-    ['cos', g.cos, {}],
-    ['sin', g.sin, {}],
-    ['sinh', g.sinh, {}],
-    ['cosh', g.cosh, {}],
-    ['asinh', g.asinh, {}],
-    ['acosh', g.acosh, { min: 1.2, max: 3 }],
-    ['sigmoid', g.sigmoid, { min: -6, max: 6 }],
-    ['relu', g.relu, { awayFrom: [0] }],
-    ['softplus', g.softplus, { min: -6, max: 6 }],
+    ...ELEMENTWISE_OPS.filter((o) => o.arity === 1 && o.smoothOn !== undefined).map((o): [string, (x: Tensor) => Tensor, ValueOptions] => [o.name, o.fn, o.smoothOn![0]]),
     ['clamp(-0.5, 0.7)', (x) => g.clamp(x, -0.5, 0.7), { awayFrom: [-0.5, 0.7] }],
     ['sign (zero gradient)', (x) => g.mul(g.sign(x), x), { awayFrom: [0] }],
   ];
@@ -84,19 +66,26 @@ describe('unary ops: grad = central differences (1st and 2nd order)', () => {
   }
 });
 
+describe('the op table', () => {
+  test('lists every public elementwise op once (or says why not), with a domain per operand', () => {
+    const pub = g as unknown as Record<string, unknown>;
+    const exported = Object.entries(elementwise).filter(([k, v]) => typeof v === 'function' && pub[k] === v).map(([k]) => k);
+    const listed = ELEMENTWISE_OPS.map((o) => o.name);
+    expect(new Set(listed).size).toBe(listed.length);
+    expect([...listed, ...Object.keys(ELEMENTWISE_OPS_EXCLUDED)].sort()).toEqual(exported.sort());
+    for (const o of ELEMENTWISE_OPS) {
+      expect(pub[o.name], o.name).toBe(elementwise[o.name as keyof typeof elementwise]);
+      if (o.smoothOn) expect(o.smoothOn.length, o.name).toBe(o.arity);
+    }
+  });
+});
+
 describe('binary ops with broadcasting: grad = central differences', () => {
   const pair = (oa: ValueOptions, ob: ValueOptions) =>
     broadcastableShapesArb(2).chain(({ shapes }) => fc.tuple(tensorArb(shapes[0], oa), tensorArb(shapes[1], ob)));
-  const binary: [string, (a: Tensor, b: Tensor) => Tensor, ValueOptions, ValueOptions][] = [
-    ['add', g.add, {}, {}],
-    ['sub', g.sub, {}, {}],
-    ['mul', g.mul, {}, {}],
-    ['div', g.div, {}, { min: 0.3, max: 3 }],
-    ['pow', g.pow, { min: 0.3, max: 2 }, { min: -2, max: 2 }],
-    ['atan2', g.atan2, { min: 0.3, max: 2 }, { min: 0.3, max: 2 }],
-    ['maximum', g.maximum, { min: 0.6, max: 2 }, { min: -2, max: 0.4 }],
-    ['minimum', g.minimum, { min: -2, max: 0.4 }, { min: 0.6, max: 2 }],
-  ];
+  const binary: [string, (a: Tensor, b: Tensor) => Tensor, ValueOptions, ValueOptions][] = ELEMENTWISE_OPS.filter(
+    (o) => o.arity === 2 && o.smoothOn !== undefined,
+  ).map((o) => [o.name, o.fn, o.smoothOn![0], o.smoothOn![1]]);
   for (const [name, op, oa, ob] of binary) {
     test.prop([pair(oa, ob)], { numRuns: RUNS })(name, ([a, b]) => expectGradOk(op, [a, b]));
   }

@@ -5,7 +5,9 @@ gyrograd's `chest({ centersPerClass: K })`): Euclidean SoftTriple on cosine
 similarities + tau x the centre regularizer, hyperbolic SoftTriple on
 -d_c(toPoincare(x), toPoincare(v)) with the pairwise distance from the Gram
 matrix, HypHC on the hyperbolic proxies (closed-form LCA depth of §4, weights
-from the Euclidean proxies computed without gradient), weights 1 / 1 / 0.1.
+from the Euclidean proxies computed without gradient, for the 3T sampled pairs
+only, as gyrograd does — bench/chest-tfjs.ts forms the whole [P, P] matrix),
+weights 1 / 1 / 0.1.
 float32 on the CPU, autograd for the backward pass.
 
 A small server driven by the Node benchmark over stdin/stdout (one JSON object
@@ -128,9 +130,10 @@ class Step:
         I, J, Kx = tri[:, 0], tri[:, 1], tri[:, 2]
         e, h, pe, ph = (t.clone().requires_grad_(True) for t in self.inputs)
         with torch.no_grad():
+            # (1 + cos)/2 of the 3T pairs only, as gyrograd computes them (never the [P, P] matrix)
             pn = normalize(pe)
-            sim = (pn @ pn.t() + 1) / 2
-            w = torch.stack([sim[I, J], sim[I, Kx], sim[J, Kx]], 1)
+            pair = lambda u, v: ((pn[u] * pn[v]).sum(1) + 1) / 2
+            w = torch.stack([pair(I, J), pair(I, Kx), pair(J, Kx)], 1)
         c = cfg['c']
         sE = normalize(e) @ normalize(pe).t()
         euclidean = soft_triple(sE, hot, cfg['euclidean'], C, K) + center_regularizer(pe, mask, C, K) * cfg['euclidean']['tau']
