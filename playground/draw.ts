@@ -102,7 +102,9 @@ export function drawChart(ctx: CanvasRenderingContext2D, title: string, series: 
   ctx.font = '10px system-ui, sans-serif';
   ctx.fillText(hi.toFixed(2), 4, top + 8);
   ctx.fillText(lo.toFixed(2), 4, h - bottom);
-  ctx.fillText(`epoch ${n}`, w - right - 48, h - 8);
+  ctx.textAlign = 'right';
+  ctx.fillText(`epochs 1–${n}`, w - right, 14);
+  ctx.textAlign = 'left';
   series.forEach((s, k) => {
     ctx.strokeStyle = s.colour;
     ctx.lineWidth = 2;

@@ -58,7 +58,7 @@ function setRunning(running: boolean): void {
 
 function redrawCharts(): void {
   const e = state.epochs;
-  drawChart(lossChart, 'loss (mean per epoch; terms on a fixed batch)', [
+  drawChart(lossChart, 'loss (terms: on a fixed batch)', [
     { name: 'total', colour: '#222', values: e.map((r) => r.loss.total) },
     { name: 'SoftTriple E', colour: '#4e79a7', values: e.map((r) => r.loss.euclidean) },
     { name: 'SoftTriple H', colour: '#e15759', values: e.map((r) => r.loss.hyperbolic) },
