@@ -115,7 +115,7 @@ export {
   parseWordNetNouns, wordnetClosure, WordNetParseError,
   type WordNetNouns, type WordNetClosure, type WordNetParseErrorKind,
 } from './data/wordnet.ts';
-export { loadWordNetNouns } from './data/node.ts';
+export { loadWordNetNouns, saveParamsFile, loadParamsFile } from './data/node.ts';
 
 // graphs (embedding hierarchies: negative sampling, reconstruction metrics)
 export { graphFromEdges, type Graph, type EdgeList } from './graph/graph.ts';

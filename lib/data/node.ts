@@ -13,6 +13,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { FeatureLoadError } from './errors.ts';
 import { checkOptionsArg, loadFeatures, loadFeaturesNpy, type FeatureSet, type LoadFeaturesOptions } from './features.ts';
 import { parseWordNetNouns, WordNetParseError, type WordNetNouns } from './wordnet.ts';
+import { loadParams, saveParams, SafetensorsError } from '../io/safetensors.ts';
+import type { Tree } from '../autodiff/tree.ts';
 
 /** Options of {@link loadFeaturesFile}. */
 export interface LoadFeaturesFileOptions extends LoadFeaturesOptions {
@@ -24,6 +26,7 @@ export interface LoadFeaturesFileOptions extends LoadFeaturesOptions {
 interface NodeFs {
   readFile(path: string): Promise<Uint8Array>;
   readFile(path: string, encoding: 'utf8'): Promise<string>;
+  writeFile(path: string, data: Uint8Array): Promise<void>;
 }
 
 const FS_MODULE = 'node:fs/promises';
@@ -135,4 +138,40 @@ export async function loadWordNetNouns(dir?: string): Promise<E.Either<WordNetPa
     }
   }
   return parseWordNetNouns(texts[0], texts[1]);
+}
+
+/**
+ * Writes a parameter tree to a safetensors file (Node only): {@link saveParams}
+ * then one write. Never rejects: a write failure is a `Left`
+ * {@link SafetensorsError}; a tree that cannot be stored throws as in `saveParams`.
+ *
+ * @param path the file to write (replaced if it exists).
+ * @param tree the parameters.
+ * @param metadata strings for the header's `__metadata__`.
+ */
+export async function saveParamsFile(path: string, tree: Tree, metadata?: Readonly<Record<string, string>>): Promise<E.Either<SafetensorsError, void>> {
+  const bytes = saveParams(tree, metadata);
+  try {
+    await (await nodeFs()).writeFile(path, bytes);
+    return E.right(undefined);
+  } catch (e) {
+    return E.left(new SafetensorsError(`saveParamsFile: cannot write ${JSON.stringify(path)}: ${e instanceof Error ? e.message : String(e)}`));
+  }
+}
+
+/**
+ * Reads a parameter tree from a safetensors file (Node only): one read, then
+ * {@link loadParams}. Never rejects: read failures and malformed files are
+ * `Left` {@link SafetensorsError}s.
+ *
+ * @param path the file to read.
+ */
+export async function loadParamsFile(path: string): Promise<E.Either<SafetensorsError, Tree>> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await (await nodeFs()).readFile(path);
+  } catch (e) {
+    return E.left(new SafetensorsError(`loadParamsFile: cannot read ${JSON.stringify(path)}: ${e instanceof Error ? e.message : String(e)}`));
+  }
+  return loadParams(bytes);
 }

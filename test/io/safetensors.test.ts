@@ -150,3 +150,26 @@ describe('loadParams on malformed files: Left, never a throw', () => {
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 });
+
+describe('saveParamsFile / loadParamsFile (Node)', () => {
+  it('round-trips through a file; a missing file or a directory is a Left', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'gyrograd-st-'));
+    try {
+      const tree = { w: g.tensor([[1, 2]], undefined, 'float64'), b: [g.tensor([3])] };
+      const path = join(dir, 'p.safetensors');
+      expect(E.isRight(await g.saveParamsFile(path, tree))).toBe(true);
+      const back = await g.loadParamsFile(path);
+      expect(E.isRight(back)).toBe(true);
+      if (E.isRight(back)) expectSameTree(tree, back.right);
+      const missing = await g.loadParamsFile(join(dir, 'nope.safetensors'));
+      expect(E.isLeft(missing) && missing.left.message).toMatch(/loadParamsFile: cannot read/);
+      const bad = await g.saveParamsFile(dir, tree);
+      expect(E.isLeft(bad) && bad.left.message).toMatch(/saveParamsFile: cannot write/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
