@@ -12,6 +12,8 @@
  * A coverage test fails when a primitive is registered without an entry here,
  * and the rule count (true rules vs composite / zero / loop fallbacks) is printed.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
@@ -166,6 +168,15 @@ describe('every primitive has a JVP and a batching rule that agree with the rest
     );
     expect(count('batch', 'loop')).toBe(0);
     expect(prims.every((p) => p.vjp === 'none' || p.jvp !== 'zero')).toBe(true);
+  });
+
+  it('no library primitive bypasses definePrimitive (a plain Primitive literal would fall back silently)', () => {
+    // customGrad (lib/autodiff/custom.ts) is the one user-primitive factory: its JVP is the transposed VJP, its batching the loop
+    const root = join(import.meta.dirname, '..', 'lib');
+    const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+    const offenders = files.filter((f) => f !== join('autodiff', 'custom.ts') && /:\s*Primitive<[^>]*>\s*=\s*\{/.test(readFileSync(join(root, f), 'utf8')));
+    expect(offenders).toEqual([]);
+    expect(files.length).toBeGreaterThan(50);
   });
 
   for (const c of cases) {
