@@ -3,6 +3,7 @@
  * code the way the library tests itself. Part of the `gyrograd/testing`
  * subpath only: the core library never imports fast-check.
  */
+import type { Arbitrary } from 'fast-check';
 import { fc } from './fast-check.ts';
 import type { DType } from '../../kernels/types.ts';
 import { tensor } from '../tensor/create.ts';
@@ -21,7 +22,7 @@ export interface ShapeOptions {
 }
 
 /** Shapes with rank in `[minRank, maxRank]` (default 0–3) and axis lengths in `[minDim, maxDim]` (default 1–4). */
-export function shapeArb(o: ShapeOptions = {}): fc.Arbitrary<number[]> {
+export function shapeArb(o: ShapeOptions = {}): Arbitrary<number[]> {
   return fc.array(fc.integer({ min: o.minDim ?? 1, max: o.maxDim ?? 4 }), { minLength: o.minRank ?? 0, maxLength: o.maxRank ?? 3 });
 }
 
@@ -32,7 +33,7 @@ export function shapeArb(o: ShapeOptions = {}): fc.Arbitrary<number[]> {
 export function broadcastableShapesArb(
   n: number,
   o: ShapeOptions = {},
-): fc.Arbitrary<{
+): Arbitrary<{
   /** the shape the operands broadcast to */
   out: number[];
   /** the `n` operand shapes */
@@ -70,7 +71,7 @@ export interface ValueOptions {
 }
 
 /** Finite doubles in `[min, max]`, optionally kept away from given points. */
-export function valueArb(o: ValueOptions = {}): fc.Arbitrary<number> {
+export function valueArb(o: ValueOptions = {}): Arbitrary<number> {
   const min = o.min ?? -2;
   const max = o.max ?? 2;
   const gap = o.gap ?? 0.05;
@@ -84,18 +85,18 @@ export function valueArb(o: ValueOptions = {}): fc.Arbitrary<number> {
 }
 
 /** A tensor of `shape` with values from {@link valueArb}. */
-export function tensorArb(shape: readonly number[], o: ValueOptions & { readonly dtype?: DType } = {}): fc.Arbitrary<Tensor> {
+export function tensorArb(shape: readonly number[], o: ValueOptions & { readonly dtype?: DType } = {}): Arbitrary<Tensor> {
   const n = shape.reduce((p, d) => p * d, 1);
   return fc.array(valueArb(o), { minLength: n, maxLength: n }).map((vals) => tensor(vals, shape, o.dtype ?? 'float64'));
 }
 
 /** A tensor of a random shape (see {@link shapeArb}) with values from {@link valueArb}. */
-export function anyTensorArb(o: ShapeOptions & ValueOptions & { readonly dtype?: DType } = {}): fc.Arbitrary<Tensor> {
+export function anyTensorArb(o: ShapeOptions & ValueOptions & { readonly dtype?: DType } = {}): Arbitrary<Tensor> {
   return shapeArb(o).chain((s) => tensorArb(s, o));
 }
 
 /** A tensor whose entries are distinct (useful for max / min / sorting properties). */
-export function distinctTensorArb(shape: readonly number[], o: { readonly min?: number; readonly max?: number; readonly dtype?: DType } = {}): fc.Arbitrary<Tensor> {
+export function distinctTensorArb(shape: readonly number[], o: { readonly min?: number; readonly max?: number; readonly dtype?: DType } = {}): Arbitrary<Tensor> {
   const n = shape.reduce((p, d) => p * d, 1);
   const min = o.min ?? -2;
   const max = o.max ?? 2;

@@ -2,11 +2,10 @@
  * fast-check, the optional peer dependency of `gyrograd/testing`, loaded so
  * that a missing install fails with a message saying what to install
  * (a static `import` would fail with Node's bare "Cannot find package").
- * The arbitraries modules import `fc` from here; the default export of
- * fast-check and its types are available under the same name.
+ * The arbitraries modules import `fc` from here (and fast-check's types
+ * from fast-check itself: type imports are erased, so they cannot fail).
  */
 import type fcDefault from 'fast-check';
-import type * as fcTypes from 'fast-check';
 
 /** The message `gyrograd/testing` fails with when fast-check is not installed. */
 export const FAST_CHECK_MISSING =
@@ -20,8 +19,3 @@ const loaded = await import('fast-check').catch((e: unknown) => {
 /** fast-check's default export (`import fc from 'fast-check'`). */
 export const fc: typeof fcDefault = loaded.default;
 
-/** fast-check's types, as `fc.Arbitrary<T>` etc. */
-export declare namespace fc {
-  /** fast-check's `Arbitrary<T>`. */
-  export type Arbitrary<T> = fcTypes.Arbitrary<T>;
-}

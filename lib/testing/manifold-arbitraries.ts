@@ -10,6 +10,7 @@
  * the stored value is checked and pulled back in, so the guarantees stated
  * below hold for the tensor actually returned.
  */
+import type { Arbitrary } from 'fast-check';
 import { fc } from './fast-check.ts';
 import type { DType } from '../../kernels/types.ts';
 import { tensor, toArray } from '../tensor/create.ts';
@@ -25,7 +26,7 @@ const NEAR_BOUNDARY: readonly number[] = [0.5, 0.9, 0.99, 0.999];
  * A curvature magnitude c from {1e-3, 0.1, 1, 10} (the ball of curvature −c
  * has radius 1/√c: ≈ 31.6, 3.16, 1 and 0.316).
  */
-export function curvatureArb(): fc.Arbitrary<number> {
+export function curvatureArb(): Arbitrary<number> {
   return fc.constantFrom(...TEST_CURVATURES);
 }
 
@@ -34,7 +35,7 @@ export function curvatureArb(): fc.Arbitrary<number> {
  * (fast-check's biased doubles, so axis-aligned and sparse directions show up)
  * and normalised; a draw whose norm is below 1e-6 becomes the first basis vector.
  */
-export function unitVectorArb(dim: number): fc.Arbitrary<number[]> {
+export function unitVectorArb(dim: number): Arbitrary<number[]> {
   if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`unitVectorArb: dim must be a positive integer, got ${dim}`);
   return fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: dim, maxLength: dim }).map(unitize);
 }
@@ -80,7 +81,7 @@ export interface BallPointOptions {
  * Radius fractions √c‖x‖ in [min, max]: uniform draws plus the boundary
  * probes (0.5, 0.9, 0.99, 0.999) and both ends.
  */
-export function radiusFractionArb(min = 0, max = 0.999): fc.Arbitrary<number> {
+export function radiusFractionArb(min = 0, max = 0.999): Arbitrary<number> {
   if (!(min >= 0 && max < 1 && min <= max)) throw new RangeError(`radiusFractionArb: expected 0 ≤ min ≤ max < 1, got [${min}, ${max}]`);
   const probes = NEAR_BOUNDARY.filter((f) => f >= min && f <= max);
   return fc.oneof(
@@ -95,7 +96,7 @@ export function radiusFractionArb(min = 0, max = 0.999): fc.Arbitrary<number> {
  * `dtype` is strictly below 1/√c (a float32 rounding that would reach the
  * boundary is pulled back in).
  */
-export function ballRowArb(o: BallPointOptions = {}): fc.Arbitrary<number[]> {
+export function ballRowArb(o: BallPointOptions = {}): Arbitrary<number[]> {
   const c = o.c ?? 1;
   const dim = o.dim ?? 2;
   const dtype = o.dtype ?? 'float64';
@@ -115,7 +116,7 @@ export function ballRowArb(o: BallPointOptions = {}): fc.Arbitrary<number[]> {
  * direction and radius fraction (see {@link radiusFractionArb}), including the
  * origin and near-boundary fractions such as 0.999.
  */
-export function ballPointArb(o: BallPointOptions = {}): fc.Arbitrary<Tensor> {
+export function ballPointArb(o: BallPointOptions = {}): Arbitrary<Tensor> {
   const rows = o.rows ?? 1;
   const dim = o.dim ?? 2;
   return fc.array(ballRowArb(o), { minLength: rows, maxLength: rows }).map((r) => rowsTensor(r, dim, o.dtype ?? 'float64'));
@@ -140,7 +141,7 @@ export interface TangentVectorOptions {
  * and huge vectors both appear when the range is wide), uniform draws, and
  * both ends.
  */
-export function normArb(min = 0, max = 1): fc.Arbitrary<number> {
+export function normArb(min = 0, max = 1): Arbitrary<number> {
   if (!(min >= 0 && max >= min && Number.isFinite(max))) throw new RangeError(`normArb: expected 0 ≤ min ≤ max < ∞, got [${min}, ${max}]`);
   const lo = Math.max(min, max * 1e-8, Number.MIN_VALUE);
   const logUniform = fc.double({ min: 0, max: 1, noNaN: true }).map((t) => Math.min(max, Math.max(min, lo * (max / lo) ** t)));
@@ -152,7 +153,7 @@ export function normArb(min = 0, max = 1): fc.Arbitrary<number> {
 }
 
 /** One tangent vector as plain numbers: a unit direction times a norm from {@link normArb}. */
-export function tangentRowArb(o: TangentVectorOptions = {}): fc.Arbitrary<number[]> {
+export function tangentRowArb(o: TangentVectorOptions = {}): Arbitrary<number[]> {
   return fc.tuple(unitVectorArb(o.dim ?? 2), normArb(o.minNorm ?? 0, o.maxNorm ?? 1)).map(([u, n]) => u.map((x) => x * n));
 }
 
@@ -161,7 +162,7 @@ export function tangentRowArb(o: TangentVectorOptions = {}): fc.Arbitrary<number
  * of Rᴰ are all of Rᴰ) with Euclidean row norms in [minNorm, maxNorm]:
  * the zero vector (when minNorm = 0), maxNorm itself and log-uniform norms.
  */
-export function tangentVectorArb(o: TangentVectorOptions = {}): fc.Arbitrary<Tensor> {
+export function tangentVectorArb(o: TangentVectorOptions = {}): Arbitrary<Tensor> {
   const rows = o.rows ?? 1;
   const dim = o.dim ?? 2;
   return fc.array(tangentRowArb(o), { minLength: rows, maxLength: rows }).map((r) => rowsTensor(r, dim, o.dtype ?? 'float64'));
@@ -178,7 +179,7 @@ export interface SpherePointOptions {
 }
 
 /** `[rows, dim]` tensors of unit vectors (points of the unit sphere Sᴰ⁻¹), unit norm in float64 before storage. */
-export function spherePointArb(o: SpherePointOptions = {}): fc.Arbitrary<Tensor> {
+export function spherePointArb(o: SpherePointOptions = {}): Arbitrary<Tensor> {
   const rows = o.rows ?? 1;
   const dim = o.dim ?? 3;
   return fc.array(unitVectorArb(dim), { minLength: rows, maxLength: rows }).map((r) => rowsTensor(r, dim, o.dtype ?? 'float64'));
@@ -206,7 +207,7 @@ export interface LorentzPointOptions {
  * the dtype allows (|c⟨x, x⟩_L + 1| ≲ 2u·cosh²ρ: far from the origin float32
  * cannot do better).
  */
-export function lorentzRowArb(o: LorentzPointOptions = {}): fc.Arbitrary<number[]> {
+export function lorentzRowArb(o: LorentzPointOptions = {}): Arbitrary<number[]> {
   const c = o.c ?? 1;
   const dim = o.dim ?? 3;
   if (!Number.isInteger(dim) || dim < 2) throw new RangeError(`lorentzRowArb: dim must be an integer ≥ 2 (time + space), got ${dim}`);
@@ -225,7 +226,7 @@ export function lorentzRowArb(o: LorentzPointOptions = {}): fc.Arbitrary<number[
  * (⟨x, x⟩_L = −1/c up to rounding, x₀ > 0), at hyperbolic distances up to
  * `maxDist / √c` from the origin (1/√c, 0, …, 0), the origin included.
  */
-export function lorentzPointArb(o: LorentzPointOptions = {}): fc.Arbitrary<Tensor> {
+export function lorentzPointArb(o: LorentzPointOptions = {}): Arbitrary<Tensor> {
   const rows = o.rows ?? 1;
   const dim = o.dim ?? 3;
   return fc.array(lorentzRowArb(o), { minLength: rows, maxLength: rows }).map((r) => rowsTensor(r, dim, o.dtype ?? 'float64'));
