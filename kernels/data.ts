@@ -219,7 +219,7 @@ export class TensorData {
   /** Makes this (an older version) the holder of its chain's buffer, undoing the newer versions' row changes. */
   #reroot(): void {
     const path: TensorData[] = [];
-    for (let n: TensorData = this; n.#diff !== undefined; n = n.#diff.next) path.push(n);
+    for (let d = this.#diff, n: TensorData | undefined = d === undefined ? undefined : this; d !== undefined && n !== undefined; n = d.next, d = n.#diff) path.push(n);
     // path[k].#diff.next is path[k + 1] (or the root for the last one): walk back from the root
     for (let k = path.length - 1; k >= 0; k--) {
       const n = path[k];
