@@ -115,18 +115,6 @@ export {
   parseWordNetNouns, wordnetClosure, WordNetParseError,
   type WordNetNouns, type WordNetClosure, type WordNetParseErrorKind,
 } from './data/wordnet.ts';
-export { loadWordNetNouns } from './data/node.ts';
-
-// graphs (embedding hierarchies: negative sampling, reconstruction metrics)
-export { graphFromEdges, type Graph, type EdgeList } from './graph/graph.ts';
-export { negativeSampler, type NegativeSampler, type NegativeSamplerOptions } from './graph/negatives.ts';
-export {
-  reconstructionMetrics, type ReconstructionMetrics, type ReconstructionOptions, type GraphDistance,
-} from './graph/reconstruction.ts';
-export {
-  parseWordNetNouns, wordnetClosure, WordNetParseError,
-  type WordNetNouns, type WordNetClosure, type WordNetParseErrorKind,
-} from './data/wordnet.ts';
 export { loadWordNetNouns, saveParamsFile, loadParamsFile } from './data/node.ts';
 
 // graphs (embedding hierarchies: negative sampling, reconstruction metrics)
