@@ -139,3 +139,55 @@ describe('edge cases: finite values and derivatives, dtypes kept', () => {
     expect(g.toArray(t32)).toEqual(g.toArray(g.exp(x32)));
   });
 });
+
+describe('customGrad functions under vmap: batched forward and VJP, not a loop', () => {
+  let calls = 0;
+  // a straight-through clip with a deliberately distinctive backward (0.5·g outside the box)
+  const clipST = g.customGrad(
+    (x: Tensor, s: Tensor) => {
+      calls += 1;
+      return g.mul(g.clamp(x, -1, 1), s);
+    },
+    (gg, [x, s]) => {
+      const inside = g.lessEqual(g.abs(x), 1);
+      return [g.mul(g.mul(gg, s), g.where(inside, 1, 0.5)), g.mul(gg, g.clamp(x, -1, 1))];
+    },
+    'clipST',
+  );
+  const f = (x: Tensor, s: Tensor): Tensor => g.sum(g.mul(clipST(g.mul(x, 1.5), s), g.sin(x)));
+
+  test.prop([fc.tuple(fc.integer({ min: 1, max: 5 }), dim).chain(([n, d]) => fc.tuple(tensorArb([n, d]), tensorArb([d])))], { numRuns: RUNS })(
+    'values, per-example gradients (both inputs), grad of vmap and jvp of vmap equal loops; the forward runs once per vmap',
+    ([x, s]) => {
+      calls = 0;
+      const got = g.vmap((xi: Tensor) => clipST(xi, s))(x);
+      expect(calls).toBe(1);
+      expectClose(got, g.stack(Array.from({ length: x.shape[0] }, (_, i) => clipST(row(x, i), s))));
+      const per = g.vmap(g.grad(f, [0, 1]), [0, null])(x, s);
+      for (let i = 0; i < x.shape[0]; i++) {
+        const [gx, gs] = g.grad(f, [0, 1])(row(x, i), s);
+        expectClose(row(per[0], i), gx);
+        expectClose(row(per[1], i), gs);
+      }
+      const gsum = g.grad((t: Tensor) => g.sum(g.vmap((xi: Tensor) => f(xi, t))(x)))(s);
+      const gloop = g.grad((t: Tensor) => Array.from({ length: x.shape[0] }, (_, i) => f(row(x, i), t)).reduce((a, b) => g.add(a, b)))(s);
+      expectClose(gsum, gloop, 1e-11);
+      const tan = g.onesLike(x);
+      const [, jv] = g.jvp((z: Tensor) => g.vmap((xi: Tensor) => f(xi, s))(z), [x], [tan]);
+      const jl = g.stack(Array.from({ length: x.shape[0] }, (_, i) => g.jvp((z: Tensor) => f(z, s), [row(x, i)], [row(tan, i)])[1]));
+      expectClose(jv, jl, 1e-11);
+      const nested = g.vmap(g.vmap((v: Tensor) => clipST(v, g.ones([], 'float64'))))(g.reshape(x, [x.shape[0], x.shape[1], 1]));
+      expectClose(g.reshape(nested, x.shape), g.clamp(x, -1, 1));
+    },
+  );
+
+  it('library customGrad functions (artanh, the ball distance) batch too', () => {
+    const ball = g.poincareBall({ c: 1 });
+    const x = g.tensor([[0.1, 0.2], [0.3, -0.4], [-0.5, 0.1]], undefined, 'float64');
+    const y = g.tensor([[0.0, 0.6], [0.2, 0.2], [0.1, -0.7]], undefined, 'float64');
+    const d = g.vmap((u: Tensor, v: Tensor) => ball.dist(g.reshape(u, [1, 2]), g.reshape(v, [1, 2])))(x, y);
+    expectClose(g.reshape(d, [3]), ball.dist(x, y));
+    const per = g.vmap(g.grad((u: Tensor, v: Tensor) => g.sum(ball.dist(g.reshape(u, [1, 2]), g.reshape(v, [1, 2])))))(x, y);
+    expectClose(per, g.grad((u: Tensor) => g.sum(ball.dist(u, y)))(x));
+  });
+});

@@ -6,10 +6,11 @@
  * (moved there from `inAxes` on entry). Each primitive applied to it is
  * processed by the trace's handler with the primitive's batching rule, which
  * computes every example at once one level down (one kernel call, not one per
- * example). Primitives without a rule of their own (`customGrad` functions)
- * fall back to a loop: the primitive per example, then a stack — correct, and
- * counted by `registeredPrimitives()` for the library's own primitives (all of
- * which have a rule, or their composite definition for fused ops).
+ * example). `customGrad` functions (user primitives with a VJP and no
+ * batching rule) are batched as JAX batches a `custom_vjp`: their forward and
+ * their VJP, both written with ops, run under `vmap` themselves. A primitive
+ * with neither (none in the library: `registeredPrimitives()` counts the
+ * kinds) falls back to a loop — the primitive per example, then a stack.
  *
  * Rules are written with ops, so `vmap` composes with `grad`, `jvp` and
  * itself: `vmap(grad(f))` gives per-example gradients.
@@ -20,6 +21,7 @@
  * GradError there.
  */
 import { GradError, ValueError, describeKind, requireFunction } from '../errors.ts';
+import { zeros } from '../tensor/create.ts';
 import { boxed, boxOf, dataRef, fromData, Tensor, type Box, type Trace } from '../tensor/tensor.ts';
 import { broadcastTo } from '../ops/broadcast.ts';
 import { concat, expandDims, reshape, slice, transpose } from '../ops/shape.ts';
@@ -43,7 +45,32 @@ function example(v: Tensor, b: number): Tensor {
   return reshape(slice(v, begin, [1, ...v.shape.slice(1)]), v.shape.slice(1));
 }
 
-/** The documented fallback: the primitive per example, stacked. */
+/**
+ * A primitive without a batching rule but with a VJP — a `customGrad`
+ * function, whose forward and backward are user code written with ops — as
+ * the primitive of its batched self (as JAX batches a `custom_vjp`): the
+ * forward is `vmap` of the forward, the VJP `vmap` of the VJP, so the batch
+ * runs in one call of each op instead of one call per example. Every input is
+ * batched (an unbatched one is broadcast first; its cotangents are then summed
+ * by the broadcast's VJP).
+ */
+const batchedCustom = new WeakMap<object, Primitive<unknown>>();
+
+function batchedSelf<A>(p: Primitive<A>): Primitive<A> {
+  const hit = batchedCustom.get(p);
+  if (hit !== undefined) return hit as Primitive<A>;
+  const rule = p.vjp!;
+  const q: Primitive<A> = {
+    name: `vmap(${p.name})`,
+    forward: (xs, attrs) => vmap((...ys: Tensor[]) => p.forward(ys, attrs))(...xs),
+    vjp: (g, xs, out, attrs, needs) =>
+      vmap((gg: Tensor, oo: Tensor, ...ys: Tensor[]) => rule(gg, ys, oo, attrs, needs).map((c, i) => c ?? zeros(ys[i].shape, ys[i].dtype)))(g, out, ...xs),
+  };
+  batchedCustom.set(p, q as Primitive<unknown>);
+  return q;
+}
+
+/** The documented last fallback: the primitive per example, stacked. */
 function loopBatch<A>(p: Primitive<A>, vals: readonly Tensor[], batched: readonly boolean[], attrs: A, size: number): Tensor {
   const outs: Tensor[] = [];
   for (let b = 0; b < size; b++) {
@@ -68,7 +95,12 @@ function handlerFor(size: number): TraceHandler {
         batched[i] = b !== undefined && b.trace === trace;
         vals[i] = batched[i] ? b!.inner : x;
       });
-      const out = spec === 'loop' ? loopBatch(p, vals, batched, attrs, size) : spec(vals, batched, attrs, size);
+      const out =
+        p.batch === undefined && p.vjp !== undefined
+          ? bind(batchedSelf(p), vals.map((v, i) => (batched[i] ? v : broadcastTo(expandDims(v, 0), [size, ...v.shape]))), attrs)
+          : spec === 'loop'
+            ? loopBatch(p, vals, batched, attrs, size)
+            : spec(vals, batched, attrs, size);
       if (out.shape[0] !== size) {
         throw new GradError(`vmap: the batching rule of ${p.name} returned a leading axis of ${out.shape[0]}; expected the batch size ${size}`);
       }
