@@ -12,8 +12,10 @@
  *   and, where the worker has it, on `gpujs-webgl2` (SwiftShader), which
  *   reads back one value per step (the loss); the superclass rings are drawn.
  * Step times per backend are printed. Skipped, with the reason printed, only
- * when Chromium is missing.
+ * when Chromium is missing. The playground's sources type-check with the DOM
+ * and worker libraries (playground/tsconfig.json) in any case.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +49,21 @@ function colouredPixels(img: Rgba): number {
   }
   return n;
 }
+
+describe('playground sources', () => {
+  it('type-check (strict, DOM and WebWorker libraries)', () => {
+    const tsc = join(import.meta.dirname, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc');
+    const project = join(import.meta.dirname, '..', '..', 'playground');
+    let out = '';
+    try {
+      execFileSync(process.execPath, [tsc, '--noEmit', '-p', project], { cwd: join(project, '..'), encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      out = (e as { stdout?: string }).stdout ?? String(e);
+    }
+    // errors in the playground's own files (the library's are the root type check's business)
+    expect(out.split('\n').filter((l) => l.startsWith('playground/')).join('\n')).toBe('');
+  }, 120_000);
+});
 
 describe.skipIf(reason !== null)('playground in headless Chromium', () => {
   let dir = '';
