@@ -42,6 +42,37 @@ function lanes(v: number[], shape: readonly number[], axis: number): number[][] 
   return out;
 }
 
+/** Second order: the gradient of ⟨∇⟨op(x), W⟩, V⟩ against central differences (each VJP is differentiable again). */
+function expectSecondOrderOk(op: (x: Tensor) => Tensor, x: Tensor): void {
+  const f = (y: Tensor): Tensor => {
+    const o = op(y);
+    return g.sum(g.mul(o, weights(o.shape)));
+  };
+  const h = (y: Tensor): Tensor => {
+    const gy = g.grad(f)(y);
+    return g.sum(g.mul(gy, g.add(weights(gy.shape), 0.25)));
+  };
+  const r = g.checkGrad(h, [x], TOL);
+  expect(r.ok, `second order: ${r.message}`).toBe(true);
+}
+
+describe('second order (grad of grad) of the new ops', () => {
+  test.prop([shapeAxisArb.chain(([s, a]) => fc.tuple(distinctTensorArb(s), fc.constant(a)))], { numRuns: 10 })('sort, cumprod, cumsum', ([x, axis]) => {
+    expectSecondOrderOk((y) => g.mul(g.sort(y, axis), y), x);
+    expectSecondOrderOk((y) => g.cumprod(y, axis), x);
+    expectSecondOrderOk((y) => g.square(g.cumsum(y, axis)), x);
+  });
+  test.prop([shapeArb({ minRank: 1, maxRank: 3, minDim: 2 }).chain((s) => fc.tuple(distinctTensorArb(s), fc.integer({ min: 0, max: s.length - 1 })))], { numRuns: 10 })(
+    'variance, std, einsum',
+    ([x, axis]) => {
+      expectSecondOrderOk((y) => g.variance(y, axis), x);
+      expectSecondOrderOk((y) => g.std(y, axis, true, 1), x);
+      const n = x.shape[axis];
+      expectSecondOrderOk((y) => g.einsum('ij,kj->ik', g.reshape(y, [-1, n]), g.reshape(g.sin(y), [-1, n])), g.transpose(x, [...x.shape.keys()].map((i) => (i === axis ? x.rank - 1 : i === x.rank - 1 ? axis : i))));
+    },
+  );
+});
+
 describe('sort, argsort, topk', () => {
   test.prop([shapeAxisArb.chain(([s, a]) => fc.tuple(distinctTensorArb(s), fc.constant(a), fc.boolean()))], { numRuns: RUNS })(
     'sort sorts every lane, argsort is its permutation, topk its head',
