@@ -57,6 +57,7 @@ const KNOWN: Record<string, string> = {
 const SKIP: Record<string, string> = {
   loadMnist: 'decodes the whole MNIST set (seconds per call)',
   loadFeaturesFile: 'starts file-system I/O on generated paths',
+  loadWordNetNouns: 'reads and parses the whole WordNet noun database (seconds per call); its parser parseWordNetNouns is fuzzed',
 };
 
 const isClass = (v: unknown): boolean => typeof v === 'function' && /^class\b/.test(Function.prototype.toString.call(v));
