@@ -130,6 +130,28 @@ export function activate(name: string): void {
   explicit = true;
 }
 
+/** What {@link restoreChoice} puts back: the active backend and whether it was chosen explicitly. */
+export interface Choice {
+  readonly name: string;
+  readonly explicit: boolean;
+}
+
+/** The current choice (applies the default first), for {@link restoreChoice}. */
+export function currentChoice(): Choice {
+  ensureDefault();
+  return { name: active.backend.name, explicit };
+}
+
+/**
+ * Puts back a choice taken by {@link currentChoice} (as `withBackend` does
+ * after its function): a default stays a default, so loading gpu.js later
+ * may still re-decide it. Throws if the backend is no longer registered.
+ */
+export function restoreChoice(c: Choice): void {
+  activate(c.name);
+  explicit = c.explicit;
+}
+
 /**
  * Chooses the backend that serves the float32 kernels the active backend
  * lacks (none: `undefined`, then js serves them); throws if not registered.

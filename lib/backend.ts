@@ -92,11 +92,12 @@ function checkKnown(fn: string, name: string): void {
   }
 }
 
-function select(name: string): void {
-  checkKnown('setBackend', name);
+/** Probes and selects `name`, with the typed errors naming the public function `fn`. */
+function select(name: string, fn = 'setBackend'): void {
+  checkKnown(fn, name);
   const reason = registry.chooseBackend(name);
   if (reason !== null) {
-    throw new BackendUnavailableError(`setBackend: backend '${name}' is not available here: ${reason}`);
+    throw new BackendUnavailableError(`${fn}: backend '${name}' is not available here: ${reason}`);
   }
 }
 
@@ -159,12 +160,12 @@ export function withBackend<T>(name: string, fn: () => T): T {
   if (typeof fn !== 'function') {
     throw new ArgumentError(`withBackend: argument 'fn' must be a function to run with backend '${String(name)}', got ${fn === null ? 'null' : typeof fn}`);
   }
-  const previous = registry.activeName();
-  select(name);
+  const previous = registry.currentChoice();
+  select(name, 'withBackend');
   try {
     return fn();
   } finally {
-    registry.activate(previous);
+    registry.restoreChoice(previous);
   }
 }
 

@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { matmul, tensor, toArray, withBackend } from '../lib/index.ts';
+import { availableBackends, backend, BackendUnavailableError, loadGpuBackends, matmul, setBackend, tensor, toArray, withBackend } from '../lib/index.ts';
 import { bundleFiles, chromiumUnavailableReason, runInBrowser, type BundleFiles } from '../tools/browser/harness.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -112,6 +112,25 @@ describe('the default backend is chosen lazily, in a bundle that imports no back
     expect(gpuCpu.backend).toBe('gpujs-cpu');
     for (const r of [byDefault, js, gpuCpu]) expect(r.checksum).toBe(checksum);
   }, 120_000);
+
+  it('in this process: loadGpuBackends resolves to availableBackends(); gpu.js backends select synchronously in Node; errors name the function called', async () => {
+    const before = backend();
+    expect(await loadGpuBackends()).toEqual(availableBackends());
+    expect(backend()).toBe(before); // the default re-decided with gpu.js loaded: the same here (no hardware GPU)
+    if (availableBackends().includes('gpujs-cpu')) {
+      expect(setBackend('gpujs-cpu')).toBeUndefined(); // Node loads gpu.js synchronously: no Promise
+      expect(backend()).toBe('gpujs-cpu');
+      setBackend(before) as void;
+    }
+    expect(() => withBackend('nope', () => 1)).toThrow(/^withBackend: unknown backend 'nope'/);
+    expect(() => setBackend('nope')).toThrow(/^setBackend: unknown backend 'nope'/);
+    const webgl = availableBackends().includes('gpujs-webgl') ? null : 'gpujs-webgl';
+    if (webgl !== null) {
+      expect(() => withBackend(webgl, () => 1)).toThrow(BackendUnavailableError);
+      expect(() => withBackend(webgl, () => 1)).toThrow(/^withBackend: backend 'gpujs-webgl' is not available here/);
+    }
+    expect(backend()).toBe(before);
+  });
 
   const reason = chromiumUnavailableReason();
   if (reason !== null) console.log(`[bundle] SKIPPING the Chromium half: ${reason}`);
