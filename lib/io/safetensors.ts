@@ -12,9 +12,9 @@
  * tensors).
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { ArgumentError, ValueError, describe } from '../errors.ts';
+import { ArgumentError, GradError, ValueError, describe } from '../errors.ts';
 import { treeLeavesWithPaths, type Tree } from '../autodiff/tree.ts';
-import { fromStorage, requireTensor, dataOf, Tensor } from '../tensor/tensor.ts';
+import { boxOf, fromStorage, requireTensor, dataOf, Tensor } from '../tensor/tensor.ts';
 import { strip } from '../autodiff/primitive.ts';
 
 /** A malformed safetensors file (returned in a `Left` by {@link loadParams}). */
@@ -49,6 +49,7 @@ function checkKey(fn: string, seg: string, path: string): void {
  * objects hold no tensors and are not stored.
  * @throws ArgumentError when the tree holds something other than tensors, a
  *   key is empty or contains '.', or metadata is not an object of strings
+ * @throws GradError for a tensor batched inside `vmap` (its values are the whole batch)
  */
 export function saveParams(tree: Tree, metadata?: Readonly<Record<string, string>>): Uint8Array {
   const fn = 'saveParams';
@@ -64,6 +65,9 @@ export function saveParams(tree: Tree, metadata?: Readonly<Record<string, string
   const named = entries.map(({ path, leaf }) => {
     path.forEach((seg) => checkKey(fn, seg, path.join('.')));
     requireTensor(fn, leaf, path.join('.'));
+    if (boxOf(strip(leaf)) !== undefined) {
+      throw new GradError(`${fn}: the tensor at ${path.join('.') || '(root)'} is batched inside vmap; save the parameters outside the vmapped function`);
+    }
     return { name: path.join('.'), leaf };
   });
   named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

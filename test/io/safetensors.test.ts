@@ -93,6 +93,13 @@ describe('saveParams / loadParams round trip', () => {
     expect(() => g.saveParams({ '': g.scalar(1) })).toThrow(g.ArgumentError);
     expect(() => g.saveParams({ a: 3 } as unknown as Tree)).toThrow(/saveParams/);
     expect(() => g.saveParams({ a: g.scalar(1) }, { k: 1 } as unknown as Record<string, string>)).toThrow(/metadata/);
+    expect(() => g.vmap((x: Tensor) => g.saveParams({ x }) as unknown as Tensor)(g.ones([2, 3]))).toThrow(/saveParams: the tensor at x is batched inside vmap/);
+    // inside grad the values are concrete: saving works
+    const gr = g.grad((x: Tensor) => {
+      expect(g.saveParams({ x }).length).toBeGreaterThan(8);
+      return g.sum(x);
+    })(g.ones([2]));
+    expect(g.toArray(gr)).toEqual([1, 1]);
   });
 });
 
