@@ -19,7 +19,7 @@ import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import * as g from '../lib/index.ts';
 import type { Tensor } from '../lib/index.ts';
-import { registeredPrimitives } from '../lib/autodiff/primitive.ts';
+import { definePrimitive, registeredPrimitives } from '../lib/autodiff/primitive.ts';
 import { distinctTensorArb, shapeArb, tensorArb, type ValueOptions } from '../lib/testing/index.ts';
 
 const RUNS = 8;
@@ -168,6 +168,19 @@ describe('every primitive has a JVP and a batching rule that agree with the rest
     );
     expect(count('batch', 'loop')).toBe(0);
     expect(prims.every((p) => p.vjp === 'none' || p.jvp !== 'zero')).toBe(true);
+  });
+
+  it('the type checker rejects a primitive without its JVP or batching rule (checked by tsc: the directives fail if it compiles)', () => {
+    const attempts = [
+      // @ts-expect-error — no jvp and no batch
+      () => definePrimitive<undefined>({ name: 'noRules', forward: ([x]) => x, vjp: undefined }),
+      // @ts-expect-error — no batching rule
+      () => definePrimitive<undefined>({ name: 'noBatch', forward: ([x]) => x, vjp: (gg) => [gg], jvp: 'zero' }),
+      // @ts-expect-error — the VJP must be stated, even when there is none
+      () => definePrimitive<undefined>({ name: 'noVjp', forward: ([x]) => x, jvp: 'zero', batch: 'loop' }),
+    ];
+    // never called: calling would register them
+    expect(attempts.length).toBe(3);
   });
 
   it('no library primitive bypasses definePrimitive (a plain Primitive literal would fall back silently)', () => {
