@@ -29,9 +29,7 @@ export const WASM = 'wasm';
 /** Name of the WebGPU device backend. */
 export const WEBGPU = 'gpujs-webgpu';
 /** gpu.js CPU routes (host backends), by backend name. */
-export const HOST_GPU_NAMES: ReadonlyMap<string, GpuMode> = new Map(
-  GPU_MODES.filter((m) => m !== 'headlessgl').map((m) => [gpuBackendName(m), m]),
-);
+export const HOST_GPU_NAMES: ReadonlyMap<string, GpuMode> = new Map(GPU_MODES.filter((m) => m !== 'headlessgl').map((m) => [gpuBackendName(m), m]));
 /** gpu.js GL device backends, by backend name, in the default's order of preference. */
 export const DEVICE_NAMES: ReadonlyMap<string, DeviceMode> = new Map(DEVICE_MODES.map((m) => [`gpujs-${m}`, m]));
 
@@ -62,8 +60,7 @@ export interface DeviceRecord {
  * may change (gpu.js not loaded yet in a browser), which must not be cached.
  */
 export type Made =
-  | { readonly ok: true; readonly backend: Backend; readonly device?: DeviceRecord }
-  | { readonly ok: false; readonly reason: string; readonly final: boolean };
+  { readonly ok: true; readonly backend: Backend; readonly device?: DeviceRecord } | { readonly ok: false; readonly reason: string; readonly final: boolean };
 
 const HEADLESSGL_HINT = "headlessgl needs the optional native 'gl' package and an X display: a GPU, or Mesa under Xvfb, e.g. xvfb-run -a <command>";
 

@@ -22,7 +22,9 @@ export interface Split {
   readonly superclasses: Int32Array | null;
 }
 
-const PER_DIGIT = 120, TRAIN_PER_DIGIT = 80, PIXELS = 14 * 14;
+const PER_DIGIT = 120,
+  TRAIN_PER_DIGIT = 80,
+  PIXELS = 14 * 14;
 
 /** Fetches and splits the bundled MNIST subset. */
 async function mnist(url: string): Promise<Split> {
@@ -32,7 +34,8 @@ async function mnist(url: string): Promise<Split> {
   if (bytes.length !== 10 * PER_DIGIT * PIXELS) throw new Error(`the MNIST subset has ${bytes.length} bytes, expected ${10 * PER_DIGIT * PIXELS}`);
   const pick = (from: number, to: number): { x: Tensor; y: Int32Array } => {
     const n = 10 * (to - from);
-    const x = new Float32Array(n * PIXELS), y = new Int32Array(n);
+    const x = new Float32Array(n * PIXELS),
+      y = new Int32Array(n);
     let row = 0;
     for (let d = 0; d < 10; d++) {
       for (let i = from; i < to; i++, row++) {
@@ -43,7 +46,8 @@ async function mnist(url: string): Promise<Split> {
     }
     return { x: g.tensor(x, [n, PIXELS]), y };
   };
-  const train = pick(0, TRAIN_PER_DIGIT), test = pick(TRAIN_PER_DIGIT, PER_DIGIT);
+  const train = pick(0, TRAIN_PER_DIGIT),
+    test = pick(TRAIN_PER_DIGIT, PER_DIGIT);
   return { xTrain: train.x, yTrain: train.y, xTest: test.x, yTest: test.y, classes: 10, superclasses: null };
 }
 
@@ -63,9 +67,12 @@ function hierarchy(seed: number): Split {
     return ids.get(node)!;
   });
   return {
-    xTrain: g.take(data.x, train), yTrain: Int32Array.from(train, (i) => data.labels[i]),
-    xTest: g.take(data.x, test), yTest: Int32Array.from(test, (i) => data.labels[i]),
-    classes, superclasses,
+    xTrain: g.take(data.x, train),
+    yTrain: Int32Array.from(train, (i) => data.labels[i]),
+    xTest: g.take(data.x, test),
+    yTest: Int32Array.from(test, (i) => data.labels[i]),
+    classes,
+    superclasses,
   };
 }
 

@@ -23,7 +23,9 @@ export interface DiskScene {
 /** Draws the Poincaré disk (boundary circle, geodesic grid circles) and the scene. */
 export function drawDisk(ctx: CanvasRenderingContext2D, scene: DiskScene | null): void {
   const { width: w, height: h } = ctx.canvas;
-  const r = Math.min(w, h) / 2 - 8, cx = w / 2, cy = h / 2;
+  const r = Math.min(w, h) / 2 - 8,
+    cx = w / 2,
+    cy = h / 2;
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, w, h);
   ctx.fillStyle = '#f4f6fa';
@@ -46,7 +48,8 @@ export function drawDisk(ctx: CanvasRenderingContext2D, scene: DiskScene | null)
   if (scene === null) return;
   const { points, labels, superclasses, proxies, K } = scene;
   for (let i = 0; i < labels.length; i++) {
-    const x = cx + r * points[2 * i], y = cy - r * points[2 * i + 1];
+    const x = cx + r * points[2 * i],
+      y = cy - r * points[2 * i + 1];
     const cls = labels[i];
     if (superclasses !== null) {
       ctx.strokeStyle = SUPER_COLOURS[superclasses[cls] % SUPER_COLOURS.length];
@@ -62,7 +65,8 @@ export function drawDisk(ctx: CanvasRenderingContext2D, scene: DiskScene | null)
   }
   ctx.lineWidth = 2.5;
   for (let p = 0; p < proxies.length / 2; p++) {
-    const x = cx + r * proxies[2 * p], y = cy - r * proxies[2 * p + 1];
+    const x = cx + r * proxies[2 * p],
+      y = cy - r * proxies[2 * p + 1];
     ctx.strokeStyle = CLASS_COLOURS[Math.floor(p / K) % CLASS_COLOURS.length];
     ctx.beginPath();
     ctx.moveTo(x - 6, y - 6);
@@ -83,7 +87,10 @@ export interface Series {
 /** Draws line series against the epoch (1 … n) with a legend; `yRange` fixes the axis, else it fits the data. */
 export function drawChart(ctx: CanvasRenderingContext2D, title: string, series: readonly Series[], yRange?: readonly [number, number]): void {
   const { width: w, height: h } = ctx.canvas;
-  const left = 44, right = 10, top = 22, bottom = 24;
+  const left = 44,
+    right = 10,
+    top = 22,
+    bottom = 24;
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, w, h);
   ctx.fillStyle = '#222';

@@ -21,10 +21,14 @@ const ctx2d = (id: string): CanvasRenderingContext2D => {
   if (c === null) throw new Error(`playground: no 2-D context for #${id}`);
   return c;
 };
-const disk = ctx2d('disk'), lossChart = ctx2d('loss'), recallChart = ctx2d('recall');
+const disk = ctx2d('disk'),
+  lossChart = ctx2d('loss'),
+  recallChart = ctx2d('recall');
 const backendSelect = $<HTMLSelectElement>('backend');
-const startButton = $<HTMLButtonElement>('start'), stopButton = $<HTMLButtonElement>('stop');
-const status = $('status'), errorBox = $('error');
+const startButton = $<HTMLButtonElement>('start'),
+  stopButton = $<HTMLButtonElement>('stop');
+const status = $('status'),
+  errorBox = $('error');
 const tbody = $<HTMLTableElement>('epochs-table').tBodies[0];
 
 let scene: Pick<DiskScene, 'labels' | 'superclasses' | 'K'> | null = null;
@@ -64,16 +68,23 @@ function redrawCharts(): void {
     { name: 'SoftTriple H', colour: '#e15759', values: e.map((r) => r.loss.hyperbolic) },
     { name: 'HypHC', colour: '#59a14f', values: e.map((r) => r.loss.hyphc) },
   ]);
-  drawChart(recallChart, 'Recall@1 on the test set', [
-    { name: 'Euclidean head', colour: '#4e79a7', values: e.map((r) => r.recall.euclidean) },
-    { name: 'hyperbolic head', colour: '#e15759', values: e.map((r) => r.recall.hyperbolic) },
-  ], [0, 1]);
+  drawChart(
+    recallChart,
+    'Recall@1 on the test set',
+    [
+      { name: 'Euclidean head', colour: '#4e79a7', values: e.map((r) => r.recall.euclidean) },
+      { name: 'hyperbolic head', colour: '#e15759', values: e.map((r) => r.recall.hyperbolic) },
+    ],
+    [0, 1],
+  );
 }
 
 function showStatus(r?: EpochReport): void {
   const lines = [`backend: ${state.backend} (available: ${state.available.join(', ')})`];
   if (r !== undefined) {
-    lines.push(`epoch ${r.epoch}: ${r.stepMs.toFixed(1)} ms/step on ${r.backend}; per step ${r.transfers.uploads.toFixed(1)} uploads, ${r.transfers.readbacks.toFixed(1)} readbacks`);
+    lines.push(
+      `epoch ${r.epoch}: ${r.stepMs.toFixed(1)} ms/step on ${r.backend}; per step ${r.transfers.uploads.toFixed(1)} uploads, ${r.transfers.readbacks.toFixed(1)} readbacks`,
+    );
   }
   status.textContent = lines.join('\n');
 }
@@ -111,7 +122,14 @@ worker.onmessage = (ev: MessageEvent<FromWorker>): void => {
       if (scene !== null) drawDisk(disk, { ...scene, points, proxies });
       redrawCharts();
       const row = tbody.insertRow();
-      for (const v of [String(report.epoch), report.loss.total.toFixed(3), report.recall.euclidean.toFixed(3), report.recall.hyperbolic.toFixed(3), report.stepMs.toFixed(1), report.backend]) {
+      for (const v of [
+        String(report.epoch),
+        report.loss.total.toFixed(3),
+        report.recall.euclidean.toFixed(3),
+        report.recall.hyperbolic.toFixed(3),
+        report.stepMs.toFixed(1),
+        report.backend,
+      ]) {
         row.insertCell().textContent = v;
       }
       showStatus(report);

@@ -73,7 +73,8 @@ export function makeTrainer(data: Split, config: TrainConfig): Trainer {
     g.classBalancedBatches(g.foldIn(kBatches, epoch), data.yTrain, { classesPerBatch: C, samplesPerClass: PER_CLASS, batches: stepsPerEpoch });
   let epochBatches: { epoch: number; batches: Int32Array[] } = { epoch: -1, batches: [] };
   const probe = batchesOf(-1)[0];
-  const xProbe = g.take(data.xTrain, probe), yProbe = Int32Array.from(probe, (i) => data.yTrain[i]);
+  const xProbe = g.take(data.xTrain, probe),
+    yProbe = Int32Array.from(probe, (i) => data.yTrain[i]);
   const scale = Math.sqrt(c);
 
   return {
@@ -81,13 +82,20 @@ export function makeTrainer(data: Split, config: TrainConfig): Trainer {
     step(epoch: number, t: number): Tensor {
       if (epochBatches.epoch !== epoch) epochBatches = { epoch, batches: batchesOf(epoch) };
       const idx = epochBatches.batches[t];
-      const [l, grads] = valueAndGrad(params, g.take(data.xTrain, idx), Int32Array.from(idx, (i) => data.yTrain[i]), g.foldIn(kTrip, epoch * stepsPerEpoch + t));
+      const [l, grads] = valueAndGrad(
+        params,
+        g.take(data.xTrain, idx),
+        Int32Array.from(idx, (i) => data.yTrain[i]),
+        g.foldIn(kTrip, epoch * stepsPerEpoch + t),
+      );
       [params, state] = opt.update(grads, state, params);
       return l;
     },
     async terms(): Promise<LossTerms> {
       const tm = chestTerms(inputsOf(params, xProbe), yProbe, g.foldIn(kTrip, -1));
-      const [total, euclidean, hyperbolic, hyphc] = await Promise.all([tm.total, tm.euclidean, tm.hyperbolic, tm.hyphc].map(async (t) => (await g.toArrayAsync(t))[0]));
+      const [total, euclidean, hyperbolic, hyphc] = await Promise.all(
+        [tm.total, tm.euclidean, tm.hyperbolic, tm.hyphc].map(async (t) => (await g.toArrayAsync(t))[0]),
+      );
       return { total, euclidean, hyperbolic, hyphc };
     },
     async evaluate() {

@@ -25,9 +25,7 @@ export interface TrainConfig {
 
 /** Page → worker. */
 export type ToWorker =
-  | { readonly type: 'start'; readonly config: TrainConfig }
-  | { readonly type: 'stop' }
-  | { readonly type: 'backend'; readonly name: string };
+  { readonly type: 'start'; readonly config: TrainConfig } | { readonly type: 'stop' } | { readonly type: 'backend'; readonly name: string };
 
 /** The mean loss terms of an epoch. */
 export interface LossTerms {
@@ -58,12 +56,12 @@ export type FromWorker =
   | { readonly type: 'backend'; readonly backend: string; readonly error: string | null }
   | { readonly type: 'started'; readonly classes: number; readonly superclasses: Int32Array | null; readonly labels: Int32Array; readonly testSize: number }
   | (EpochReport & {
-    readonly type: 'epoch';
-    /** `[testSize, 2]` hyperbolic test embeddings, scaled into the unit disk */
-    readonly points: Float32Array;
-    /** `[C·K, 2]` hyperbolic proxies, scaled into the unit disk */
-    readonly proxies: Float32Array;
-  })
+      readonly type: 'epoch';
+      /** `[testSize, 2]` hyperbolic test embeddings, scaled into the unit disk */
+      readonly points: Float32Array;
+      /** `[C·K, 2]` hyperbolic proxies, scaled into the unit disk */
+      readonly proxies: Float32Array;
+    })
   | { readonly type: 'done'; readonly stopped: boolean }
   | { readonly type: 'error'; readonly message: string };
 

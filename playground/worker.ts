@@ -38,7 +38,8 @@ async function train(config: TrainConfig): Promise<void> {
     const trainer = makeTrainer(data, config);
     post({ type: 'started', classes: data.classes, superclasses: data.superclasses, labels: data.yTest, testSize: data.yTest.length });
     for (let epoch = 0; epoch < config.epochs && !stopRequested; epoch++) {
-      let lossSum = 0, ms = 0;
+      let lossSum = 0,
+        ms = 0;
       const before = g.transferStats();
       for (let t = 0; t < trainer.stepsPerEpoch; t++) {
         const t0 = performance.now();
@@ -51,9 +52,12 @@ async function train(config: TrainConfig): Promise<void> {
       const terms = await trainer.terms();
       const ev = await trainer.evaluate();
       post({
-        type: 'epoch', epoch: epoch + 1,
+        type: 'epoch',
+        epoch: epoch + 1,
         loss: { ...terms, total: lossSum / steps },
-        recall: ev.recall, points: ev.points, proxies: ev.proxies,
+        recall: ev.recall,
+        points: ev.points,
+        proxies: ev.proxies,
         stepMs: ms / steps,
         transfers: { uploads: (after.uploads - before.uploads) / steps, readbacks: (after.readbacks - before.readbacks) / steps },
         backend: g.backend(),

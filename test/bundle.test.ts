@@ -42,7 +42,11 @@ interface Sizes {
 }
 
 function sizes(files: BundleFiles): Sizes {
-  let initialMin = 0, initialGz = 0, lazyMin = 0, gpuJsInitial = false, gpuJsLazy = false;
+  let initialMin = 0,
+    initialGz = 0,
+    lazyMin = 0,
+    gpuJsInitial = false,
+    gpuJsLazy = false;
   for (const { text, initial } of Object.values(files)) {
     const has = text.includes(GPU_JS_MARKER);
     if (initial) {
@@ -62,7 +66,10 @@ const kB = (b: number): string => `${(b / 1000).toFixed(1)} kB`;
 /** The checksum core-entry.ts computes, here on the js backend (exact for these small integers). */
 function expectedChecksum(): number {
   const n = 64;
-  const a = tensor(Float32Array.from({ length: n * n }, (_, i) => (i % 7) - 3), [n, n]);
+  const a = tensor(
+    Float32Array.from({ length: n * n }, (_, i) => (i % 7) - 3),
+    [n, n],
+  );
   return toArray(withBackend('js', () => matmul(a, a))).reduce((s, v, i) => s + v * ((i % 5) + 1), 0);
 }
 
@@ -72,7 +79,7 @@ describe('bundle weight', () => {
     const full = sizes(await bundleFiles(join(entries, 'full-size.ts'), { minify: true }));
     console.log(
       `[bundle] core (tensor + matmul): ${kB(core.initialMin)} minified, ${kB(core.initialGz)} gzipped; on demand: ${kB(core.lazyMin)} (gpu.js)\n` +
-      `[bundle] full (every export): ${kB(full.initialMin)} minified, ${kB(full.initialGz)} gzipped; on demand: ${kB(full.lazyMin)} (gpu.js)`,
+        `[bundle] full (every export): ${kB(full.initialMin)} minified, ${kB(full.initialGz)} gzipped; on demand: ${kB(full.lazyMin)} (gpu.js)`,
     );
     expect(core.gpuJsInitial, 'gpu.js must not load with the core bundle').toBe(false);
     expect(full.gpuJsInitial, 'gpu.js must not load with the full bundle').toBe(false);
@@ -134,12 +141,19 @@ describe('the default backend is chosen lazily, in a bundle that imports no back
 
   const reason = chromiumUnavailableReason();
   if (reason !== null) console.log(`[bundle] SKIPPING the Chromium half: ${reason}`);
-  it.skipIf(reason !== null)('in headless Chromium: wasm, with gpu.js never fetched', async () => {
-    const r = (await runInBrowser(join(entries, 'core-entry.ts'), { splitting: true })) as { backend: string; checksum: number; fetched: string[] };
-    console.log(`[bundle] chromium: default ${r.backend}; fetched ${r.fetched.map((u) => u.replace(/^.*\//, '')).join(', ')}`);
-    expect(r.fetched.some((u) => u.includes('backend-check')), 'the check chunk was fetched (the list is real)').toBe(true);
-    expect(r.fetched.filter((u) => u.includes('gpu-browser'))).toEqual([]);
-    expect(r.backend).toBe('wasm');
-    expect(r.checksum).toBe(checksum);
-  }, 120_000);
+  it.skipIf(reason !== null)(
+    'in headless Chromium: wasm, with gpu.js never fetched',
+    async () => {
+      const r = (await runInBrowser(join(entries, 'core-entry.ts'), { splitting: true })) as { backend: string; checksum: number; fetched: string[] };
+      console.log(`[bundle] chromium: default ${r.backend}; fetched ${r.fetched.map((u) => u.replace(/^.*\//, '')).join(', ')}`);
+      expect(
+        r.fetched.some((u) => u.includes('backend-check')),
+        'the check chunk was fetched (the list is real)',
+      ).toBe(true);
+      expect(r.fetched.filter((u) => u.includes('gpu-browser'))).toEqual([]);
+      expect(r.backend).toBe('wasm');
+      expect(r.checksum).toBe(checksum);
+    },
+    120_000,
+  );
 });

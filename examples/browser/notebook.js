@@ -31,14 +31,26 @@ await cell('2 · grad', async () => {
   const dx = g.toArray(g.grad((t) => g.sum(g.mul(g.tanh(t), t)))(x));
   const closed = [-1, 0.5, 2].map((v) => Math.tanh(v) + v * (1 - Math.tanh(v) ** 2));
   results.gradError = Math.max(...dx.map((v, i) => Math.abs(v - closed[i])));
-  return [`grad:        [${dx.map((v) => v.toFixed(6)).join(', ')}]`, `closed form: [${closed.map((v) => v.toFixed(6)).join(', ')}]`, `max error ${results.gradError.toExponential(2)}`];
+  return [
+    `grad:        [${dx.map((v) => v.toFixed(6)).join(', ')}]`,
+    `closed form: [${closed.map((v) => v.toFixed(6)).join(', ')}]`,
+    `max error ${results.gradError.toExponential(2)}`,
+  ];
 });
 
 // 3 · The Poincaré ball: distances grow without bound towards the boundary.
 await cell('3 · the Poincaré ball (c = 1)', async () => {
   const ball = g.poincareBall({ c: 1 });
   const radii = [0, 0.5, 0.9, 0.99, 0.999];
-  const d = g.toArray(ball.dist0(g.tensor(radii.map((r) => [r, 0]), undefined, 'float64')));
+  const d = g.toArray(
+    ball.dist0(
+      g.tensor(
+        radii.map((r) => [r, 0]),
+        undefined,
+        'float64',
+      ),
+    ),
+  );
   results.distances = d;
   return radii.map((r, i) => `d(0, (${r}, 0)) = ${d[i].toFixed(4)}   (2·artanh r = ${(2 * Math.atanh(r)).toFixed(4)})`);
 });
@@ -54,7 +66,11 @@ await cell('4 · CHEST, 30 steps', async () => {
   const loss = g.chest({ centersPerClass: 2, hyphc: { triplets: 64 } });
   const f = (p) => {
     const h = g.matmul(x, p.w);
-    return loss({ euclidean: g.slice(h, [0, 0], [24, 4]), hyperbolic: g.slice(h, [0, 4], [24, 4]), euclideanProxies: p.pe, hyperbolicProxies: p.ph }, labels, g.prngKey(1));
+    return loss(
+      { euclidean: g.slice(h, [0, 0], [24, 4]), hyperbolic: g.slice(h, [0, 4], [24, 4]), euclideanProxies: p.pe, hyperbolicProxies: p.ph },
+      labels,
+      g.prngKey(1),
+    );
   };
   const opt = g.adam({ lr: 0.05 });
   let state = opt.init(params);

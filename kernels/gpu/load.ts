@@ -48,9 +48,9 @@ function classOf(mod: unknown): GpuClass | undefined {
 function missing(e: unknown): GpuJsMissingError {
   const code = (e as { code?: unknown } | null)?.code;
   const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-  return new GpuJsMissingError(code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' || /Cannot find (module|package)/i.test(msg)
-    ? INSTALL
-    : `gpu.js failed to load: ${msg}`);
+  return new GpuJsMissingError(
+    code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' || /Cannot find (module|package)/i.test(msg) ? INSTALL : `gpu.js failed to load: ${msg}`,
+  );
 }
 
 /** Node's `require` for this module, or undefined outside Node (or before Node 20.16). */

@@ -18,4 +18,3 @@ const loaded = await import('fast-check').catch((e: unknown) => {
 
 /** fast-check's default export (`import fc from 'fast-check'`). */
 export const fc: typeof fcDefault = loaded.default;
-

@@ -22,7 +22,13 @@ for (let n = 0; n < 10 * PER_DIGIT; n++) {
   for (let r = 0; r < SIDE; r++) {
     for (let c = 0; c < SIDE; c++) {
       let s = 0;
-      for (const [dr, dc] of [[0, 0], [0, 1], [1, 0], [1, 1]]) s += x[n * 784 + (2 * r + dr) * 28 + 2 * c + dc];
+      for (const [dr, dc] of [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ])
+        s += x[n * 784 + (2 * r + dr) * 28 + 2 * c + dc];
       out[n * SIDE * SIDE + r * SIDE + c] = Math.round((s / 4) * 255);
     }
   }

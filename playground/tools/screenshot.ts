@@ -19,7 +19,9 @@ try {
     const last = s.epochs.at(-1);
     if (last === undefined || pg.errors.length > 0 || s.errors.length > 0) throw new Error(`the run failed: ${[...pg.errors, ...s.errors].join('; ')}`);
     writeFileSync(out, await pg.screenshot('body'));
-    console.log(`wrote ${out}: epoch ${last.epoch}, loss ${last.loss.total.toFixed(3)}, R@1 E ${last.recall.euclidean.toFixed(3)} H ${last.recall.hyperbolic.toFixed(3)} on ${last.backend}`);
+    console.log(
+      `wrote ${out}: epoch ${last.epoch}, loss ${last.loss.total.toFixed(3)}, R@1 E ${last.recall.euclidean.toFixed(3)} H ${last.recall.hyperbolic.toFixed(3)} on ${last.backend}`,
+    );
   } finally {
     await pg.close();
   }

@@ -61,7 +61,12 @@ describe('playground sources', () => {
       out = (e as { stdout?: string }).stdout ?? String(e);
     }
     // errors in the playground's own files (the library's are the root type check's business)
-    expect(out.split('\n').filter((l) => l.startsWith('playground/')).join('\n')).toBe('');
+    expect(
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('playground/'))
+        .join('\n'),
+    ).toBe('');
   }, 120_000);
 });
 
@@ -99,9 +104,12 @@ describe.skipIf(reason !== null)('playground in headless Chromium', () => {
     const s = await pg.train({ dataset: 'mnist', epochs: 4 });
     expect(s.errors).toEqual([]);
     expect(s.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
-    const first = s.epochs[0], last = s.epochs[3];
+    const first = s.epochs[0],
+      last = s.epochs[3];
     for (const e of s.epochs) {
-      console.log(`[playground] mnist epoch ${e.epoch} on ${e.backend}: loss ${e.loss.total.toFixed(3)} (E ${e.loss.euclidean.toFixed(3)}, H ${e.loss.hyperbolic.toFixed(3)}, HypHC ${e.loss.hyphc.toFixed(3)}), R@1 E ${e.recall.euclidean.toFixed(3)} H ${e.recall.hyperbolic.toFixed(3)}, ${e.stepMs.toFixed(1)} ms/step`);
+      console.log(
+        `[playground] mnist epoch ${e.epoch} on ${e.backend}: loss ${e.loss.total.toFixed(3)} (E ${e.loss.euclidean.toFixed(3)}, H ${e.loss.hyperbolic.toFixed(3)}, HypHC ${e.loss.hyphc.toFixed(3)}), R@1 E ${e.recall.euclidean.toFixed(3)} H ${e.recall.hyperbolic.toFixed(3)}, ${e.stepMs.toFixed(1)} ms/step`,
+      );
       for (const v of [e.loss.total, e.loss.euclidean, e.loss.hyperbolic, e.loss.hyphc, e.stepMs]) expect(Number.isFinite(v)).toBe(true);
       expect(e.backend).toBe('wasm');
       expect(e.transfers).toEqual({ uploads: 0, readbacks: 0 }); // a CPU backend copies nothing
@@ -115,7 +123,9 @@ describe.skipIf(reason !== null)('playground in headless Chromium', () => {
     const drawn = decodePng(await pg.screenshot('#disk'));
     expect([drawn.width, drawn.height]).toEqual([blank.width, blank.height]);
     const present = CLASS_COLOURS.filter((c) => countColour(drawn, c) >= 5);
-    console.log(`[playground] disk: ${colouredPixels(blank)} coloured pixels before training, ${colouredPixels(drawn)} after; class colours present: ${present.length}/10`);
+    console.log(
+      `[playground] disk: ${colouredPixels(blank)} coloured pixels before training, ${colouredPixels(drawn)} after; class colours present: ${present.length}/10`,
+    );
     expect(colouredPixels(blank)).toBeLessThan(50);
     expect(colouredPixels(drawn)).toBeGreaterThan(1500);
     expect(present.length).toBeGreaterThanOrEqual(8);
@@ -150,7 +160,11 @@ describe.skipIf(reason !== null)('playground in headless Chromium', () => {
       // the two runs start from the same seed: the first epochs' losses agree up to float32 rounding
       expect(Math.abs(onGl.epochs[0].loss.total - onJs.epochs[0].loss.total)).toBeLessThan(1e-3 * Math.abs(onJs.epochs[0].loss.total));
     }
-    console.log(`[playground] ms per step (second epoch): ${Object.entries(stepMs).map(([b, ms]) => `${b} ${ms.toFixed(1)}`).join(', ')}`);
+    console.log(
+      `[playground] ms per step (second epoch): ${Object.entries(stepMs)
+        .map(([b, ms]) => `${b} ${ms.toFixed(1)}`)
+        .join(', ')}`,
+    );
     expect(pg.errors).toEqual([]);
   }, 120_000);
 });

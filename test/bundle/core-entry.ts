@@ -9,7 +9,10 @@ import { matmul, tensor, toArray } from '../../lib/index.ts';
 import { publish } from '../../tools/browser/page.ts';
 
 const n = 64;
-const a = tensor(Float32Array.from({ length: n * n }, (_, i) => (i % 7) - 3), [n, n]);
+const a = tensor(
+  Float32Array.from({ length: n * n }, (_, i) => (i % 7) - 3),
+  [n, n],
+);
 const product = toArray(matmul(a, a));
 // loaded after the product ran: the choice above was made without lib/backend.ts
 const { backend } = await import('./backend-check.ts');

@@ -53,36 +53,61 @@ export async function openPlayground(dir: string): Promise<PlaygroundHandle> {
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
     const errors: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    });
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
     page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`));
-    page.on('response', (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`); });
+    page.on('response', (r) => {
+      if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`);
+    });
     await page.goto(server.url, { waitUntil: 'load' });
-    await page.waitForFunction(() => (window as unknown as { __playground?: PlaygroundState }).__playground?.ready === true || ((window as unknown as { __playground?: PlaygroundState }).__playground?.errors.length ?? 0) > 0, undefined, { timeout: 60_000 });
-    const state = (): Promise<PlaygroundState> => page.evaluate(() => (window as unknown as { __playground: PlaygroundState }).__playground);
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { __playground?: PlaygroundState }).__playground?.ready === true ||
+        ((globalThis as unknown as { __playground?: PlaygroundState }).__playground?.errors.length ?? 0) > 0,
+      undefined,
+      { timeout: 60_000 },
+    );
+    const state = (): Promise<PlaygroundState> => page.evaluate(() => (globalThis as unknown as { __playground: PlaygroundState }).__playground);
     const b = browser;
     return {
-      page, errors, state,
+      page,
+      errors,
+      state,
       async selectBackend(name) {
         const n = (await state()).backendErrors.length;
         await page.selectOption('#backend', name);
-        await page.waitForFunction(([want, k]) => {
-          const s = (window as unknown as { __playground: PlaygroundState }).__playground;
-          return s.backend === want || s.backendErrors.length > (k as number);
-        }, [name, n] as const, { timeout: 60_000 });
+        await page.waitForFunction(
+          ([want, k]) => {
+            const s = (globalThis as unknown as { __playground: PlaygroundState }).__playground;
+            return s.backend === want || s.backendErrors.length > (k as number);
+          },
+          [name, n] as const,
+          { timeout: 60_000 },
+        );
         return state();
       },
       async train(settings, timeoutMs = 120_000) {
         if (settings.dataset !== undefined) await page.selectOption('#dataset', settings.dataset);
-        for (const [id, v] of [['epochs', settings.epochs], ['c', settings.c], ['K', settings.K], ['lr', settings.lr]] as const) {
+        for (const [id, v] of [
+          ['epochs', settings.epochs],
+          ['c', settings.c],
+          ['K', settings.K],
+          ['lr', settings.lr],
+        ] as const) {
           if (v !== undefined) await page.fill(`#${id}`, String(v));
         }
         const runs = (await state()).runs;
         await page.click('#start');
-        await page.waitForFunction((r) => {
-          const s = (window as unknown as { __playground: PlaygroundState }).__playground;
-          return s.runs > r && !s.running;
-        }, runs, { timeout: timeoutMs, polling: 100 });
+        await page.waitForFunction(
+          (r) => {
+            const s = (globalThis as unknown as { __playground: PlaygroundState }).__playground;
+            return s.runs > r && !s.running;
+          },
+          runs,
+          { timeout: timeoutMs, polling: 100 },
+        );
         return state();
       },
       async screenshot(selector) {

@@ -18,7 +18,9 @@ export function decodePng(png: Uint8Array): Rgba {
   const sig = [137, 80, 78, 71, 13, 10, 26, 10];
   if (!sig.every((b, i) => png[i] === b)) throw new Error('decodePng: not a PNG');
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  let width = 0, height = 0, channels = 0;
+  let width = 0,
+    height = 0,
+    channels = 0;
   const idat: Uint8Array[] = [];
   for (let p = 8; p < png.length;) {
     const len = view.getUint32(p);
@@ -45,14 +47,18 @@ export function decodePng(png: Uint8Array): Rgba {
     const out = rows.subarray(y * stride, (y + 1) * stride);
     const up = y > 0 ? rows.subarray((y - 1) * stride, y * stride) : new Uint8Array(stride);
     for (let i = 0; i < stride; i++) {
-      const a = i >= channels ? out[i - channels] : 0, b = up[i], c = i >= channels ? up[i - channels] : 0;
+      const a = i >= channels ? out[i - channels] : 0,
+        b = up[i],
+        c = i >= channels ? up[i - channels] : 0;
       let v: number;
       if (filter === 0) v = 0;
       else if (filter === 1) v = a;
       else if (filter === 2) v = b;
       else if (filter === 3) v = (a + b) >> 1;
       else if (filter === 4) {
-        const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+        const pa = Math.abs(b - c),
+          pb = Math.abs(a - c),
+          pc = Math.abs(a + b - 2 * c);
         v = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       } else throw new Error(`decodePng: unknown filter ${filter} in row ${y}`);
       out[i] = (src[i] + v) & 255;
