@@ -114,8 +114,8 @@ export function backendUnavailableReason(name: string): string | null {
  *
  * Where a backend must first load code or find its device, `setBackend`
  * returns a Promise (rejected with the BackendUnavailableError when it
- * cannot run): `gpujs-webgpu` always (its adapter is found asynchronously),
- * and every gpu.js backend in a browser until gpu.js is loaded (it is
+ * cannot run): `gpujs-webgpu` the first time (its adapter is found
+ * asynchronously), and every gpu.js backend in a browser until gpu.js is loaded (it is
  * loaded on demand, so bundles that never choose it do not contain it; in
  * Node it loads synchronously). Every other call selects synchronously and
  * returns nothing; `await setBackend(name)` is right everywhere. On WebGPU,
