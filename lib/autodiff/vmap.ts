@@ -177,6 +177,11 @@ function normAxis(fn: string, what: string, axis: number, rank: number): number 
  *
  * Composes with `grad` in both orders (`vmap(grad(f))` gives per-example
  * gradients), with `jvp` and with itself.
+ *
+ * Inside `f` the batched tensors have the per-example shape, but their
+ * storage is the whole batch: reading values there (`toArray`, `item`) is not
+ * per-example, and the functions that need concrete values (`argmax`,
+ * `argmin`, `argsort`, `topk(...).indices`, `saveParams`) throw a GradError.
  * @throws GradError when `f` is not a function, no argument is batched, the
  *   batched arguments disagree on the batch size, the batch size is 0, or `f`
  *   returns something other than tensors
