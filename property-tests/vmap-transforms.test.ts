@@ -191,3 +191,39 @@ describe('customGrad functions under vmap: batched forward and VJP, not a loop',
     expectClose(per, g.grad((u: Tensor) => g.sum(ball.dist(u, y)))(x));
   });
 });
+
+describe('the whole CHEST loss under vmap and jvp (fused ops, customGrad, labels and triplets passed through)', () => {
+  test.prop([fc.integer({ min: 0, max: 1000 })], { numRuns: 3 })('an ensemble of 3 parameter sets: vmap(loss) and vmap(grad(loss)) = loops; jvp = ⟨grad, t⟩', (seed) => {
+    const [k1, k2, k3, k4, k5] = g.split(g.prngKey(seed), 5);
+    const E = 3, B = 6, D = 4, CK = 6;
+    const inputs = {
+      euclidean: g.randomNormal(k1, [E, B, D], 'float64'),
+      hyperbolic: g.randomNormal(k2, [E, B, D], 'float64'),
+      euclideanProxies: g.randomNormal(k3, [E, CK, D], 'float64'),
+      hyperbolicProxies: g.randomNormal(k4, [E, CK, D], 'float64'),
+    };
+    type Inputs = typeof inputs;
+    const labels = [0, 1, 2, 0, 1, 2];
+    const triplets: [number, number, number][] = [[0, 1, 2], [3, 4, 5], [0, 3, 1]];
+    const loss = g.chest({ centersPerClass: 2 });
+    const f = (inp: Inputs): Tensor => loss(inp, labels, triplets);
+    const member = (i: number): Inputs => ({
+      euclidean: row(inputs.euclidean, i),
+      hyperbolic: row(inputs.hyperbolic, i),
+      euclideanProxies: row(inputs.euclideanProxies, i),
+      hyperbolicProxies: row(inputs.hyperbolicProxies, i),
+    });
+    expectClose(g.vmap(f)(inputs), g.stack(Array.from({ length: E }, (_, i) => f(member(i)))), 1e-12);
+    const per = g.vmap(g.grad(f))(inputs);
+    for (let i = 0; i < E; i++) {
+      const gi = g.grad(f)(member(i));
+      for (const k of ['euclidean', 'hyperbolic', 'euclideanProxies', 'hyperbolicProxies'] as const) expectClose(row(per[k], i), gi[k], 1e-11);
+    }
+    const m = member(0);
+    const t = g.treeMap((x) => g.randomNormal(k5, x.shape, 'float64'), m);
+    const [, jt] = g.jvp(f, [m], [t]);
+    const gm = g.grad(f)(m);
+    const dot = g.treeLeaves(gm).reduce((s, gl, i) => s + g.item(g.sum(g.mul(gl, g.treeLeaves(t)[i]))), 0);
+    expect(Math.abs(g.item(jt) - dot)).toBeLessThanOrEqual(1e-10 * (1 + Math.abs(dot)));
+  });
+});
