@@ -57,6 +57,8 @@ const KNOWN: Record<string, string> = {
 const SKIP: Record<string, string> = {
   loadMnist: 'decodes the whole MNIST set (seconds per call)',
   loadFeaturesFile: 'starts file-system I/O on generated paths',
+  saveParamsFile: 'writes files at generated paths (tested in test/io/safetensors.test.ts; saveParams and loadParams are fuzzed)',
+  loadParamsFile: 'starts file-system I/O on generated paths (tested in test/io/safetensors.test.ts)',
   loadWordNetNouns: 'reads and parses the whole WordNet noun database (seconds per call); its parser parseWordNetNouns is fuzzed',
 };
 
