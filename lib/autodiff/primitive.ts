@@ -148,11 +148,6 @@ export interface TraceHandler {
 
 const handlers = new WeakMap<Trace, TraceHandler>();
 
-/** The handler of a non-reverse trace, if `trace` is one. */
-export function handlerOf(trace: Trace): TraceHandler | undefined {
-  return handlers.get(trace);
-}
-
 /** `t` without boxes of traces that have already finished. */
 export function live(t: Tensor): Tensor {
   let b = boxOf(t);
