@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { averageLinkage } from '../examples/chest-demo/evaluate.ts';
+import { pairAuc } from '../examples/chest-demo/plots.ts';
 import { incompleteBeta, meanStd, pairedTest, signTest, tTwoSided } from '../examples/chest-demo/stats.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -81,6 +82,16 @@ describe('the demo statistics', () => {
     expect(t.pT).toBeCloseTo(tTwoSided(t.t, 4), 12);
     expect(t.pT).toBeGreaterThan(0.03);
     expect(t.pT).toBeLessThan(0.05);
+  });
+
+  it('the pair AUC is the Mann–Whitney probability (ties ½)', () => {
+    const rows = (pos: number[], neg: number[]) => [...pos.map((s) => ({ pair: 'positive', similarity: s })), ...neg.map((s) => ({ pair: 'negative', similarity: s }))];
+    expect(pairAuc(rows([3, 4], [1, 2]))).toBe(1);
+    expect(pairAuc(rows([1, 2], [3, 4]))).toBe(0);
+    expect(pairAuc(rows([1, 1], [1, 1]))).toBe(0.5);
+    // P(pos > neg) over the 2·2 pairs: (3>1, 3>4✗, 2>1, 2>4✗) = 2/4
+    expect(pairAuc(rows([3, 2], [1, 4]))).toBe(0.5);
+    expect(pairAuc(rows([3, 2, 5], [1, 4]))).toBeCloseTo(4 / 6, 12);
   });
 
   it('average linkage joins the closest groups first and gives a valid dendrogram', () => {

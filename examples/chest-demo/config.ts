@@ -46,8 +46,8 @@ export function configFor(p: Protocol, o: { readonly steps?: number; readonly qu
 
 /** Learning rates chosen by tune.ts (see results.md, "Learning rates"). */
 export const TUNED_LR: Record<string, Record<Variant, number>> = {
-  'mnist-unseen': { euclidean: 1e-3, hyperbolic: 1e-3, chest: 1e-3 },
-  'mnist-seen': { euclidean: 1e-3, hyperbolic: 1e-3, chest: 1e-3 },
+  'mnist-unseen': { euclidean: 3e-4, hyperbolic: 1e-4, chest: 3e-4 },
+  'mnist-seen': { euclidean: 3e-3, hyperbolic: 3e-3, chest: 3e-3 },
   'hierarchy-seen': { euclidean: 3e-3, hyperbolic: 3e-3, chest: 3e-3 },
 };
 

@@ -15,6 +15,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import * as g from '../../lib/index.ts';
 import type { Tensor } from '../../lib/index.ts';
 import { featuresProtocol, hierarchyProtocol, mnistProtocols, type Protocol } from './data.ts';
@@ -284,6 +285,7 @@ function lossRows(r: ProtocolResult): Record<string, number | string>[] {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const t0 = performance.now();
+  const load0 = loadavg()[0];
   mkdirSync(o.out, { recursive: true });
   const testSize = o.quick ? 200 : 2000;
   const protocols: Protocol[] = [];
@@ -313,6 +315,9 @@ async function main(): Promise<void> {
     });
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage();
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const load1 = loadavg()[0];
 
   const md: string[] = [
     '# CHEST demo results',
@@ -345,7 +350,7 @@ async function main(): Promise<void> {
       stabilityTable(r),
     );
   }
-  md.push('', `Pictures: poincare-disk.png (D_H = 2 CHEST runs), similarities-<protocol>.png (density histograms of positive and negative test pairs, seed ${o.seed}), loss-<protocol>.png (loss terms, mean ± std over seeds).`, '', `Run time ${seconds.toFixed(0)} s (${new Date().toISOString().slice(0, 10)}).`);
+  md.push('', `Pictures: poincare-disk.png (D_H = 2 CHEST runs), similarities-<protocol>.png (density histograms of positive and negative test pairs, seed ${o.seed}), loss-<protocol>.png (loss terms, mean ± std over seeds).`, '', `Run time ${seconds.toFixed(0)} s wall, ${cpuSeconds.toFixed(0)} s CPU (all threads of the process), ${new Date().toISOString().slice(0, 10)}; machine load average ${load0.toFixed(1)} at the start and ${load1.toFixed(1)} at the end (the machine is shared: a load above its 2 cores slows the wall time).`);
   const text = md.join('\n');
   for (const r of results) console.log(`\n${r.protocol.title}\n${resultTable(r)}\n\n${testsTable(r)}`);
 
@@ -358,7 +363,7 @@ async function main(): Promise<void> {
   writeFileSync(
     join(o.out, 'results.json'),
     JSON.stringify({
-      options: o, seconds, ks: KS,
+      options: o, seconds, cpuSeconds, loadAverage: [load0, load1], ks: KS,
       protocols: results.map((r) => ({
         id: r.protocol.id, title: r.protocol.title, lr: r.lr, raw: r.raw,
         runs: r.runs.map((x) => ({ variant: x.variant, seed: x.seed, scores: x.scores, checkpoints: x.checkpoints, finalLoss: x.terms[x.terms.length - 1].total, seconds: x.seconds })),

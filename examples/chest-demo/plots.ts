@@ -92,9 +92,12 @@ export function diskSpec(points: Row[], title: string, c: number, clipR: number)
  */
 export function similaritySpec(rows: Row[], title: string, xTitle: string, bins = 40): vl.TopLevelSpec {
   const out: Row[] = [];
-  const runs = [...new Set(rows.map((r) => String(r.run)))];
-  for (const run of runs) {
-    const sub = rows.filter((r) => r.run === run);
+  const names = [...new Set(rows.map((r) => String(r.run)))];
+  const runs: string[] = [];
+  for (const name of names) {
+    const sub = rows.filter((r) => r.run === name);
+    const run = `${name} — AUC ${pairAuc(sub).toFixed(3)}`;
+    runs.push(run);
     const vals = sub.map((r) => Number(r.similarity));
     const lo = Math.min(...vals);
     const hi = Math.max(...vals);
@@ -126,6 +129,29 @@ export function similaritySpec(rows: Row[], title: string, xTitle: string, bins 
     },
     resolve: { scale: { x: 'independent', y: 'independent' } },
   } as vl.TopLevelSpec;
+}
+
+/**
+ * ROC AUC of the similarity as a positive-vs-negative pair classifier: the
+ * probability that a random positive pair is more similar than a random
+ * negative one (ties count ½), by the Mann–Whitney rank sum.
+ */
+export function pairAuc(rows: Row[]): number {
+  const v = rows.map((r) => ({ s: Number(r.similarity), pos: r.pair === 'positive' })).sort((a, b) => a.s - b.s);
+  let rankSum = 0;
+  let nPos = 0;
+  for (let i = 0; i < v.length; ) {
+    let j = i;
+    while (j < v.length && v[j].s === v[i].s) j++;
+    const rank = (i + 1 + j) / 2; // mean rank of the tie group (1-based)
+    for (let k = i; k < j; k++) if (v[k].pos) {
+      rankSum += rank;
+      nPos++;
+    }
+    i = j;
+  }
+  const nNeg = v.length - nPos;
+  return nPos === 0 || nNeg === 0 ? NaN : (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }
 
 /** Loss curves per term (mean over seeds, band ± 1 std), one panel per run; rows `{ run, term, step, mean, lo, hi }`. */
