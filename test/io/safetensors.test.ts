@@ -143,18 +143,28 @@ describe('loadParams on malformed files: Left, never a throw', () => {
     expect(() => g.loadParams(good.subarray(0, Math.min(cut, good.length)))).not.toThrow();
   });
 
-  it('is linear time: a 4 MB header of junk or of many tensors parses in well under a second', () => {
-    const many: Record<string, unknown> = {};
-    for (let i = 0; i < 50_000; i++) many[`t${i}`] = { dtype: 'F32', shape: [1], data_offsets: [4 * i, 4 * i + 4] };
-    const big = file(many, new Uint8Array(4 * 50_000));
-    let t0 = performance.now();
-    const r = g.loadParams(big);
-    expect(E.isRight(r)).toBe(true);
-    expect(performance.now() - t0).toBeLessThan(2000);
+  it('is linear time: 4× the tensors take about 4× the time (not 16×); 4 MB of junk is a quick Left', () => {
+    const headerOf = (n: number): Uint8Array => {
+      const many: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) many[`t${i}`] = { dtype: 'F32', shape: [1], data_offsets: [4 * i, 4 * i + 4] };
+      return file(many, new Uint8Array(4 * n));
+    };
+    // the best of 3 runs, so that other jobs on the machine inflate neither side
+    const best = (bytes: Uint8Array): number =>
+      Math.min(
+        ...[0, 1, 2].map(() => {
+          const t0 = performance.now();
+          expect(E.isRight(g.loadParams(bytes))).toBe(true);
+          return performance.now() - t0;
+        }),
+      );
+    const small = best(headerOf(12_500));
+    const large = best(headerOf(50_000));
+    expect(large).toBeLessThan(10 * small + 50);
     const junk = file('{"a":' + '['.repeat(4_000_000));
-    t0 = performance.now();
+    const t0 = performance.now();
     expect(E.isLeft(g.loadParams(junk))).toBe(true);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(performance.now() - t0).toBeLessThan(5000);
   });
 });
 
