@@ -15,6 +15,7 @@ per line), so that both sides run in one process tree and alternate:
   {"cmd": "load", "path": P, "B":, "D":, "C":, "K":, "T":}  inputs from a raw file
   {"cmd": "step", "out": P}   one step; writes value + the four gradients (float32) to P
   {"cmd": "time", "reps": n}  runs n steps, answers {"ms": mean ms per step}
+  {"cmd": "threads", "n": n}  sets torch's intra-op threads
   {"cmd": "quit"}
 Each timed step builds its per-step constants (one-hot labels, triplet
 indices) from plain arrays and reads the value and the gradients back into
@@ -172,6 +173,9 @@ def main():
             for _ in range(msg['reps']):
                 step.run()
             print(json.dumps({'ms': (time.perf_counter() - t0) * 1000 / msg['reps']}), flush=True)
+        elif cmd == 'threads':
+            torch.set_num_threads(int(msg['n']))
+            print(json.dumps({'threads': torch.get_num_threads()}), flush=True)
         elif cmd == 'quit':
             break
 
