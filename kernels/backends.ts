@@ -9,33 +9,35 @@
  * | name | kind | made by |
  * |---|---|---|
  * | `wasm` | host | kernels/wasm `probeWasm` |
- * | `gpujs-cpu`, `gpujs-webasm` | host | kernels/gpu `probeMode` |
- * | `gpujs-webgl2`, `gpujs-webgl`, `gpujs-headlessgl` | device | kernels/gpu/device `probeDeviceMode` |
- * | `gpujs-webgpu` | device | kernels/gpu/device `createWebGpuBackend` (asynchronous) |
+ * | `gpujs-cpu`, `gpujs-webasm` | host | kernels/gpu/factories.ts (`probeMode`) |
+ * | `gpujs-webgl2`, `gpujs-webgl`, `gpujs-headlessgl` | device | kernels/gpu/factories.ts (`probeDeviceMode`) |
+ * | `gpujs-webgpu` | device | kernels/gpu/factories.ts (`createWebGpuBackend`, asynchronous) |
  *
  * Every gpu.js backend needs the optional `gpu.js` package, loaded on demand
- * (synchronously in Node, by a dynamic import in browsers).
+ * (synchronously in Node, by a dynamic import in browsers), and the gpu.js
+ * kernel code of kernels/gpu, reached through kernels/gpu/provider.ts
+ * (statically in Node; a dynamically imported chunk in browser bundles).
  */
-import type { Backend, Kernels } from './kernel-types.ts';
-import { GPU_MODES, gpuBackendName, probeMode, type GpuMode } from './gpu/index.ts';
-import { DEVICE_MODES, probeDeviceMode, type DeviceMode, type RendererInfo } from './gpu/device/probe.ts';
-import { createWebGpuBackend } from './gpu/device/webgpu.ts';
-import type { DeviceBackend } from './gpu/device/index.ts';
-import { GpuJsMissingError, GpuJsNotLoadedError, gpuJs } from './gpu/load.ts';
+import type { Kernels } from './kernel-types.ts';
+import { GpuJsMissingError, GpuJsNotLoadedError, gpuJs, loadGpuJs as loadGpuJsAsync } from './gpu/load.ts';
+import { gpuFactories, loadGpuFactories } from './gpu/provider.ts';
+import type { Made } from './gpu/factories.ts';
 import { probeWasm } from './wasm/index.ts';
+
+export type { DeviceRecord, Made } from './gpu/factories.ts';
 
 /** Name of the WebAssembly SIMD backend. */
 export const WASM = 'wasm';
 /** Name of the WebGPU device backend. */
 export const WEBGPU = 'gpujs-webgpu';
-/** gpu.js CPU routes (host backends), by backend name. */
-export const HOST_GPU_NAMES: ReadonlyMap<string, GpuMode> = new Map(GPU_MODES.filter((m) => m !== 'headlessgl').map((m) => [gpuBackendName(m), m]));
-/** gpu.js GL device backends, by backend name, in the default's order of preference. */
-export const DEVICE_NAMES: ReadonlyMap<string, DeviceMode> = new Map(DEVICE_MODES.map((m) => [`gpujs-${m}`, m]));
+/** gpu.js CPU routes (host backends). */
+export const HOST_GPU_NAMES: readonly string[] = ['gpujs-cpu', 'gpujs-webasm'];
+/** gpu.js GL device backends, in the default's order of preference. */
+export const DEVICE_NAMES: readonly string[] = ['gpujs-webgl2', 'gpujs-webgl', 'gpujs-headlessgl'];
 
 /** Every backend name this library can make, besides `js`. */
 export function buildableNames(): string[] {
-  return [WASM, ...HOST_GPU_NAMES.keys(), ...DEVICE_NAMES.keys(), WEBGPU];
+  return [WASM, ...HOST_GPU_NAMES, ...DEVICE_NAMES, WEBGPU];
 }
 
 /** Whether backend `name` runs on gpu.js. */
@@ -45,27 +47,18 @@ export function needsGpuJs(name: string): boolean {
 
 /** Whether backend `name` keeps its tensors on a device. */
 export function isDeviceName(name: string): boolean {
-  return DEVICE_NAMES.has(name) || name === WEBGPU;
+  return DEVICE_NAMES.includes(name) || name === WEBGPU;
 }
 
-/** A device backend that runs, with its renderer. */
-export interface DeviceRecord {
-  readonly backend: DeviceBackend;
-  readonly info: RendererInfo;
-}
-
-/**
- * What making a backend gave: the backend (and, for a device backend, its
- * renderer), or the reason it cannot run; `final: false` marks a reason that
- * may change (gpu.js not loaded yet in a browser), which must not be cached.
- */
-export type Made =
-  { readonly ok: true; readonly backend: Backend; readonly device?: DeviceRecord } | { readonly ok: false; readonly reason: string; readonly final: boolean };
-
-const HEADLESSGL_HINT = "headlessgl needs the optional native 'gl' package and an X display: a GPU, or Mesa under Xvfb, e.g. xvfb-run -a <command>";
-
-/** gpu.js's state as a failed {@link Made}, or undefined when it can be used now. */
-function gpuJsProblem(): Made | undefined {
+/** Why the gpu.js code cannot be used synchronously now, as a failed {@link Made}, or undefined when it can. */
+function gpuProblem(): Made | undefined {
+  if (gpuFactories() === undefined) {
+    return {
+      ok: false,
+      reason: "the gpu.js backends are loaded on demand here: `await loadGpuBackends()` or `await setBackend('<gpu.js backend>')` first",
+      final: false,
+    };
+  }
   try {
     gpuJs();
     return undefined;
@@ -74,6 +67,18 @@ function gpuJsProblem(): Made | undefined {
     const reason = e instanceof GpuJsMissingError || e instanceof GpuJsNotLoadedError ? e.message : `gpu.js failed to load: ${String(e)}`;
     return { ok: false, reason, final };
   }
+}
+
+/** Whether the gpu.js backends can be made synchronously now (`ready`), only after loading (`async`), or never (`missing`: gpu.js is not installed). */
+export function gpuState(): 'ready' | 'async' | 'missing' {
+  const p = gpuProblem();
+  return p === undefined ? 'ready' : p.ok || !p.final ? 'async' : 'missing';
+}
+
+/** Loads what the gpu.js backends need: their factories (browser bundles) and gpu.js; rejects when gpu.js is not installed. */
+export async function loadGpuCode(): Promise<void> {
+  await loadGpuFactories();
+  await loadGpuJsAsync();
 }
 
 /**
@@ -86,18 +91,9 @@ export function makeBackend(name: string, wasmMatmul?: Kernels['matmul']): Made 
     const r = probeWasm();
     return r.ok ? { ok: true, backend: { name, kernels: r.set.kernels } } : { ok: false, reason: r.reason, final: true };
   }
-  const host = HOST_GPU_NAMES.get(name);
-  const dmode = DEVICE_NAMES.get(name);
-  if (host === undefined && dmode === undefined) return { ok: false, reason: `'${name}' is not a backend this library makes`, final: true };
-  const problem = gpuJsProblem();
-  if (problem !== undefined) return problem;
-  if (host !== undefined) {
-    const r = probeMode(host, wasmMatmul === undefined ? {} : { matmulFallback: wasmMatmul });
-    return r.ok ? { ok: true, backend: { name, kernels: r.set.kernels } } : { ok: false, reason: r.reason, final: true };
-  }
-  const r = probeDeviceMode(dmode!, name);
-  if (!r.ok) return { ok: false, reason: dmode === 'headlessgl' ? `${r.reason} (${HEADLESSGL_HINT})` : r.reason, final: true };
-  return { ok: true, backend: { name, kind: 'device', kernels: r.backend.kernels }, device: { backend: r.backend, info: r.info } };
+  if (!HOST_GPU_NAMES.includes(name) && !DEVICE_NAMES.includes(name))
+    return { ok: false, reason: `'${name}' is not a backend this library makes`, final: true };
+  return gpuProblem() ?? gpuFactories()!.makeGpuBackend(name, wasmMatmul);
 }
 
 /** Why `gpujs-webgpu` cannot run before its asynchronous probe. */
@@ -107,13 +103,8 @@ export function webGpuUnprobedReason(): string {
   return "WebGPU adapters are found asynchronously: call `await setBackend('gpujs-webgpu')` first";
 }
 
-/** Makes `gpujs-webgpu` (finds an adapter, loads gpu.js, checks a kernel). */
+/** Makes `gpujs-webgpu` (loads the gpu.js code, finds an adapter, checks a kernel). */
 export async function makeWebGpuBackend(): Promise<Made> {
-  const r = await createWebGpuBackend(WEBGPU);
-  if (!r.ok) return { ok: false, reason: r.reason, final: true };
-  return {
-    ok: true,
-    backend: { name: WEBGPU, kind: 'device', kernels: r.backend.kernels },
-    device: { backend: r.backend, info: { renderer: r.info.renderer, vendor: '', software: r.info.software } },
-  };
+  const f = await loadGpuFactories();
+  return f.makeWebGpuBackend(WEBGPU);
 }

@@ -37,12 +37,12 @@ import { onHost } from './data.ts';
 import type { DType } from './types.ts';
 import type { Backend, DataKernels, KernelName, Kernels } from './kernel-types.ts';
 import {
-  buildableNames, DEVICE_NAMES, isDeviceName, makeBackend, makeWebGpuBackend, needsGpuJs, WASM, WEBGPU, webGpuUnprobedReason,
+  buildableNames, DEVICE_NAMES, isDeviceName, loadGpuCode, makeBackend, makeWebGpuBackend, needsGpuJs, WASM, WEBGPU, webGpuUnprobedReason,
   type DeviceRecord, type Made,
 } from './backends.ts';
-import { isHardwareRenderer, timedProbe, type TimedProbe } from './gpu/device/probe.ts';
-import { HARDWARE_BUDGET_BYTES } from './gpu/device/index.ts';
-import { loadGpuJs } from './gpu/load.ts';
+import { isHardwareRenderer } from './gpu/renderer.ts';
+import { gpuFactories } from './gpu/provider.ts';
+import type { TimedProbe } from './gpu/factories.ts';
 
 export type { Backend, DataKernels, KernelName, Kernels } from './kernel-types.ts';
 
@@ -185,11 +185,7 @@ function adopt(name: string, r: Made): string | null {
     return r.reason;
   }
   registerBackend(r.backend);
-  if (r.device !== undefined) {
-    devices.set(name, r.device);
-    // a GPU identified by name gets the larger budget (WebGL cannot report its memory)
-    if (isHardwareRenderer(r.device.info.renderer)) r.device.backend.context.store.memory.budgetBytes = HARDWARE_BUDGET_BYTES;
-  }
+  if (r.device !== undefined) devices.set(name, r.device);
   // kernels a backend lacks run on wasm before js
   if (name === WASM) setFallbackBackend(WASM);
   probed.set(name, null);
@@ -246,7 +242,8 @@ export function passedOverReason(name: string): string | undefined {
   if (isHardwareRenderer(d.info.renderer)) return undefined;
   const host = probeBackend(WASM) === null ? WASM : 'js';
   const hostMatmul = kernelsOf(host)?.matmul ?? jsKernels.matmul;
-  d.timing ??= timedProbe(d.backend, hostMatmul);
+  // a device record exists only once the gpu.js factories are loaded
+  d.timing ??= gpuFactories()!.timeDevice(d.backend, hostMatmul);
   const { deviceMs, hostMs } = d.timing;
   if (deviceMs < hostMs) return undefined;
   return `its renderer is not identified ('${d.info.renderer}') and a 256³ matmul took ${deviceMs.toFixed(1)} ms on it vs ${hostMs.toFixed(1)} ms on ${host} (a software renderer, or a GPU slower than the CPU); ${choose}`;
@@ -258,7 +255,7 @@ export function passedOverReason(name: string): string | undefined {
  * `wasm` where WebAssembly SIMD runs, else `js`. Probes once.
  */
 export function defaultName(): string {
-  for (const name of DEVICE_NAMES.keys()) {
+  for (const name of DEVICE_NAMES) {
     if (probeBackend(name) === null && passedOverReason(name) === undefined) return name;
   }
   return probeBackend(WASM) === null ? WASM : 'js';
@@ -293,14 +290,14 @@ function ensureDefault(): void {
 }
 
 /**
- * Loads gpu.js (a dynamic import: the gpu.js backends of a browser bundle
- * need it before they can be probed), forgets the probe outcomes that were
- * waiting for it, and, when no backend was chosen explicitly, applies the
- * default again (it may now pick a device backend on a hardware GPU).
+ * Loads the gpu.js backends' code (in a browser bundle: their factories and
+ * gpu.js, two dynamically imported chunks; probe outcomes that waited for
+ * them were not kept) and, when no backend was chosen explicitly, applies
+ * the default again (it may now pick a device backend on a hardware GPU).
  * Rejects when gpu.js is not installed.
  */
 export async function loadGpu(): Promise<void> {
-  await loadGpuJs();
+  await loadGpuCode();
   if (decided && !explicit) {
     decided = false;
     ensureDefault();

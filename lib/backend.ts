@@ -35,9 +35,11 @@
  * machines measured (BENCHMARKS.md). {@link backendInfo} says, per backend,
  * why it was or was not chosen.
  *
- * **gpu.js on demand.** gpu.js (an optional dependency) is loaded only when
- * a gpu.js backend is probed: synchronously in Node, by a dynamic import in
- * browsers, where a bundle keeps it in a separate chunk. In a browser the
+ * **gpu.js on demand.** gpu.js (an optional dependency) and the library's
+ * gpu.js kernels are loaded only when a gpu.js backend is probed:
+ * synchronously in Node, by dynamic imports in browsers, where a bundle
+ * keeps them in chunks of their own (package.json's `browser` field maps
+ * kernels/gpu/provider.ts to its dynamic variant). In a browser the
  * gpu.js backends therefore need `await setBackend(name)` or
  * `await loadGpuBackends()` first; before that, the default considers the
  * CPU backends only.
@@ -47,8 +49,7 @@
  * its inputs back, counted in {@link transferStats}).
  */
 import * as registry from '../kernels/registry.ts';
-import { isDeviceName, needsGpuJs, WEBGPU } from '../kernels/backends.ts';
-import { gpuJsState } from '../kernels/gpu/load.ts';
+import { gpuState, isDeviceName, needsGpuJs, WEBGPU } from '../kernels/backends.ts';
 import type { DeviceBackend } from '../kernels/gpu/device/index.ts';
 import { ArgumentError, ValueError } from './errors.ts';
 
@@ -125,7 +126,7 @@ export function backendUnavailableReason(name: string): string | null {
 export function setBackend(name: string): void | Promise<void> {
   checkKnown('setBackend', name);
   if (name === WEBGPU && !registry.webGpuProbed()) return registry.probeWebGpu().then(() => select(name));
-  if (needsGpuJs(name) && gpuJsState() === 'async') {
+  if (needsGpuJs(name) && gpuState() === 'async') {
     return registry.loadGpu().then(
       () => select(name),
       (e: unknown) => {

@@ -30,6 +30,7 @@ const run = promisify(execFile);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   name: string;
   exports: Record<string, string | Record<string, string>>;
+  browser: Record<string, string>;
   devDependencies: Record<string, string>;
 };
 
@@ -111,6 +112,10 @@ describe('npm pack', () => {
     expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))).toEqual([]);
     expect(paths.filter((p) => /\.test\.|\.tsbuildinfo$|\.tgz$/.test(p))).toEqual([]);
     for (const p of [...ALWAYS, ...DOCS, ...exportTargets()]) expect(paths, `the package must contain ${p}`).toContain(p);
+    // the browser field's mappings of shipped files (provider.js → provider-browser.js) point at shipped files
+    const browserMap = Object.entries(pkg.browser).filter(([from]) => from.startsWith('./dist/'));
+    expect(browserMap.length).toBeGreaterThan(0);
+    for (const [from, to] of browserMap) for (const p of [from, to]) expect(paths, `package.json browser field: ${p}`).toContain(p.slice(2));
     // every document a shipped file refers to (docs/….md, BENCHMARKS.md) is shipped
     const referenced = new Set<string>();
     for (const p of paths.filter((q) => q.startsWith('dist/'))) {

@@ -9,6 +9,7 @@
  */
 import type { GPU } from 'gpu.js';
 import { gpuJs } from '../load.ts';
+import { isSoftwareRenderer } from '../renderer.ts';
 import { TensorData, uncounted } from '../../data.ts';
 import type { MatmulArgs } from '../../js/matmul.ts';
 import type { Storage } from '../../types.ts';
@@ -43,19 +44,7 @@ export type DeviceProbe =
   | { readonly ok: true; readonly backend: DeviceBackend; readonly info: RendererInfo }
   | { readonly ok: false; readonly reason: string };
 
-const HARDWARE = /nvidia|geforce|quadro|tesla|radeon|amd|intel|apple|adreno|mali|powervr|videocore|ati /i;
-
-/** Whether a GL renderer string names a hardware GPU. */
-export function isHardwareRenderer(renderer: string): boolean {
-  return HARDWARE.test(renderer) && !SOFTWARE.test(renderer);
-}
-
-const SOFTWARE = /swiftshader|llvmpipe|softpipe|software|lavapipe|basic render|microsoft basic|mesa offscreen/i;
-
-/** Whether a GL renderer string names a software rasteriser. */
-export function isSoftwareRenderer(renderer: string): boolean {
-  return SOFTWARE.test(renderer);
-}
+export { isHardwareRenderer, isSoftwareRenderer } from '../renderer.ts';
 
 interface GlLike {
   getExtension(name: string): unknown;
