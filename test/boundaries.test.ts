@@ -201,6 +201,10 @@ describe('arguments of the wrong kind are typed errors naming the function (cate
     ['linear.apply', () => g.linear.apply(null as never, emb), ArgumentError],
     ['mlp.apply', () => g.mlp.apply({} as never, emb), ArgumentError],
     ['lorentz.minkowski', () => g.lorentz().minkowski(null as never, emb), ArgumentError],
+    ['lorentz.toBall', () => g.lorentz().toBall(null as never), ArgumentError],
+    ['lorentz.fromBall', () => g.lorentz().fromBall(null as never), ArgumentError],
+    ['lorentz.toPoincare', () => g.lorentz().toPoincare(null as never), ArgumentError],
+    ['lorentz.fromPoincare', () => g.lorentz().fromPoincare(null as never), ArgumentError],
   ];
   for (const [name, call, cls] of cases) {
     test(`${name} → ${cls.name}`, () => expectTyped(call, cls, new RegExp(`^${name.replace('.', '\\.')}: `)));

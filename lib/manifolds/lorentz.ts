@@ -22,9 +22,20 @@ export interface Lorentz extends Manifold {
   readonly c: Curvature;
   /** Minkowski inner product ⟨u, v⟩_L, `[N]` */
   minkowski(u: Tensor, v: Tensor): Tensor;
-  /** isometry hyperboloid `[N, D+1]` → Poincaré ball `[N, D]` */
+  /** the isometry hyperboloid `[N, D+1]` → Poincaré ball `[N, D]` (of the same curvature) */
+  toBall(x: Tensor): Tensor;
+  /** the isometry Poincaré ball `[N, D]` → hyperboloid `[N, D+1]` (of the same curvature) */
+  fromBall(y: Tensor): Tensor;
+  /**
+   * The same as {@link Lorentz.toBall}.
+   * @deprecated the name misleads: `PoincareBall.toPoincare` is a different map (clip, expmap0,
+   * project: Euclidean vectors into the ball), while this is an isometry between models. Use `toBall`.
+   */
   toPoincare(x: Tensor): Tensor;
-  /** isometry Poincaré ball `[N, D]` → hyperboloid `[N, D+1]` */
+  /**
+   * The same as {@link Lorentz.fromBall}.
+   * @deprecated use `fromBall` (see {@link Lorentz.toPoincare}).
+   */
   fromPoincare(y: Tensor): Tensor;
 }
 
@@ -99,6 +110,23 @@ export function lorentz(options?: { readonly c?: Curvature }): Lorentz {
       }
     }
   };
+  /** The isometry hyperboloid → ball; errors name `fn` (the method the user called). */
+  const toBall = (fn: string, x: Tensor): Tensor => {
+    args(fn, [x, 'x']);
+    const [x0, s] = split0(x);
+    const sK = sqrt(Kt(x.dtype));
+    return div(mul(sK, s), add(x0, sK));
+  };
+  /** The isometry ball → hyperboloid; errors name `fn`. */
+  const fromBall = (fn: string, y: Tensor): Tensor => {
+    checkTensor(`lorentz.${fn}`, y, 'y');
+    if (y.rank < 1) throw new ShapeError(`lorentz.${fn}: 'y' must have at least one axis (rows of ball points), got ${fmtShape(y.shape)}`);
+    const K = Kt(y.dtype);
+    const y2 = rowSq(y);
+    const den = maximum(sub(K, y2), MIN_NORM);
+    const x0 = div(mul(sqrt(K), add(K, y2)), den);
+    return concat([x0, div(mul(mul(K, 2), y), den)], -1);
+  };
   const m: Lorentz = {
     name: 'lorentz',
     c: c0,
@@ -153,21 +181,10 @@ export function lorentz(options?: { readonly c?: Curvature }): Lorentz {
       if (typeof dim !== 'number' || !(dim >= 2)) throw new ShapeError(`lorentz.randomPoint: dim must be ≥ 2 (time + space), got ${describe(dim)}`);
       return projx(randomNormal(key, [n, dim], dtype));
     },
-    toPoincare: (x) => {
-      args('toPoincare', [x, 'x']);
-      const [x0, s] = split0(x);
-      const sK = sqrt(Kt(x.dtype));
-      return div(mul(sK, s), add(x0, sK));
-    },
-    fromPoincare: (y) => {
-      checkTensor('lorentz.fromPoincare', y, 'y');
-      if (y.rank < 1) throw new ShapeError(`lorentz.fromPoincare: 'y' must have at least one axis (rows of ball points), got ${fmtShape(y.shape)}`);
-      const K = Kt(y.dtype);
-      const y2 = rowSq(y);
-      const den = maximum(sub(K, y2), MIN_NORM);
-      const x0 = div(mul(sqrt(K), add(K, y2)), den);
-      return concat([x0, div(mul(mul(K, 2), y), den)], -1);
-    },
+    toBall: (x) => toBall('toBall', x),
+    fromBall: (y) => fromBall('fromBall', y),
+    toPoincare: (x) => toBall('toPoincare', x),
+    fromPoincare: (y) => fromBall('fromPoincare', y),
   };
   return Object.freeze(m);
 }
