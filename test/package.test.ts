@@ -20,7 +20,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -285,6 +285,42 @@ console.log(JSON.stringify({ product, backend: backend(), available: availableBa
     expect(out.thrown).toMatch(/^BackendUnavailableError: setBackend: backend 'gpujs-cpu' is not available here: .*npm install gpu\.js/);
     expect(out.testing).toMatch(/gyrograd\/testing needs the optional peer dependency 'fast-check'.*npm install --save-dev fast-check/);
   }, 60_000);
+
+  it('bundles for the browser from the installed package: gpu.js and the gpu.js kernels only in on-demand chunks', async () => {
+    const { build } = await import('esbuild');
+    writeFileSync(join(app, 'browser-entry.js'), `import { tensor, matmul, toArray } from 'gyrograd';\nconsole.log(toArray(matmul(tensor([[1, 2]]), tensor([[3], [4]]))));\n`);
+    const out = join(app, 'browser-out');
+    const r = await build({
+      entryPoints: [join(app, 'browser-entry.js')],
+      absWorkingDir: app,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'browser',
+      minify: true,
+      external: ['mnist', 'node:*'],
+      outdir: out,
+      metafile: true,
+      write: false,
+      logLevel: 'silent',
+    });
+    const meta = r.metafile.outputs;
+    const initial = new Set<string>();
+    const visit = (p: string): void => {
+      if (initial.has(p)) return;
+      initial.add(p);
+      for (const i of meta[p]?.imports ?? []) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+    };
+    visit(Object.keys(meta).find((p) => meta[p].entryPoint !== undefined)!);
+    const text = (initialOnes: boolean): string =>
+      r.outputFiles.filter((f) => initial.has(relative(app, f.path)) === initialOnes).map((f) => f.text).join('\n');
+    const first = text(true), later = text(false);
+    console.log(`browser bundle of the installed package (tensor + matmul): ${kB(Buffer.byteLength(first))} with the page, ${kB(Buffer.byteLength(later))} on demand`);
+    for (const marker of ['WebGL2FunctionNode', 'return 2 * a[this.thread.x] + 1;']) {
+      expect(first.includes(marker), `${marker} loads with the page`).toBe(false);
+      expect(later.includes(marker), `${marker} is in an on-demand chunk`).toBe(true);
+    }
+  }, 120_000);
 
   it('type-checks a TypeScript consumer against the shipped declarations (no skipLibCheck)', () => {
     writeFileSync(
