@@ -115,7 +115,12 @@ export interface PrimitiveInfo {
 
 const registry: PrimitiveInfo[] = [];
 
-/** Registers a library primitive (all rules required) and returns it. */
+/**
+ * Registers a library primitive (all rules required) and returns it. Marked
+ * free of side effects for bundlers, so a primitive no code uses is dropped
+ * with its op (the registry only lists what is loaded).
+ */
+/* @__NO_SIDE_EFFECTS__ */
 export function definePrimitive<A>(def: PrimitiveDef<A>): PrimitiveDef<A> {
   registry.push({
     name: def.name,

@@ -21,6 +21,7 @@ interface UnaryAttrs {
 }
 const NO_ATTRS: UnaryAttrs = { lo: 0, hi: 0 };
 
+/* @__NO_SIDE_EFFECTS__ */
 function unaryPrim(op: UnaryOp, d?: (g: Tensor, x: Tensor, out: Tensor, attrs: UnaryAttrs) => Tensor): PrimitiveDef<UnaryAttrs> {
   const p: PrimitiveDef<UnaryAttrs> = definePrimitive<UnaryAttrs>({
     name: op,
@@ -142,6 +143,7 @@ interface BinaryAttrs {
 
 type BinaryVjp = (g: Tensor, a: Tensor, b: Tensor, out: Tensor, needs: readonly boolean[]) => [Tensor | undefined, Tensor | undefined];
 
+/* @__NO_SIDE_EFFECTS__ */
 function binaryPrim(op: BinaryOp, d?: BinaryVjp): PrimitiveDef<BinaryAttrs> {
   const p: PrimitiveDef<BinaryAttrs> = definePrimitive<BinaryAttrs>({
     name: op,

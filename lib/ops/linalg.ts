@@ -8,9 +8,9 @@ import { bind, definePrimitive, type PrimitiveDef } from '../autodiff/primitive.
 import { ShapeError, fmtShape, optionsOf } from '../errors.ts';
 import { broadcastShapes, checkSize } from '../tensor/shape.ts';
 import { dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
-import { add, mul } from './elementwise.ts';
+import { mul } from './elementwise.ts';
 import { sum, sumTo } from './broadcast.ts';
-import { expandDims, reshape, squeeze } from './shape.ts';
+import { concat, expandDims, reshape, squeeze } from './shape.ts';
 import { checkTensor, coercePair } from './util.ts';
 
 /** Options of {@link matmul}. */
@@ -52,11 +52,14 @@ const matmulP: PrimitiveDef<MatmulAttrs> = definePrimitive<MatmulAttrs>({
     }
     return [ga, gb];
   },
-  // bilinear: d(A·B) = dA·B + A·dB (a tangent has its primal's shape, so the attributes carry over)
+  // bilinear: d(A·B) = dA·B + A·dB, one product [dA | A]·[B ; dB] over the contraction axis when both
+  // are perturbed (a tangent has its primal's shape, so the attributes carry over)
   jvp: ([a, b], [ta, tb], _o, attrs) => {
-    const da = ta && bind(matmulP, [ta, b], attrs);
-    const db = tb && bind(matmulP, [a, tb], attrs);
-    return da === undefined ? db : db === undefined ? da : add(da, db);
+    if (ta === undefined) return tb && bind(matmulP, [a, tb], attrs);
+    if (tb === undefined) return bind(matmulP, [ta, b], attrs);
+    const ka = attrs.transposeA ? -2 : -1;
+    const kb = attrs.transposeB ? -1 : -2;
+    return bind(matmulP, [concat([ta, a], ka), concat([b, tb], kb)], attrs);
   },
   // the batch axis becomes the first batch axis of the product; both operands are lined up to the
   // full batch rank (an unbatched one broadcasts with a leading 1)

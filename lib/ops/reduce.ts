@@ -15,6 +15,7 @@ import { expandBack, keptShape, sum, type Axis, type ReduceAttrs } from './broad
 import { reshape } from './shape.ts';
 import { checkTensor } from './util.ts';
 
+/* @__NO_SIDE_EFFECTS__ */
 function reducePrim(op: ReduceOp, vjp: PrimitiveDef<ReduceAttrs>['vjp'], jvp: JvpRule<ReduceAttrs>): PrimitiveDef<ReduceAttrs> {
   const p: PrimitiveDef<ReduceAttrs> = definePrimitive<ReduceAttrs>({
     name: op,
