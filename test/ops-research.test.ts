@@ -276,3 +276,13 @@ describe('einsum', () => {
     expect(() => g.einsum('ij->->', a)).toThrow(g.ValueError);
   });
 });
+
+describe('sort of float32 tensors', () => {
+  it('keeps the dtype of the values (the permutation is float64 inside, exact at any length)', () => {
+    const x = g.tensor([3, 1, 2]);
+    const s = g.sort(x);
+    expect(s.dtype).toBe('float32');
+    expect(g.toArray(s)).toEqual([1, 2, 3]);
+    expect(g.toArray(g.grad((y: Tensor) => g.sum(g.mul(g.sort(y), g.tensor([1, 10, 100]))))(x))).toEqual([100, 1, 10]);
+  });
+});

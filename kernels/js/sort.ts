@@ -5,8 +5,9 @@
  *
  * A tensor of shape `[outer, n, inner]` (the axis in the middle) is processed
  * one lane `(o, i)` at a time. Indices are carried as floating-point values
- * (exact up to 2²⁴ in float32), so the index tensors of the op layer are
- * ordinary tensors that the batching and differentiation rules pass along.
+ * (the op layer asks for float64: exact at any length), so the index tensors
+ * of the op layer are ordinary tensors that the batching and differentiation
+ * rules pass along.
  */
 import { alloc, type DType, type Storage } from '../types.ts';
 

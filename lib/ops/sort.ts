@@ -10,7 +10,7 @@
  * permutation (primitive `takeAlongAxis`, whose VJP scatters the cotangent
  * back with `scatterAddAlongAxis`), so the gradient of a sorted entry goes to
  * the entry it came from. The permutation itself (primitive `argsort`) is a
- * tensor of integer-valued floats (exact up to 2²⁴ in float32) with a zero
+ * tensor of integer-valued float64s (exact at any length) with a zero
  * derivative, so the three primitives have JVP and batching rules and `sort`
  * composes with `jvp`, `vmap` and `grad` to any order. Host kernels:
  * kernels/js/sort.ts (on a device backend, a counted readback).
@@ -46,7 +46,8 @@ function withBatch(x: Tensor, batched: boolean, size: number): Tensor {
 
 const argsortP: PrimitiveDef<ArgsortAttrs> = definePrimitive<ArgsortAttrs>({
   name: 'argsort',
-  forward: ([x], { axis, descending }) => fromData(kernel('argsortAxis', x.dtype)(dataRef(x), x.shape, axis, descending, x.dtype), x.shape),
+  // float64 indices whatever x's dtype: exact for any axis length (float32 would stop at 2²⁴)
+  forward: ([x], { axis, descending }) => fromData(kernel('argsortAxis', 'float64')(dataRef(x), x.shape, axis, descending, 'float64'), x.shape),
   vjp: undefined,
   jvp: 'zero',
   batch: ([x], _b, { axis, descending }) => bind(argsortP, [x], { axis: axis + 1, descending }),
