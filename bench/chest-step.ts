@@ -113,9 +113,15 @@ const e1 = (x: number): string => x.toExponential(1);
 
 // ------------------------------------------------------------------ timing
 
+/** CPU ms (user + system, all threads of this process) per step of the last {@link timeReps} call. */
+let lastCpuMs = 0;
+
 function timeReps(reps: number, body: () => void): number {
+  const c0 = process.cpuUsage();
   const t0 = now();
   for (let r = 0; r < reps; r++) body();
+  const c = process.cpuUsage(c0);
+  lastCpuMs = (c.user + c.system) / 1000 / reps;
   return (now() - t0) / reps;
 }
 
@@ -143,9 +149,14 @@ async function torchLoad(tp: TorchPeer, d: Data): Promise<StepOut> {
   return { value: f[0], grads };
 }
 
+/** CPU ms per step (all threads) of the last {@link torchTime} call. */
+let lastTorchCpuMs = 0;
+
 /** Mean ms per step of `reps` steps, timed inside the peer. */
 async function torchTime(tp: TorchPeer, reps: number): Promise<number> {
-  return Number((await tp.request({ cmd: 'time', reps })).ms);
+  const r = await tp.request({ cmd: 'time', reps });
+  lastTorchCpuMs = Number(r.cpuMs);
+  return Number(r.ms);
 }
 
 // ------------------------------------------------------------------ main
@@ -258,16 +269,24 @@ async function main(): Promise<void> {
   const reps = sides.map(([, f]) => repsFor(SIZES.minSampleMs, f));
   const torchReps = tp ? Math.max(1, Math.ceil(SIZES.minSampleMs / (await torchTime(tp, 1)))) : 0;
   const times: number[][] = sides.map(() => []);
+  const cpu: number[][] = sides.map(() => []);
   const torchTimes: number[] = [];
   const torch1Times: number[] = [];
+  const torchCpu: number[] = [];
+  const torch1Cpu: number[] = [];
   for (let r = 0; r < SIZES.rounds; r++) {
-    sides.forEach(([, f], i) => times[i].push(timeReps(reps[i], f)));
+    sides.forEach(([, f], i) => {
+      times[i].push(timeReps(reps[i], f));
+      cpu[i].push(lastCpuMs);
+    });
     if (tp) {
       // PyTorch with as many intra-op threads as cores, then with one (ours runs its elementwise work on one thread)
       await tp.request({ cmd: 'threads', n: tp.info.threads });
       torchTimes.push(await torchTime(tp, torchReps));
+      torchCpu.push(lastTorchCpuMs);
       await tp.request({ cmd: 'threads', n: 1 });
       torch1Times.push(await torchTime(tp, torchReps));
+      torch1Cpu.push(lastTorchCpuMs);
     }
   }
   tp?.close();
@@ -276,17 +295,18 @@ async function main(): Promise<void> {
   const best = Math.min(...med.slice(1));
 
   console.log(`\n## One forward + backward step (median of ${SIZES.rounds} alternating rounds after ${SIZES.warmup + 1} warm-up steps)\n`);
-  console.log('| side | ms / step (median) | min–max | steps per sample |');
-  console.log('|---|---:|---:|---:|');
+  console.log('| side | ms / step (median) | min–max | CPU ms / step (median, all threads) | steps per sample |');
+  console.log('|---|---:|---:|---:|---:|');
   sides.forEach(([name], i) => {
-    console.log(`| ${name} | ${fmt(med[i])} | ${fmt(Math.min(...times[i]))}–${fmt(Math.max(...times[i]))} | ${reps[i]} |`);
+    console.log(`| ${name} | ${fmt(med[i])} | ${fmt(Math.min(...times[i]))}–${fmt(Math.max(...times[i]))} | ${fmt(median(cpu[i]))} | ${reps[i]} |`);
   });
   if (tp) {
     const tm = median(torchTimes);
     const tm1 = median(torch1Times);
-    console.log(`| PyTorch ${tp.info.torch} CPU (${tp.info.threads} threads; timed inside the peer) | ${fmt(tm)} | ${fmt(Math.min(...torchTimes))}–${fmt(Math.max(...torchTimes))} | ${torchReps} |`);
-    console.log(`| PyTorch ${tp.info.torch} CPU (1 thread) | ${fmt(tm1)} | ${fmt(Math.min(...torch1Times))}–${fmt(Math.max(...torch1Times))} | ${torchReps} |`);
+    console.log(`| PyTorch ${tp.info.torch} CPU (${tp.info.threads} threads; timed inside the peer) | ${fmt(tm)} | ${fmt(Math.min(...torchTimes))}–${fmt(Math.max(...torchTimes))} | ${fmt(median(torchCpu))} | ${torchReps} |`);
+    console.log(`| PyTorch ${tp.info.torch} CPU (1 thread) | ${fmt(tm1)} | ${fmt(Math.min(...torch1Times))}–${fmt(Math.max(...torch1Times))} | ${fmt(median(torch1Cpu))} | ${torchReps} |`);
     console.log(`\n**ours_ms / PyTorch_ms = ${fmt(med[0] / tm)}×** against PyTorch on ${tp.info.threads} threads, ${fmt(med[0] / tm1)}× against PyTorch on 1 thread (target ≤ 1.5×)`);
+    console.log(`CPU time per step (robust to other load on the machine): ours ${fmt(median(cpu[0]))} ms, PyTorch 1 thread ${fmt(median(torch1Cpu))} ms: **${fmt(median(cpu[0]) / median(torch1Cpu))}×**`);
   }
   console.log(`\n**tfjs_ms / ours_ms = ${fmt(best / med[0])}×** against the fastest tfjs variant (${fmt(med[1] / med[0])}× against stock matMul); > 1 means ours is faster`);
   console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);

@@ -14,7 +14,8 @@ A small server driven by the Node benchmark over stdin/stdout (one JSON object
 per line), so that both sides run in one process tree and alternate:
   {"cmd": "load", "path": P, "B":, "D":, "C":, "K":, "T":}  inputs from a raw file
   {"cmd": "step", "out": P}   one step; writes value + the four gradients (float32) to P
-  {"cmd": "time", "reps": n}  runs n steps, answers {"ms": mean ms per step}
+  {"cmd": "time", "reps": n}  runs n steps, answers {"ms": mean wall ms per step,
+                              "cpuMs": mean CPU ms per step, all threads}
   {"cmd": "threads", "n": n}  sets torch's intra-op threads
   {"cmd": "quit"}
 Each timed step builds its per-step constants (one-hot labels, triplet
@@ -169,10 +170,11 @@ def main():
                     f.write(g.astype('float32').tobytes())
             print(json.dumps({'value': value}), flush=True)
         elif cmd == 'time':
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for _ in range(msg['reps']):
                 step.run()
-            print(json.dumps({'ms': (time.perf_counter() - t0) * 1000 / msg['reps']}), flush=True)
+            n = msg['reps']
+            print(json.dumps({'ms': (time.perf_counter() - t0) * 1000 / n, 'cpuMs': (time.process_time() - c0) * 1000 / n}), flush=True)
         elif cmd == 'threads':
             torch.set_num_threads(int(msg['n']))
             print(json.dumps({'threads': torch.get_num_threads()}), flush=True)
