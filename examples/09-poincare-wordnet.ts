@@ -9,7 +9,7 @@
  * embedding by the paper's reconstruction metrics (mean rank, MAP) for d = 2, 5 and 10.
  * Picture of the d = 2 disk: examples/out/poincare-wordnet.svg / .png. Run:
  *
- *   npx tsx examples/09-poincare-wordnet.ts           # quick: 2 epochs per dimension (~15 s)
+ *   npx tsx examples/09-poincare-wordnet.ts           # quick: 1 epoch per dimension (~10 s)
  *   npx tsx examples/09-poincare-wordnet.ts --full    # the real run (minutes; figures in examples/README.md)
  *   … --full --dims 5 --epochs 100 --lr 2             # one dimension, other settings
  *
@@ -102,7 +102,7 @@ const train = (dim: number, epochs: number, lr: number, burnin: number, seed: nu
 
 const dimsArg = process.argv.indexOf('--dims');
 const dims = dimsArg >= 0 ? process.argv[dimsArg + 1].split(',').map(Number) : [2, 5, 10];
-const epochs = arg('epochs', full ? 100 : 2);
+const epochs = arg('epochs', full ? 50 : 1);
 const lr = arg('lr', 5);
 const burnin = Math.min(10, Math.floor(epochs / 2));
 console.log(`\n2. training: rsgd (retraction), lr ${lr} (burn-in: ${burnin} epochs at lr/10), ${B} edges × ${K} negatives per step, ${epochs} epochs (${full ? 'full' : 'quick; --full for the real run'})`);

@@ -17,6 +17,12 @@
  *   LRU bounded by a byte budget: past the budget the least recently used
  *   ones *spill* (copied to host, then freed), so device memory stays bounded
  *   even while the garbage collector lags. See {@link DeviceMemory}.
+ * - **Row-sparse data and row updates** (embedding tables). The gradient of
+ *   `take` is {@link TensorData.rowSparse} data (rows + indices, scattered
+ *   into a dense array only when something reads it), and an optimizer
+ *   replaces rows of a table with {@link TensorData.withRows}, which shares
+ *   one buffer between versions (Baker's persistent arrays): both cost
+ *   O(rows touched), not O(table).
  * - **Host kernels.** `js` and `wasm` kernels take typed arrays; the
  *   registry wraps them with {@link onHost}, which reads each argument's host
  *   copy (a counted readback when it lives on a device only) and wraps
