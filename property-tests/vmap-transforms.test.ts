@@ -113,6 +113,15 @@ describe('axes', () => {
     expect(() => g.vmap((_x: Tensor) => 3 as unknown as Tensor)(a)).toThrow(/vmap: the function must return a Tensor/);
     // values of topk batch fine
     expect(g.toArray(g.vmap((x: Tensor) => g.topk(x, 1).values)(g.tensor([[1, 5], [7, 2]])))).toEqual([5, 7]);
+    // reading a batched value inside vmap has no single answer: a typed error, never the whole batch or example 0
+    for (const [name, read] of [
+      ['toArray', g.toArray], ['toTypedArray', g.toTypedArray], ['toNested', g.toNested], ['item', (x: Tensor) => g.item(g.sum(x))],
+    ] as const) {
+      expect(() => g.vmap((x: Tensor) => (read(x), x))(a), name).toThrow(new RegExp(`^${name}: cannot read the values of a tensor inside vmap`));
+    }
+    expect(() => g.vmap((x: Tensor) => (g.toArray(x), x))(a)).toThrow(g.ValueError);
+    // an unbatched argument (inAxes null) is an ordinary value inside vmap
+    expect(g.toArray(g.vmap((x: Tensor, c: Tensor) => g.mul(x, g.item(c)), [0, null])(a, g.scalar(3)))).toEqual([3, 3, 3, 3, 3, 3]);
   });
 });
 

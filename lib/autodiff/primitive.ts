@@ -245,11 +245,12 @@ export function unwrapAt(x: Tensor, trace: Trace): Tensor {
 /**
  * Opens a new trace; inner traces always get larger ids than the traces they
  * run inside. With a handler it is a forward-mode or batching trace, else a
- * reverse-mode one.
+ * reverse-mode one. `opaque` names a transform whose traced values cannot be
+ * read inside it (`vmap`).
  */
-export function newTrace(handler?: TraceHandler): Trace {
+export function newTrace(handler?: TraceHandler, opaque?: string): Trace {
   traceCounter += 1;
-  const t: Trace = { id: traceCounter, done: false };
+  const t: Trace = opaque === undefined ? { id: traceCounter, done: false } : { id: traceCounter, done: false, opaque };
   if (handler !== undefined) handlers.set(t, handler);
   return t;
 }

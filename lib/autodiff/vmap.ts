@@ -233,7 +233,7 @@ export function vmap<A extends readonly unknown[], R>(
     if (size === undefined) throw new GradError('vmap: no argument is batched; expected at least one tensor with a batch axis (inAxes not null)');
     if (size === 0) throw new GradError('vmap: the batch size is 0; expected at least one example');
     const B = size;
-    const trace = newTrace(handlerFor(B));
+    const trace = newTrace(handlerFor(B), 'vmap');
     const traced = args.map((a, i) => {
       const ax = specs[i];
       if (ax === null) return a;

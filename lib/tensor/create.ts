@@ -5,7 +5,7 @@
 import { alloc, castStorage, sizeOf, type DType } from '../../kernels/types.ts';
 import { ArgumentError, DTypeError, ShapeError, ValueError, describe, fmtShape } from '../errors.ts';
 import { checkShape, checkSize } from './shape.ts';
-import { Tensor, TensorData, dataOf, dataRef, fromData, fromStorage, requireTensor } from './tensor.ts';
+import { Tensor, TensorData, checkReadable, dataOf, dataRef, fromData, fromStorage, requireTensor } from './tensor.ts';
 
 /** Values accepted by {@link tensor}: a number, nested number arrays, or a float typed array. */
 export type TensorLike = number | NestedArray | Float32Array | Float64Array;
@@ -197,6 +197,7 @@ export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor 
  */
 export function toArray(t: Tensor): number[] {
   requireTensor('toArray', t, 't');
+  checkReadable('toArray', t);
   return Array.from(dataOf(t));
 }
 
@@ -207,18 +208,21 @@ export function toArray(t: Tensor): number[] {
  */
 export async function toArrayAsync(t: Tensor): Promise<number[]> {
   requireTensor('toArrayAsync', t, 't');
+  checkReadable('toArrayAsync', t);
   return Array.from(await dataRef(t).hostAsync());
 }
 
 /** A fresh typed-array copy of the values of `t`. */
 export function toTypedArray(t: Tensor): Float32Array | Float64Array {
   requireTensor('toTypedArray', t, 't');
+  checkReadable('toTypedArray', t);
   return dataOf(t).slice();
 }
 
 /** The values of `t` as nested arrays following its shape (a number for a scalar). */
 export function toNested(t: Tensor): number | NestedArray {
   requireTensor('toNested', t, 't');
+  checkReadable('toNested', t);
   const d = dataOf(t);
   const shape = t.shape;
   if (shape.length === 0) return d[0];
@@ -239,6 +243,7 @@ export function toNested(t: Tensor): number | NestedArray {
 /** The value of a one-element tensor. */
 export function item(t: Tensor): number {
   requireTensor('item', t, 't');
+  checkReadable('item', t);
   if (t.size !== 1) {
     throw new ShapeError(`item: expected a tensor with exactly one element, got shape ${fmtShape(t.shape)} (${t.size} elements)`);
   }

@@ -9,15 +9,21 @@
 import type { DType, Storage } from '../../kernels/types.ts';
 import { SyncReadError, TensorData } from '../../kernels/data.ts';
 import { castStorage, sizeOf } from '../../kernels/types.ts';
-import { ArgumentError, describeKind, fmtShape } from '../errors.ts';
+import { ArgumentError, ValueError, describeKind, fmtShape } from '../errors.ts';
 
 export type { DType, Storage };
 export { TensorData };
 
-/** One `grad`/`vjp` call's trace. `done` is set once its function has returned. */
+/** One transform call's trace. `done` is set once its function has returned. */
 export interface Trace {
   readonly id: number;
   done: boolean;
+  /**
+   * Set by a transform whose traced tensors stand for many values (`vmap`:
+   * one per example): reading such a tensor's values inside the call is an
+   * error naming the transform, never a silently wrong number.
+   */
+  readonly opaque?: string;
 }
 
 /** The reverse-mode record of a tensor at one trace level. @internal */
@@ -118,6 +124,23 @@ export function boxed(inner: Tensor, box: Box): Tensor {
  */
 export function dataOf(t: Tensor): Storage {
   return readData(t).host();
+}
+
+/**
+ * Throws a ValueError naming `fn` when `t` is traced by a live trace whose
+ * values cannot be read (inside `vmap`, a tensor stands for one value per
+ * example, so `toArray` or `item` has no single answer). @internal
+ */
+export function checkReadable(fn: string, t: Tensor): void {
+  let b = readBox(t);
+  while (b !== undefined) {
+    if (!b.trace.done && b.trace.opaque !== undefined) {
+      throw new ValueError(
+        `${fn}: cannot read the values of a tensor inside ${b.trace.opaque} (it stands for one value per example, shape ${fmtShape(t.shape)} each); return it from the function instead`,
+      );
+    }
+    b = readBox(b.inner);
+  }
 }
 
 /** The storage cell of `t` (host or device), as kernels take it. @internal */
