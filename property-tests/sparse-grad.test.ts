@@ -5,7 +5,7 @@
  * and central finite differences, with repeated indices accumulating and
  * several `take`s of one table adding up; every op reads it as the dense
  * tensor it stands for; higher-order gradients (which fall back to the dense
- * scatter) keep working.
+ * scatter), vmap and forward mode over the gradient keep working.
  */
 import { describe, expect, it } from 'vitest';
 import { test } from '@fast-check/vitest';
@@ -112,6 +112,17 @@ describe('higher-order gradients through take (dense fallback where an outer tra
     const x = table(n, d, seed);
     const outer = (pick: typeof byTake) => g.grad((t: Tensor) => g.sum(g.square(g.grad(lossWith(pick, a, b))(t))))(x);
     close(g.toArray(outer(byTake)), g.toArray(outer(byOneHot)), 1e-10);
+  });
+
+  test.prop([caseArb], { numRuns: 25 })('vmap(grad), jvp(grad) and hessian through take = the oneHot path', ({ n, d, seed, a, b }) => {
+    const xs = g.randomUniform(g.prngKey(seed), [2, n, d], 'float64', -1, 1);
+    const vg = (pick: typeof byTake) => g.toArray(g.vmap(g.grad(lossWith(pick, a, b)))(xs));
+    close(vg(byTake), vg(byOneHot), 1e-10);
+    const x = table(n, d, seed);
+    const t = table(n, d, seed + 2);
+    const jg = (pick: typeof byTake) => g.toArray(g.jvp(g.grad(lossWith(pick, a, b)), [x], [t])[1] as Tensor);
+    close(jg(byTake), jg(byOneHot), 1e-10);
+    close(g.toArray(g.hessian(lossWith(byTake, a, b))(x)), g.toArray(g.hessian(lossWith(byOneHot, a, b))(x)), 1e-10);
   });
 
   it('vjp of take gives the row-sparse cotangent too', () => {

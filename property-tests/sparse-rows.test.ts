@@ -13,6 +13,7 @@ import * as g from '../lib/index.ts';
 import type { Tensor } from '../lib/index.ts';
 import { replaceRows } from '../lib/optim/sparse.ts';
 import { coalesce, rowSparse, rowSparseOf } from '../lib/tensor/row-sparse.ts';
+import { dataRef } from '../lib/tensor/tensor.ts';
 
 /** a script: each step derives a new version from an existing one, or reads one */
 const stepArb = (rows: number) =>
@@ -55,6 +56,17 @@ describe('replaceRows: persistent versions of a table', () => {
     // every version, newest first and then oldest first
     for (let k = versions.length - 1; k >= 0; k--) check(k);
     for (let k = 0; k < versions.length; k++) check(k);
+  });
+
+  it('O(rows), not O(table): from the second update on, the new version takes over the buffer (no copy)', () => {
+    const x0 = g.tensor(Array.from({ length: 40 }, (_, i) => i), [20, 2], 'float64');
+    const x1 = replaceRows(x0, Int32Array.from([3]), g.tensor([[-1, -1]], undefined, 'float64'));
+    const buf1 = dataRef(x1).host();
+    expect(dataRef(x0).host()).not.toBe(buf1); // the first update copies a table it does not own
+    const x2 = replaceRows(x1, Int32Array.from([5, 7]), g.tensor([[-2, -2], [-3, -3]], undefined, 'float64'));
+    expect(dataRef(x2).host()).toBe(buf1); // the second one writes 2 rows into the same buffer
+    expect(g.toArray(x1)[10]).toBe(10); // and x1 still reads its own values (rerooted)
+    expect(g.toArray(x2)[10]).toBe(-2);
   });
 
   it('the old table is not changed by an update (public optimizer, repeated in a loop)', () => {
