@@ -9,7 +9,7 @@
  * embedding by the paper's reconstruction metrics (mean rank, MAP) for d = 2, 5 and 10.
  * Picture of the d = 2 disk: examples/out/poincare-wordnet.svg / .png. Run:
  *
- *   npx tsx examples/09-poincare-wordnet.ts           # quick: 1 epoch per dimension (~10 s)
+ *   npx tsx examples/09-poincare-wordnet.ts           # quick: 1 epoch per dimension, batch 100 (~8 s)
  *   npx tsx examples/09-poincare-wordnet.ts --full    # the real run (minutes; figures in examples/README.md)
  *   … --full --dims 5 --epochs 100 --lr 2             # one dimension, other settings
  *
@@ -46,7 +46,7 @@ console.log(`1. mammal.n.01 closure (WordNet 3.1): ${closure.numNodes} synsets, 
 // by −d(u, ·): L = −log e^{−d(u,v)} / Σ_{w ∈ {v, n…}} e^{−d(u,w)}.
 const ball = g.poincareBall({ c: 1 });
 const K = 50;
-const B = arg('batch', full ? 10 : 50);
+const B = arg('batch', full ? 10 : 100);
 const lossOf = (cand: Int32Array) => {
   const rows = cand.length / (K + 2);
   const us = new Int32Array(rows * (K + 1));
