@@ -110,11 +110,14 @@ describe('the default backend is chosen lazily, in a bundle that imports no back
   const checksum = expectedChecksum();
   // written under node_modules/.cache so that the bundle's on-demand require('gpu.js') resolves
   const cache = join(root, 'node_modules', '.cache');
-  mkdirSync(cache, { recursive: true });
-  const dir = mkdtempSync(join(cache, 'gyrograd-bundle-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let dir = '';
+  afterAll(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
 
   it('in Node: wasm by default; GYROGRAD_BACKEND=js and =gpujs-cpu are honoured', async () => {
+    mkdirSync(cache, { recursive: true });
+    dir = mkdtempSync(join(cache, 'gyrograd-bundle-'));
     const files = await bundleFiles(join(entries, 'core-entry.ts'), { platform: 'node', external: ['gpu.js'] });
     for (const [path, { text }] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
