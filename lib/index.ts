@@ -98,6 +98,9 @@ export {
 // neural-network layers
 export { linear, mlp, activation, type LinearParams, type MlpParams, type LinearInitOptions, type Activation } from './nn/layers.ts';
 export { kaimingUniform, glorotUniform, orthogonal, type Initializer } from './nn/init.ts';
+export { dropout } from './nn/dropout.ts';
+export { layerNorm, type LayerNormParams, type LayerNormInitOptions, type LayerNormOptions } from './nn/layerNorm.ts';
+export { embedding, type EmbeddingParams, type EmbeddingInitOptions } from './nn/embedding.ts';
 
 // Euclidean optimizers and schedules
 export {
