@@ -35,8 +35,8 @@ const MAX_HEADER = 100_000_000;
 const DTYPES = { F32: { bytes: 4, dtype: 'float32' }, F64: { bytes: 8, dtype: 'float64' } } as const;
 
 function checkKey(fn: string, seg: string, path: string): void {
-  if (seg === '' || seg.includes('.')) {
-    throw new ArgumentError(`${fn}: the key ${JSON.stringify(seg)} at ${path || '(root)'} cannot be stored: keys must be non-empty and contain no '.' (it separates the path)`);
+  if (seg === '' || seg.includes('.') || seg === '__proto__') {
+    throw new ArgumentError(`${fn}: the key ${JSON.stringify(seg)} at ${path || '(root)'} cannot be stored: keys must be non-empty, contain no '.' (it separates the path) and not be '__proto__' (loadParams could not rebuild it)`);
   }
 }
 
@@ -118,6 +118,8 @@ function nest(named: readonly { name: string; t: Tensor }[]): E.Either<Safetenso
   for (const { name, t } of named) {
     const segs = name.split('.');
     if (segs.some((s) => s === '')) return fail(`tensor name ${JSON.stringify(name)} has an empty path segment`);
+    // assigning '__proto__' would set the tree object's prototype: the tensor would vanish from the tree
+    if (segs.includes('__proto__')) return fail(`tensor name ${JSON.stringify(name)} has the path segment "__proto__", which cannot be a key of a parameter tree`);
     let node = root;
     for (let i = 0; i < segs.length; i++) {
       const s = segs[i];
@@ -154,7 +156,8 @@ function nest(named: readonly { name: string; t: Tensor }[]): E.Either<Safetenso
  * than 8 bytes, a header length beyond the file (or above 100 MB), invalid
  * UTF-8 or JSON, a header that is not an object, an entry without a valid
  * dtype / shape / data_offsets, offsets that overlap, leave gaps, run past
- * the data or do not match the shape's size, or names whose paths clash.
+ * the data or do not match the shape's size, or names whose paths clash or
+ * contain the segment `__proto__`.
  */
 export function loadParamsWithMetadata(bytes: Uint8Array): E.Either<SafetensorsError, LoadedParams> {
   if (!(bytes instanceof Uint8Array)) return fail(`expected a Uint8Array, got ${describe(bytes)}`);
@@ -181,7 +184,8 @@ export function loadParamsWithMetadata(bytes: Uint8Array): E.Either<SafetensorsE
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail('__metadata__ must be an object of strings');
       for (const [k, s] of Object.entries(v as Record<string, unknown>)) {
         if (typeof s !== 'string') return fail(`__metadata__ entry ${JSON.stringify(k)} is not a string`);
-        metadata[k] = s;
+        // an own property even for the key '__proto__' (plain assignment would drop it)
+        Object.defineProperty(metadata, k, { value: s, enumerable: true, writable: true, configurable: true });
       }
       continue;
     }

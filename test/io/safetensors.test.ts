@@ -34,7 +34,6 @@ function expectSameTree(a: Tree, b: Tree): void {
   la.forEach((x: Tensor, i) => {
     expect(lb[i].dtype).toBe(x.dtype);
     expect(lb[i].shape).toEqual(x.shape);
-    expect(Object.is(0, 0)).toBe(true);
     const va = g.toArray(x), vb = g.toArray(lb[i]);
     va.forEach((v, k) => expect(Object.is(vb[k], v)).toBe(true)); // bit-exact, −0 included
   });
@@ -93,6 +92,9 @@ describe('saveParams / loadParams round trip', () => {
     expect(() => g.saveParams({ '': g.scalar(1) })).toThrow(g.ArgumentError);
     expect(() => g.saveParams({ a: 3 } as unknown as Tree)).toThrow(/saveParams/);
     expect(() => g.saveParams({ a: g.scalar(1) }, { k: 1 } as unknown as Record<string, string>)).toThrow(/metadata/);
+    const proto: Record<string, Tensor> = {};
+    Object.defineProperty(proto, '__proto__', { value: g.scalar(1), enumerable: true, writable: true, configurable: true });
+    expect(() => g.saveParams({ a: proto })).toThrow(/saveParams: the key "__proto__" at a\.__proto__/);
     expect(() => g.vmap((x: Tensor) => g.saveParams({ x }) as unknown as Tensor)(g.ones([2, 3]))).toThrow(/saveParams: the tensor at x is batched inside vmap/);
     // inside grad the values are concrete: saving works
     const gr = g.grad((x: Tensor) => {
@@ -100,6 +102,18 @@ describe('saveParams / loadParams round trip', () => {
       return g.sum(x);
     })(g.ones([2]));
     expect(g.toArray(gr)).toEqual([1, 1]);
+  });
+});
+
+describe('loadParams keeps a metadata key named __proto__', () => {
+  it('as an own string entry (not dropped by assignment)', () => {
+    const r = g.loadParamsWithMetadata(file('{"__metadata__":{"__proto__":"x","k":"v"}}'));
+    expect(E.isRight(r)).toBe(true);
+    if (E.isRight(r)) {
+      expect(Object.keys(r.right.metadata)).toEqual(['__proto__', 'k']);
+      expect(Object.getOwnPropertyDescriptor(r.right.metadata, '__proto__')?.value).toBe('x');
+      expect(Object.getPrototypeOf(r.right.metadata)).toBe(Object.prototype);
+    }
   });
 });
 
@@ -126,6 +140,9 @@ describe('loadParams on malformed files: Left, never a throw', () => {
     ['bad metadata', file({ __metadata__: { k: 1 } }), /not a string/],
     ['path clash', file({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, 'a.b': { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32([1, 2])), /continues below|clashes/],
     ['not bytes', 'abc' as unknown as Uint8Array, /expected a Uint8Array/],
+    // assigning the key '__proto__' would set the tree's prototype and silently drop the tensor
+    ['a tensor named __proto__', file('{"__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', f32([1, 2])), /"__proto__"/],
+    ['a path through __proto__', file('{"a.__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', f32([1])), /"__proto__"/],
   ];
   for (const [name, bytes, msg] of cases) {
     it(name, () => {
