@@ -15,10 +15,10 @@
  * Rules are written with ops, so `vmap` composes with `grad`, `jvp` and
  * itself: `vmap(grad(f))` gives per-example gradients.
  *
- * Inside `f`, a batched tensor's values are the whole batch: reading them
- * (`toArray`, `item`) is not per-example (as in JAX, where they cannot be read
- * at all); functions that need concrete values (`argmax`, `argsort`) throw a
- * GradError there.
+ * Inside `f`, a batched tensor stands for one value per example: reading it
+ * (`toArray`, `item`, …) is a ValueError naming the reader (as in JAX, where
+ * it cannot be read at all); functions that need concrete indices (`argmax`,
+ * `argsort`) throw a GradError there.
  */
 import { GradError, ValueError, describeKind, requireFunction } from '../errors.ts';
 import { zeros } from '../tensor/create.ts';
@@ -178,10 +178,13 @@ function normAxis(fn: string, what: string, axis: number, rank: number): number 
  * Composes with `grad` in both orders (`vmap(grad(f))` gives per-example
  * gradients), with `jvp` and with itself.
  *
- * Inside `f` the batched tensors have the per-example shape, but their
- * storage is the whole batch: reading values there (`toArray`, `item`) is not
- * per-example, and the functions that need concrete values (`argmax`,
- * `argmin`, `argsort`, `topk(...).indices`, `saveParams`) throw a GradError.
+ * Inside `f` the batched tensors have the per-example shape but stand for
+ * one value per example: reading their values there (`toArray`,
+ * `toArrayAsync`, `toTypedArray`, `toNested`, `item`) throws a ValueError, and
+ * the functions that need concrete values (`argmax`, `argmin`, `argsort`,
+ * `topk(...).indices`, `saveParams`) throw a GradError. Unbatched arguments
+ * (`inAxes` null) stay readable.
+ * @throws ValueError when `f` reads the values of a batched tensor
  * @throws GradError when `f` is not a function, no argument is batched, the
  *   batched arguments disagree on the batch size, the batch size is 0, or `f`
  *   returns something other than tensors
