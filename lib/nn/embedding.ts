@@ -2,7 +2,9 @@
  * An embedding table: `init(key, count, dim) → { table }` and
  * `apply(params, ids) → rows of the table` (a `take`), the lookup layer of
  * word, node and class embeddings. The gradient with respect to the table is
- * dense (a scatter-add of the upstream rows into a `[count, dim]` zero tensor).
+ * row-sparse (the upstream rows and their ids, as `take`'s VJP gives them; any
+ * op reads it as the dense `[count, dim]` scatter-add), and the optimizers
+ * update only the touched rows, so a step costs O(ids · dim), not O(count · dim).
  */
 import type { DType } from '../../kernels/types.ts';
 import { ArgumentError, ValueError, describe, describeKind, optionsOf } from '../errors.ts';
