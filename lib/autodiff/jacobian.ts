@@ -16,7 +16,7 @@ import { eye, zeros } from '../tensor/create.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { reshape, transpose } from '../ops/shape.ts';
 import { vjp } from './grad.ts';
-import { jvp } from './jvp.ts';
+import { jvp, outputLeaves } from './jvp.ts';
 import { treeLeaves, type Tree } from './tree.ts';
 import { vmap } from './vmap.ts';
 
@@ -66,15 +66,6 @@ function rebuild(tree: unknown, values: readonly unknown[]): unknown {
     return r;
   };
   return go(tree);
-}
-
-function outputLeaves(fn: string, out: unknown): Tensor[] {
-  if (out instanceof Tensor) return [out];
-  try {
-    return treeLeaves(out as Tree, fn);
-  } catch {
-    throw new GradError(`${fn}: the function must return a Tensor or a tree of tensors, got ${describeKind(out)}`);
-  }
 }
 
 /** The identity basis of a leaf's coordinates: `[n, ...shape]`. */

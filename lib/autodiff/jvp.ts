@@ -149,8 +149,8 @@ export function jvp<A extends readonly unknown[], R>(f: (...args: A) => R, prima
   return [treeUnflatten(out as Tree, pairs.map((p) => p[0])) as R, treeUnflatten(out as Tree, pairs.map((p) => p[1])) as R];
 }
 
-/** The tensor leaves of a function's output, or a GradError naming `fn`. */
-function outputLeaves(fn: string, out: unknown): Tensor[] {
+/** The tensor leaves of a function's output, or a GradError naming `fn` (also used by jacobian.ts). @internal */
+export function outputLeaves(fn: string, out: unknown): Tensor[] {
   if (out instanceof Tensor) return [out];
   try {
     return treeLeaves(out as Tree, fn);
