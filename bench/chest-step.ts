@@ -168,8 +168,10 @@ async function profileOurs(): Promise<void> {
   const n = QUICK ? 5 : Number(process.env.PROFILE_STEPS ?? 6);
   for (let i = 0; i < n; i++) {
     const t0 = now();
+    const c0 = process.cpuUsage();
     const r = ours(inputs);
-    console.log(`step ${i}: ${fmt(now() - t0)} ms (loss ${r.value})`);
+    const c = process.cpuUsage(c0);
+    console.log(`step ${i}: ${fmt(now() - t0)} ms, CPU ${fmt((c.user + c.system) / 1000)} ms (loss ${r.value})`);
   }
 }
 

@@ -110,6 +110,7 @@ function lcaNorms(a: Storage, b: Storage, rows: number, D: number, k: LcaConst, 
     badD ||= isBad(qd);
   }
   let bad1 = false, bad2 = false;
+  const { ah, bh } = s;
   for (let i = 0, o = 0; i < rows; i++, o += D) {
     const na = rd(normOf(sa[i], badA, a, o, D), f32);
     const nb = rd(normOf(sb[i], badB, b, o, D), f32);
@@ -119,24 +120,32 @@ function lcaNorms(a: Storage, b: Storage, rows: number, D: number, k: LcaConst, 
       for (let j = 0; j < D; j++) dv[j] = a[o + j] - b[o + j];
       st.dn[i] = rd(scaledNorm(dv, 0, D), f32);
     } else st.dn[i] = rd(Math.sqrt(sd[i]), f32);
-    const so = whole ? o : 0;
-    unitVectors(a, b, o, so, D, na, nb, s);
+    // one sweep: the unit vectors (unitVectors' operations and roundings; stored for the backward only),
+    // the sums of squares of â − b̂ and â + b̂ and, with dots, the four dot products, each summed in index order
+    const ua = na === 0 ? 1 : na, ub = nb === 0 ? 1 : nb;
     let q1 = 0, q2 = 0;
-    for (let j = 0; j < D; j++) {
-      const p = d1[j], q = s2[j];
-      q1 += p * p;
-      q2 += q * q;
-    }
     if (dots) {
-      const { ah, bh } = s;
       let x1 = 0, x2 = 0, x3 = 0, x4 = 0;
       for (let j = 0; j < D; j++) {
-        x1 += d1[j] * ah[so + j];
-        x2 += s2[j] * ah[so + j];
-        x3 += d1[j] * bh[so + j];
-        x4 += s2[j] * bh[so + j];
+        const x = rd(a[o + j] / ua, f32), y = rd(b[o + j] / ub, f32);
+        ah[o + j] = x;
+        bh[o + j] = y;
+        const p = rd(x - y, f32), q = rd(x + y, f32);
+        q1 += p * p;
+        q2 += q * q;
+        x1 += p * x;
+        x2 += q * x;
+        x3 += p * y;
+        x4 += q * y;
       }
       st.d1a![i] = x1; st.s2a![i] = x2; st.d1b![i] = x3; st.s2b![i] = x4;
+    } else {
+      for (let j = 0; j < D; j++) {
+        const x = rd(a[o + j] / ua, f32), y = rd(b[o + j] / ub, f32);
+        const p = rd(x - y, f32), q = rd(x + y, f32);
+        q1 += p * p;
+        q2 += q * q;
+      }
     }
     sa[i] = q1; // reused: the sums of squares of â − b̂ and â + b̂
     sb[i] = q2;
@@ -290,6 +299,18 @@ export function lcaDepthBackward({
     const ra = 1 / maxOf(na, min), rb = 1 / maxOf(nb, min);
     const recip = s1 >= 1e-290 && s22 >= 1e-290 && sd >= 1e-290;
     const r1 = 1 / s1, r2 = 1 / s22, rdn = 1 / sd;
+    if (recip && da && db) {
+      // the common case, branch-free (the same operations as the general loop below)
+      const a1 = 2 * gA2, b1 = 2 * gB2;
+      for (let j = 0; j < D; j++) {
+        const x = ah[o + j], y = bh[o + j];
+        const aj = a[o + j], bj = b[o + j];
+        const u1 = rd(x - y, f32) * r1, u2 = rd(x + y, f32) * r2, ud = rd(aj - bj, f32) * rdn;
+        da[o + j] = (g1 * u1 + g2 * u2 - ga0 * x) * ra + gNa * x + a1 * aj + gDnorm * ud;
+        db[o + j] = (-g1 * u1 + g2 * u2 - gb0 * y) * rb + gNb * y + b1 * bj - gDnorm * ud;
+      }
+      continue;
+    }
     for (let j = 0; j < D; j++) {
       const x = ah[o + j], y = bh[o + j];
       const aj = a[o + j], bj = b[o + j];
