@@ -6,6 +6,9 @@
 import type { Protocol } from './data.ts';
 import type { TrainConfig, Variant } from './train.ts';
 
+/** The three losses of the ablation (the controls of ablation.ts use CHEST's rate). */
+export type MainVariant = Extract<Variant, 'euclidean' | 'hyperbolic' | 'chest'>;
+
 /** The learning-rate grid searched by tune.ts. */
 export const LR_GRID = [1e-4, 3e-4, 1e-3, 3e-3] as const;
 
@@ -13,15 +16,15 @@ export const LR_GRID = [1e-4, 3e-4, 1e-3, 3e-3] as const;
 export const C_BALL = 0.1;
 /** the feature clipping radius of the losses' toPoincare (their default) */
 export const CLIP_R = 2.3;
-export const VARIANTS: readonly Variant[] = ['euclidean', 'hyperbolic', 'chest'];
-export const VARIANT_NAME: Record<Variant, string> = { euclidean: 'Euclidean SoftTriple', hyperbolic: 'hyperbolic SoftTriple', chest: 'CHEST' };
+export const VARIANTS: readonly MainVariant[] = ['euclidean', 'hyperbolic', 'chest'];
+export const VARIANT_NAME: Record<MainVariant, string> = { euclidean: 'Euclidean SoftTriple', hyperbolic: 'hyperbolic SoftTriple', chest: 'CHEST' };
 
 /**
  * Per-protocol settings. The learning rates are the best of {@link LR_GRID}
  * per loss on a validation split of the training data (tune.ts; table in
  * results.md), so each loss runs at its own best rate.
  */
-export function configFor(p: Protocol, o: { readonly steps?: number; readonly quick: boolean }, dimH: number): { cfg: TrainConfig; lr: Record<Variant, number> } {
+export function configFor(p: Protocol, o: { readonly steps?: number; readonly quick: boolean }, dimH: number): { cfg: TrainConfig; lr: Record<MainVariant, number> } {
   const img = p.images;
   // the budget: fewer steps where learning converges fast (seen digits), more for the cheap hierarchy runs
   const defaultSteps = p.id === 'mnist-unseen' ? 200 : p.id === 'mnist-seen' ? 150 : 300;
@@ -45,7 +48,7 @@ export function configFor(p: Protocol, o: { readonly steps?: number; readonly qu
 }
 
 /** Learning rates chosen by tune.ts (see results.md, "Learning rates"). */
-export const TUNED_LR: Record<string, Record<Variant, number>> = {
+export const TUNED_LR: Record<string, Record<MainVariant, number>> = {
   'mnist-unseen': { euclidean: 3e-4, hyperbolic: 1e-4, chest: 3e-4 },
   'mnist-seen': { euclidean: 3e-3, hyperbolic: 3e-3, chest: 3e-3 },
   'hierarchy-seen': { euclidean: 3e-3, hyperbolic: 3e-3, chest: 3e-3 },

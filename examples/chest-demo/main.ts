@@ -22,8 +22,8 @@ import { featuresProtocol, hierarchyProtocol, mnistProtocols, type Protocol } fr
 import { embed, KS, quickScore, score, type HeadScores } from './evaluate.ts';
 import { diskSpec, lossSpec, render, similaritySpec } from './plots.ts';
 import { meanStd, pairedTest, type PairedTest } from './stats.ts';
-import { train, type StepTerms, type TrainConfig, type Variant } from './train.ts';
-import { C_BALL, CLIP_R, configFor, VARIANT_NAME, VARIANTS } from './config.ts';
+import { train, type StepTerms, type TrainConfig } from './train.ts';
+import { C_BALL, CLIP_R, configFor, VARIANT_NAME, VARIANTS, type MainVariant as Variant } from './config.ts';
 
 // ---------------------------------------------------------------- options
 
@@ -301,13 +301,13 @@ async function main(): Promise<void> {
   console.log('\ntraining D_H = 2 CHEST runs for the Poincaré-disk picture …');
   const ball = g.poincareBall({ c: C_BALL });
   const diskPoints: Record<string, number | string>[] = [];
-  for (const p of protocols.filter((q) => q.id !== 'mnist-seen')) {
+  for (const p of protocols) {
     const { cfg, lr } = configFor(p, o, 2);
     const r2 = train('chest', g.prngKey(o.seed), p.xTrain, p.yTrain, { ...cfg, lr: lr.chest });
     const idx = Array.from({ length: Math.min(p.yTest.length, 1000) }, (_, i) => Math.floor((i * p.yTest.length) / Math.min(p.yTest.length, 1000)));
     const disk = embed(r2.params.net, g.take(p.xTest, idx), ball).h;
     const xy = g.toNested(disk) as number[][];
-    const short = p.id === 'mnist-unseen' ? 'MNIST unseen digits 5–9, by digit' : p.id === 'hierarchy-seen' ? 'hierarchy test points, by class' : p.id;
+    const short = p.id === 'mnist-unseen' ? 'MNIST unseen digits 5–9, by digit' : p.id === 'mnist-seen' ? 'MNIST seen digits (test images), by digit' : p.id === 'hierarchy-seen' ? 'hierarchy test points, by class' : p.id;
     xy.forEach(([x, y], i) => {
       const label = p.yTest[idx[i]];
       diskPoints.push({ panel: short, x: x / ball.radius, y: y / ball.radius, group: p.id.startsWith('mnist') ? `digit ${label}` : `class ${label}` });

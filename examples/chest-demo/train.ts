@@ -10,7 +10,12 @@ import * as g from '../../lib/index.ts';
 import type { PRNGKey, Tensor } from '../../lib/index.ts';
 import { forward, initParams, type ModelConfig, type Params } from './model.ts';
 
-export type Variant = 'euclidean' | 'hyperbolic' | 'chest';
+/**
+ * The losses: the three of the ablation, and two controls for what CHEST's
+ * gain is made of (ablation.ts): CHEST without its HypHC term, and two
+ * Euclidean SoftTriple heads on one backbone (CHEST with both spaces Euclidean).
+ */
+export type Variant = 'euclidean' | 'hyperbolic' | 'chest' | 'chestNoHyphc' | 'twoEuclidean';
 
 export interface TrainConfig {
   readonly model: ModelConfig;
@@ -32,6 +37,8 @@ export interface StepTerms {
   readonly euclidean?: number;
   readonly hyperbolic?: number;
   readonly hyphc?: number;
+  /** the second Euclidean term of `twoEuclidean` (on the second head) */
+  readonly euclidean2?: number;
 }
 
 export interface RunResult {
@@ -42,7 +49,7 @@ export interface RunResult {
   readonly seconds: number;
 }
 
-type TermTensors = { total: Tensor; euclidean?: Tensor; hyperbolic?: Tensor; hyphc?: Tensor };
+type TermTensors = { total: Tensor; euclidean?: Tensor; hyperbolic?: Tensor; hyphc?: Tensor; euclidean2?: Tensor };
 
 /** The loss of a variant on a batch, as its terms; the single-space variants are exactly CHEST's corresponding term. */
 export function lossFor(variant: Variant, cfg: TrainConfig): (p: Params, x: Tensor, y: Int32Array, key: PRNGKey, dropKey: PRNGKey | null) => TermTensors {
@@ -50,6 +57,7 @@ export function lossFor(variant: Variant, cfg: TrainConfig): (p: Params, x: Tens
   const eLoss = g.euclideanSoftTriple({ centersPerClass: K });
   const hLoss = g.hyperbolicSoftTriple({ centersPerClass: K, c: cfg.c });
   const cTerms = g.chestTerms({ centersPerClass: K, c: cfg.c, hyphc: { triplets: cfg.triplets } });
+  const cTermsNoHyphc = g.chestTerms({ centersPerClass: K, c: cfg.c, weights: { hyphc: 0 } });
   return (p, x, y, key, dropKey) => {
     const { e, h } = forward(p.net, x, cfg.model.dropout, dropKey);
     if (variant === 'euclidean') {
@@ -60,7 +68,17 @@ export function lossFor(variant: Variant, cfg: TrainConfig): (p: Params, x: Tens
       const l = hLoss(h, p.proxiesH, y);
       return { total: l, hyperbolic: l };
     }
-    return cTerms({ euclidean: e, hyperbolic: h, euclideanProxies: p.proxiesE, hyperbolicProxies: p.proxiesH }, y, key);
+    if (variant === 'twoEuclidean') {
+      const l1 = eLoss(e, p.proxiesE, y);
+      const l2 = eLoss(h, p.proxiesH, y);
+      return { total: g.add(l1, l2), euclidean: l1, euclidean2: l2 };
+    }
+    const inputs = { euclidean: e, hyperbolic: h, euclideanProxies: p.proxiesE, hyperbolicProxies: p.proxiesH };
+    if (variant === 'chestNoHyphc') {
+      const t = cTermsNoHyphc(inputs, y);
+      return { total: t.total, euclidean: t.euclidean, hyperbolic: t.hyperbolic };
+    }
+    return cTerms(inputs, y, key);
   };
 }
 
@@ -112,6 +130,7 @@ export function train(
       ...(tt.euclidean ? { euclidean: g.item(tt.euclidean) } : {}),
       ...(tt.hyperbolic ? { hyperbolic: g.item(tt.hyperbolic) } : {}),
       ...(tt.hyphc ? { hyphc: g.item(tt.hyphc) } : {}),
+      ...(tt.euclidean2 ? { euclidean2: g.item(tt.euclidean2) } : {}),
     });
     [params, state] = opt.update(g.clipByGlobalNorm(grads, 10), state, params);
     if (evalSet.has(t + 1) && options.evaluate) checkpoints.push({ step: t + 1, value: options.evaluate(params) });

@@ -10,10 +10,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as g from '../../lib/index.ts';
-import { C_BALL, configFor, LR_GRID, VARIANT_NAME, VARIANTS } from './config.ts';
+import { C_BALL, configFor, LR_GRID, VARIANT_NAME, VARIANTS, type MainVariant } from './config.ts';
 import { hierarchyProtocol, mnistProtocols, validationProtocol } from './data.ts';
 import { embed, quickScore } from './evaluate.ts';
-import { train, type Variant } from './train.ts';
+import { train } from './train.ts';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const ball = g.poincareBall({ c: C_BALL });
   const protocols = [...(await mnistProtocols(2000, quick)), hierarchyProtocol(2000, quick)];
-  const rows: { protocol: string; variant: Variant; lr: number; map: number; r1: number }[] = [];
+  const rows: { protocol: string; variant: MainVariant; lr: number; map: number; r1: number }[] = [];
   const best: Record<string, Record<string, number>> = {};
   for (const p of protocols) {
     const v = validationProtocol(p, 1000);

@@ -1,0 +1,100 @@
+/**
+ * What CHEST's gain is made of: two controls run on the seen-class
+ * protocols, with the same backbone, budget, seeds and learning rate as the
+ * demo's CHEST runs, and compared seed by seed with the demo's own runs
+ * (read from its results.json):
+ * - CHEST without its HypHC term (`weights.hyphc = 0`): does HypHC matter?
+ * - two Euclidean SoftTriple heads on one backbone (CHEST with both spaces
+ *   Euclidean): is the gain the hyperbolic space, or training two heads?
+ * Writes ablation.md; scores each head like the demo (the second head of the
+ * two-Euclidean control with cosine).
+ *
+ *   npx tsx examples/chest-demo/ablation.ts [--demo DIR] [--seeds N] [--out DIR]
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as g from '../../lib/index.ts';
+import { C_BALL, configFor } from './config.ts';
+import { hierarchyProtocol, mnistProtocols } from './data.ts';
+import { embed, score, type HeadScores } from './evaluate.ts';
+import { meanStd, pairedTest } from './stats.ts';
+import { train, type Variant } from './train.ts';
+
+type Scores = Partial<Record<'e' | 'h', HeadScores>>;
+interface DemoJson {
+  protocols: { id: string; runs: { variant: string; seed: number; scores: Scores }[] }[];
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const arg = (name: string, dflt: string): string => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
+  const demoDir = arg('--demo', 'demo-output');
+  const out = arg('--out', demoDir);
+  const seeds = Number(arg('--seeds', '5'));
+  const demo = JSON.parse(readFileSync(join(demoDir, 'results.json'), 'utf8')) as DemoJson;
+  const t0 = performance.now();
+  const ball = g.poincareBall({ c: C_BALL });
+  const protocols = [(await mnistProtocols(2000, false))[1], hierarchyProtocol(2000, false)];
+  const md: string[] = [
+    '# What CHEST\'s gain is made of (seen-class protocols)',
+    '',
+    `Controls trained with CHEST's learning rate, budget and seeds 0…${seeds - 1}, paired with the demo's runs of the same seeds. MAP@R and R@1 in %, mean ± std over seeds; Δ = first − second, paired t-test.`,
+  ];
+  for (const p of protocols) {
+    const { cfg, lr } = configFor(p, { quick: false }, p.images ? 64 : 16);
+    const base = demo.protocols.find((x) => x.id === p.id);
+    if (!base) throw new Error(`${demoDir}/results.json has no ${p.id} runs; run the demo first`);
+    const runsOf = (v: string): Scores[] => Array.from({ length: seeds }, (_, s) => {
+      const r = base.runs.find((x) => x.variant === v && x.seed === s);
+      if (!r) throw new Error(`${demoDir}/results.json lacks ${v} seed ${s}`);
+      return r.scores;
+    });
+    const control: Record<string, Scores[]> = { chestNoHyphc: [], twoEuclidean: [] };
+    for (const v of ['chestNoHyphc', 'twoEuclidean'] as Variant[]) {
+      for (let s = 0; s < seeds; s++) {
+        const r = train(v, g.prngKey(s), p.xTrain, p.yTrain, { ...cfg, lr: lr.chest });
+        const { e, h } = embed(r.params.net, p.xTest, ball);
+        const second = v === 'twoEuclidean' ? score(g.normalize(h), p.yTest, 'cosine', p.tree) : score(h, p.yTest, ball.pairwiseDist, p.tree);
+        control[v].push({ e: score(e, p.yTest, 'cosine', p.tree), h: second });
+        console.log(`${p.id} ${v} seed ${s}: E MAP@R ${(100 * control[v][s].e!.mapAtR).toFixed(1)} · second head MAP@R ${(100 * second.mapAtR).toFixed(1)} (${r.seconds.toFixed(1)} s)`);
+      }
+    }
+    const rows: [string, Scores[], 'e' | 'h'][] = [
+      ['Euclidean-only', runsOf('euclidean'), 'e'],
+      ['hyperbolic-only', runsOf('hyperbolic'), 'h'],
+      ['CHEST, Euclidean head', runsOf('chest'), 'e'],
+      ['CHEST, hyperbolic head', runsOf('chest'), 'h'],
+      ['CHEST without HypHC, Euclidean head', control.chestNoHyphc, 'e'],
+      ['CHEST without HypHC, hyperbolic head', control.chestNoHyphc, 'h'],
+      ['two Euclidean heads, first head', control.twoEuclidean, 'e'],
+      ['two Euclidean heads, second head', control.twoEuclidean, 'h'],
+    ];
+    const f = (xs: number[]) => {
+      const [m, sd] = meanStd(xs.map((v) => 100 * v));
+      return `${m.toFixed(1)} ± ${sd.toFixed(1)}`;
+    };
+    md.push('', `## ${p.title}`, '', '| run | R@1 | MAP@R |', '|---|---:|---:|');
+    for (const [label, sc, hd] of rows) md.push(`| ${label} | ${f(sc.map((x) => x[hd]!.recall[0]))} | ${f(sc.map((x) => x[hd]!.mapAtR))} |`);
+    const cmp: [string, Scores[], 'e' | 'h', Scores[], 'e' | 'h'][] = [
+      ['CHEST − CHEST without HypHC (Euclidean head)', runsOf('chest'), 'e', control.chestNoHyphc, 'e'],
+      ['CHEST − CHEST without HypHC (hyperbolic head)', runsOf('chest'), 'h', control.chestNoHyphc, 'h'],
+      ['CHEST Euclidean head − two Euclidean heads (first head)', runsOf('chest'), 'e', control.twoEuclidean, 'e'],
+      ['two Euclidean heads (first head) − Euclidean-only', control.twoEuclidean, 'e', runsOf('euclidean'), 'e'],
+    ];
+    md.push('', '| comparison | MAP@R Δ (pts) | p (paired t) | wins | R@1 Δ (pts) | p (paired t) |', '|---|---:|---:|---:|---:|---:|');
+    for (const [label, a, ha, b, hb] of cmp) {
+      const tm = pairedTest(a.map((x) => x[ha]!.mapAtR), b.map((x) => x[hb]!.mapAtR));
+      const tr = pairedTest(a.map((x) => x[ha]!.recall[0]), b.map((x) => x[hb]!.recall[0]));
+      const pv = (x: number) => (x < 0.001 ? x.toExponential(1) : x.toFixed(3));
+      md.push(`| ${label} | ${(100 * tm.meanDiff).toFixed(2)} | ${pv(tm.pT)} | ${tm.wins}/${tm.n} | ${(100 * tr.meanDiff).toFixed(2)} | ${pv(tr.pT)} |`);
+    }
+  }
+  md.push('', `Run time ${((performance.now() - t0) / 1000).toFixed(0)} s.`);
+  writeFileSync(join(out, 'ablation.md'), md.join('\n') + '\n');
+  console.log(md.join('\n'));
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  process.exit(1);
+});
