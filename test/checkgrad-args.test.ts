@@ -47,4 +47,19 @@ describe('checkGrad with extra arguments', () => {
     expect((err as Error).message).not.toMatch(/treeMap/);
     expect(() => g.checkGrad(loss, [x, w, [0, 2, 1], { scale: 1 }], { argnums: [7] })).toThrow(/checkGrad: option argnums/);
   });
+
+  it('never passes vacuously: nothing to check, an empty argnums, or a tree mixing tensors with numbers is an error', () => {
+    const f = (p: { w: Tensor; scale: number }): Tensor => g.sum(g.mul(p.w, p.scale));
+    // a params tree with a number in it used to be skipped silently: ok true, nothing checked
+    expect(() => g.checkGrad(f, [{ w, scale: 2 }])).toThrow(g.ArgumentError);
+    expect(() => g.checkGrad(f, [{ w, scale: 2 }])).toThrow(/^checkGrad: argument 0 mixes tensors with other values/);
+    expect(() => g.checkGrad((a: number[]) => g.scalar(a.length), [[1, 2]])).toThrow(/^checkGrad: no argument holds a tensor/);
+    expect(() => g.checkGrad((a: Tensor) => g.sum(a), [x], { argnums: [] })).toThrow(g.ValueError);
+    expect(() => g.checkGrad((a: Tensor) => g.sum(a), [x], { argnums: [] })).toThrow(/^checkGrad: option argnums is empty/);
+    // the same tree without the number is checked, and a wrong gradient inside it is found
+    const wrong = g.customGrad((a: Tensor) => g.mul(a, 3), (gg) => [g.mul(gg, 2)], 'wrong');
+    const r = g.checkGrad((p: { w: Tensor }) => g.sum(wrong(p.w)), [{ w }]);
+    expect(r.ok).toBe(false);
+    expect(r.mismatches.length).toBe(w.size);
+  });
 });

@@ -19,9 +19,10 @@ export interface CheckGradOptions {
   /** absolute tolerance (default 1e-7) */
   readonly atol?: number;
   /**
-   * which arguments to check (default: every argument that is a tensor or a
-   * tree of tensors; other arguments — labels, options, index arrays — are
-   * passed to `f` unchanged and never differentiated)
+   * which arguments to check (default: every argument that holds a tensor,
+   * which must then be a tensor or a tree of tensors only; other arguments —
+   * labels, options, index arrays — are passed to `f` unchanged and never
+   * differentiated). Must not be empty.
    */
   readonly argnums?: readonly number[];
 }
@@ -63,6 +64,13 @@ function isTensorTree(a: unknown): boolean {
   }
 }
 
+/** Whether `a` holds a tensor anywhere: a tensor, or a (nested) array / object with one inside. */
+function containsTensor(a: unknown, depth = 0): boolean {
+  if (a instanceof Tensor) return true;
+  if (depth > 100 || a === null || typeof a !== 'object' || ArrayBuffer.isView(a)) return false;
+  return (Array.isArray(a) ? a : Object.values(a as Record<string, unknown>)).some((v) => containsTensor(v, depth + 1));
+}
+
 /**
  * Checks the gradient of a scalar function of tensors (or trees) against
  * central differences `(f(x+h) − f(x−h)) / 2h`. The checked arguments are
@@ -71,9 +79,10 @@ function isTensorTree(a: unknown): boolean {
  * only the tensor arguments are checked. An entry passes when
  * `|analytic − numeric| ≤ atol + rtol · max(|analytic|, |numeric|)`.
  * @throws ArgumentError naming `checkGrad` when `f` is not a function, `args`
- *   is not an array, an argument named in `argnums` is not a tensor or tree of
- *   tensors, or `f` does not return a one-element tensor
- * @throws ValueError for a bad option (eps, rtol, atol, argnums out of range)
+ *   is not an array, no argument holds a tensor, an argument to check (named
+ *   in `argnums`, or by default any holding a tensor) is not a tensor or tree
+ *   of tensors only, or `f` does not return a one-element tensor
+ * @throws ValueError for a bad option (eps, rtol, atol, argnums out of range or empty)
  */
 export function checkGrad<A extends readonly unknown[]>(f: (...args: A) => Tensor, args: A, options: CheckGradOptions = {}): CheckGradResult {
   requireFunction('checkGrad', f, 'f');
@@ -88,13 +97,24 @@ export function checkGrad<A extends readonly unknown[]>(f: (...args: A) => Tenso
       throw new ValueError(`checkGrad: option ${k} must be a finite number ${k === 'eps' ? '> 0' : '≥ 0'}, got ${describe(v)}`);
     }
   }
-  const argnums = options.argnums ?? args.flatMap((a, i) => (isTensorTree(a) ? [i] : []));
+  // by default every argument holding a tensor is checked; one that mixes tensors with other values
+  // is an error below (skipping it silently would make the check pass without checking anything)
+  const explicit = options.argnums !== undefined;
+  const argnums = options.argnums ?? args.flatMap((a, i) => (containsTensor(a) ? [i] : []));
   if (!Array.isArray(argnums) || !argnums.every((a) => Number.isInteger(a) && a >= 0 && a < args.length)) {
     throw new ValueError(`checkGrad: option argnums must be an array of argument indices in [0, ${args.length - 1}], got ${describe(argnums)}`);
   }
+  if (argnums.length === 0) {
+    if (explicit) throw new ValueError('checkGrad: option argnums is empty; expected at least one argument index (an empty check always passes)');
+    throw new ArgumentError(`checkGrad: no argument holds a tensor (got ${args.length} argument(s)); expected at least one Tensor or tree of tensors to check`);
+  }
   for (const i of argnums) {
     if (!isTensorTree(args[i])) {
-      throw new ArgumentError(`checkGrad: argument ${i} (in argnums) must be a Tensor or a tree of tensors to be checked, got ${describe(args[i])}; leave it out of argnums to pass it unchanged`);
+      throw new ArgumentError(
+        explicit
+          ? `checkGrad: argument ${i} (in argnums) must be a Tensor or a tree of tensors to be checked, got ${describe(args[i])}; leave it out of argnums to pass it unchanged`
+          : `checkGrad: argument ${i} mixes tensors with other values (${describe(args[i])}); expected a Tensor or a tree of tensors only — pass the other values as separate arguments, or leave it out with argnums`,
+      );
     }
   }
   const x64: unknown[] = args.map((a, i) => (argnums.includes(i) ? treeMap((t) => cast(t, 'float64'), a as Tree) : a));
