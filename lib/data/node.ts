@@ -13,7 +13,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { FeatureLoadError } from './errors.ts';
 import { checkOptionsArg, loadFeatures, loadFeaturesNpy, type FeatureSet, type LoadFeaturesOptions } from './features.ts';
 import { parseWordNetNouns, WordNetParseError, type WordNetNouns } from './wordnet.ts';
-import { loadParams, saveParams, SafetensorsError } from '../io/safetensors.ts';
+import { decodeParams, encodeParams, SafetensorsError } from '../io/safetensors.ts';
 import type { Tree } from '../autodiff/tree.ts';
 
 /** Options of {@link loadFeaturesFile}. */
@@ -142,21 +142,25 @@ export async function loadWordNetNouns(dir?: string): Promise<E.Either<WordNetPa
 
 /**
  * Writes a parameter tree to a safetensors file (Node only): {@link saveParams}
- * then one write. Never rejects: a write failure is a `Left`
- * {@link SafetensorsError}; a tree that cannot be stored throws as in `saveParams`.
+ * then one write. A write failure is a `Left` {@link SafetensorsError} (the
+ * promise never rejects); a tree that cannot be stored throws at the call,
+ * before anything is written, as `saveParams` does (the errors name `saveParamsFile`).
  *
  * @param path the file to write (replaced if it exists).
  * @param tree the parameters.
  * @param metadata strings for the header's `__metadata__`.
+ * @throws ArgumentError / GradError as {@link saveParams}, synchronously
  */
-export async function saveParamsFile(path: string, tree: Tree, metadata?: Readonly<Record<string, string>>): Promise<E.Either<SafetensorsError, void>> {
-  const bytes = saveParams(tree, metadata);
-  try {
-    await (await nodeFs()).writeFile(path, bytes);
-    return E.right(undefined);
-  } catch (e) {
-    return E.left(new SafetensorsError(`saveParamsFile: cannot write ${JSON.stringify(path)}: ${e instanceof Error ? e.message : String(e)}`));
-  }
+export function saveParamsFile(path: string, tree: Tree, metadata?: Readonly<Record<string, string>>): Promise<E.Either<SafetensorsError, void>> {
+  const bytes = encodeParams('saveParamsFile', tree, metadata);
+  return (async () => {
+    try {
+      await (await nodeFs()).writeFile(path, bytes);
+      return E.right(undefined);
+    } catch (e) {
+      return E.left(new SafetensorsError(`saveParamsFile: cannot write ${JSON.stringify(path)}: ${e instanceof Error ? e.message : String(e)}`));
+    }
+  })();
 }
 
 /**
@@ -173,5 +177,5 @@ export async function loadParamsFile(path: string): Promise<E.Either<Safetensors
   } catch (e) {
     return E.left(new SafetensorsError(`loadParamsFile: cannot read ${JSON.stringify(path)}: ${e instanceof Error ? e.message : String(e)}`));
   }
-  return loadParams(bytes);
+  return E.map((l: { readonly params: Tree }) => l.params)(decodeParams('loadParamsFile', bytes));
 }

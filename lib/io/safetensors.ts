@@ -52,7 +52,11 @@ function checkKey(fn: string, seg: string, path: string): void {
  * @throws GradError for a tensor batched inside `vmap` (its values are the whole batch)
  */
 export function saveParams(tree: Tree, metadata?: Readonly<Record<string, string>>): Uint8Array {
-  const fn = 'saveParams';
+  return encodeParams('saveParams', tree, metadata);
+}
+
+/** {@link saveParams} with its errors naming `fn` (the public function called). @internal */
+export function encodeParams(fn: string, tree: Tree, metadata?: Readonly<Record<string, string>>): Uint8Array {
   const lone = tree instanceof Tensor;
   const entries = lone ? [{ path: [] as string[], leaf: tree }] : treeLeavesWithPaths(tree, fn).map(([path, leaf]) => ({ path, leaf }));
   if (metadata !== undefined) {
@@ -108,10 +112,15 @@ export interface LoadedParams {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-const fail = (msg: string): E.Either<SafetensorsError, never> => E.left(new SafetensorsError(`loadParams: ${msg}`));
+/** A `Left` whose message names `fn`, the public function the user called. */
+const failAs =
+  (fn: string) =>
+  (msg: string): E.Either<SafetensorsError, never> =>
+    E.left(new SafetensorsError(`${fn}: ${msg}`));
 
 /** Nests dotted names into objects, turning objects whose keys are exactly 0…n−1 into arrays. */
-function nest(named: readonly { name: string; t: Tensor }[]): E.Either<SafetensorsError, Tree> {
+function nest(fn: string, named: readonly { name: string; t: Tensor }[]): E.Either<SafetensorsError, Tree> {
+  const fail = failAs(fn);
   if (named.length === 1 && named[0].name === '') return E.right(named[0].t);
   type Node = Map<string, Node | Tensor>;
   const root: Node = new Map();
@@ -160,6 +169,12 @@ function nest(named: readonly { name: string; t: Tensor }[]): E.Either<Safetenso
  * contain the segment `__proto__`.
  */
 export function loadParamsWithMetadata(bytes: Uint8Array): E.Either<SafetensorsError, LoadedParams> {
+  return decodeParams('loadParamsWithMetadata', bytes);
+}
+
+/** {@link loadParamsWithMetadata} with its errors naming `fn` (the public function called). @internal */
+export function decodeParams(fn: string, bytes: Uint8Array): E.Either<SafetensorsError, LoadedParams> {
+  const fail = failAs(fn);
   if (!(bytes instanceof Uint8Array)) return fail(`expected a Uint8Array, got ${describe(bytes)}`);
   if (bytes.length < 8) return fail(`the file has ${bytes.length} bytes; a safetensors file starts with an 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -231,7 +246,7 @@ export function loadParamsWithMetadata(bytes: Uint8Array): E.Either<SafetensorsE
     }
     return { name: e.name, t };
   });
-  return E.map((params: Tree) => ({ params, metadata }))(nest(named));
+  return E.map((params: Tree) => ({ params, metadata }))(nest(fn, named));
 }
 
 /**
@@ -240,5 +255,5 @@ export function loadParamsWithMetadata(bytes: Uint8Array): E.Either<SafetensorsE
  * (see {@link loadParamsWithMetadata}, which also returns the metadata).
  */
 export function loadParams(bytes: Uint8Array): E.Either<SafetensorsError, Tree> {
-  return E.map((l: LoadedParams) => l.params)(loadParamsWithMetadata(bytes));
+  return E.map((l: LoadedParams) => l.params)(decodeParams('loadParams', bytes));
 }

@@ -59,6 +59,13 @@ describe('saveParams / loadParams round trip', () => {
     if (E.isRight(back)) expectSameTree(tree, back.right);
   });
 
+  it('loadParamsWithMetadata names itself in its errors', () => {
+    const r = g.loadParamsWithMetadata(new Uint8Array(3));
+    expect(E.isLeft(r) && r.left.message).toMatch(/^loadParamsWithMetadata: the file has 3 bytes/);
+    const l = g.loadParams(new Uint8Array(3));
+    expect(E.isLeft(l) && l.left.message).toMatch(/^loadParams: the file has 3 bytes/);
+  });
+
   it('layout: u64 LE header length, padded JSON header, dotted tree paths, F32/F64, metadata', () => {
     const tree = { layers: [{ w: g.tensor([[1, 2], [3, 4]]) }, { w: g.tensor([5], undefined, 'float64') }], scale: g.scalar(2) };
     const bytes = g.saveParams(tree, { note: 'hi' });
@@ -194,7 +201,7 @@ describe('loadParams on malformed files: Left, never a throw', () => {
 
 describe('saveParamsFile / loadParamsFile (Node)', () => {
   it('round-trips through a file; a missing file or a directory is a Left', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { existsSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'gyrograd-st-'));
@@ -209,6 +216,15 @@ describe('saveParamsFile / loadParamsFile (Node)', () => {
       expect(E.isLeft(missing) && missing.left.message).toMatch(/loadParamsFile: cannot read/);
       const bad = await g.saveParamsFile(dir, tree);
       expect(E.isLeft(bad) && bad.left.message).toMatch(/saveParamsFile: cannot write/);
+      // errors name the function the user called: a malformed file read by loadParamsFile, a tree saveParamsFile cannot store
+      const junk = join(dir, 'junk.safetensors');
+      writeFileSync(junk, new Uint8Array([1, 2, 3]));
+      const malformed = await g.loadParamsFile(junk);
+      expect(E.isLeft(malformed) && malformed.left).toBeInstanceOf(g.SafetensorsError);
+      expect(E.isLeft(malformed) && malformed.left.message).toMatch(/^loadParamsFile: the file has 3 bytes/);
+      // thrown at the call (not a rejected promise), before anything is written
+      expect(() => g.saveParamsFile(join(dir, 'x.safetensors'), { 'a.b': g.scalar(1) })).toThrow(/^saveParamsFile: the key "a\.b"/);
+      expect(existsSync(join(dir, 'x.safetensors'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
