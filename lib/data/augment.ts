@@ -7,7 +7,7 @@
 import { ShapeError, ValueError, fmtShape, optionsOf } from '../errors.ts';
 import { checkTensor } from '../ops/util.ts';
 import { toTypedArray } from '../tensor/create.ts';
-import { randomInt, split, type PRNGKey } from '../tensor/random.ts';
+import { checkKey, randomInt, split, type PRNGKey } from '../tensor/random.ts';
 import { fromStorage, type Tensor } from '../tensor/tensor.ts';
 
 /** Options of {@link randomShift}. */
@@ -30,10 +30,12 @@ export interface RandomShiftOptions {
  * @param x `[N, H·W]` images.
  * @param options `height`, `width` (default 28 × 28), `maxShift` (default 2).
  * @returns a new `[N, H·W]` tensor of the same dtype.
- * @throws ShapeError when `x` is not `[N, H·W]`; ValueError for bad options.
+ * @throws ShapeError when `x` is not `[N, H·W]`; ValueError for bad options;
+ *   ArgumentError when `key` is not a PRNGKey.
  */
 export function randomShift(key: PRNGKey, x: Tensor, options?: RandomShiftOptions): Tensor {
   const fn = 'randomShift';
+  checkKey(fn, key);
   checkTensor(fn, x);
   const o = optionsOf(fn, options);
   const H = o.height ?? 28;

@@ -54,7 +54,8 @@ function makeKey(w0: number, w1: number): PRNGKey {
   return Object.freeze({ kind: 'PRNGKey' as const, words: Object.freeze([w0 >>> 0, w1 >>> 0]) as readonly [number, number] });
 }
 
-function checkKey(fn: string, key: unknown): asserts key is PRNGKey {
+/** Throws an ArgumentError naming `fn` unless `key` is a PRNGKey. @internal */
+export function checkKey(fn: string, key: unknown): asserts key is PRNGKey {
   const k = key as PRNGKey;
   if (typeof key !== 'object' || key === null || k.kind !== 'PRNGKey') {
     throw new ArgumentError(`${fn}: expected a PRNGKey made by prngKey(seed) or split(key), got ${key === null ? 'null' : typeof key}`);

@@ -50,6 +50,9 @@ describe('randomShift', () => {
     expect(() => g.randomShift(g.prngKey(0), g.zeros([2, 10]))).toThrow(/randomShift: x has shape \[2, 10\]; expected \[N, 784\]/);
     expect(() => g.randomShift(g.prngKey(0), x, { height: 4, width: 5, maxShift: -1 })).toThrow(g.ValueError);
     expect(() => g.randomShift(g.prngKey(0), x, null as unknown as g.RandomShiftOptions)).toThrow(g.ArgumentError);
+    // a bad key names randomShift (it used to surface from split), also for an empty batch
+    expect(() => g.randomShift(3 as unknown as g.PRNGKey, x, { height: 4, width: 5 })).toThrow(/^randomShift: expected a PRNGKey/);
+    expect(() => g.randomShift({} as unknown as g.PRNGKey, g.zeros([0, 20]), { height: 4, width: 5 })).toThrow(g.ArgumentError);
   });
 });
 
