@@ -114,6 +114,12 @@ describe('sort, argsort, topk', () => {
     expect(Array.from(g.argsort(x, -1, true))).toEqual([0, 2, 1, 4, 3]);
     expect(g.sort(x).dtype).toBe('float64');
     expect(Array.from(g.topk(g.tensor([1, 3, 3, 0]), 2).indices)).toEqual([1, 2]);
+    // topk: NaN comes last (as in sort), so it is picked only when fewer than k other entries exist
+    const y = g.tensor([1, NaN, 3], undefined, 'float64');
+    expect(g.toArray(g.topk(y, 2).values)).toEqual([3, 1]);
+    expect(Array.from(g.topk(y, 2).indices)).toEqual([2, 0]);
+    expect(Array.from(g.topk(y, 3).indices)).toEqual([2, 0, 1]);
+    expect(Array.from(g.argmax(y))).toEqual([1]);
   });
 
   it('argmax / argmin: first occurrence, NaN wins, flat without an axis', () => {

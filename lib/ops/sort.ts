@@ -20,8 +20,8 @@ import { bind, definePrimitive, strip, type PrimitiveDef } from '../autodiff/pri
 import { GradError, ShapeError, ValueError, fmtShape } from '../errors.ts';
 import { normalizeAxis } from '../tensor/shape.ts';
 import { boxOf, dataOf, dataRef, fromData, type Tensor } from '../tensor/tensor.ts';
-import { broadcastTo } from './broadcast.ts';
-import { expandDims, slice } from './shape.ts';
+import { withBatch } from './batching.ts';
+import { slice } from './shape.ts';
 import { checkTensor } from './util.ts';
 
 interface ArgsortAttrs {
@@ -37,11 +37,6 @@ interface ScatterAlongAttrs {
   readonly axis: number;
   /** the shape of the result (x's shape) */
   readonly xShape: readonly number[];
-}
-
-/** `x` with a leading batch axis of length `size` (broadcast when it has none). */
-function withBatch(x: Tensor, batched: boolean, size: number): Tensor {
-  return batched ? x : broadcastTo(expandDims(x, 0), [size, ...x.shape]);
 }
 
 const argsortP: PrimitiveDef<ArgsortAttrs> = definePrimitive<ArgsortAttrs>({
@@ -132,7 +127,9 @@ export interface TopK {
 
 /**
  * The `k` largest entries of `x` along `axis` (default the last), largest
- * first (ties: the lower index first), and their positions. `values` is
+ * first (ties: the lower index first), and their positions. NaN entries come
+ * last (as in {@link sort}), so they are selected only when fewer than `k`
+ * other entries exist — unlike {@link argmax}, where a NaN wins. `values` is
  * differentiable (the gradient goes to the selected entries) and batchable.
  * @throws ValueError unless k is an integer in [0, length of the axis]
  * @throws AxisError for an axis out of range
