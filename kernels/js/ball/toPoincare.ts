@@ -17,8 +17,9 @@
  * underflows (< 1e-290, e.g. a zero row): the kernels work stage by stage over
  * all rows where the composite takes a norm, and make the same choice.
  *
- * The backward kernels recompute the forward intermediates (with the same
- * rounding, so they take the same branches) and apply the chain rule of the
+ * The backward kernels take the forward intermediates kept by the forward
+ * (`save`), or recompute them (with the same rounding, so they take the same
+ * branches), and apply the chain rule of the
  * composite in float64, rounding the gradient once when it is stored. They
  * follow the op layer's conventions: ‖x‖'s derivative is g·(x/‖x‖), taken as
  * 0 at x = 0 (and formed in that order, so it stays finite for subnormal
@@ -168,31 +169,55 @@ function tpForward(x: Storage, rows: number, D: number, k: TPConst, V: Storage, 
   return st;
 }
 
+/** What {@link toPoincareForward} keeps, with `save`, for {@link toPoincareBackward}: the per-row scalars and v, e, p. */
+export interface ToPoincareResiduals {
+  readonly rows: object;
+  readonly V: Storage;
+  readonly E: Storage;
+  readonly P: Storage;
+}
+
 /**
  * The ball's `toPoincare` for `rows` rows of length D: project(expmap0(clip_r(x)))
- * with expmap0's own projection, curvature c, project's margin ε.
+ * with expmap0's own projection, curvature c, project's margin ε. With `save`,
+ * it also returns as `saved` the intermediates {@link toPoincareBackward} would
+ * otherwise recompute (the same computation, kept in separate arrays instead of in place).
  */
-export function toPoincareForward({ x, rows, D, clipR, c, eps, minNorm, dtype }: ToPoincareArgs): Storage {
+export function toPoincareForward({ x, rows, D, clipR, c, eps, minNorm, dtype, save = false }: ToPoincareArgs & { readonly save?: boolean }): {
+  out: Storage;
+  saved: ToPoincareResiduals | undefined;
+} {
   const k = tpConst(clipR, c, eps, minNorm, dtype);
   const out = alloc(dtype, rows * D);
-  const st = tpForward(x, rows, D, k, out, out, out); // v, e, p in place
+  const [V, E, P] = save ? [alloc(dtype, rows * D), alloc(dtype, rows * D), alloc(dtype, rows * D)] : [out, out, out]; // else v, e, p in place
+  const st = tpForward(x, rows, D, k, V, E, P);
+  if (P !== out) out.set(P);
   for (let i = 0, o = 0; i < rows; i++, o += D) {
     if (st.p2[i] === 0) continue;
     const np = st.np[i];
     for (let j = 0; j < D; j++) out[o + j] = rd(out[o + j] / np, k.f32) * k.mx;
   }
-  return out;
+  return { out, saved: save ? { rows: st, V, E, P } : undefined };
 }
 
 /**
  * Gradient of Σ g·toPoincare(x) with respect to x (curvature and radius
- * constant), rounded once to `dtype`.
+ * constant), rounded once to `dtype`; from what the forward kept (`saved`),
+ * else recomputing it (the same values).
  */
-export function toPoincareBackward({ g, x, rows, D, clipR, c, eps, minNorm, dtype }: ToPoincareArgs & { readonly g: Storage }): Storage {
+export function toPoincareBackward({
+  g, x, rows, D, clipR, c, eps, minNorm, dtype, saved,
+}: ToPoincareArgs & { readonly g: Storage; readonly saved?: ToPoincareResiduals }): Storage {
   const k = tpConst(clipR, c, eps, minNorm, dtype);
   const { mx, min, sc } = k;
-  const V = alloc(dtype, rows * D), E = alloc(dtype, rows * D), P = alloc(dtype, rows * D);
-  const st = tpForward(x, rows, D, k, V, E, P);
+  let V: Storage, E: Storage, P: Storage, st: TPRows;
+  if (saved !== undefined) ({ V, E, P } = saved), (st = saved.rows as TPRows);
+  else {
+    V = alloc(dtype, rows * D);
+    E = alloc(dtype, rows * D);
+    P = alloc(dtype, rows * D);
+    st = tpForward(x, rows, D, k, V, E, P);
+  }
   const out = alloc(dtype, rows * D);
   const G = new Float64Array(D);
   for (let i = 0, o = 0; i < rows; i++, o += D) {

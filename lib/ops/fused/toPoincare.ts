@@ -7,8 +7,11 @@
  * `toPoincareForward` / `toPoincareBackward` (kernels/js/ball/toPoincare.ts),
  * a few sweeps over the rows with no tensor per intermediate; the forward
  * reproduces the composite's values bitwise, the backward applies its chain
- * rule in float64.
+ * rule in float64. While recording for a gradient the forward returns the
+ * intermediates the backward needs (`saved`) instead of the backward
+ * recomputing them.
  */
+import type { Kernels } from '../../../kernels/kernel-types.ts';
 import { kernel } from '../../../kernels/registry.ts';
 import { clipK, expmap0K, projectK } from '../../manifolds/poincare-math.ts';
 import { dataOf, dataRef, fromData, type Tensor } from '../../tensor/tensor.ts';
@@ -32,19 +35,23 @@ export function toPoincareComposite(x: Tensor, c: Tensor, clipR: number): Tensor
   return projectK(expmap0K(clipK(x, clipR), k), k);
 }
 
+/** What the forward keeps for the backward while recording (opaque to the op layer). */
+type ToPoincareSaved = NonNullable<ReturnType<Kernels['toPoincareForward']>['saved']>;
+
 /** The fused op: inputs `[x, c]`. */
-export const toPoincareFused = fusedOp<ToPoincareAttrs>('toPoincare', ([x, c], { clipR }) => toPoincareComposite(x, c, clipR), {
+export const toPoincareFused = fusedOp<ToPoincareAttrs, ToPoincareSaved>('toPoincare', ([x, c], { clipR }) => toPoincareComposite(x, c, clipR), {
   kernels: ['toPoincareForward', 'toPoincareBackward'],
-  forward: ([x, c], { clipR, eps, minNorm }) => {
+  forward: ([x, c], { clipR, eps, minNorm }, save) => {
     const [rows, D] = rowsOf(x);
-    const y = kernel('toPoincareForward', x.dtype)({ x: dataRef(x), rows, D, clipR, c: dataOf(c)[0], eps, minNorm, dtype: x.dtype });
-    return fromData(y, x.shape);
+    const r = kernel('toPoincareForward', x.dtype)({ x: dataRef(x), rows, D, clipR, c: dataOf(c)[0], eps, minNorm, dtype: x.dtype, save: save !== undefined });
+    if (save && r.saved) save(r.saved);
+    return fromData(r.out, x.shape);
   },
-  backward: (g, [x, c], _out, { clipR, eps, minNorm }, needs) => {
+  backward: (g, [x, c], _out, { clipR, eps, minNorm }, needs, saved) => {
     if (needs[1]) return undefined; // a traced curvature: use the composite
     if (!needs[0]) return [undefined, undefined];
     const [rows, D] = rowsOf(x);
-    const dx = kernel('toPoincareBackward', x.dtype)({ g: dataRef(g), x: dataRef(x), rows, D, clipR, c: dataOf(c)[0], eps, minNorm, dtype: x.dtype });
+    const dx = kernel('toPoincareBackward', x.dtype)({ g: dataRef(g), x: dataRef(x), rows, D, clipR, c: dataOf(c)[0], eps, minNorm, dtype: x.dtype, saved });
     return [fromData(dx, x.shape), undefined];
   },
 });
