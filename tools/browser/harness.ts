@@ -41,7 +41,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
@@ -220,6 +220,26 @@ export interface ServeOptions {
   readonly title?: string;
 }
 
+/** Starts `server` on 127.0.0.1 at a free port; `close` also ends open connections. */
+async function listenLocally(server: Server): Promise<PageServer> {
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', fail);
+      ok();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
 /**
  * Serves `js` as `/bundle.js` (or every file of a {@link bundleFiles} output
  * at its path) and, at `/`, an HTML page that loads `/bundle.js` with
@@ -250,22 +270,7 @@ export async function serve(js: string | BundleFiles, options: ServeOptions = {}
       res.writeHead(404, headers('text/plain')).end('not found');
     }
   });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', fail);
-      ok();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
-  };
+  return listenLocally(server);
 }
 
 /** Content types {@link serveDir} sends, by file extension. */
@@ -283,7 +288,14 @@ export async function serveDir(dir: string, options: Pick<ServeOptions, 'crossOr
   const isolated = options.crossOriginIsolated ?? true;
   const base = resolve(dir);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    let path: string;
+    try {
+      path = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    } catch {
+      // a malformed percent-escape: a 400, not an exception thrown out of the server's handler
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request');
+      return;
+    }
     const file = resolve(base, `.${path.endsWith('/') ? `${path}index.html` : path}`);
     const type = CONTENT_TYPES[extname(file)];
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !file.startsWith(base + sep) || type === undefined || !existsSync(file)) {
@@ -298,22 +310,7 @@ export async function serveDir(dir: string, options: Pick<ServeOptions, 'crossOr
         : {}),
     }).end(req.method === 'HEAD' ? undefined : readFileSync(file));
   });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', fail);
-      ok();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
-  };
+  return listenLocally(server);
 }
 
 /** Options of {@link runInBrowser}. */
