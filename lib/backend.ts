@@ -156,6 +156,9 @@ export async function loadGpuBackends(): Promise<string[]> {
  * previous backend afterwards (also when `fn` throws). Throws like
  * {@link setBackend} for an unknown or unavailable name, before running `fn`
  * (a backend whose code must load first is unavailable here until loaded).
+ * The backend is selected while `fn` runs synchronously: for an `async` `fn`,
+ * the code after its first `await` already runs with the previous backend
+ * (select it with `setBackend` around asynchronous work instead).
  */
 export function withBackend<T>(name: string, fn: () => T): T {
   if (typeof fn !== 'function') {

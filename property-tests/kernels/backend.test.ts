@@ -38,6 +38,20 @@ describe('backend layer', () => {
     expect(backend()).toBe('js');
   });
 
+  it('withBackend covers the synchronous part of an async fn only (as its TSDoc says)', async () => {
+    setBackend('js');
+    const other = availableBackends().includes('wasm') ? 'wasm' : 'js';
+    const seen: string[] = [];
+    const done = withBackend(other, async () => {
+      seen.push(backend());
+      await null;
+      seen.push(backend());
+    });
+    expect(backend()).toBe('js');
+    await done;
+    expect(seen).toEqual([other, 'js']);
+  });
+
   it('with a gpu.js backend active, small products run on the wasm matmul and missing kernels on wasm before js', () => {
     const avail = availableBackends();
     if (!avail.includes('gpujs-cpu') || !avail.includes('wasm')) {
