@@ -46,6 +46,15 @@ describe('dropout', () => {
     expect(g.dropout(g.prngKey(0), e, 0.5).shape).toEqual([0, 4]);
   });
 
+  it('inside vmap every example gets the same mask (the key is not batched), as the TSDoc says; outside, rows differ', () => {
+    const xs = g.ones([4, 64], 'float64');
+    const inside = g.toNested(g.vmap((r: g.Tensor) => g.dropout(g.prngKey(2), r, 0.5))(xs)) as number[][];
+    for (const row of inside) expect(row).toEqual(inside[0]);
+    expect(inside[0]).toEqual(g.toArray(g.dropout(g.prngKey(2), g.ones([64], 'float64'), 0.5)));
+    const outside = g.toNested(g.dropout(g.prngKey(2), xs, 0.5)) as number[][];
+    expect(outside.some((row) => JSON.stringify(row) !== JSON.stringify(outside[0]))).toBe(true);
+  });
+
   it('throws typed errors naming dropout', () => {
     expect(() => g.dropout(g.prngKey(0), x, 1)).toThrow(g.ValueError);
     expect(() => g.dropout(g.prngKey(0), x, -0.1)).toThrow(/dropout: rate must be a number in \[0, 1\), got -0.1/);

@@ -20,7 +20,10 @@ function isKey(k: unknown): k is PRNGKey {
  * value of every entry is unchanged; outside training (or for `rate = 0`) `x`
  * itself is returned. The mask is a pure function of `key` and `x.shape`: pass
  * `foldIn(key, step)` for a fresh mask per step. Differentiable in `x` (the
- * gradient is the same mask times the upstream gradient).
+ * gradient is the same mask times the upstream gradient). Inside `vmap`, `x`
+ * has the per-example shape, so every example gets the same mask (keys are
+ * not batched); for independent masks apply dropout to the whole batch
+ * outside `vmap`, or pass `foldIn(key, i)` per example in a loop.
  *
  * @param key PRNG key of the mask.
  * @param x any tensor.
