@@ -30,6 +30,14 @@ async function switchBackend(name: string): Promise<void> {
   }
 }
 
+/** Applies the backend switches queued while training. */
+async function applyPending(): Promise<void> {
+  while (pending.length > 0) {
+    const m = pending.shift()!;
+    if (m.type === 'backend') await switchBackend(m.name);
+  }
+}
+
 async function train(config: TrainConfig): Promise<void> {
   running = true;
   stopRequested = false;
@@ -64,11 +72,10 @@ async function train(config: TrainConfig): Promise<void> {
       });
       await yieldToQueue();
       // a backend switch asked for during the epoch applies from the next one
-      while (pending.length > 0) {
-        const m = pending.shift()!;
-        if (m.type === 'backend') await switchBackend(m.name);
-      }
+      await applyPending();
     }
+    // and one asked for during the last epoch (or before a stop) applies now, not after the next run's first epoch
+    await applyPending();
     post({ type: 'done', stopped: stopRequested });
   } catch (e) {
     post({ type: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
