@@ -41,6 +41,17 @@ describe('clipByRowNorm', () => {
     expect(toArray(out.b).map((v) => +v.toFixed(12))).toEqual([0.6, 0.8]);
   });
 
+  it('maxNorm = Infinity clips nothing (dense, sparse and through withRowClipping), never NaN', () => {
+    const w = tensor([[3, 4], [0, 0]], undefined, 'float64');
+    expect(toArray(clipByRowNorm({ a: w }, Infinity).a)).toEqual([3, 4, 0, 0]);
+    const table = tensor([[1, 2], [3, 4], [5, 6]], undefined, 'float64');
+    const sparse = g.grad((t: Tensor) => g.sum(g.mul(g.take(t, [2, 0, 2]), 10)))(table);
+    expect(toArray(clipByRowNorm(sparse, Infinity))).toEqual([10, 10, 0, 0, 20, 20]);
+    const opt = withRowClipping(Infinity, sgd({ lr: 1 }));
+    const [y] = opt.update(tensor([[30, 40], [0, 0]], undefined, 'float64') as Tensor, opt.init(w), w);
+    expect(toArray(y)).toEqual([-27, -36, 0, 0]);
+  });
+
   it('withRowClipping clips before the optimizer', () => {
     const opt = withRowClipping(1, sgd({ lr: 1 }));
     const x = tensor([[0, 0], [0, 0]], undefined, 'float64');

@@ -223,7 +223,7 @@ export function clipByGlobalNorm<T extends Tree>(grads: T, maxNorm: number): T {
  * repeated rows are summed, then clipped.
  *
  * @param grads a gradient tree.
- * @param maxNorm the largest row norm, a positive number.
+ * @param maxNorm the largest row norm, a positive number (`Infinity`: no clipping).
  * @throws ValueError unless maxNorm is a positive number.
  */
 export function clipByRowNorm<T extends Tree>(grads: T, maxNorm: number): T {
@@ -237,8 +237,9 @@ function mapRows(g: Tensor, f: (rows: Tensor) => Tensor): Tensor | undefined {
   return sp === undefined ? undefined : rowSparse(g.shape, sp.indices, f(sp.rows));
 }
 
-/** `g` with each row's L2 norm clipped to `maxNorm` (a dense leaf). */
+/** `g` with each row's L2 norm clipped to `maxNorm` (a dense leaf); `maxNorm = Infinity` leaves it as it is. */
 function clipRows(g: Tensor, maxNorm: number): Tensor {
+  if (maxNorm === Infinity) return g;
   const axes = g.rank <= 1 ? undefined : Array.from({ length: g.rank - 1 }, (_, i) => i + 1);
   const n = sqrt(sum(square(g), axes, true));
   return mul(g, div(maxNorm, maximum(n, maxNorm)));
