@@ -53,11 +53,20 @@ function share(a: number, b: number): number {
 /**
  * Backward of {@link poincarePairwiseForward} for the cotangent g[N, M]:
  * dxy[N, M] = g·∂d/∂xy, rx[N] = Σ_j g·∂d/∂x2, ry[M] = Σ_i g·∂d/∂y2.
+ * dxy is stored in `dxyType` (each entry computed in float64 and rounded once,
+ * as a later cast would round it: the caller that wants float32 needs no
+ * float64 copy); the sums are float64.
  */
 export function poincarePairwiseBackward(
   g: Storage, xy: Storage, x2: Storage, y2: Storage, N: number, M: number, c: number, eps: number,
-): { dxy: Float64Array; rx: Float64Array; ry: Float64Array } {
-  const dxy = new Float64Array(N * M);
+): { dxy: Float64Array; rx: Float64Array; ry: Float64Array };
+export function poincarePairwiseBackward(
+  g: Storage, xy: Storage, x2: Storage, y2: Storage, N: number, M: number, c: number, eps: number, dxyType: DType,
+): { dxy: Storage; rx: Float64Array; ry: Float64Array };
+export function poincarePairwiseBackward(
+  g: Storage, xy: Storage, x2: Storage, y2: Storage, N: number, M: number, c: number, eps: number, dxyType: DType = 'float64',
+): { dxy: Storage; rx: Float64Array; ry: Float64Array } {
+  const dxy = alloc(dxyType, N * M);
   const rx = new Float64Array(N);
   const ry = new Float64Array(M);
   const sc = Math.sqrt(c);

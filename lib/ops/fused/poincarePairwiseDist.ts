@@ -267,8 +267,9 @@ const op = fusedOp<undefined, Saved>('poincarePairwiseDist', composite, {
       for (const o of corr.fix) gh[o] = 0;
       gk = fromStorage(gh, [N, M], dt);
     }
-    const { dxy, rx, ry } = kernel('poincarePairwiseBackward', dt)(dataRef(gk), dataRef(xy), dataRef(x2), dataRef(y2), N, M, cv, eps);
-    const Dm = fromStorage(castStorage(dxy.host(), dt), [N, M], dt);
+    const { dxy, rx, ry } = kernel('poincarePairwiseBackward', dt)(dataRef(gk), dataRef(xy), dataRef(x2), dataRef(y2), N, M, cv, eps, dt);
+    const dh = dxy.host(); // in dt from the js kernel (rounded once, as castStorage would), float64 from another backend
+    const Dm = fromStorage(dh instanceof (dt === 'float64' ? Float64Array : Float32Array) ? dh : castStorage(dh, dt), [N, M], dt);
     const col = (v: TensorData, n: number): Tensor => fromStorage(castStorage(v.host().map((t) => 2 * t), dt), [n, 1], dt);
     // ∂/∂x_i = Σ_j D_ij y_j + 2 x_i Σ_j ∂/∂‖x_i‖²  (and symmetrically for y)
     let gx = needs[0] ? add(matmul(Dm, y), mul(x, col(rx, N))) : undefined;
