@@ -306,3 +306,40 @@ describe('shapes above the element limit are a ShapeError naming the function, t
     for (const [, call] of cases.filter(([n]) => n !== 'reshape')) expect(thrown(call)).toBeInstanceOf(GyrogradError);
   });
 });
+
+describe('fully masked rows (all −∞): softmax 0, logSoftmax and logSumExp −∞, gradients 0 — never NaN', () => {
+  const NI = -Infinity;
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const axis of [-1, 0]) {
+      // axis −1 runs the fused row kernels, axis 0 the composite definitions
+      const x = axis === -1 ? g.tensor([[NI, NI, NI], [0.5, NI, 1]], undefined, dtype) : g.tensor([[NI, 0.5], [NI, NI], [NI, 1]], undefined, dtype);
+      const masked = (v: number[]): number[] => (axis === -1 ? v.slice(0, 3) : [v[0], v[2], v[4]]);
+      test(`${dtype}, axis ${axis}: values`, () => {
+        expect(masked(g.toArray(g.softmax(x, axis)))).toEqual([0, 0, 0]);
+        expect(masked(g.toArray(g.logSoftmax(x, axis)))).toEqual([NI, NI, NI]);
+        expect(g.toArray(g.logSumExp(x, axis))[0]).toBe(NI);
+        // the unmasked row/column is unchanged: softmax sums to 1 and has a 0 where masked
+        const sm = g.toArray(g.softmax(x, axis));
+        const other = axis === -1 ? sm.slice(3) : [sm[1], sm[3], sm[5]];
+        expect(other[1]).toBe(0);
+        expect(other[0] + other[2]).toBeCloseTo(1, 6);
+      });
+      test(`${dtype}, axis ${axis}: first and second derivatives are finite`, () => {
+        const w = g.tensor([[0.3, -1.2, 0.7], [0.9, 0.2, -0.4]], undefined, dtype);
+        const ws = axis === -1 ? w : g.transpose(w);
+        for (const [name, f] of [
+          ['softmax', (t: Tensor) => g.sum(g.mul(g.softmax(t, axis), ws))],
+          ['logSumExp', (t: Tensor) => g.sum(g.mul(g.logSumExp(t, axis), g.tensor([0.5, -0.25, 2].slice(0, t.shape[axis === -1 ? 0 : 1]), undefined, dtype)))],
+          // the unmasked entries' log-probabilities (masked ones are −∞ by design)
+          ['logSoftmax', (t: Tensor) => g.sum(g.mul(g.where(g.isFinite(g.logSoftmax(t, axis)), g.logSoftmax(t, axis), 0), ws))],
+        ] as const) {
+          const d1 = g.toArray(g.grad(f)(x));
+          expect(d1.every(Number.isFinite), `${name}: ${d1}`).toBe(true);
+          const d2 = g.toArray(g.grad((t: Tensor) => g.sum(g.mul(g.grad(f)(t), ws)))(x));
+          expect(d2.every(Number.isFinite), `${name} second order: ${d2}`).toBe(true);
+          expect(masked(d1).map((v) => v + 0), name).toEqual([0, 0, 0]); // (−0 is a zero too)
+        }
+      });
+    }
+  }
+});

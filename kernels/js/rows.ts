@@ -30,7 +30,8 @@ export function softmaxRows(x: Storage, rows: number, n: number, dtype: DType): 
       e[j] = Math.exp(x[o + j] - m);
       s += e[j];
     }
-    for (let j = 0; j < n; j++) out[o + j] = e[j] / s;
+    // a row that is all −∞ (fully masked) sums to 0: its softmax is 0, not 0/0
+    for (let j = 0; j < n; j++) out[o + j] = s === 0 ? 0 : e[j] / s;
   }
   return out;
 }

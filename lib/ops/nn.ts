@@ -2,17 +2,23 @@
  * Neural-network helpers built from other ops (so differentiable to any
  * order): `logSoftmax`, `normalize` (the fused `softmax` is in fused/softmax.ts).
  */
-import { div, maximum, sub } from './elementwise.ts';
+import { div, equal, maximum, sub, where } from './elementwise.ts';
+import { strip } from '../autodiff/primitive.ts';
 import { norm } from './reduce.ts';
 import { logSumExp } from './fused/logSumExp.ts';
 import { normalizeAxis } from '../tensor/shape.ts';
 import { checkTensor } from './util.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
-/** log-softmax along `axis` (default the last): `x − logSumExp(x)`. */
+/**
+ * log-softmax along `axis` (default the last): `x − logSumExp(x)`. A row that
+ * is all −∞ (fully masked) gives −∞ everywhere, with zero gradient.
+ */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   checkTensor('logSoftmax', x);
-  return sub(x, logSumExp(x, normalizeAxis('logSoftmax', axis, x.rank, x.shape), true));
+  const lse = logSumExp(x, normalizeAxis('logSoftmax', axis, x.rank, x.shape), true);
+  // a row that is all −∞ (fully masked): −∞ everywhere (softmax 0), gradient 0, never −∞ − (−∞)
+  return where(equal(strip(lse), -Infinity), -Infinity, sub(x, lse));
 }
 
 /**

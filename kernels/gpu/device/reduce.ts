@@ -126,7 +126,7 @@ export function makeSoftmaxRows(ctx: DeviceContext): Rows {
       `const row = Math.floor((this.thread.x + 0.5) / 2.0);\nconst o = row * ${lit(n)};\n${shiftSrc(n)}` +
       `if (this.thread.x - row * 2.0 < 0.5) { return sh; }\nlet s = 0.0;\nfor (let j = 0; j < ${n}; j++) { s += Math.exp(x[o + j] - sh); }\nreturn s;\n`;
     const st = ctx.run('smst', kernelSrc(['x'], stats), 2 * rows, [x]);
-    const body = `${offsetsSrc('this.thread.x', [rows, n], [[2, 0]], ['so'])}return Math.exp(x[this.thread.x] - st[so]) / st[so + 1.0];\n`;
+    const body = `${offsetsSrc('this.thread.x', [rows, n], [[2, 0]], ['so'])}const sv = st[so + 1.0];\nif (sv == 0.0) { return 0.0; }\nreturn Math.exp(x[this.thread.x] - st[so]) / sv;\n`;
     return ctx.run('sm', kernelSrc(['x', 'st'], body), rows * n, [x, st]);
   };
 }

@@ -9,7 +9,7 @@ import { full } from '../../tensor/create.ts';
 import { normalizeAxes } from '../../tensor/shape.ts';
 import { dataRef, fromData, type Tensor } from '../../tensor/tensor.ts';
 import { keptShape, sum, type Axis } from '../broadcast.ts';
-import { add, exp, isFinite, log, mul, sub, where } from '../elementwise.ts';
+import { add, equal, exp, isFinite, log, mul, sub, where } from '../elementwise.ts';
 import { max } from '../reduce.ts';
 import { reshape } from '../shape.ts';
 import { checkTensor } from '../util.ts';
@@ -18,7 +18,10 @@ import { fusedOp } from './define.ts';
 function logSumExpComposite(x: Tensor, axes: readonly number[]): Tensor {
   const m0 = max(strip(x), axes, true);
   const m = where(isFinite(m0), m0, 0);
-  return add(log(sum(exp(sub(x, m)), axes, true)), m);
+  const s = sum(exp(sub(x, m)), axes, true);
+  // a row that is all −∞ (fully masked) sums to 0: its value is −∞ and its gradient 0, never 0/0
+  const empty = equal(strip(s), 0);
+  return add(where(empty, -Infinity, log(where(empty, 1, s))), m);
 }
 
 /**
@@ -41,7 +44,8 @@ const logSumExpLast = fusedOp<undefined>('logSumExp', ([x]) => logSumExpComposit
 
 /**
  * log Σ exp(x) over `axis`, stabilised by the (constant) maximum; rows that are
- * all −∞ give −∞. Over the last axis alone it runs the fused row kernel.
+ * all −∞ (fully masked) give −∞ with gradient 0. Over the last axis alone it
+ * runs the fused row kernel.
  */
 export function logSumExp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   checkTensor('logSumExp', x);

@@ -8,7 +8,7 @@ import { strip } from '../../autodiff/primitive.ts';
 import { normalizeAxis } from '../../tensor/shape.ts';
 import { dataRef, fromData, type Tensor } from '../../tensor/tensor.ts';
 import { sum } from '../broadcast.ts';
-import { div, exp, isFinite, sub, where } from '../elementwise.ts';
+import { div, equal, exp, isFinite, sub, where } from '../elementwise.ts';
 import { max } from '../reduce.ts';
 import { checkTensor } from '../util.ts';
 import { fusedOp } from './define.ts';
@@ -17,7 +17,9 @@ function softmaxComposite(x: Tensor, a: number): Tensor {
   // exp(x − m) / Σ exp(x − m) with a constant m = max: accurate to a few ulps, also in float32
   const m0 = max(strip(x), a, true);
   const e = exp(sub(x, where(isFinite(m0), m0, 0)));
-  return div(e, sum(e, a, true));
+  const s = sum(e, a, true);
+  // a row that is all −∞ (fully masked) has Σ = 0: its softmax is 0 (and so is its gradient), never 0/0
+  return div(e, where(equal(strip(s), 0), 1, s));
 }
 
 /** Rows and row length of a tensor reduced over its last axis. */
@@ -39,7 +41,10 @@ const softmaxLast = fusedOp<undefined>('softmax', ([x]) => softmaxComposite(x, x
     },
 });
 
-/** softmax along `axis` (default the last), computed stably. */
+/**
+ * softmax along `axis` (default the last), computed stably. A row that is all
+ * −∞ (fully masked) gives zeros, with zero gradient (never 0/0).
+ */
 export function softmax(x: Tensor, axis = -1): Tensor {
   checkTensor('softmax', x);
   const a = normalizeAxis('softmax', axis, x.rank, x.shape);
