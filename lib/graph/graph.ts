@@ -65,7 +65,8 @@ export function flatEdges(fn: string, numNodes: number, edges: EdgeList): Int32A
  * WordNet closure, `(u, v)` means "v is an ancestor of u", and u's
  * neighbours are its ancestors (the reference Poincaré-embeddings code's
  * adjacency). Pass `{ symmetric: true }` to add every reverse edge to the
- * neighbour lists. Linear time plus sorting each neighbour list.
+ * neighbour lists. Self-loops `(u, u)` are dropped (from `edges` too, so
+ * they are never a positive pair). Linear time plus sorting each neighbour list.
  *
  * @param numNodes the number of nodes (a non-negative integer).
  * @param edges the edges, flat `[u0, v0, …]` or pairs `[[u0, v0], …]`.
@@ -80,7 +81,11 @@ export function graphFromEdges(numNodes: number, edges: EdgeList, options: { rea
   if (typeof options !== 'object' || options === null) throw new ArgumentError(`${fn}: options must be an object, got ${describe(options)}`);
   const sym = options.symmetric ?? false;
   if (typeof sym !== 'boolean') throw new ArgumentError(`${fn}: option symmetric must be a boolean, got ${describe(sym)}`);
-  const flat = flatEdges(fn, numNodes, edges);
+  const all = flatEdges(fn, numNodes, edges);
+  // self-loops carry no information (d(u, u) = 0) and are no one's positive pair: dropped everywhere
+  let loops = 0;
+  for (let e = 0; e < all.length / 2; e++) if (all[2 * e] === all[2 * e + 1]) loops++;
+  const flat = loops === 0 ? all : all.filter((_, i, a) => a[i - (i % 2)] !== a[i - (i % 2) + 1]);
   const m = flat.length / 2;
   const inDegree = new Int32Array(numNodes);
   const count = new Int32Array(numNodes + 1);
