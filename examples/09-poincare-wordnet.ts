@@ -79,12 +79,12 @@ const train = (dim: number, epochs: number, lr: number, burnin: number, seed: nu
   const byDegree = g.negativeSampler(graph, { numNegatives: K, distribution: 'degree' });
   const opt = (rate: g.LearningRate) => g.rsgd({ lr: rate, manifold: ball, stepWith: 'retr' });
   // the rate decays along a cosine to 2% of lr by the last step (the step count includes the burn-in)
-  const fast = opt(g.cosineDecay(lr, epochs * Math.floor(closure.numEdges / B), 0.02)), slow = opt(lr / 10);
+  const fast = opt(g.cosineDecay(lr, epochs * Math.floor(graph.numEdges / B), 0.02)), slow = opt(lr / 10);
   let state = fast.init(table);
   let reached: number | undefined;
   for (let epoch = 0; epoch < epochs; epoch++) {
     const kEpoch = g.foldIn(kTrain, epoch);
-    const order = g.permutation(g.foldIn(kEpoch, -1), closure.numEdges);
+    const order = g.permutation(g.foldIn(kEpoch, -1), graph.numEdges);
     const burn = epoch < burnin;
     for (let b = 0; b + B <= order.length; b += B) {
       const cand = (burn ? byDegree : uniform).sample(g.foldIn(kEpoch, b), order.subarray(b, b + B));
