@@ -126,14 +126,15 @@ export function negativeSampler(graph: Graph, options: NegativeSamplerOptions): 
   const width = 2 + k;
 
   const sample = (key: PRNGKey, edgeIds: Int32Array | readonly number[]): Int32Array => {
-    if (typeof key !== 'object' || key === null || key.kind !== 'PRNGKey') throw new ArgumentError(`${fn}: sample(key, edgeIds) needs a PRNGKey made by prngKey or split, got ${describe(key)}`);
-    if (!(edgeIds instanceof Int32Array) && !Array.isArray(edgeIds)) throw new ArgumentError(`${fn}: edgeIds must be an Int32Array or an array of edge indices, got ${describe(edgeIds)}`);
+    const sfn = 'negativeSampler.sample';
+    if (typeof key !== 'object' || key === null || key.kind !== 'PRNGKey') throw new ArgumentError(`${sfn}: key must be a PRNGKey made by prngKey or split, got ${describe(key)}`);
+    if (!(edgeIds instanceof Int32Array) && !Array.isArray(edgeIds)) throw new ArgumentError(`${sfn}: edgeIds must be an Int32Array or an array of edge indices, got ${describe(edgeIds)}`);
     const u01 = uniforms(key);
     const b = edgeIds.length;
     const out = new Int32Array(b * width);
     for (let r = 0; r < b; r++) {
       const e = edgeIds[r];
-      if (!Number.isInteger(e) || e < 0 || e >= numEdges) throw new ValueError(`${fn}: edge index ${describe(e)} at position ${r} is out of range; expected an integer in [0, ${numEdges - 1}]`);
+      if (!Number.isInteger(e) || e < 0 || e >= numEdges) throw new ValueError(`${sfn}: edge index ${describe(e)} at position ${r} is out of range; expected an integer in [0, ${numEdges - 1}]`);
       const u = edges[2 * e], v = edges[2 * e + 1];
       const o = r * width;
       out[o] = u;
@@ -153,7 +154,7 @@ export function negativeSampler(graph: Graph, options: NegativeSamplerOptions): 
       if (found === 0) {
         const deg = start[u + 1] - start[u];
         const free = n - 1 - deg;
-        if (free <= 0) throw new ValueError(`${fn}: node ${u} (edge ${e}) is adjacent to every other node, so it has no negatives`);
+        if (free <= 0) throw new ValueError(`${sfn}: node ${u} (edge ${e}) is adjacent to every other node, so it has no negatives`);
         // the j-th non-neighbour of u, j uniform
         let j = Math.floor(u01() * free);
         for (let c = 0; c < n; c++) {

@@ -144,6 +144,9 @@ describe('negativeSampler', () => {
     expect(() => negativeSampler({} as never, { numNegatives: 1 })).toThrow(ArgumentError);
     expect(() => negativeSampler(g, { numNegatives: 1 }).sample(prngKey(0), [1])).toThrow(ValueError);
     expect(() => negativeSampler(g, { numNegatives: 1 }).sample(7 as never, [0])).toThrow(ArgumentError);
+    // errors of the sampler's method name the method
+    expect(() => negativeSampler(g, { numNegatives: 1 }).sample(prngKey(0), [1])).toThrow(/^negativeSampler\.sample: /);
+    expect(() => negativeSampler(g, { numNegatives: 1 }).sample(7 as never, [0])).toThrow(/^negativeSampler\.sample: key must be a PRNGKey/);
   });
 });
 
