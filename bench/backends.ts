@@ -19,7 +19,13 @@ import { displayForHeadlessGl, type XvfbHandle } from '../tools/xvfb.ts';
 /** Parses `--name=a,b` from argv (undefined when absent). */
 export function argList(name: string): string[] | undefined {
   const a = process.argv.find((s) => s.startsWith(`--${name}=`));
-  return a === undefined ? undefined : a.slice(name.length + 3).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return a === undefined
+    ? undefined
+    : a
+        .slice(name.length + 3)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
 }
 
 let xvfb: XvfbHandle | undefined;

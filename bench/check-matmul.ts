@@ -11,7 +11,8 @@ import { mulberry32 } from './util.ts';
 
 type DT = 'float32' | 'float64';
 const rng = mulberry32(12345);
-let checks = 0, failures = 0;
+let checks = 0,
+  failures = 0;
 
 function fail(msg: string): void {
   failures++;
@@ -28,15 +29,24 @@ const prod = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
 
 /** Naive reference: returns [values, Σ|a·b| per output] in float64. */
 function naive(
-  a: ArrayLike<number>, aShape: number[], b: ArrayLike<number>, bShape: number[], tA: boolean, tB: boolean,
+  a: ArrayLike<number>,
+  aShape: number[],
+  b: ArrayLike<number>,
+  bShape: number[],
+  tA: boolean,
+  tB: boolean,
 ): { out: Float64Array; abs: Float64Array; shape: number[] } {
-  const ra = aShape.length, rb = bShape.length;
-  const M = tA ? aShape[ra - 1] : aShape[ra - 2], K = tA ? aShape[ra - 2] : aShape[ra - 1];
+  const ra = aShape.length,
+    rb = bShape.length;
+  const M = tA ? aShape[ra - 1] : aShape[ra - 2],
+    K = tA ? aShape[ra - 2] : aShape[ra - 1];
   const N = tB ? bShape[rb - 2] : bShape[rb - 1];
-  const aB = aShape.slice(0, -2), bB = bShape.slice(0, -2);
+  const aB = aShape.slice(0, -2),
+    bB = bShape.slice(0, -2);
   const batch = broadcastShape(aB, bB);
   const nb = prod(batch);
-  const out = new Float64Array(nb * M * N), abs = new Float64Array(nb * M * N);
+  const out = new Float64Array(nb * M * N),
+    abs = new Float64Array(nb * M * N);
   const idx = (shape: number[], full: number[]): number => {
     // flat batch index into an operand whose batch `shape` broadcasts to `batch`
     let o = 0;
@@ -51,10 +61,12 @@ function naive(
       full[d] = rem % batch[d];
       rem = Math.floor(rem / batch[d]);
     }
-    const ao = idx(aB, full) * M * K, bo = idx(bB, full) * K * N;
+    const ao = idx(aB, full) * M * K,
+      bo = idx(bB, full) * K * N;
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
-        let s = 0, sa = 0;
+        let s = 0,
+          sa = 0;
         for (let k = 0; k < K; k++) {
           const av = tA ? a[ao + k * M + i] : a[ao + i * K + k];
           const bv = tB ? b[bo + j * K + k] : b[bo + k * N + j];
@@ -76,7 +88,8 @@ function compare(label: string, got: ArrayLike<number>, ref: { out: Float64Array
     return;
   }
   for (let i = 0; i < got.length; i++) {
-    const g = got[i], r = ref.out[i];
+    const g = got[i],
+      r = ref.out[i];
     let ok: boolean;
     if (!Number.isFinite(r)) ok = Object.is(g, r) || (Number.isNaN(g) && Number.isNaN(r));
     else {
@@ -95,8 +108,10 @@ function shapeOf(batch: number[], rows: number, cols: number, t: boolean): numbe
 }
 
 function caseKernel(M: number, K: number, N: number, aBatch: number[], bBatch: number[], tA: boolean, tB: boolean, dtype: DT): void {
-  const aShape = shapeOf(aBatch, M, K, tA), bShape = shapeOf(bBatch, K, N, tB);
-  const a = randArray(prod(aShape), dtype), b = randArray(prod(bShape), dtype);
+  const aShape = shapeOf(aBatch, M, K, tA),
+    bShape = shapeOf(bBatch, K, N, tB);
+  const a = randArray(prod(aShape), dtype),
+    b = randArray(prod(bShape), dtype);
   const ref = naive(a, aShape, b, bShape, tA, tB);
   const batchShape = ref.shape.slice(0, -2);
   const got = matmulKernel({ a, aShape, b, bShape, transposeA: tA, transposeB: tB, batchShape, dtype });
@@ -106,7 +121,20 @@ function caseKernel(M: number, K: number, N: number, aBatch: number[], bBatch: n
 }
 
 const dims = [1, 2, 3, 4, 5, 7, 8, 9, 17, 31, 33, 64, 65];
-const batches: [number[], number[]][] = [[[], []], [[3], []], [[], [2]], [[2, 1, 3], [4, 1]], [[1], [5]], [[2, 3], [2, 3]]];
+const batches: [number[], number[]][] = [
+  [[], []],
+  [[3], []],
+  [[], [2]],
+  [
+    [2, 1, 3],
+    [4, 1],
+  ],
+  [[1], [5]],
+  [
+    [2, 3],
+    [2, 3],
+  ],
+];
 for (const dtype of ['float32', 'float64'] as DT[]) {
   for (const tA of [false, true]) {
     for (const tB of [false, true]) {
@@ -132,9 +160,14 @@ for (const dtype of ['float32', 'float64'] as DT[]) {
 }
 
 // non-finite values: NaN / ±Inf propagate into exactly the outputs they touch (padding must not leak)
-for (const [M, K, N] of [[6, 7, 5], [37, 300, 19], [2, 2, 2]]) {
+for (const [M, K, N] of [
+  [6, 7, 5],
+  [37, 300, 19],
+  [2, 2, 2],
+]) {
   for (const dtype of ['float32', 'float64'] as DT[]) {
-    const a = randArray(M * K, dtype), b = randArray(K * N, dtype);
+    const a = randArray(M * K, dtype),
+      b = randArray(K * N, dtype);
     a[K + 2] = Infinity; // row 1
     b[3 * N + (N - 1)] = NaN; // column N-1
     b[1 * N] = -Infinity; // column 0
@@ -146,9 +179,15 @@ for (const [M, K, N] of [[6, 7, 5], [37, 300, 19], [2, 2, 2]]) {
 }
 
 // exported gemm: offsets and C += A·B
-for (const [M, K, N] of [[1, 5, 1], [3, 4, 5], [17, 33, 9], [64, 300, 65]]) {
+for (const [M, K, N] of [
+  [1, 5, 1],
+  [3, 4, 5],
+  [17, 33, 9],
+  [64, 300, 65],
+]) {
   const pad = 7;
-  const a = randArray(pad + M * K, 'float64'), b = randArray(pad + 3 + K * N, 'float32');
+  const a = randArray(pad + M * K, 'float64'),
+    b = randArray(pad + 3 + K * N, 'float32');
   const c = new Float64Array(M * N);
   for (let i = 0; i < c.length; i++) c[i] = i % 3;
   gemm(a, pad, b, pad + 3, c, M, K, N);
@@ -159,10 +198,12 @@ for (const [M, K, N] of [[1, 5, 1], [3, 4, 5], [17, 33, 9], [64, 300, 65]]) {
 
 // through the public op (1-D operands, options)
 {
-  const a = randArray(3 * 17, 'float32'), v = randArray(17, 'float32');
+  const a = randArray(3 * 17, 'float32'),
+    v = randArray(17, 'float32');
   const got = toTypedArray(matmul(tensor(a, [3, 17]), tensor(v, [17])));
   compare('op matrix·vector', got, naive(a, [3, 17], v, [17, 1], false, false), 'float32');
-  const A = randArray(2 * 40 * 33, 'float64'), B = randArray(35 * 40, 'float64');
+  const A = randArray(2 * 40 * 33, 'float64'),
+    B = randArray(35 * 40, 'float64');
   const got2 = toTypedArray(matmul(tensor(A, [2, 40, 33]), tensor(B, [35, 40]), { transposeA: true, transposeB: true }));
   compare('op batched ᵀᵀ', got2, naive(A, [2, 40, 33], B, [35, 40], true, true), 'float64');
 }

@@ -28,11 +28,16 @@ import os from 'node:os';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { cast, chest, chestTerms, tensor, toTypedArray, valueAndGrad, type ChestInputs, type Tensor } from '../lib/index.ts';
 import {
-  cast, chest, chestTerms, tensor, toTypedArray, valueAndGrad, type ChestInputs, type Tensor,
-} from '../lib/index.ts';
-import {
-  DEFAULTS, setMatmulStrategy, setupTfWasm, tfChestStep, tfChestTermValues, type MatmulStrategy, type TfChestConfig, type TfInputs,
+  DEFAULTS,
+  setMatmulStrategy,
+  setupTfWasm,
+  tfChestStep,
+  tfChestTermValues,
+  type MatmulStrategy,
+  type TfChestConfig,
+  type TfInputs,
 } from './chest-tfjs.ts';
 import { chestData, checks, fmt, median, type ChestData } from './util.ts';
 import { startTorchPeer, type TorchPeer } from './peers/torch.ts';
@@ -81,7 +86,14 @@ function makeOurs(d: Data): (inputs: ChestInputs) => StepOut {
 }
 
 function cfg(): TfChestConfig {
-  return { ...DEFAULTS, C: SIZES.C, K: SIZES.K, euclidean: { ...DEFAULTS.euclidean }, hyperbolic: { ...DEFAULTS.hyperbolic }, weights: { ...DEFAULTS.weights } };
+  return {
+    ...DEFAULTS,
+    C: SIZES.C,
+    K: SIZES.K,
+    euclidean: { ...DEFAULTS.euclidean },
+    hyperbolic: { ...DEFAULTS.hyperbolic },
+    weights: { ...DEFAULTS.weights },
+  };
 }
 
 function tfInputs(d: Data): TfInputs {
@@ -94,7 +106,8 @@ function tfInputs(d: Data): TfInputs {
 /** ‖a − b‖ / ‖b‖ */
 function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < a.length; i++) {
     num += (a[i] - b[i]) ** 2;
     den += b[i] ** 2;
@@ -181,7 +194,12 @@ async function main(): Promise<void> {
   const { B, D, C, K, T } = SIZES;
   const cpus = os.cpus();
   console.log(`# CHEST step: gyrograd vs tfjs-core ${tf.version_core} (wasm backend, ${flavour})${QUICK ? ' — QUICK smoke run' : ''}\n`);
-  console.log(`- machine: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores, ${os.platform()} ${os.arch()}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `- machine: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores, ${os.platform()} ${os.arch()}; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(`- node ${process.version}; date ${new Date().toISOString()}`);
   console.log(`- B = ${B}, D_E = D_H = ${D}, C = ${C}, K = ${K} (${C * K} proxies per space), ${T} triplets, float32`);
 
@@ -223,10 +241,16 @@ async function main(): Promise<void> {
   console.log(`| | total | SoftTriple_E | SoftTriple_H | HypHC |`);
   console.log(`|---|---:|---:|---:|---:|`);
   const tv = (t: Tensor): number => toTypedArray(t)[0];
-  console.log(`| ours (float32) | ${o.value.toPrecision(7)} | ${tv(termsOurs.euclidean).toPrecision(7)} | ${tv(termsOurs.hyperbolic).toPrecision(7)} | ${tv(termsOurs.hyphc).toPrecision(7)} |`);
-  console.log(`| tfjs wasm | ${p.value.toPrecision(7)} | ${termsTf.euclidean.toPrecision(7)} | ${termsTf.hyperbolic.toPrecision(7)} | ${termsTf.hyphc.toPrecision(7)} |`);
+  console.log(
+    `| ours (float32) | ${o.value.toPrecision(7)} | ${tv(termsOurs.euclidean).toPrecision(7)} | ${tv(termsOurs.hyperbolic).toPrecision(7)} | ${tv(termsOurs.hyphc).toPrecision(7)} |`,
+  );
+  console.log(
+    `| tfjs wasm | ${p.value.toPrecision(7)} | ${termsTf.euclidean.toPrecision(7)} | ${termsTf.hyperbolic.toPrecision(7)} | ${termsTf.hyphc.toPrecision(7)} |`,
+  );
   console.log(`| ours (float64) | ${ref.value.toPrecision(7)} | | | |`);
-  console.log(`\nloss: |tfjs − ours| / |ours| = ${e1(vRel)}; ours vs float64 ${e1(relDiff(o.value, ref.value))}; tfjs vs float64 ${e1(relDiff(p.value, ref.value))}\n`);
+  console.log(
+    `\nloss: |tfjs − ours| / |ours| = ${e1(vRel)}; ours vs float64 ${e1(relDiff(o.value, ref.value))}; tfjs vs float64 ${e1(relDiff(p.value, ref.value))}\n`,
+  );
   verify('loss value ours vs tfjs', vRel <= 1e-3, `relative difference ${e1(vRel)} > 1e-3`);
   verify('loss value tfjs explicit vs tidy', p.value === pt.value, `${p.value} vs ${pt.value}`);
   const sRel = relDiff(ps.value, o.value);
@@ -242,14 +266,18 @@ async function main(): Promise<void> {
   });
   if (torchOut !== undefined) {
     const r = relDiff(torchOut.value, o.value);
-    console.log(`\nPyTorch: loss ${torchOut.value.toPrecision(7)} (vs ours ${e1(r)}, vs float64 ${e1(relDiff(torchOut.value, ref.value))}); gradients vs ours ${KEYS.map((k, i) => `${k} ${e1(relL2(torchOut!.grads[i], o.grads[i]))}`).join(', ')}`);
+    console.log(
+      `\nPyTorch: loss ${torchOut.value.toPrecision(7)} (vs ours ${e1(r)}, vs float64 ${e1(relDiff(torchOut.value, ref.value))}); gradients vs ours ${KEYS.map((k, i) => `${k} ${e1(relL2(torchOut!.grads[i], o.grads[i]))}`).join(', ')}`,
+    );
     verify('loss value ours vs PyTorch', r <= 1e-3, `relative difference ${e1(r)} > 1e-3`);
     KEYS.forEach((k, i) => {
       const rg = relL2(torchOut!.grads[i], o.grads[i]);
       verify(`gradient ${k} ours vs PyTorch`, rg <= 1e-2, `relative L2 difference ${e1(rg)} > 1e-2`);
     });
   }
-  console.log(`\n(tfjs with stock transposed matmuls: loss vs ours ${e1(sRel)}, gradients vs ours ≤ ${e1(Math.max(...KEYS.map((_, i) => relL2(ps.grads[i], o.grads[i]))))})`);
+  console.log(
+    `\n(tfjs with stock transposed matmuls: loss vs ours ${e1(sRel)}, gradients vs ours ≤ ${e1(Math.max(...KEYS.map((_, i) => relL2(ps.grads[i], o.grads[i]))))})`,
+  );
   if (checks.failures > 0) {
     console.error(`${checks.failures} correctness check(s) FAILED; not timing`);
     process.exitCode = 1;
@@ -305,13 +333,28 @@ async function main(): Promise<void> {
   if (tp) {
     const tm = median(torchTimes);
     const tm1 = median(torch1Times);
-    console.log(`| PyTorch ${tp.info.torch} CPU (${tp.info.threads} threads; timed inside the peer) | ${fmt(tm)} | ${fmt(Math.min(...torchTimes))}–${fmt(Math.max(...torchTimes))} | ${fmt(median(torchCpu))} | ${torchReps} |`);
-    console.log(`| PyTorch ${tp.info.torch} CPU (1 thread) | ${fmt(tm1)} | ${fmt(Math.min(...torch1Times))}–${fmt(Math.max(...torch1Times))} | ${fmt(median(torch1Cpu))} | ${torchReps} |`);
-    console.log(`\n**ours_ms / PyTorch_ms = ${fmt(med[0] / tm)}×** against PyTorch on ${tp.info.threads} threads, ${fmt(med[0] / tm1)}× against PyTorch on 1 thread (target ≤ 1.5×)`);
-    console.log(`CPU time per step (robust to other load on the machine): ours ${fmt(median(cpu[0]))} ms, PyTorch 1 thread ${fmt(median(torch1Cpu))} ms: **${fmt(median(cpu[0]) / median(torch1Cpu))}×**`);
+    console.log(
+      `| PyTorch ${tp.info.torch} CPU (${tp.info.threads} threads; timed inside the peer) | ${fmt(tm)} | ${fmt(Math.min(...torchTimes))}–${fmt(Math.max(...torchTimes))} | ${fmt(median(torchCpu))} | ${torchReps} |`,
+    );
+    console.log(
+      `| PyTorch ${tp.info.torch} CPU (1 thread) | ${fmt(tm1)} | ${fmt(Math.min(...torch1Times))}–${fmt(Math.max(...torch1Times))} | ${fmt(median(torch1Cpu))} | ${torchReps} |`,
+    );
+    console.log(
+      `\n**ours_ms / PyTorch_ms = ${fmt(med[0] / tm)}×** against PyTorch on ${tp.info.threads} threads, ${fmt(med[0] / tm1)}× against PyTorch on 1 thread (target ≤ 1.5×)`,
+    );
+    console.log(
+      `CPU time per step (robust to other load on the machine): ours ${fmt(median(cpu[0]))} ms, PyTorch 1 thread ${fmt(median(torch1Cpu))} ms: **${fmt(median(cpu[0]) / median(torch1Cpu))}×**`,
+    );
   }
-  console.log(`\n**tfjs_ms / ours_ms = ${fmt(best / med[0])}×** against the fastest tfjs variant (${fmt(med[1] / med[0])}× against stock matMul); > 1 means ours is faster`);
-  console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `\n**tfjs_ms / ours_ms = ${fmt(best / med[0])}×** against the fastest tfjs variant (${fmt(med[1] / med[0])}× against stock matMul); > 1 means ours is faster`,
+  );
+  console.log(
+    `load average after: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(checks.failures === 0 ? 'all correctness checks passed' : `${checks.failures} correctness check(s) FAILED`);
   if (checks.failures > 0) process.exitCode = 1;
   for (const t of tin) t.dispose();

@@ -70,7 +70,10 @@ export function setMatmulStrategy(s: MatmulStrategy): void {
 /** Swaps the last two axes. */
 function swapLast(x: tf.Tensor): tf.Tensor {
   const r = x.rank;
-  return tf.transpose(x, Array.from({ length: r }, (_, i) => (i < r - 2 ? i : 2 * r - 3 - i)));
+  return tf.transpose(
+    x,
+    Array.from({ length: r }, (_, i) => (i < r - 2 ? i : 2 * r - 3 - i)),
+  );
 }
 
 /** a·b with optional transposes, per the current {@link MatmulStrategy}. */
@@ -329,7 +332,8 @@ function toPoincare(x: tf.Tensor, cfg: TfChestConfig): tf.Tensor {
 
 /** d_c(x_i, y_j) for all pairs, [N, M], with ‖−x ⊕ y‖ expanded via x·yᵀ (also the peer of bench/run.ts's Poincaré benchmark). */
 export function pairwiseDist(x: tf.Tensor, y: tf.Tensor, cfg: Pick<TfChestConfig, 'c'>): tf.Tensor {
-  const c = cfg.c, sc = Math.sqrt(c);
+  const c = cfg.c,
+    sc = Math.sqrt(c);
   const x2 = rowSq(x); // [N, 1]
   const y2 = tf.reshape(rowSq(y), [1, -1]); // [1, M]
   const xy = mm(x, y, false, true); // [N, M]
@@ -361,9 +365,13 @@ function centerRegularizer(centers: tf.Tensor, mask: tf.Tensor, C: number, K: nu
 
 /** LCA depth d_o(a ∨ b), [T], by the closed form of docs/math.md §4 (r = 1/c). */
 function lcaDepth(a: tf.Tensor, b: tf.Tensor, cfg: TfChestConfig): tf.Tensor {
-  const c = cfg.c, sc = Math.sqrt(c), r = 1 / c;
-  const na = rowNorm(a), nb = rowNorm(b); // [T, 1]
-  const na2 = tf.square(na), nb2 = tf.square(nb);
+  const c = cfg.c,
+    sc = Math.sqrt(c),
+    r = 1 / c;
+  const na = rowNorm(a),
+    nb = rowNorm(b); // [T, 1]
+  const na2 = tf.square(na),
+    nb2 = tf.square(nb);
   const cosT = tf.div(tf.sum(tf.mul(a, b), -1, true), tf.mul(na, nb));
   const sinT = tf.sqrt(tf.maximum(tf.sub(1, tf.square(cosT)), MIN_NORM));
   const ratio = tf.div(tf.mul(na, tf.add(nb2, r)), tf.mul(nb, tf.add(na2, r)));
@@ -379,7 +387,14 @@ function hyphcWeights(pe: tf.Tensor, I: Int32Array, J: Int32Array, Kx: Int32Arra
     const P = pe.shape[0];
     const pn = normalize(pe);
     const flat = tf.reshape(tf.div(tf.add(mm(pn, pn, false, true), 1), 2), [-1]);
-    const at = (u: Int32Array, v: Int32Array) => tf.gather(flat, tf.tensor1d(u.map((a, q) => a * P + v[q]), 'int32'));
+    const at = (u: Int32Array, v: Int32Array) =>
+      tf.gather(
+        flat,
+        tf.tensor1d(
+          u.map((a, q) => a * P + v[q]),
+          'int32',
+        ),
+      );
     return tf.stack([at(I, J), at(I, Kx), at(J, Kx)], 1);
   });
 }
@@ -399,7 +414,9 @@ function chestTerms(e: tf.Tensor, h: tf.Tensor, pe: tf.Tensor, ph: tf.Tensor, w:
   const hp = toPoincare(ph, cfg); // shared by both hyperbolic terms
   const sH = tf.neg(pairwiseDist(toPoincare(h, cfg), hp, cfg));
   const hyperbolic = softTriple(sH, k.hot, cfg.hyperbolic, C, K);
-  const xi = tf.gather(hp, k.I), xj = tf.gather(hp, k.J), xk = tf.gather(hp, k.Kx);
+  const xi = tf.gather(hp, k.I),
+    xj = tf.gather(hp, k.J),
+    xk = tf.gather(hp, k.Kx);
   const depth = tf.stack([lcaDepth(xi, xj, cfg), lcaDepth(xi, xk, cfg), lcaDepth(xj, xk, cfg)], 1); // [T, 3]
   const wOrd = tf.sum(tf.mul(w, tf.softmax(tf.div(depth, cfg.temperature))), 1);
   const hyphc = tf.mean(tf.sub(tf.sum(w, 1), wOrd));
@@ -450,7 +467,11 @@ export interface TfStepResult {
  * 'tidy' wraps the whole step in one `tf.tidy`.
  */
 export function tfChestStep(
-  inputs: TfInputs, labels: Int32Array, triplets: readonly (readonly [number, number, number])[], cfg: TfChestConfig, mode: 'explicit' | 'tidy',
+  inputs: TfInputs,
+  labels: Int32Array,
+  triplets: readonly (readonly [number, number, number])[],
+  cfg: TfChestConfig,
+  mode: 'explicit' | 'tidy',
 ): TfStepResult {
   const run = (): { value: tf.Tensor; grads: tf.Tensor[]; k: StepConsts; w: tf.Tensor } => {
     const { k, I, J, Kx } = stepConsts(labels, triplets, cfg);
@@ -479,7 +500,10 @@ export function tfChestStep(
 
 /** The three terms and the total (forward only), as numbers. */
 export function tfChestTermValues(
-  inputs: TfInputs, labels: Int32Array, triplets: readonly (readonly [number, number, number])[], cfg: TfChestConfig,
+  inputs: TfInputs,
+  labels: Int32Array,
+  triplets: readonly (readonly [number, number, number])[],
+  cfg: TfChestConfig,
 ): { euclidean: number; hyperbolic: number; hyphc: number; total: number } {
   return tf.tidy(() => {
     const { k, I, J, Kx } = stepConsts(labels, triplets, cfg);

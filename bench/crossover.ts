@@ -69,7 +69,8 @@ const CASES: Record<string, Case> = {
     work: (n) => n ** 3,
     make: (n) => {
       const rng = mulberry32(n);
-      const A = tensor(randomFloat32(rng, n * n), [n, n]), B = tensor(randomFloat32(rng, n * n), [n, n]);
+      const A = tensor(randomFloat32(rng, n * n), [n, n]),
+        B = tensor(randomFloat32(rng, n * n), [n, n]);
       return () => [toTypedArray(matmul(A, B)) as Float32Array];
     },
     tol: 1e-5,
@@ -155,9 +156,16 @@ async function main(): Promise<void> {
   const displayNote = await prepareDisplay();
   const cpus = os.cpus();
   console.log(`# Crossover: from which size does each float32 backend beat js?${QUICK ? ' — QUICK smoke run' : ''}\n`);
-  console.log(`- machine: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores, ${os.platform()} ${os.arch()}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `- machine: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores, ${os.platform()} ${os.arch()}; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(`- node ${process.version}; date ${new Date().toISOString()}; ${displayNote}`);
-  console.log(`- medians of ${CFG.rounds} alternating rounds (backend, js) per size; samples ≥ ${CFG.minSampleMs} ms; ratio = js ms / backend ms (> 1: backend faster)`);
+  console.log(
+    `- medians of ${CFG.rounds} alternating rounds (backend, js) per size; samples ≥ ${CFG.minSampleMs} ms; ratio = js ms / backend ms (> 1: backend faster)`,
+  );
 
   const summary: string[] = [];
   try {
@@ -185,13 +193,16 @@ async function main(): Promise<void> {
         for (const r of rows) {
           const ratio = r.jsMs / r.beMs;
           const mm = kernelName === 'matmul' ? '' : ` ${r.work * CFG.D} |`;
-          console.log(`| ${r.n} | ${r.work} |${mm} ${fmt(r.jsMs)} | ${fmt(r.beMs)} | ${ratio > 1 ? `**${fmt(ratio)}×**` : `${fmt(ratio)}×`} | ${fmt(r.firstMs)} |`);
+          console.log(
+            `| ${r.n} | ${r.work} |${mm} ${fmt(r.jsMs)} | ${fmt(r.beMs)} | ${ratio > 1 ? `**${fmt(ratio)}×**` : `${fmt(ratio)}×`} | ${fmt(r.firstMs)} |`,
+          );
         }
         const x = crossover(rows);
         const last = rows[rows.length - 1];
-        const line = x === undefined
-          ? `${kernelName} on ${be}: never beats js, up to n = ${last.n} (js/${be} = ${fmt(last.jsMs / last.beMs)}× there)`
-          : `${kernelName} on ${be}: beats js from n ${x === rows[0] ? '≤' : '='} ${x.n}${x === rows[0] ? ' (the smallest size measured)' : ''} (work ${x.work}${kernelName === 'matmul' ? '' : `; matmul MACs ${x.work * CFG.D}`}) on; js/${be} = ${fmt(x.jsMs / x.beMs)}× there, ${fmt(last.jsMs / last.beMs)}× at n = ${last.n}`;
+        const line =
+          x === undefined
+            ? `${kernelName} on ${be}: never beats js, up to n = ${last.n} (js/${be} = ${fmt(last.jsMs / last.beMs)}× there)`
+            : `${kernelName} on ${be}: beats js from n ${x === rows[0] ? '≤' : '='} ${x.n}${x === rows[0] ? ' (the smallest size measured)' : ''} (work ${x.work}${kernelName === 'matmul' ? '' : `; matmul MACs ${x.work * CFG.D}`}) on; js/${be} = ${fmt(x.jsMs / x.beMs)}× there, ${fmt(last.jsMs / last.beMs)}× at n = ${last.n}`;
         console.log(`\n**${line}**`);
         summary.push(line);
       }
@@ -201,7 +212,12 @@ async function main(): Promise<void> {
   }
   console.log('\n## Summary (crossover = smallest size from which the backend is faster at every larger size measured)\n');
   for (const s of summary) console.log(`- ${s}`);
-  console.log(`\nload average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; total ${fmt((now() - t0) / 1000)} s`);
+  console.log(
+    `\nload average after: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}; total ${fmt((now() - t0) / 1000)} s`,
+  );
   console.log(failures === 0 ? 'all correctness checks passed' : `${failures} correctness check(s) FAILED`);
   if (failures > 0) process.exitCode = 1;
 }

@@ -87,9 +87,27 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  availableBackends, backend, backendInfo, backendUnavailableReason, chest, deviceMemoryStats, listBackends, matmul,
-  setBackend, setDeviceMemoryBudget, slice, sum, tensor, toArrayAsync, transferStats, valueAndGrad,
-  type BackendInfo, type ChestInputs, type DeviceMemoryInfo, type Tensor, type TransferStats,
+  availableBackends,
+  backend,
+  backendInfo,
+  backendUnavailableReason,
+  chest,
+  deviceMemoryStats,
+  listBackends,
+  matmul,
+  setBackend,
+  setDeviceMemoryBudget,
+  slice,
+  sum,
+  tensor,
+  toArrayAsync,
+  transferStats,
+  valueAndGrad,
+  type BackendInfo,
+  type ChestInputs,
+  type DeviceMemoryInfo,
+  type Tensor,
+  type TransferStats,
 } from '../lib/index.ts';
 import { displayForHeadlessGl, type XvfbHandle } from '../tools/xvfb.ts';
 import { chestData, fmt, median, mulberry32, randomFloat32, referenceMatmulEntry, relL2, type ChestData } from './util.ts';
@@ -105,7 +123,10 @@ const numFlag = (name: string, dflt: number): number => {
   if (!Number.isFinite(x) || x <= 0) throw new Error(`--${name} must be a positive number, got '${v}'`);
   return x;
 };
-const ONLY = flag('backends')?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const ONLY = flag('backends')
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter((s) => s !== '');
 const SOFTWARE_CHEST = argv.includes('--software-chest');
 const DEVICE_BUDGET_MIB = flag('device-budget-mib') === undefined ? undefined : numFlag('device-budget-mib', 512);
 const DAWN_FLAGS = argv.filter((s) => s.startsWith('--dawn-flag=')).map((s) => s.slice('--dawn-flag='.length));
@@ -190,7 +211,14 @@ interface ChestRow {
   gradRelL2?: number;
   referenceBackend?: string;
   /** `transferStats()` differences: the first step (host inputs), placing the inputs on the device (device backends), and per step (averaged) of the timed loss-read and with-gradients steps */
-  transfers?: { firstStep?: TransferStats; placement?: TransferStats; lossStep?: TransferStats; lossSteps?: number; gradStep?: TransferStats; gradSteps?: number };
+  transfers?: {
+    firstStep?: TransferStats;
+    placement?: TransferStats;
+    lossStep?: TransferStats;
+    lossSteps?: number;
+    gradStep?: TransferStats;
+    gradSteps?: number;
+  };
   /** `deviceMemoryStats(name)` after the steps (device backends), or why it could not be read */
   deviceMemory?: DeviceMemoryInfo | { error: string };
 }
@@ -201,11 +229,24 @@ interface Report {
   date: string;
   argv: string[];
   pack: Record<string, string>;
-  settings: { runs: number; budgetS: number; deadlineS: number; sizes: number[]; chest: typeof CFG.chest; dawnFlags: string[]; deviceBudgetMiB?: number; softwareChest: boolean };
+  settings: {
+    runs: number;
+    budgetS: number;
+    deadlineS: number;
+    sizes: number[];
+    chest: typeof CFG.chest;
+    dawnFlags: string[];
+    deviceBudgetMiB?: number;
+    softwareChest: boolean;
+  };
   environment: Record<string, unknown>;
   backends: {
-    listed: string[]; available: string[]; default: string; measured: string[];
-    unavailable: { name: string; reason: string }[]; notMeasured: { name: string; reason: string }[];
+    listed: string[];
+    available: string[];
+    default: string;
+    measured: string[];
+    unavailable: { name: string; reason: string }[];
+    notMeasured: { name: string; reason: string }[];
     /** `backendInfo()` after the WebGPU probe, or why it threw */
     info: BackendInfo[] | { error: string };
     /** `await setBackend('gpujs-webgpu')` */
@@ -224,8 +265,21 @@ const report: Report = {
   quick: QUICK,
   date: new Date().toISOString(),
   argv,
-  pack: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('DEVICE_PACK_')).map(([k, v]) => [k, v ?? ''])),
-  settings: { runs: RUNS, budgetS: BUDGET_MS / 1000, deadlineS: DEADLINE_MS / 1000, sizes: CFG.sizes, chest: CFG.chest, dawnFlags: DAWN_FLAGS, deviceBudgetMiB: DEVICE_BUDGET_MIB, softwareChest: SOFTWARE_CHEST },
+  pack: Object.fromEntries(
+    Object.entries(process.env)
+      .filter(([k]) => k.startsWith('DEVICE_PACK_'))
+      .map(([k, v]) => [k, v ?? '']),
+  ),
+  settings: {
+    runs: RUNS,
+    budgetS: BUDGET_MS / 1000,
+    deadlineS: DEADLINE_MS / 1000,
+    sizes: CFG.sizes,
+    chest: CFG.chest,
+    dawnFlags: DAWN_FLAGS,
+    deviceBudgetMiB: DEVICE_BUDGET_MIB,
+    softwareChest: SOFTWARE_CHEST,
+  },
   environment: {},
   backends: { listed: [], available: [], default: '', measured: [], unavailable: [], notMeasured: [], info: [], webgpu: { tried: false, ok: false } },
   matmul: [],
@@ -276,8 +330,20 @@ function findOnPath(bin: string, extra: string[] = []): string | undefined {
 
 /** GPU-related shared libraries the dynamic linker knows (ldconfig -p), device nodes and ICD files. */
 function gpuLibraries(): Record<string, unknown> {
-  const want = ['libcuda.so.1', 'libnvidia-ml.so.1', 'libGL.so.1', 'libGLX.so.0', 'libGLX_nvidia.so.0', 'libGLX_mesa.so.0', 'libEGL.so.1', 'libEGL_nvidia.so.0',
-    'libEGL_mesa.so.0', 'libvulkan.so.1', 'libX11.so.6', 'libstdc++.so.6'];
+  const want = [
+    'libcuda.so.1',
+    'libnvidia-ml.so.1',
+    'libGL.so.1',
+    'libGLX.so.0',
+    'libGLX_nvidia.so.0',
+    'libGLX_mesa.so.0',
+    'libEGL.so.1',
+    'libEGL_nvidia.so.0',
+    'libEGL_mesa.so.0',
+    'libvulkan.so.1',
+    'libX11.so.6',
+    'libstdc++.so.6',
+  ];
   const ldconfig = findOnPath('ldconfig', ['/sbin', '/usr/sbin']);
   const found: Record<string, string[]> = {};
   let note: string | undefined;
@@ -299,12 +365,18 @@ function gpuLibraries(): Record<string, unknown> {
       return [];
     }
   };
-  const icd = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/share/glvnd/egl_vendor.d', '/etc/glvnd/egl_vendor.d']
-    .flatMap((d) => list(d).map((f) => `${d}/${f}`));
+  const icd = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/share/glvnd/egl_vendor.d', '/etc/glvnd/egl_vendor.d'].flatMap((d) =>
+    list(d).map((f) => `${d}/${f}`),
+  );
   return {
     libraries: Object.fromEntries(want.map((w) => [w, found[w]?.join(', ') ?? 'absent'])),
     ...(note === undefined ? {} : { librariesNote: note }),
-    deviceNodes: [...list('/dev').filter((f) => f.startsWith('nvidia')).map((f) => `/dev/${f}`), ...list('/dev/dri').map((f) => `/dev/dri/${f}`)],
+    deviceNodes: [
+      ...list('/dev')
+        .filter((f) => f.startsWith('nvidia'))
+        .map((f) => `/dev/${f}`),
+      ...list('/dev/dri').map((f) => `/dev/dri/${f}`),
+    ],
     icdFiles: icd,
   };
 }
@@ -320,7 +392,10 @@ function glInfo(): Record<string, unknown> {
   type GL = Record<string, number> & { getExtension(n: string): { destroy?: () => void } | null; getParameter(p: number): unknown };
   const gl = create(1, 1) as GL | null;
   if (gl === null) {
-    return { ok: false, reason: `gl(1, 1) returned null: no GL context (headless-gl 8 renders through ANGLE's GLX backend: it needs an X display with GLX; DISPLAY=${process.env.DISPLAY ?? 'unset'})` };
+    return {
+      ok: false,
+      reason: `gl(1, 1) returned null: no GL context (headless-gl 8 renders through ANGLE's GLX backend: it needs an X display with GLX; DISPLAY=${process.env.DISPLAY ?? 'unset'})`,
+    };
   }
   try {
     const native = Object.getPrototypeOf(Object.getPrototypeOf(gl)) as { getParameter(this: GL, p: number): unknown };
@@ -331,7 +406,7 @@ function glInfo(): Record<string, unknown> {
         return `? (${errText(e)})`;
       }
     };
-    const dbg = gl.getExtension('WEBGL_debug_renderer_info') as (Record<string, number> | null);
+    const dbg = gl.getExtension('WEBGL_debug_renderer_info') as Record<string, number> | null;
     const renderer = get('RENDERER');
     return {
       ok: true,
@@ -352,7 +427,6 @@ function glibc(): string | undefined {
   const r = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
   return r?.header?.glibcVersionRuntime;
 }
-
 
 // ------------------------------------------------------------------ WebGPU through Dawn
 
@@ -437,7 +511,9 @@ async function installDawn(): Promise<Record<string, unknown>> {
     if (g.navigator !== undefined) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
     else {
       Object.defineProperty(globalThis, 'navigator', {
-        value: { gpu, hardwareConcurrency: os.availableParallelism() }, configurable: true, writable: true,
+        value: { gpu, hardwareConcurrency: os.availableParallelism() },
+        configurable: true,
+        writable: true,
       });
     }
     source = `Dawn (webgpu ${version}) create(${JSON.stringify(DAWN_FLAGS)}) as navigator.gpu; globals added: ${added.join(', ') || 'none'}`;
@@ -557,8 +633,10 @@ function convertMs(n: number): number {
 
 async function matmulItem(name: string, n: number, row: MatmulRow): Promise<void> {
   const rng = mulberry32(1000 + n);
-  const a = randomFloat32(rng, n * n), b = randomFloat32(rng, n * n);
-  const A = tensor(a, [n, n]), B = tensor(b, [n, n]);
+  const a = randomFloat32(rng, n * n),
+    b = randomFloat32(rng, n * n);
+  const A = tensor(a, [n, n]),
+    B = tensor(b, [n, n]);
   const full = async (): Promise<{ dtype: string; values: number[] }> => {
     const C = matmul(A, B);
     return { dtype: C.dtype, values: await toArrayAsync(C) };
@@ -573,7 +651,8 @@ async function matmulItem(name: string, n: number, row: MatmulRow): Promise<void
   const srng = mulberry32(7 + n);
   let worst = 0;
   for (let s = 0; s < 64; s++) {
-    const i = Math.floor(srng() * n), j = Math.floor(srng() * n);
+    const i = Math.floor(srng() * n),
+      j = Math.floor(srng() * n);
     const [exact, abs] = referenceMatmulEntry(a, b, n, n, i, j);
     const r = Math.abs(c.values[i * n + j] - exact) / Math.max(gamma(n) * abs, 1e-30);
     if (!(r <= worst)) worst = r; // NaN propagates
@@ -645,7 +724,9 @@ async function matmulBackend(name: string): Promise<void> {
         stop = `a smaller size already took ${fmt(row.firstMs! / 1000)} s per call`;
         continue;
       }
-      log(`matmul ${name} n=${n}: ${fmt(row.ms!)} ms with the result read (${fmt(row.gflops!)} GFLOP/s), ${fmt(row.syncMs!)} ms with a 1-element read (${fmt(row.syncGflops!)} GFLOP/s), first call ${fmt(row.firstMs!)} ms, err/bound ${row.errOverBound!.toPrecision(2)}`);
+      log(
+        `matmul ${name} n=${n}: ${fmt(row.ms!)} ms with the result read (${fmt(row.gflops!)} GFLOP/s), ${fmt(row.syncMs!)} ms with a 1-element read (${fmt(row.syncGflops!)} GFLOP/s), first call ${fmt(row.firstMs!)} ms, err/bound ${row.errOverBound!.toPrecision(2)}`,
+      );
       // the larger sizes are estimated from the slower of the two timings
       prevMs = Math.max(row.ms!, row.syncMs!);
       prevN = n;
@@ -691,8 +772,10 @@ let chestRef: { backend: string; loss: number; grads: Float32Array[] } | undefin
 async function chestItem(name: string, data: ChestData, row: ChestRow): Promise<void> {
   const { B, D, C, K } = CFG.chest;
   const inputs: ChestInputs = {
-    euclidean: tensor(data.e, [B, D]), hyperbolic: tensor(data.h, [B, D]),
-    euclideanProxies: tensor(data.pe, [C * K, D]), hyperbolicProxies: tensor(data.ph, [C * K, D]),
+    euclidean: tensor(data.e, [B, D]),
+    hyperbolic: tensor(data.h, [B, D]),
+    euclideanProxies: tensor(data.pe, [C * K, D]),
+    hyperbolicProxies: tensor(data.ph, [C * K, D]),
   };
   const loss = chest({ centersPerClass: K });
   const vg = valueAndGrad((inp: ChestInputs) => loss(inp, data.labels, data.triplets));
@@ -797,7 +880,9 @@ async function chestBackend(name: string, data: ChestData): Promise<void> {
     if (row.status !== 'ok') log(`CHEST ${name}: ${row.reason}`);
     else {
       const t = row.transfers?.lossStep;
-      log(`CHEST ${name}: ${fmt(row.ms!)} ms/step (loss read), ${row.msWithGrads === undefined ? '—' : fmt(row.msWithGrads)} ms with gradients read, first step ${fmt(row.firstMs!)} ms, loss ${row.loss}${t === undefined ? '' : `; per loss-read step ${transfer(t)}`}`);
+      log(
+        `CHEST ${name}: ${fmt(row.ms!)} ms/step (loss read), ${row.msWithGrads === undefined ? '—' : fmt(row.msWithGrads)} ms with gradients read, first step ${fmt(row.firstMs!)} ms, loss ${row.loss}${t === undefined ? '' : `; per loss-read step ${transfer(t)}`}`,
+      );
     }
   } catch (e) {
     row.status = 'failed';
@@ -823,10 +908,15 @@ function targets(): string[] {
   const wasm = report.chest.find((r) => r.backend === 'wasm' && r.status === 'ok');
   const gpus = report.backends.measured.filter((n) => !isCpuRoute(n));
   const hw = gpus.filter((n) => softwareNote(n) === '');
-  out.push(hw.length > 0
-    ? `GPU candidates measured: ${hw.join(', ')}${gpus.length > hw.length ? ` (and on software renderers: ${gpus.filter((n) => !hw.includes(n)).join(', ')})` : ''}.`
-    : `**No GPU backend on real GPU hardware was measured** (${gpus.length === 0 ? 'no GPU candidate is available' : `only software renderers: ${gpus.join(', ')}`}); the GPU targets below are not measured on a GPU.`);
-  if (gpus.length === 0) out.push(`CHEST step ≥ ${TARGET_CHEST_SPEEDUP}× faster than wasm on a GPU backend: **not measured** — no GPU backend is available here (only CPU routes: ${report.backends.measured.join(', ') || 'none'}).`);
+  out.push(
+    hw.length > 0
+      ? `GPU candidates measured: ${hw.join(', ')}${gpus.length > hw.length ? ` (and on software renderers: ${gpus.filter((n) => !hw.includes(n)).join(', ')})` : ''}.`
+      : `**No GPU backend on real GPU hardware was measured** (${gpus.length === 0 ? 'no GPU candidate is available' : `only software renderers: ${gpus.join(', ')}`}); the GPU targets below are not measured on a GPU.`,
+  );
+  if (gpus.length === 0)
+    out.push(
+      `CHEST step ≥ ${TARGET_CHEST_SPEEDUP}× faster than wasm on a GPU backend: **not measured** — no GPU backend is available here (only CPU routes: ${report.backends.measured.join(', ') || 'none'}).`,
+    );
   for (const r of report.chest.filter((x) => x.backend !== 'wasm')) {
     const gpu = !isCpuRoute(r.backend);
     const sw = softwareNote(r.backend);
@@ -839,8 +929,16 @@ function targets(): string[] {
       continue;
     }
     const ratio = wasm.ms / r.ms;
-    const verdict = gpu ? (sw ? 'software renderer, not a GPU figure' : ratio >= TARGET_CHEST_SPEEDUP ? 'target met' : 'target NOT met') : 'CPU route, for reference';
-    out.push(`CHEST wasm_ms / ${r.backend}_ms = ${fmt(wasm.ms)} / ${fmt(r.ms)} = **${fmt(ratio)}×** (target ≥ ${TARGET_CHEST_SPEEDUP}× on a GPU backend: ${verdict})${sw ? `; ${sw}` : ''}.`);
+    const verdict = gpu
+      ? sw
+        ? 'software renderer, not a GPU figure'
+        : ratio >= TARGET_CHEST_SPEEDUP
+          ? 'target met'
+          : 'target NOT met'
+      : 'CPU route, for reference';
+    out.push(
+      `CHEST wasm_ms / ${r.backend}_ms = ${fmt(wasm.ms)} / ${fmt(r.ms)} = **${fmt(ratio)}×** (target ≥ ${TARGET_CHEST_SPEEDUP}× on a GPU backend: ${verdict})${sw ? `; ${sw}` : ''}.`,
+    );
   }
   const big = report.matmul.filter((r) => r.n === TARGET_N);
   if (big.length === 0) out.push(`matmul n = ${TARGET_N}: not part of this run${QUICK ? ' (--quick)' : ''}; target > ${TARGET_MATMUL_TFLOPS} TFLOP/s.`);
@@ -851,12 +949,17 @@ function targets(): string[] {
       continue;
     }
     const tf = r.syncGflops / 1000;
-    out.push(`matmul n = ${TARGET_N} on ${r.backend}: **${tf.toPrecision(3)} TFLOP/s** synchronised by a 1-element read (target > ${TARGET_MATMUL_TFLOPS}: ${tf > TARGET_MATMUL_TFLOPS ? 'met' : 'NOT met'}); ${(r.gflops / 1000).toPrecision(3)} TFLOP/s with the whole result read through toArrayAsync (of which ≈ ${fmt(r.convertMs ?? NaN)} ms is the host's number[] conversion)${isCpuRoute(r.backend) ? ' [CPU route]' : ''}${sw ? `; ${sw}` : ''}.`);
+    out.push(
+      `matmul n = ${TARGET_N} on ${r.backend}: **${tf.toPrecision(3)} TFLOP/s** synchronised by a 1-element read (target > ${TARGET_MATMUL_TFLOPS}: ${tf > TARGET_MATMUL_TFLOPS ? 'met' : 'NOT met'}); ${(r.gflops / 1000).toPrecision(3)} TFLOP/s with the whole result read through toArrayAsync (of which ≈ ${fmt(r.convertMs ?? NaN)} ms is the host's number[] conversion)${isCpuRoute(r.backend) ? ' [CPU route]' : ''}${sw ? `; ${sw}` : ''}.`,
+    );
   }
   return out;
 }
 
-const cell = (x: unknown): string => String(x ?? '').replace(/\|/g, '\\|').replace(/\n/g, '<br>');
+const cell = (x: unknown): string =>
+  String(x ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, '<br>');
 const ms = (x: number | undefined): string => (x === undefined ? '' : fmt(x));
 /** An integer as is, else three significant digits. */
 const num = (x: number): string => (Number.isInteger(x) ? String(x) : fmt(x));
@@ -866,7 +969,9 @@ function bytes(b: number): string {
   return `${fmt(b / 2 ** 20)} MiB`;
 }
 const transfer = (t: TransferStats | undefined, steps?: number): string =>
-  t === undefined ? '' : `${num(t.uploads)} up (${bytes(t.uploadBytes)}), ${num(t.readbacks)} down (${bytes(t.readbackBytes)})${steps === undefined ? '' : ` [mean of ${steps}]`}`;
+  t === undefined
+    ? ''
+    : `${num(t.uploads)} up (${bytes(t.uploadBytes)}), ${num(t.readbacks)} down (${bytes(t.readbackBytes)})${steps === undefined ? '' : ` [mean of ${steps}]`}`;
 
 function backendInfoLine(b: BackendInfo): string {
   const parts = [b.kind, b.available ? 'available' : `unavailable: ${b.reason}`];
@@ -888,9 +993,19 @@ function markdown(): string {
   const env = r.environment as Record<string, unknown>;
   const L: string[] = [];
   L.push(`# gyrograd device check${r.quick ? ' — QUICK smoke run (tiny sizes)' : ''}`, '');
-  L.push(`- date ${r.date}; elapsed ${r.elapsedS === undefined ? '(running)' : `${r.elapsedS.toFixed(0)} s`}${r.finished ? '' : ' — **unfinished** (partial report)'}`);
-  if (Object.keys(r.pack).length > 0) L.push(`- pack: ${Object.entries(r.pack).map(([k, v]) => `${k.slice(12).toLowerCase()}=${v}`).join('; ')}`);
-  L.push(`- settings: runs ≤ ${r.settings.runs} after a warm-up call, per-item budget ${r.settings.budgetS} s, deadline ${r.settings.deadlineS} s${r.settings.dawnFlags.length > 0 ? `, Dawn flags ${JSON.stringify(r.settings.dawnFlags)}` : ''}${r.settings.deviceBudgetMiB === undefined ? '' : `, GL device memory budget ${r.settings.deviceBudgetMiB} MiB`}${r.settings.softwareChest ? ', --software-chest' : ''}`, '');
+  L.push(
+    `- date ${r.date}; elapsed ${r.elapsedS === undefined ? '(running)' : `${r.elapsedS.toFixed(0)} s`}${r.finished ? '' : ' — **unfinished** (partial report)'}`,
+  );
+  if (Object.keys(r.pack).length > 0)
+    L.push(
+      `- pack: ${Object.entries(r.pack)
+        .map(([k, v]) => `${k.slice(12).toLowerCase()}=${v}`)
+        .join('; ')}`,
+    );
+  L.push(
+    `- settings: runs ≤ ${r.settings.runs} after a warm-up call, per-item budget ${r.settings.budgetS} s, deadline ${r.settings.deadlineS} s${r.settings.dawnFlags.length > 0 ? `, Dawn flags ${JSON.stringify(r.settings.dawnFlags)}` : ''}${r.settings.deviceBudgetMiB === undefined ? '' : `, GL device memory budget ${r.settings.deviceBudgetMiB} MiB`}${r.settings.softwareChest ? ', --software-chest' : ''}`,
+    '',
+  );
   L.push('## Environment', '', '| | |', '|---|---|');
   const gl = env.gl as Record<string, unknown> | undefined;
   const wg = env.webgpu as Record<string, unknown> | undefined;
@@ -905,12 +1020,24 @@ function markdown(): string {
     ['nvidia-smi -L', env.nvidiaSmiL],
     ['nvidia-smi query', env.nvidiaSmiQuery],
     ['X display', env.display],
-    ['headless GL', gl?.ok ? `renderer "${gl.renderer}", vendor "${gl.vendor}", ${gl.version}; max texture ${gl.maxTextureSize}${gl.software ? ' — software renderer, no GPU' : ''}` : gl?.reason],
+    [
+      'headless GL',
+      gl?.ok
+        ? `renderer "${gl.renderer}", vendor "${gl.vendor}", ${gl.version}; max texture ${gl.maxTextureSize}${gl.software ? ' — software renderer, no GPU' : ''}`
+        : gl?.reason,
+    ],
     ['WebGPU (Dawn)', wg === undefined ? '' : wg.installed === true ? String(wg.source) : wg.reason],
     ['WebGPU adapter (default, as gpu.js asks)', wg?.installed === true ? adapterLine(wg.adapter as Record<string, unknown>) : ''],
     ['WebGPU adapter (high-performance)', wg?.installed === true ? adapterLine(wg.highPerformanceAdapter as Record<string, unknown>) : ''],
     [`await setBackend('${WEBGPU}')`, !w.tried ? `not tried: ${w.reason}` : w.ok ? `ok (${ms(w.ms)} ms)` : `failed after ${ms(w.ms)} ms: ${w.reason}`],
-    ['GPU libraries', libs === undefined ? '' : Object.entries(libs.libraries as Record<string, string>).map(([k, v]) => `${k}: ${v}`).join('; ')],
+    [
+      'GPU libraries',
+      libs === undefined
+        ? ''
+        : Object.entries(libs.libraries as Record<string, string>)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join('; '),
+    ],
     ['GPU device nodes', (libs?.deviceNodes as string[] | undefined)?.join(', ') || 'none'],
     ['ICD / vendor files', (libs?.icdFiles as string[] | undefined)?.join(', ') || 'none'],
     ['GYROGRAD_BACKEND', env.gyrogradBackend ?? 'unset'],
@@ -927,29 +1054,66 @@ function markdown(): string {
     L.push(`| ${n} | ${un ? 'no' : 'yes'} | ${isCpuRoute(n) ? 'CPU route' : 'GPU candidate'} | ${cell(un?.reason ?? nm?.reason ?? softwareNote(n))} |`);
   }
   L.push('', '## float32 matmul n×n·n×n', '');
-  L.push('"read all": `await toArrayAsync(matmul(A, B))` (product, readback of n² values, and toArrayAsync\'s number[] conversion, whose host cost alone is the "number[] ms" column); "1-element read": `await toArrayAsync(slice(matmul(A, B), [0, 0], [1, 1]))` (the product, synchronised).', '');
-  L.push('| backend | n | read all: ms (median) | GFLOP/s | 1-element read: ms (median) | GFLOP/s | runs | first call ms | number[] ms | sampled err / bound | note |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  L.push(
+    '"read all": `await toArrayAsync(matmul(A, B))` (product, readback of n² values, and toArrayAsync\'s number[] conversion, whose host cost alone is the "number[] ms" column); "1-element read": `await toArrayAsync(slice(matmul(A, B), [0, 0], [1, 1]))` (the product, synchronised).',
+    '',
+  );
+  L.push(
+    '| backend | n | read all: ms (median) | GFLOP/s | 1-element read: ms (median) | GFLOP/s | runs | first call ms | number[] ms | sampled err / bound | note |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  );
   for (const m of r.matmul) {
     const runs = m.msAll === undefined ? '' : `${m.msAll.length} + ${m.syncMsAll?.length ?? 0}${m.reps !== undefined && m.reps > 1 ? ` (×${m.reps})` : ''}`;
-    L.push(`| ${m.backend} | ${m.n} | ${ms(m.ms)} | ${m.gflops === undefined ? '' : fmt(m.gflops)} | ${ms(m.syncMs)} | ${m.syncGflops === undefined ? '' : fmt(m.syncGflops)} | ${runs} | ${ms(m.firstMs)} | ${ms(m.convertMs)} | ${m.errOverBound === undefined ? '' : m.errOverBound.toPrecision(2)} | ${cell(m.status === 'ok' ? softwareNote(m.backend) : `${m.status}: ${m.reason}`)} |`);
+    L.push(
+      `| ${m.backend} | ${m.n} | ${ms(m.ms)} | ${m.gflops === undefined ? '' : fmt(m.gflops)} | ${ms(m.syncMs)} | ${m.syncGflops === undefined ? '' : fmt(m.syncGflops)} | ${runs} | ${ms(m.firstMs)} | ${ms(m.convertMs)} | ${m.errOverBound === undefined ? '' : m.errOverBound.toPrecision(2)} | ${cell(m.status === 'ok' ? softwareNote(m.backend) : `${m.status}: ${m.reason}`)} |`,
+    );
   }
   const c = r.settings.chest;
-  L.push('', `## One CHEST step: B = ${c.B}, C = ${c.C}, K = ${c.K} (C·K = ${c.C * c.K} proxies per space), D = ${c.D} (both spaces), ${c.T} triplets, float32`, '');
-  L.push('`valueAndGrad` of `chest({ centersPerClass: K })(inputs, labels, triplets)` w.r.t. the four inputs; "ms" reads the loss value only, "with grads" also reads the four gradients (all through `await toArrayAsync`; "number[] ms" is the host cost of converting the gradients).', '');
-  L.push('| backend | ms / step (median) | runs | with grads ms | number[] ms | first step ms | loss | vs reference (loss / grads) | note |', '|---|---:|---:|---:|---:|---:|---:|---|---|');
+  L.push(
+    '',
+    `## One CHEST step: B = ${c.B}, C = ${c.C}, K = ${c.K} (C·K = ${c.C * c.K} proxies per space), D = ${c.D} (both spaces), ${c.T} triplets, float32`,
+    '',
+  );
+  L.push(
+    '`valueAndGrad` of `chest({ centersPerClass: K })(inputs, labels, triplets)` w.r.t. the four inputs; "ms" reads the loss value only, "with grads" also reads the four gradients (all through `await toArrayAsync`; "number[] ms" is the host cost of converting the gradients).',
+    '',
+  );
+  L.push(
+    '| backend | ms / step (median) | runs | with grads ms | number[] ms | first step ms | loss | vs reference (loss / grads) | note |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---|',
+  );
   for (const s of r.chest) {
-    const vs = s.referenceBackend === undefined ? (s.status === 'ok' ? 'reference' : '') : `${s.referenceBackend}: ${s.lossRelDiff?.toExponential(1)} / ${s.gradRelL2?.toExponential(1)}`;
-    L.push(`| ${s.backend} | ${ms(s.ms)} | ${s.msAll?.length ?? ''} | ${ms(s.msWithGrads)} | ${ms(s.gradConvertMs)} | ${ms(s.firstMs)} | ${s.loss === undefined ? '' : s.loss.toPrecision(7)} | ${vs} | ${cell(s.status === 'ok' ? softwareNote(s.backend) : `${s.status}: ${s.reason}`)} |`);
+    const vs =
+      s.referenceBackend === undefined
+        ? s.status === 'ok'
+          ? 'reference'
+          : ''
+        : `${s.referenceBackend}: ${s.lossRelDiff?.toExponential(1)} / ${s.gradRelL2?.toExponential(1)}`;
+    L.push(
+      `| ${s.backend} | ${ms(s.ms)} | ${s.msAll?.length ?? ''} | ${ms(s.msWithGrads)} | ${ms(s.gradConvertMs)} | ${ms(s.firstMs)} | ${s.loss === undefined ? '' : s.loss.toPrecision(7)} | ${vs} | ${cell(s.status === 'ok' ? softwareNote(s.backend) : `${s.status}: ${s.reason}`)} |`,
+    );
   }
   L.push('', '### Transfers per CHEST step (`transferStats()` differences) and device memory', '');
-  L.push('The first step takes the inputs from the host; on a device backend they are then placed on the device (one reduction each, outside any scope), so the timed steps find them there, as a training loop finds its parameters.', '');
-  L.push('| backend | first step | placing the inputs | per loss-read step | per step with gradients read | device memory after the steps |', '|---|---|---|---|---|---|');
+  L.push(
+    'The first step takes the inputs from the host; on a device backend they are then placed on the device (one reduction each, outside any scope), so the timed steps find them there, as a training loop finds its parameters.',
+    '',
+  );
+  L.push(
+    '| backend | first step | placing the inputs | per loss-read step | per step with gradients read | device memory after the steps |',
+    '|---|---|---|---|---|---|',
+  );
   for (const s of r.chest) {
     if (s.transfers === undefined && s.deviceMemory === undefined) continue;
     const t = s.transfers ?? {};
-    const dm = s.deviceMemory === undefined ? '' : 'error' in s.deviceMemory ? `not read: ${s.deviceMemory.error}`
-      : `peak ${bytes(s.deviceMemory.peakBytes)}, live ${s.deviceMemory.live} (${bytes(s.deviceMemory.liveBytes)}), spilled ${s.deviceMemory.spilled}, collected ${s.deviceMemory.collected}, fallbacks ${s.deviceMemory.fallbacks}, kernels ${s.deviceMemory.compiled}`;
-    L.push(`| ${s.backend} | ${cell(transfer(t.firstStep))} | ${cell(transfer(t.placement))} | ${cell(transfer(t.lossStep, t.lossSteps))} | ${cell(transfer(t.gradStep, t.gradSteps))} | ${cell(dm)} |`);
+    const dm =
+      s.deviceMemory === undefined
+        ? ''
+        : 'error' in s.deviceMemory
+          ? `not read: ${s.deviceMemory.error}`
+          : `peak ${bytes(s.deviceMemory.peakBytes)}, live ${s.deviceMemory.live} (${bytes(s.deviceMemory.liveBytes)}), spilled ${s.deviceMemory.spilled}, collected ${s.deviceMemory.collected}, fallbacks ${s.deviceMemory.fallbacks}, kernels ${s.deviceMemory.compiled}`;
+    L.push(
+      `| ${s.backend} | ${cell(transfer(t.firstStep))} | ${cell(transfer(t.placement))} | ${cell(transfer(t.lossStep, t.lossSteps))} | ${cell(transfer(t.gradStep, t.gradSteps))} | ${cell(dm)} |`,
+    );
   }
   L.push('', '## Targets', '');
   for (const t of r.targets) L.push(`- ${t}`);
@@ -984,7 +1148,8 @@ async function main(): Promise<number> {
   log(`WebGPU: ${webgpu.installed === true ? `${webgpu.source}; adapter: ${adapterLine(webgpu.adapter as Record<string, unknown>)}` : webgpu.reason}`);
   const cpus = os.cpus();
   const smiL = run('nvidia-smi', ['-L']);
-  const smiQ = smiL.out === undefined ? smiL : run('nvidia-smi', ['--query-gpu=name,driver_version,memory.total,compute_cap,clocks.max.sm', '--format=csv,noheader']);
+  const smiQ =
+    smiL.out === undefined ? smiL : run('nvidia-smi', ['--query-gpu=name,driver_version,memory.total,compute_cap,clocks.max.sm', '--format=csv,noheader']);
   report.environment = {
     node: process.version,
     execPath: process.execPath,
@@ -995,7 +1160,10 @@ async function main(): Promise<number> {
     memoryGiB: (os.totalmem() / 2 ** 30).toFixed(1),
     os: `${os.platform()} ${os.release()} ${os.arch()}`,
     glibc: glibc(),
-    loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    loadavg: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
     nvidiaSmiL: smiL.out ?? smiL.error,
     nvidiaSmiQuery: smiQ.out ?? smiQ.error,
     display: display.note,
@@ -1004,7 +1172,9 @@ async function main(): Promise<number> {
     gpu: gpuLibraries(),
     gyrogradBackend: process.env.GYROGRAD_BACKEND,
   };
-  log(`environment: ${JSON.stringify({ cpu: report.environment.cpuModel, gl: (report.environment.gl as { renderer?: string; reason?: string }).renderer ?? (report.environment.gl as { reason?: string }).reason, nvidia: report.environment.nvidiaSmiL })}`);
+  log(
+    `environment: ${JSON.stringify({ cpu: report.environment.cpuModel, gl: (report.environment.gl as { renderer?: string; reason?: string }).renderer ?? (report.environment.gl as { reason?: string }).reason, nvidia: report.environment.nvidiaSmiL })}`,
+  );
 
   const listed = listBackends();
   report.backends.listed = listed;

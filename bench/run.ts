@@ -40,7 +40,12 @@ async function main(): Promise<void> {
   const peers = await setupTfPeers();
   const cpus = os.cpus();
   console.log(`# gyrograd vs tfjs-core ${tf.version_core} (cpu and wasm backends)${QUICK ? ' — QUICK smoke run' : ''}\n`);
-  console.log(`- machine: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores, ${os.platform()} ${os.arch()}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `- machine: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores, ${os.platform()} ${os.arch()}; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(`- node ${process.version}; date ${new Date().toISOString()}`);
   console.log(`- tfjs-wasm: ${peers.wasm}; ${displayNote}`);
   console.log('- sides alternate round by round; medians reported; every side is checked before timing');
@@ -65,7 +70,9 @@ async function main(): Promise<void> {
         `| ${r.ops} | ${fmt(r.oursMs)} | ${fmt(r.tfMs)} | ${fmt((r.oursMs * 1000) / r.ops)} | ${fmt((r.tfMs * 1000) / r.ops)} | **${fmt(r.tfMs / r.oursMs)}×** |`,
       );
       const us = (ms: number): string => fmt((ms * 1000) / r.ops);
-      console.log(`\nbreakdown (µs per op, medians): forward only, no autodiff — ours ${us(r.oursFwdMs)}, tfjs ${us(r.tfFwdMs)}; ours traced forward without backward ${us(r.oursTracedFwdMs)}, so ours' backward ≈ ${us(r.oursMs - r.oursTracedFwdMs)}`);
+      console.log(
+        `\nbreakdown (µs per op, medians): forward only, no autodiff — ours ${us(r.oursFwdMs)}, tfjs ${us(r.tfFwdMs)}; ours traced forward without backward ${us(r.oursTracedFwdMs)}, so ours' backward ≈ ${us(r.oursMs - r.oursTracedFwdMs)}`,
+      );
       console.log(
         `\nchecks: gradients agree (max rel diff ours↔tfjs ${r.maxRelDiffTf.toExponential(1)}, ours↔float64 ${r.maxRelDiffRef.toExponential(1)}; |grad| ∈ [${r.gradRange[0].toExponential(1)}, ${r.gradRange[1].toExponential(1)}])`,
       );
@@ -82,7 +89,12 @@ async function main(): Promise<void> {
     stopDisplay();
   }
 
-  console.log(`\nload average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; total ${fmt((now() - t0) / 1000)} s`);
+  console.log(
+    `\nload average after: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}; total ${fmt((now() - t0) / 1000)} s`,
+  );
   console.log(checks.failures === 0 ? 'all correctness checks passed' : `${checks.failures} correctness check(s) FAILED`);
   if (checks.failures > 0) process.exitCode = 1;
 }

@@ -93,7 +93,9 @@ async function directional(dtype: DType, n: number): Promise<void> {
     ],
     opts,
   );
-  console.log(`(c) ${dtype} directional derivative of a 2-layer map on [${n}, ${n}]: jvp ${tj.med.toFixed(2)} ms, ⟨grad, t⟩ ${tv.med.toFixed(2)} ms (|Δ| ${diff.toExponential(1)})`);
+  console.log(
+    `(c) ${dtype} directional derivative of a 2-layer map on [${n}, ${n}]: jvp ${tj.med.toFixed(2)} ms, ⟨grad, t⟩ ${tv.med.toFixed(2)} ms (|Δ| ${diff.toExponential(1)})`,
+  );
 }
 
 console.log(`transforms benchmark: backend ${g.backend()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}${quick ? ' (quick)' : ''}`);

@@ -50,10 +50,9 @@ export function checkClose(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Exact-ish (float64) entry (i, j) of A·B for row-major A (m×k) and B (k×n), and Σ|a_ik b_kj|. */
-export function referenceMatmulEntry(
-  a: ArrayLike<number>, b: ArrayLike<number>, k: number, n: number, i: number, j: number,
-): [number, number] {
-  let s = 0, abs = 0;
+export function referenceMatmulEntry(a: ArrayLike<number>, b: ArrayLike<number>, k: number, n: number, i: number, j: number): [number, number] {
+  let s = 0,
+    abs = 0;
   for (let t = 0; t < k; t++) {
     const p = a[i * k + t] * b[t * n + j];
     s += p;
@@ -83,7 +82,9 @@ export function buildChain(nOps: number, size: number, seed: number): ChainSpec 
   const rng = mulberry32(seed);
   const cycle: ChainOp[] = ['mul', 'add', 'tanh', 'sin'];
   const ops = Array.from({ length: nOps }, (_, i) => cycle[i % cycle.length]);
-  const x = new Float32Array(size), c = new Float32Array(size), d = new Float32Array(size);
+  const x = new Float32Array(size),
+    c = new Float32Array(size),
+    d = new Float32Array(size);
   for (let i = 0; i < size; i++) {
     x[i] = rng() - 0.5;
     c[i] = 1 + 5e-4 * (2 * rng() - 1);
@@ -94,7 +95,8 @@ export function buildChain(nOps: number, size: number, seed: number): ChainSpec 
 
 /** d/dx Σ chain(x) in float64 (forward values kept, then the chain rule backwards). */
 export function referenceChainGrad(spec: ChainSpec): Float64Array {
-  const n = spec.x.length, m = spec.ops.length;
+  const n = spec.x.length,
+    m = spec.ops.length;
   const g = new Float64Array(n);
   const ys = new Float64Array(m + 1);
   for (let e = 0; e < n; e++) {
@@ -120,7 +122,8 @@ export function referenceChainGrad(spec: ChainSpec): Float64Array {
 /** ‖a − b‖ / ‖b‖ (Infinity on a length mismatch). */
 export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < a.length; i++) {
     num += (a[i] - b[i]) ** 2;
     den += b[i] ** 2;

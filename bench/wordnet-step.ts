@@ -31,12 +31,17 @@ import { median } from './util.ts';
 
 const quick = process.argv.includes('--quick');
 const fullEpoch = process.argv.includes('--epoch');
-const B = 10, K = 50, DIM = 10, LR = 0.3;
+const B = 10,
+  K = 50,
+  DIM = 10,
+  LR = 0.3;
 const ROUNDS = quick ? 3 : 9;
 const STEPS = quick ? 20 : 100; // steps per timed sample
 
 console.log(`# WordNet Poincaré-embedding step (issue 14)\n`);
-console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, Node ${process.version}, ${new Date().toISOString()}, load average ${loadavg()[0].toFixed(2)}`);
+console.log(
+  `machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, Node ${process.version}, ${new Date().toISOString()}, load average ${loadavg()[0].toFixed(2)}`,
+);
 console.log(`step: ${B} edges × (1 + ${K}) candidates, d = ${DIM}, float64, rsgd (retraction, lr ${LR}, c = 1); ${ROUNDS} rounds × ${STEPS} steps per side\n`);
 
 const parsed = await g.loadWordNetNouns();
@@ -67,7 +72,8 @@ function trainer(label: string, c: g.WordNetClosure, seed: number): Trainer {
   let state = opt.init(table);
   const order = g.permutation(g.foldIn(key, 1), c.numEdges);
   let t = 0;
-  const us = new Int32Array(B * (K + 1)), vs = new Int32Array(B * (K + 1));
+  const us = new Int32Array(B * (K + 1)),
+    vs = new Int32Array(B * (K + 1));
   const labels = new Int32Array(B);
   return {
     label,
@@ -114,10 +120,20 @@ async function torchPeer(): Promise<Peer | string> {
   if (python === undefined) return `no Python that can import torch (${reasons.join('; ')})`;
   const dir = join(import.meta.dirname, 'out');
   mkdirSync(dir, { recursive: true });
-  for (const [name, c] of [['mammals', mammals], ['nouns', nouns]] as const) {
+  for (const [name, c] of [
+    ['mammals', mammals],
+    ['nouns', nouns],
+  ] as const) {
     writeFileSync(join(dir, `wordnet-${name}.i32`), new Uint8Array(c.edges.buffer, c.edges.byteOffset, c.edges.byteLength));
   }
-  const child: ChildProcessWithoutNullStreams = spawn(python, [join(import.meta.dirname, 'wordnet_step_torch.py'), dir, String(B), String(K), String(DIM), String(LR)]);
+  const child: ChildProcessWithoutNullStreams = spawn(python, [
+    join(import.meta.dirname, 'wordnet_step_torch.py'),
+    dir,
+    String(B),
+    String(K),
+    String(DIM),
+    String(LR),
+  ]);
   let buf = '';
   const waiting: ((line: string) => void)[] = [];
   child.stdout.on('data', (d: Buffer) => {
@@ -185,15 +201,21 @@ for (let r = 0; r < ROUNDS; r++) {
 const med = ours.map(median);
 console.log('| side | N | ms / step (median) | min | max |');
 console.log('|---|---:|---:|---:|---:|');
-sides.forEach((s, i) => console.log(`| ${s.label} | ${s.n} | ${med[i].toFixed(3)} | ${Math.min(...ours[i]).toFixed(3)} | ${Math.max(...ours[i]).toFixed(3)} |`));
+sides.forEach((s, i) =>
+  console.log(`| ${s.label} | ${s.n} | ${med[i].toFixed(3)} | ${Math.min(...ours[i]).toFixed(3)} | ${Math.max(...ours[i]).toFixed(3)} |`),
+);
 if (typeof peer !== 'string') {
   ['N = 1,182 (mammals)', 'N = 82,192 (nouns)'].forEach((l, i) =>
-    console.log(`| ${peer.label} ${l} | ${i ? nouns.numNodes : mammals.numNodes} | ${median(theirs[i]).toFixed(3)} | ${Math.min(...theirs[i]).toFixed(3)} | ${Math.max(...theirs[i]).toFixed(3)} |`),
+    console.log(
+      `| ${peer.label} ${l} | ${i ? nouns.numNodes : mammals.numNodes} | ${median(theirs[i]).toFixed(3)} | ${Math.min(...theirs[i]).toFixed(3)} | ${Math.max(...theirs[i]).toFixed(3)} |`,
+    ),
   );
 }
 console.log(`\nratio step(N = 82,192) / step(N = 1,182): **${(med[1] / med[0]).toFixed(2)}** (target ≤ 1.5)`);
 if (typeof peer !== 'string') {
-  console.log(`PyTorch ratio: ${(median(theirs[1]) / median(theirs[0])).toFixed(2)}; gyrograd ms / PyTorch ms: ${(med[0] / median(theirs[0])).toFixed(2)} at N = 1,182, ${(med[1] / median(theirs[1])).toFixed(2)} at N = 82,192`);
+  console.log(
+    `PyTorch ratio: ${(median(theirs[1]) / median(theirs[0])).toFixed(2)}; gyrograd ms / PyTorch ms: ${(med[0] / median(theirs[0])).toFixed(2)} at N = 1,182, ${(med[1] / median(theirs[1])).toFixed(2)} at N = 82,192`,
+  );
   peer.close();
 }
 
@@ -204,8 +226,14 @@ const ep = trainer('epoch', nouns, 3);
 const t0 = performance.now();
 for (let s = 0; s < slice; s++) ep.step();
 const sec = (performance.now() - t0) / 1000;
-if (fullEpoch) console.log(`\none epoch of the noun closure: ${epochSteps} steps (${nouns.numEdges} edges) in **${sec.toFixed(1)} s** (${((sec * 1000) / epochSteps).toFixed(3)} ms / step)`);
-else console.log(`\nnoun closure: ${slice} of an epoch's ${epochSteps} steps in ${sec.toFixed(1)} s (${((sec * 1000) / slice).toFixed(3)} ms / step): an epoch ≈ ${((sec * epochSteps) / slice).toFixed(0)} s (--epoch runs one)`);
+if (fullEpoch)
+  console.log(
+    `\none epoch of the noun closure: ${epochSteps} steps (${nouns.numEdges} edges) in **${sec.toFixed(1)} s** (${((sec * 1000) / epochSteps).toFixed(3)} ms / step)`,
+  );
+else
+  console.log(
+    `\nnoun closure: ${slice} of an epoch's ${epochSteps} steps in ${sec.toFixed(1)} s (${((sec * 1000) / slice).toFixed(3)} ms / step): an epoch ≈ ${((sec * epochSteps) / slice).toFixed(0)} s (--epoch runs one)`,
+  );
 
 // ─── reconstruction metrics on the noun table, in blocks ────────────────────
 // 1,000 query nodes × 82,192 rows: the distances are computed 51 query rows at a time (2²² entries),

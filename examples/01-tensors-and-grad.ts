@@ -19,13 +19,23 @@ const maxAbsDiff = (a: Tensor, b: Tensor): number => g.item(g.max(g.abs(g.sub(a,
 // shared, cached or captured in a closure without defensive copies. float32 is the default dtype;
 // float64 is one argument away, and mixing the two promotes to float64.
 console.log('1. tensors are values');
-const a = g.tensor([[1, 2, 3], [4, 5, 6]]);
+const a = g.tensor([
+  [1, 2, 3],
+  [4, 5, 6],
+]);
 const b = g.add(a, 10);
 show('a', a);
 show('b = a + 10', b);
 show('a afterwards (unchanged)', a);
 show('Object.isFrozen(a)', String(Object.isFrozen(a)));
-const a64 = g.tensor([[1, 2, 3], [4, 5, 6]], undefined, 'float64');
+const a64 = g.tensor(
+  [
+    [1, 2, 3],
+    [4, 5, 6],
+  ],
+  undefined,
+  'float64',
+);
 show('float32 + float64 → dtype', g.add(a, a64).dtype);
 // Reading values out always copies: toArray (flat), toNested (nested arrays), item (one number).
 show('toNested(mean(a, 0))', JSON.stringify(g.toNested(g.mean(a, 0))));
@@ -109,7 +119,12 @@ show('max |hvp − finite differences|', maxAbsDiff(hv, fd).toExponential(2));
 //     0 almost everywhere), the backward pretends it was the identity, so quantised weights can
 //     still be trained. The forward runs on plain values and may use any JavaScript.
 console.log('\n7. customGrad');
-const roundTo = (x: Tensor, step: number): Tensor => g.tensor(g.toArray(x).map((u) => Math.round(u / step) * step), x.shape, x.dtype);
+const roundTo = (x: Tensor, step: number): Tensor =>
+  g.tensor(
+    g.toArray(x).map((u) => Math.round(u / step) * step),
+    x.shape,
+    x.dtype,
+  );
 const quantize = g.customGrad(
   (x: Tensor) => roundTo(x, 0.5),
   (gOut) => [gOut], // pass the cotangent straight through

@@ -29,7 +29,11 @@ const rows = (t: Tensor): number[][] => g.toNested(t) as number[][];
 console.log('1. expmap0 of a fan of tangent vectors (8 directions × 5 lengths)');
 const lengths = [0.25, 0.5, 1, 2, 3];
 const directions = Array.from({ length: 8 }, (_, k) => (2 * Math.PI * k) / 8);
-const fanV = g.tensor(lengths.flatMap((s) => directions.flatMap((a) => [s * Math.cos(a), s * Math.sin(a)])), [lengths.length * 8, 2], 'float64');
+const fanV = g.tensor(
+  lengths.flatMap((s) => directions.flatMap((a) => [s * Math.cos(a), s * Math.sin(a)])),
+  [lengths.length * 8, 2],
+  'float64',
+);
 const fan = ball.expmap0(fanV);
 const fanNorm = g.toArray(g.norm(fan, -1));
 const fanDist = g.toArray(ball.dist0(fan));
@@ -66,7 +70,9 @@ for (const { name, a, b } of pairs) {
   const d = num(ball.dist(a, b));
   const errs = [0.25, 0.5, 0.75].map((t) => Math.abs(num(ball.dist(a, ball.geodesic(a, b, t))) - t * d));
   const mid = maxAbsDiff(ball.geodesic(a, b, 0.5), ball.weightedMidpoint(g.concat([a, b], 0)));
-  console.log(`  ${name.padEnd(24)} d = ${fx(d)}   max |d(a, γ(t)) − t·d| = ${Math.max(...errs).toExponential(1)}   |γ(½) − Einstein midpoint| = ${mid.toExponential(1)}`);
+  console.log(
+    `  ${name.padEnd(24)} d = ${fx(d)}   max |d(a, γ(t)) − t·d| = ${Math.max(...errs).toExponential(1)}   |γ(½) − Einstein midpoint| = ${mid.toExponential(1)}`,
+  );
 }
 
 // ─── 4. Möbius addition is not commutative ───────────────────────────────────
@@ -80,7 +86,9 @@ const xy = ball.mobiusAdd(x, y);
 const yx = ball.mobiusAdd(y, x);
 const angle = (p: Tensor): number => Math.atan2(g.toArray(p)[1], g.toArray(p)[0]);
 console.log(`  x ⊕ y = ${JSON.stringify(g.toArray(xy).map((v) => +v.toFixed(4)))}   y ⊕ x = ${JSON.stringify(g.toArray(yx).map((v) => +v.toFixed(4)))}`);
-console.log(`  ‖x ⊕ y‖ − ‖y ⊕ x‖ = ${(num(g.norm(xy)) - num(g.norm(yx))).toExponential(1)}; they differ by a rotation of ${(((angle(xy) - angle(yx)) * 180) / Math.PI).toFixed(2)}°`);
+console.log(
+  `  ‖x ⊕ y‖ − ‖y ⊕ x‖ = ${(num(g.norm(xy)) - num(g.norm(yx))).toExponential(1)}; they differ by a rotation of ${(((angle(xy) - angle(yx)) * 180) / Math.PI).toFixed(2)}°`,
+);
 console.log(`  |x ⊕ y − gyr[x, y](y ⊕ x)| = ${maxAbsDiff(xy, ball.gyration(x, y, yx)).toExponential(1)}   (gyrocommutative law)`);
 console.log(`  |(−x) ⊕ (x ⊕ y) − y|       = ${maxAbsDiff(ball.mobiusAdd(g.neg(x), xy), y).toExponential(1)}   (left cancellation)`);
 console.log(`  |d(x, y) − 2 artanh‖−x ⊕ y‖| = ${Math.abs(num(ball.dist(x, y)) - 2 * Math.atanh(num(g.norm(ball.mobiusAdd(g.neg(x), y))))).toExponential(1)}`);
@@ -118,8 +126,10 @@ for (const { name, a, b } of pairs) {
 // origin, which plays the role of the tree's root. Translating a pair moves its LCA.
 const [a0, b0] = [pairs[0].a, pairs[0].b];
 const m = pt(0.3, -0.4);
-console.log(`  after translating pair A by m = (0.3, -0.4): d(a, b) ${fx(num(ball.dist(a0, b0)))} → ${fx(num(ball.dist(ball.mobiusAdd(m, a0), ball.mobiusAdd(m, b0))))}, ` +
-  `lcaDepth ${fx(num(ball.lcaDepth(a0, b0)))} → ${fx(num(ball.lcaDepth(ball.mobiusAdd(m, a0), ball.mobiusAdd(m, b0))))}`);
+console.log(
+  `  after translating pair A by m = (0.3, -0.4): d(a, b) ${fx(num(ball.dist(a0, b0)))} → ${fx(num(ball.dist(ball.mobiusAdd(m, a0), ball.mobiusAdd(m, b0))))}, ` +
+    `lcaDepth ${fx(num(ball.lcaDepth(a0, b0)))} → ${fx(num(ball.lcaDepth(ball.mobiusAdd(m, a0), ball.mobiusAdd(m, b0))))}`,
+);
 
 // ─── 6. The picture ──────────────────────────────────────────────────────────
 // The disk with the fan of section 1 (grey, one ring per length), the four geodesics (solid between

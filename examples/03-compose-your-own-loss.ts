@@ -44,22 +44,23 @@ const hyperbolicTerm: Loss<Args> = g.contramap(
 
 /** HypHC on the hyperbolic proxies, with pair similarities given by a function of the inputs. */
 const hyphcTerm = (similarity: (inp: Inputs) => Tensor): Loss<Args> =>
-  g.contramap(
-    g.hyphc({ temperature: 0.05 }),
-    (inp: Inputs, _y: Labels, triplets: readonly Triplet[]): [g.PoincareBall, Tensor, Tensor, readonly Triplet[]] => [
-      ball,
-      g.hyperbolicProxies(ball, inp.hyperbolicProxies), // project(expmap0(clip(v))), the proxies as points of the ball
-      g.stopGradient(similarity(inp)), // HypHC's targets are constants
-      triplets,
-    ],
-  );
+  g.contramap(g.hyphc({ temperature: 0.05 }), (inp: Inputs, _y: Labels, triplets: readonly Triplet[]): [g.PoincareBall, Tensor, Tensor, readonly Triplet[]] => [
+    ball,
+    g.hyperbolicProxies(ball, inp.hyperbolicProxies), // project(expmap0(clip(v))), the proxies as points of the ball
+    g.stopGradient(similarity(inp)), // HypHC's targets are constants
+    triplets,
+  ]);
 
 /** The class of each of the P = C·K hyperbolic proxies (class-major). */
 const proxyClass = (P: number): number[] => Array.from({ length: P }, (_, i) => Math.floor(i / K));
 /** 1 for two proxies of the same class, else 0 (CHEST's `hyphc.similarity: 'labels'`). */
 const sameClass = (inp: Inputs): Tensor => {
   const cls = proxyClass(inp.hyperbolicProxies.shape[0]);
-  return g.tensor(cls.flatMap((a) => cls.map((b) => (a === b ? 1 : 0))), [cls.length, cls.length], inp.hyperbolicProxies.dtype);
+  return g.tensor(
+    cls.flatMap((a) => cls.map((b) => (a === b ? 1 : 0))),
+    [cls.length, cls.length],
+    inp.hyperbolicProxies.dtype,
+  );
 };
 
 // ─── 3. Sanity check: the library's CHEST from the same pieces ────────────────
@@ -69,20 +70,21 @@ const euclideanSoftTripleTerm: Loss<Args> = g.contramap(
   g.euclideanSoftTriple({ centersPerClass: K }), // λ = 20, γ = 0.1, δ = 0.01, τ = 0.2
   (inp: Inputs, y: Labels): [Tensor, Tensor, Labels] => [inp.euclidean, inp.euclideanProxies, y],
 );
-const chestAgain: Loss<Args> = g.sumLosses([
-  g.weighted(1, euclideanSoftTripleTerm),
-  g.weighted(1, hyperbolicTerm),
-  g.weighted(0.1, hyphcTerm(sameClass)),
-]);
+const chestAgain: Loss<Args> = g.sumLosses([g.weighted(1, euclideanSoftTripleTerm), g.weighted(1, hyperbolicTerm), g.weighted(0.1, hyphcTerm(sameClass))]);
 const libraryChest = g.chest({ centersPerClass: K, c, hyphc: { similarity: 'labels' } });
 
-const C = 3, B = 6, DE = 5, DH = 3;
+const C = 3,
+  B = 6,
+  DE = 5,
+  DH = 3;
 const [k1, k2, k3, k4, kt] = g.split(g.prngKey(3), 5);
 const small = (key: g.PRNGKey, shape: number[], s = 0.5): Tensor => g.mul(g.randomNormal(key, shape, 'float64'), s);
 const y6 = [0, 0, 1, 1, 2, 2];
 const inSoftTriple: Inputs = {
-  euclidean: small(k1, [B, DE]), hyperbolic: small(k2, [B, DH]),
-  euclideanProxies: small(k3, [C * K, DE]), hyperbolicProxies: small(k4, [C * K, DH]),
+  euclidean: small(k1, [B, DE]),
+  hyperbolic: small(k2, [B, DH]),
+  euclideanProxies: small(k3, [C * K, DE]),
+  hyperbolicProxies: small(k4, [C * K, DH]),
 };
 const triplets6 = g.sampleTriplets(kt, C * K, 16); // all 20 triplets would do too; 16 random ones here
 console.log('1. rebuilding chest from its terms');
@@ -100,10 +102,11 @@ const crossSpace = (inp: Inputs): Tensor => {
   const cosC = g.cosineSimilarity(inp.euclideanProxies, inp.euclideanProxies); // [C, C]
   return g.div(g.add(g.take(g.take(cosC, cls, 0), cls, 1), 1), 2); //             [P, P]
 };
-const proxyAnchorTerm: Loss<Args> = g.contramap(
-  g.proxyAnchor({ alpha: 32, margin: 0.1 }),
-  (inp: Inputs, y: Labels): [Tensor, Tensor, Labels] => [inp.euclidean, inp.euclideanProxies, y],
-);
+const proxyAnchorTerm: Loss<Args> = g.contramap(g.proxyAnchor({ alpha: 32, margin: 0.1 }), (inp: Inputs, y: Labels): [Tensor, Tensor, Labels] => [
+  inp.euclidean,
+  inp.euclideanProxies,
+  y,
+]);
 const weights = { proxyAnchor: 1, hyperbolic: 1, hyphc: 0.1 };
 const termsWith = (similarity: (inp: Inputs) => Tensor): Record<keyof typeof weights, Loss<Args>> => ({
   proxyAnchor: proxyAnchorTerm,
@@ -184,5 +187,7 @@ for (let t = 0; t <= steps; t++) {
 }
 const emb = g.normalize(inputsOf(params).euclidean);
 const hyp = ball.toPoincare(inputsOf(params).hyperbolic);
-console.log(`   training-set Recall@1: Euclidean head ${(100 * g.recallAtK(emb, labels, [1])[0]).toFixed(1)}%, ` +
-  `hyperbolic head ${(100 * g.recallAtK(hyp, labels, [1], ball.pairwiseDist)[0]).toFixed(1)}%`);
+console.log(
+  `   training-set Recall@1: Euclidean head ${(100 * g.recallAtK(emb, labels, [1])[0]).toFixed(1)}%, ` +
+    `hyperbolic head ${(100 * g.recallAtK(hyp, labels, [1], ball.pairwiseDist)[0]).toFixed(1)}%`,
+);

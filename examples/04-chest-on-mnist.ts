@@ -30,14 +30,19 @@ const yTrain = Int32Array.from(split.train, (i) => mnist.labels[i]); // digits 0
 const xTest = g.take(mnist.x, split.test);
 const yTest = Int32Array.from(split.test, (i) => mnist.labels[i]); //   digits 5–9: only compared with each other
 const C = split.trainClasses.length;
-console.log(`1. MNIST: ${yTrain.length} training images of digits [${split.trainClasses.join(', ')}], ` +
-  `${yTest.length} test images of the unseen digits [${split.testClasses.join(', ')}]  (${secs()})`);
+console.log(
+  `1. MNIST: ${yTrain.length} training images of digits [${split.trainClasses.join(', ')}], ` +
+    `${yTest.length} test images of the unseen digits [${split.testClasses.join(', ')}]  (${secs()})`,
+);
 
 // ─── 2. The model: one parameter tree ────────────────────────────────────────
 // A 784 → 256 → 64 MLP backbone, a Euclidean head (D_E = 32) and a hyperbolic head (D_H = 16),
 // plus K = 4 proxies per class in each space. The hyperbolic proxies are tangent vectors at the
 // origin (CHEST maps them into the ball), so an ordinary optimizer can update them.
-const K = 4, DE = 32, DH = 16, c = 0.1;
+const K = 4,
+  DE = 32,
+  DH = 16,
+  c = 0.1;
 const ball = g.poincareBall({ c });
 const [kb, ke, kh, kpe, kph, kBatches, kTrip] = g.split(g.prngKey(0), 7);
 type Params = {
@@ -86,9 +91,15 @@ const step = g.valueAndGrad((p: Params, x: Tensor, y: Int32Array, key: g.PRNGKey
 const batches = g.classBalancedBatches(kBatches, yTrain, { classesPerBatch: C, samplesPerClass: 16, batches: steps });
 const showTerms = (p: Params, label: string): void => {
   const idx = batches[0];
-  const tm = terms(inputsOf(p, g.take(xTrain, idx)), Array.from(idx, (i) => yTrain[i]), g.foldIn(kTrip, 0));
-  console.log(`   ${label}: SoftTriple_E ${g.item(tm.euclidean).toFixed(3)}, SoftTriple_H ${g.item(tm.hyperbolic).toFixed(3)}, ` +
-    `HypHC ${g.item(tm.hyphc).toFixed(3)}, total ${g.item(tm.total).toFixed(3)} (on the first batch)`);
+  const tm = terms(
+    inputsOf(p, g.take(xTrain, idx)),
+    Array.from(idx, (i) => yTrain[i]),
+    g.foldIn(kTrip, 0),
+  );
+  console.log(
+    `   ${label}: SoftTriple_E ${g.item(tm.euclidean).toFixed(3)}, SoftTriple_H ${g.item(tm.hyperbolic).toFixed(3)}, ` +
+      `HypHC ${g.item(tm.hyphc).toFixed(3)}, total ${g.item(tm.total).toFixed(3)} (on the first batch)`,
+  );
 };
 console.log(`\n2. training: ${steps} steps of ${C}×16 images, D_E = ${DE}, D_H = ${DH}, K = ${K}, c = ${c}`);
 showTerms(params, 'before');

@@ -22,7 +22,8 @@ const steps = quick ? 40 : 500;
 // ─── 1. The tree and its distances ───────────────────────────────────────────
 // Parent pointers, level by level (root 0, its children 1–3, …). classTree validates them and answers
 // tree queries; we make every node a "class" so that treeDistance works between any two nodes.
-const branching = 3, depth = 3;
+const branching = 3,
+  depth = 3;
 const parent: number[] = [-1];
 let level = [0];
 for (let l = 1; l <= depth; l++) {
@@ -31,8 +32,13 @@ for (let l = 1; l <= depth; l++) {
   level = next;
 }
 const n = parent.length;
-const tree = g.classTree(parent, Array.from({ length: n }, (_, v) => v));
-const I: number[] = [], J: number[] = [], dTree: number[] = [];
+const tree = g.classTree(
+  parent,
+  Array.from({ length: n }, (_, v) => v),
+);
+const I: number[] = [],
+  J: number[] = [],
+  dTree: number[] = [];
 for (let u = 0; u < n; u++) {
   for (let v = u + 1; v < n; v++) {
     I.push(u);
@@ -47,13 +53,20 @@ console.log(`1. a ${branching}-ary tree of depth ${depth}: ${n} nodes, ${I.lengt
 // squared relative error of the embedded distances: mean ((d(x_u, x_v) / τd_T(u, v)) − 1)².
 // The same function serves both spaces; only the distance differs.
 const tau = 1;
-const target = g.tensor(dTree.map((d) => tau * d), undefined, 'float64');
+const target = g.tensor(
+  dTree.map((d) => tau * d),
+  undefined,
+  'float64',
+);
 type Dist = (a: Tensor, b: Tensor) => Tensor;
 const ball = g.poincareBall({ c: 1 });
 const hyperbolic: Dist = (a, b) => ball.dist(a, b);
 const euclidean: Dist = (a, b) => g.sqrt(g.sum(g.square(g.sub(a, b)), -1));
 const pairDistances = (dist: Dist, x: Tensor): Tensor => dist(g.take(x, I), g.take(x, J));
-const stress = (dist: Dist) => (x: Tensor): Tensor => g.mean(g.square(g.sub(g.div(pairDistances(dist, x), target), 1)));
+const stress =
+  (dist: Dist) =>
+  (x: Tensor): Tensor =>
+    g.mean(g.square(g.sub(g.div(pairDistances(dist, x), target), 1)));
 
 // ─── 3. One start for both ───────────────────────────────────────────────────
 // Gradient descent from random points tangles the branches, in either space. We start both from
@@ -67,7 +80,11 @@ const leavesUnder = (u: number): number[] => (children[u].length === 0 ? [u] : c
 leavesUnder(0).forEach((leaf, k, all) => (angle[leaf] = (2 * Math.PI * k) / all.length));
 for (let u = 0; u < n; u++) if (children[u].length) angle[u] = leavesUnder(u).reduce((s, l) => s + angle[l], 0) / leavesUnder(u).length;
 const layout = (radius: (k: number) => number): Tensor =>
-  g.tensor(Array.from({ length: n }, (_, v) => [radius(tree.depth[v]) * Math.cos(angle[v]), radius(tree.depth[v]) * Math.sin(angle[v])]), undefined, 'float64');
+  g.tensor(
+    Array.from({ length: n }, (_, v) => [radius(tree.depth[v]) * Math.cos(angle[v]), radius(tree.depth[v]) * Math.sin(angle[v])]),
+    undefined,
+    'float64',
+  );
 const startBall = layout((k) => Math.tanh((tau * k) / 2));
 const startPlane = layout((k) => tau * k);
 
@@ -77,7 +94,13 @@ const startPlane = layout((k) => tau * k);
 // never leave the disk. Near the boundary λ_x is large (λ ≈ 17 at radius 0.94, where the leaves end up), so rsgd's steps,
 // lr·grad/λ_x², are tiny: it needs a large rate and momentum; radam's second moment rescales the
 // step by itself. In the plane, plain sgd and adam. Optimizers are pure init/update pairs.
-interface Fit { name: string; space: 'disk' | 'plane'; x: Tensor; loss: number; seconds: number }
+interface Fit {
+  name: string;
+  space: 'disk' | 'plane';
+  x: Tensor;
+  loss: number;
+  seconds: number;
+}
 const fitEmbedding = <S>(name: string, space: Fit['space'], opt: g.Optimizer<S>, x0: Tensor): Fit => {
   const t0 = performance.now();
   const dist = space === 'disk' ? hyperbolic : euclidean;
@@ -106,12 +129,20 @@ const ratiosOf = (f: Fit): number[] => {
   const d = g.toArray(pairDistances(f.space === 'disk' ? hyperbolic : euclidean, f.x));
   return d.map((v, k) => v / (tau * dTree[k]));
 };
-const start = (space: Fit['space']): Fit => ({ name: 'start (radial layout)', space, x: space === 'disk' ? startBall : startPlane, loss: g.item(stress(space === 'disk' ? hyperbolic : euclidean)(space === 'disk' ? startBall : startPlane)), seconds: 0 });
+const start = (space: Fit['space']): Fit => ({
+  name: 'start (radial layout)',
+  space,
+  x: space === 'disk' ? startBall : startPlane,
+  loss: g.item(stress(space === 'disk' ? hyperbolic : euclidean)(space === 'disk' ? startBall : startPlane)),
+  seconds: 0,
+});
 console.log('   space  optimizer                    loss    avg distortion   worst-case   time');
 for (const f of [start('disk'), fits[0], fits[1], start('plane'), fits[2], fits[3]]) {
   const r = ratiosOf(f);
   const avg = r.reduce((s, v) => s + Math.abs(v - 1), 0) / r.length;
-  console.log(`   ${f.space.padEnd(6)} ${f.name.padEnd(27)} ${f.loss.toFixed(4)}   ${avg.toFixed(3).padStart(10)}     ${(Math.max(...r) / Math.min(...r)).toFixed(2).padStart(8)}   ${f.seconds.toFixed(1)} s`);
+  console.log(
+    `   ${f.space.padEnd(6)} ${f.name.padEnd(27)} ${f.loss.toFixed(4)}   ${avg.toFixed(3).padStart(10)}     ${(Math.max(...r) / Math.min(...r)).toFixed(2).padStart(8)}   ${f.seconds.toFixed(1)} s`,
+  );
 }
 // What to look at: from the same start, the disk ends with about half the plane's average
 // distortion and a third of its worst case. Below, the mean ratio r by tree distance: both stretch
@@ -149,8 +180,14 @@ const panel = (f: Fit, title: string, extent: number, outline: boolean): Panel =
     width: 330,
     height: 330,
     layer: [
-      ...(outline ? [{ data: { values: diskOutline() }, mark: { type: 'line', color: '#333' }, encoding: { ...enc, order: { field: 'order' } } } as const] : []),
-      { data: { values: edgeRows(f) }, mark: { type: 'line', color: '#888', strokeWidth: 1 }, encoding: { ...enc, detail: { field: 'edge' }, order: { field: 'order' } } },
+      ...(outline
+        ? [{ data: { values: diskOutline() }, mark: { type: 'line', color: '#333' }, encoding: { ...enc, order: { field: 'order' } } } as const]
+        : []),
+      {
+        data: { values: edgeRows(f) },
+        mark: { type: 'line', color: '#888', strokeWidth: 1 },
+        encoding: { ...enc, detail: { field: 'edge' }, order: { field: 'order' } },
+      },
       {
         data: { values: nodeRows(f) },
         mark: { type: 'circle', size: 55, opacity: 1 },
@@ -164,7 +201,11 @@ const avgOf = (f: Fit): string => (ratiosOf(f).reduce((s, v) => s + Math.abs(v -
 const files = await render(
   {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `A ${branching}-ary tree of depth ${depth} fitted to its path distances in 2-D`, subtitle: 'same objective and start; average distortion mean |d / d_T − 1|', anchor: 'middle' },
+    title: {
+      text: `A ${branching}-ary tree of depth ${depth} fitted to its path distances in 2-D`,
+      subtitle: 'same objective and start; average distortion mean |d / d_T − 1|',
+      anchor: 'middle',
+    },
     hconcat: [
       panel(fits[0], `Poincaré disk (radam): avg distortion ${avgOf(fits[0])}`, 1.05, true),
       panel(fits[2], `Euclidean plane (adam): avg distortion ${avgOf(fits[2])}`, planeExtent, false),

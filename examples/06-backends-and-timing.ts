@@ -74,10 +74,24 @@ for (const name of g.availableBackends()) {
   const b = g.randomNormal(kb, [n, n], 'float32');
   const t = g.withBackend(name, () => timeMs(() => g.matmul(a, b), reps));
   // every backend computes the same product, up to float32 rounding: compare with the float64 one
-  const diff = g.item(g.max(g.abs(g.sub(g.cast(g.withBackend(name, () => g.matmul(a, b)), 'float64'), reference))));
+  const diff = g.item(
+    g.max(
+      g.abs(
+        g.sub(
+          g.cast(
+            g.withBackend(name, () => g.matmul(a, b)),
+            'float64',
+          ),
+          reference,
+        ),
+      ),
+    ),
+  );
   const gflops = (2 * n ** 3) / (t.median * 1e6);
   rows.push({ backend: `${name} (float32)`, ms: t.median });
-  console.log(`   ${name.padEnd(17)} float32: ${t.median.toFixed(2).padStart(8)} ms  ${gflops.toFixed(1).padStart(5)} GFLOP/s  max |Δ| vs float64 ${diff.toExponential(1)}`);
+  console.log(
+    `   ${name.padEnd(17)} float32: ${t.median.toFixed(2).padStart(8)} ms  ${gflops.toFixed(1).padStart(5)} GFLOP/s  max |Δ| vs float64 ${diff.toExponential(1)}`,
+  );
 }
 {
   const a = g.randomNormal(ka, [n, n], 'float64');
@@ -86,20 +100,26 @@ for (const name of g.availableBackends()) {
   rows.push({ backend: 'js (float64)', ms: t.median });
   console.log(`   ${'js'.padEnd(17)} float64: ${t.median.toFixed(2).padStart(8)} ms  ${((2 * n ** 3) / (t.median * 1e6)).toFixed(1).padStart(5)} GFLOP/s`);
 }
-const files = await render({
-  $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-  title: `matmul ${n}×${n}: median ms per product (lower is better)`,
-  data: { values: rows },
-  mark: 'bar',
-  encoding: { y: { field: 'backend', type: 'nominal', sort: null }, x: { field: 'ms', type: 'quantitative', title: 'ms' } },
-}, '06-backends');
+const files = await render(
+  {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `matmul ${n}×${n}: median ms per product (lower is better)`,
+    data: { values: rows },
+    mark: 'bar',
+    encoding: { y: { field: 'backend', type: 'nominal', sort: null }, x: { field: 'ms', type: 'quantitative', title: 'ms' } },
+  },
+  '06-backends',
+);
 console.log(`   → ${files.join(', ')}`);
 
 // ─── 4. One CHEST step ───────────────────────────────────────────────────────
 // The loss and its gradient with respect to both heads' outputs and both proxy sets, for a batch
 // of B = 64, C = 10 classes × K = 4 proxies, D = 64 in each space and 256 HypHC triplets — the part
 // of a training step that CHEST adds on top of the network.
-const B = 64, C = 10, K = 4, D = 64;
+const B = 64,
+  C = 10,
+  K = 4,
+  D = 64;
 const step = reps;
 console.log(`\n3. one CHEST step (backend '${g.backend()}'): value and gradient (B = ${B}, C·K = ${C * K}, D = ${D}, 256 triplets; median of ${step})`);
 const loss = g.chest({ centersPerClass: K, hyphc: { triplets: 256 } });

@@ -36,7 +36,11 @@ console.log(`   → this example trains on '${chosen}'${device ? '' : ' (no devi
 // ─── 2. A CHEST training loop on it ─────────────────────────────────────────
 // Batches arrive as host arrays (as from a data loader); the parameters are uploaded once and then
 // live on the device: each step uploads only the batch-derived data and reads back only the loss.
-const B = quick ? 16 : 64, D = quick ? 8 : 32, C = quick ? 6 : 20, K = 3, T = quick ? 32 : 256;
+const B = quick ? 16 : 64,
+  D = quick ? 8 : 32,
+  C = quick ? 6 : 20,
+  K = 3,
+  T = quick ? 32 : 256;
 const steps = quick ? 3 : 10;
 const rnd = (n: number, seed: number, scale: number): Float32Array => g.toTypedArray(g.mul(g.randomNormal(g.prngKey(seed), [n]), scale)) as Float32Array;
 let params = {
@@ -69,7 +73,9 @@ for (let s = 0; s < steps; s++) {
 // the least recently used spill to host.
 if (device) {
   const m = g.deviceMemoryStats(chosen);
-  console.log(`\n3. device memory on '${chosen}': ${m.live} live tensors (${m.liveBytes} B, peak ${m.peakBytes} B), ${m.freed} freed, ${m.spilled} spilled, ${m.glTextures} GL textures`);
+  console.log(
+    `\n3. device memory on '${chosen}': ${m.live} live tensors (${m.liveBytes} B, peak ${m.peakBytes} B), ${m.freed} freed, ${m.spilled} spilled, ${m.glTextures} GL textures`,
+  );
 } else {
   console.log(`\n3. on '${chosen}' tensors live in host memory: no transfers, nothing to free by hand either`);
 }

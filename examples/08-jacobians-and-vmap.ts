@@ -39,7 +39,10 @@ show('linearize(expmap0, x)(t)', r4(lin(t)));
 // jacrev pulls one cotangent per output coordinate; both give [...outShape, ...inShape].
 console.log('\n2. jacfwd / jacrev');
 const D = 3;
-const flat = (f: (v: Tensor) => Tensor) => (v: Tensor): Tensor => g.reshape(f(g.reshape(v, [1, D])), [D]);
+const flat =
+  (f: (v: Tensor) => Tensor) =>
+  (v: Tensor): Tensor =>
+    g.reshape(f(g.reshape(v, [1, D])), [D]);
 const J0 = g.jacfwd(flat((v) => ball.expmap0(v)))(g.zeros([D], 'float64')) as Tensor;
 show('jacfwd(expmap0)(0)', JSON.stringify(g.toNested(J0)));
 const xr = g.reshape(x, [D]);
@@ -50,7 +53,15 @@ show('λ_x²', +(lam * lam).toFixed(4));
 show('pullback metric Jᵀ(λ_x² I)J − λ_x² I (max |·|)', maxAbsDiff(pull, g.mul(g.eye(D, D, 'float64'), lam * lam)).toExponential(2));
 // jacfwd and jacrev agree on any function; here a softmax of a Gram matrix.
 const h = (m: Tensor): Tensor => g.softmax(g.matmul(m, g.transpose(m)));
-const m = g.tensor([[0.1, 0.4], [-0.3, 0.8], [0.5, 0.2]], undefined, 'float64');
+const m = g.tensor(
+  [
+    [0.1, 0.4],
+    [-0.3, 0.8],
+    [0.5, 0.2],
+  ],
+  undefined,
+  'float64',
+);
 show('shape of jacfwd(softmax(m·mᵀ))(m)', (g.jacfwd(h)(m) as Tensor).shape);
 show('max |jacfwd − jacrev|', maxAbsDiff(g.jacfwd(h)(m) as Tensor, g.jacrev(h)(m) as Tensor).toExponential(2));
 
@@ -74,17 +85,32 @@ const params = { w: g.randomNormal(k3, [3], 'float64'), b: g.scalar(0.1, 'float6
 const loss = (p: { w: Tensor; b: Tensor }, xi: Tensor, yi: Tensor): Tensor => g.square(g.sub(g.add(g.dot(xi, p.w), p.b), yi));
 const perExample = g.vmap(g.grad(loss), [null, 0, 0])(params, X, Y) as unknown as { w: Tensor; b: Tensor };
 show('per-example ∂loss/∂w: shape', perExample.w.shape);
-show('their mean − ∂(mean loss)/∂w (max |·|)', maxAbsDiff(g.mean(perExample.w, 0), g.grad((p: typeof params) => g.mean(g.vmap((xi: Tensor, yi: Tensor) => loss(p, xi, yi))(X, Y)))(params).w).toExponential(2));
+show(
+  'their mean − ∂(mean loss)/∂w (max |·|)',
+  maxAbsDiff(g.mean(perExample.w, 0), g.grad((p: typeof params) => g.mean(g.vmap((xi: Tensor, yi: Tensor) => loss(p, xi, yi))(X, Y)))(params).w).toExponential(
+    2,
+  ),
+);
 show('per-example gradient norms', r4(g.norm(perExample.w, 1)));
 
 // ─── 5. The ops researchers reach for ────────────────────────────────────────
 console.log('\n5. sort, topk, argmax, cumsum, cumprod, einsum, variance, std');
-const s = g.tensor([[3, 1, 2], [0, 5, -1]], undefined, 'float64');
+const s = g.tensor(
+  [
+    [3, 1, 2],
+    [0, 5, -1],
+  ],
+  undefined,
+  'float64',
+);
 show('sort(s, -1)', JSON.stringify(g.toNested(g.sort(s))));
 const top = g.topk(s, 2);
 show('topk(s, 2): values / indices (Int32Array)', `${JSON.stringify(g.toNested(top.values))} / [${Array.from(top.indices)}]`);
 show('argmax(s, 1)', Array.from(g.argmax(s, 1)));
-show('∂Σ(sorted · [1, 10, 100])/∂s', JSON.stringify(g.toNested(g.grad((v: Tensor) => g.sum(g.mul(g.sort(v), g.tensor([1, 10, 100], undefined, 'float64'))))(s))));
+show(
+  '∂Σ(sorted · [1, 10, 100])/∂s',
+  JSON.stringify(g.toNested(g.grad((v: Tensor) => g.sum(g.mul(g.sort(v), g.tensor([1, 10, 100], undefined, 'float64'))))(s))),
+);
 show('cumsum(s) / cumprod(s)', `${JSON.stringify(g.toNested(g.cumsum(s)))} / ${JSON.stringify(g.toNested(g.cumprod(s)))}`);
 // cumprod's gradient is exact with zeros in the input (it never divides by x).
 show('∂Σcumprod([2, 0, 3])', r4(g.grad((v: Tensor) => g.sum(g.cumprod(v)))(g.tensor([2, 0, 3], undefined, 'float64'))));
@@ -100,6 +126,9 @@ const tree = { layers: [{ w: g.ones([2, 2]), b: g.zeros([2]) }], scale: g.scalar
 const bytes = g.saveParams(tree, { note: 'example 08' });
 show('bytes written', bytes.length);
 const back = g.loadParams(bytes);
-show('loaded back: keys / scale', E.isRight(back) ? `${Object.keys(back.right as object).join(', ')} / ${g.item((back.right as { scale: Tensor }).scale)}` : back.left.message);
+show(
+  'loaded back: keys / scale',
+  E.isRight(back) ? `${Object.keys(back.right as object).join(', ')} / ${g.item((back.right as { scale: Tensor }).scale)}` : back.left.message,
+);
 const broken = g.loadParams(bytes.subarray(0, 40));
 show('a truncated file', E.isLeft(broken) ? `Left: ${broken.left.message.slice(0, 60)}…` : 'Right?!');

@@ -69,7 +69,15 @@ const lossOf = (cand: Int32Array) => {
 // with a cosine-decayed rate (cosineDecay: lr → 0.02·lr over the run).
 // As the paper, a burn-in phase first: 10 epochs at lr/10 with negatives drawn by degree
 // ((1 + in-degree)^0.75, the reference's unigram distribution), which places the general synsets first.
-interface Result { dim: number; epochs: number; seconds: number; table: Tensor; meanRank: number; map: number; reached?: number }
+interface Result {
+  dim: number;
+  epochs: number;
+  seconds: number;
+  table: Tensor;
+  meanRank: number;
+  map: number;
+  reached?: number;
+}
 const metricsOf = (table: Tensor) => g.reconstructionMetrics(table, graph, (x, y) => ball.pairwiseDist(x, y));
 const train = (dim: number, epochs: number, lr: number, burnin: number, seed: number, evalEvery: number): Result => {
   const t0 = performance.now();
@@ -79,7 +87,8 @@ const train = (dim: number, epochs: number, lr: number, burnin: number, seed: nu
   const byDegree = g.negativeSampler(graph, { numNegatives: K, distribution: 'degree' });
   const opt = (rate: g.LearningRate) => g.rsgd({ lr: rate, manifold: ball, stepWith: 'retr' });
   // the rate decays along a cosine to 2% of lr by the last step (the step count includes the burn-in)
-  const fast = opt(g.cosineDecay(lr, epochs * Math.floor(graph.numEdges / B), 0.02)), slow = opt(lr / 10);
+  const fast = opt(g.cosineDecay(lr, epochs * Math.floor(graph.numEdges / B), 0.02)),
+    slow = opt(lr / 10);
   let state = fast.init(table);
   let reached: number | undefined;
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -94,7 +103,9 @@ const train = (dim: number, epochs: number, lr: number, burnin: number, seed: nu
     if (evalEvery > 0 && (epoch + 1) % evalEvery === 0 && epoch + 1 < epochs) {
       const m = metricsOf(table);
       if (reached === undefined && m.map >= 0.907) reached = epoch + 1;
-      console.log(`     d = ${dim}, epoch ${epoch + 1}: mean rank ${m.meanRank.toFixed(2)}, MAP ${m.map.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      console.log(
+        `     d = ${dim}, epoch ${epoch + 1}: mean rank ${m.meanRank.toFixed(2)}, MAP ${m.map.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+      );
     }
   }
   const m = metricsOf(table);
@@ -107,11 +118,15 @@ const dims = dimsArg >= 0 ? process.argv[dimsArg + 1].split(',').map(Number) : [
 const epochs = arg('epochs', full ? 50 : 1);
 const lr = arg('lr', 5);
 const burnin = Math.min(10, Math.floor(epochs / 2));
-console.log(`\n2. training: rsgd (retraction), lr ${lr} with cosine decay to ${lr * 0.02} (burn-in: ${burnin} epochs at lr/10), ${B} edges × ${K} negatives per step, ${epochs} epochs (${full ? 'full' : 'quick; --full for the real run'})`);
+console.log(
+  `\n2. training: rsgd (retraction), lr ${lr} with cosine decay to ${lr * 0.02} (burn-in: ${burnin} epochs at lr/10), ${B} edges × ${K} negatives per step, ${epochs} epochs (${full ? 'full' : 'quick; --full for the real run'})`,
+);
 const results: Result[] = dims.map((dim) => train(dim, epochs, lr, burnin, 14, full ? 10 : 0));
 console.log('\n   dim   epochs   mean rank    MAP    time    MAP ≥ 0.907 (paper − 0.02) from epoch');
 for (const r of results) {
-  console.log(`   ${String(r.dim).padStart(3)}   ${String(r.epochs).padStart(6)}   ${r.meanRank.toFixed(2).padStart(9)}   ${r.map.toFixed(3)}   ${r.seconds.toFixed(0).padStart(4)} s   ${r.reached ?? '—'}`);
+  console.log(
+    `   ${String(r.dim).padStart(3)}   ${String(r.epochs).padStart(6)}   ${r.meanRank.toFixed(2).padStart(9)}   ${r.map.toFixed(3)}   ${r.seconds.toFixed(0).padStart(4)} s   ${r.reached ?? '—'}`,
+  );
 }
 console.log('   (the paper, d = 5: mean rank 1.26, MAP 0.927)');
 
@@ -124,24 +139,47 @@ if (two === undefined) {
 }
 const xy = g.toNested(two.table) as number[][];
 const depthOf = (i: number): number => graph.neighboursOf(i).length; // number of ancestors in the closure
-const labelled = ['mammal.n.01', 'placental.n.01', 'carnivore.n.01', 'canine.n.02', 'dog.n.01', 'feline.n.01', 'ungulate.n.01', 'primate.n.02', 'rodent.n.01', 'whale.n.02', 'bat.n.01', 'marsupial.n.01'];
+const labelled = [
+  'mammal.n.01',
+  'placental.n.01',
+  'carnivore.n.01',
+  'canine.n.02',
+  'dog.n.01',
+  'feline.n.01',
+  'ungulate.n.01',
+  'primate.n.02',
+  'rodent.n.01',
+  'whale.n.02',
+  'bat.n.01',
+  'marsupial.n.01',
+];
 const nameIndex = new Map(closure.names.map((n, i) => [n, i]));
 const dots: Row[] = xy.map(([x, y], i) => ({ x, y, depth: depthOf(i) }));
-const labels: Row[] = labelled.filter((n) => nameIndex.has(n)).map((n) => {
-  const [x, y] = xy[nameIndex.get(n)!];
-  return { x, y, name: n.replace(/\.n\.\d+$/, '') };
-});
+const labels: Row[] = labelled
+  .filter((n) => nameIndex.has(n))
+  .map((n) => {
+    const [x, y] = xy[nameIndex.get(n)!];
+    return { x, y, name: n.replace(/\.n\.\d+$/, '') };
+  });
 const scale = { domain: [-1.02, 1.02], nice: false };
 const enc = { x: { field: 'x', type: 'quantitative', scale, title: null }, y: { field: 'y', type: 'quantitative', scale, title: null } } as const;
 const files = await render(
   {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `WordNet mammals in the Poincaré disk (d = 2, ${two.epochs} epochs)`, subtitle: `mean rank ${two.meanRank.toFixed(2)}, MAP ${two.map.toFixed(3)}`, anchor: 'middle' },
+    title: {
+      text: `WordNet mammals in the Poincaré disk (d = 2, ${two.epochs} epochs)`,
+      subtitle: `mean rank ${two.meanRank.toFixed(2)}, MAP ${two.map.toFixed(3)}`,
+      anchor: 'middle',
+    },
     width: 520,
     height: 520,
     layer: [
       { data: { values: diskOutline() }, mark: { type: 'line', color: '#333' }, encoding: { ...enc, order: { field: 'order' } } },
-      { data: { values: dots }, mark: { type: 'circle', size: 14, opacity: 0.7 }, encoding: { ...enc, color: { field: 'depth', type: 'quantitative', scale: { scheme: 'viridis' }, title: 'ancestors' } } },
+      {
+        data: { values: dots },
+        mark: { type: 'circle', size: 14, opacity: 0.7 },
+        encoding: { ...enc, color: { field: 'depth', type: 'quantitative', scale: { scheme: 'viridis' }, title: 'ancestors' } },
+      },
       { data: { values: labels }, mark: { type: 'circle', size: 40, color: '#d62728' }, encoding: enc },
       { data: { values: labels }, mark: { type: 'text', dx: 6, align: 'left', fontSize: 11 }, encoding: { ...enc, text: { field: 'name' } } },
     ],

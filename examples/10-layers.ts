@@ -65,8 +65,19 @@ console.log(`dropout, same key twice: ${a.join(' ')} | equal: ${a.every((v, i) =
 console.log(`dropout, training = false returns its input: ${g.dropout(g.prngKey(1), x, 0.5, false) === x}`);
 
 // ─── 2. layerNorm: each row has mean 0 and variance 1 before scale and bias ───
-const y = g.layerNorm.apply(g.layerNorm.init(4), g.tensor([[1, 2, 3, 10], [5, 5, 6, 6]]));
-console.log(`layerNorm row means: ${g.toArray(g.mean(y, -1)).map((v) => (Math.abs(v) < 5e-7 ? 0 : v).toFixed(6)).join(', ')}`);
+const y = g.layerNorm.apply(
+  g.layerNorm.init(4),
+  g.tensor([
+    [1, 2, 3, 10],
+    [5, 5, 6, 6],
+  ]),
+);
+console.log(
+  `layerNorm row means: ${g
+    .toArray(g.mean(y, -1))
+    .map((v) => (Math.abs(v) < 5e-7 ? 0 : v).toFixed(6))
+    .join(', ')}`,
+);
 
 // ─── 3. train the classifier (Adam, a fresh dropout mask per step) ────────────
 const opt = g.adam({ lr: 0.01 });
@@ -81,4 +92,6 @@ for (let t = 0; t < steps; t++) {
   if (t % Math.max(1, Math.floor(steps / 5)) === 0 || t === steps - 1) console.log(`step ${String(t).padStart(3)}  loss ${g.item(l).toFixed(4)}`);
 }
 console.log(`test accuracy after training: ${(100 * accuracy(params, test)).toFixed(1)}%`);
-console.log(`embedding rows of the three topic tokens moved by: ${[0, 1, 2].map((i) => g.item(g.norm(g.sub(g.take(params.emb.table, [i]), g.take(init.emb.table, [i])))).toFixed(3)).join(', ')}`);
+console.log(
+  `embedding rows of the three topic tokens moved by: ${[0, 1, 2].map((i) => g.item(g.norm(g.sub(g.take(params.emb.table, [i]), g.take(init.emb.table, [i])))).toFixed(3)).join(', ')}`,
+);

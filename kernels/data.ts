@@ -225,7 +225,8 @@ export class TensorData {
   /** Makes this (an older version) the holder of its chain's buffer, undoing the newer versions' row changes. */
   #reroot(): void {
     const path: TensorData[] = [];
-    for (let d = this.#diff, n: TensorData | undefined = d === undefined ? undefined : this; d !== undefined && n !== undefined; n = d.next, d = n.#diff) path.push(n);
+    for (let d = this.#diff, n: TensorData | undefined = d === undefined ? undefined : this; d !== undefined && n !== undefined; n = d.next, d = n.#diff)
+      path.push(n);
     // path[k].#diff.next is path[k + 1] (or the root for the last one): walk back from the root
     for (let k = path.length - 1; k >= 0; k--) {
       const n = path[k];
@@ -248,7 +249,8 @@ export class TensorData {
     const { indices, rowLength: L } = this.#slices!;
     const h = this.dtype === 'float64' ? new Float64Array(this.length) : new Float32Array(this.length);
     for (let i = 0; i < indices.length; i++) {
-      const o = indices[i] * L, r = i * L;
+      const o = indices[i] * L,
+        r = i * L;
       for (let j = 0; j < L; j++) h[o + j] += rows[r + j];
     }
     return h;
@@ -318,7 +320,8 @@ export class TensorData {
   get onHost(): boolean {
     const dev = this.#resident();
     return (
-      this.#host !== undefined || this.#diff !== undefined ||
+      this.#host !== undefined ||
+      this.#diff !== undefined ||
       (dev === undefined && (this.#fill !== undefined || (this.#slices !== undefined && this.#slices.rows.onHost)))
     );
   }
@@ -391,7 +394,6 @@ export class TensorData {
 /** `GYROGRAD_TRACE_TRANSFERS=1` prints a stack trace for every transfer (to find where a step copies). */
 const traceTransfers = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GYROGRAD_TRACE_TRANSFERS === '1';
 const con = (globalThis as { console?: { trace(msg: string): void } }).console;
-
 
 function countReadback(bytes: number): void {
   if (traceTransfers) con?.trace(`readback ${bytes} B`);
@@ -590,7 +592,6 @@ export function releaseMadeSince(count: number, keep: (d: TensorData) => boolean
   const made = scopes[0];
   for (let i = count; i < made.length; i++) if (!keep(made[i])) made[i].release();
 }
-
 
 // ------------------------------------------------------------ host kernels
 

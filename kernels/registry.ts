@@ -37,8 +37,18 @@ import { onHost } from './data.ts';
 import type { DType } from './types.ts';
 import type { Backend, DataKernels, KernelName, Kernels } from './kernel-types.ts';
 import {
-  buildableNames, DEVICE_NAMES, isDeviceName, loadGpuCode, makeBackend, makeWebGpuBackend, needsGpuJs, WASM, WEBGPU, webGpuUnprobedReason,
-  type DeviceRecord, type Made,
+  buildableNames,
+  DEVICE_NAMES,
+  isDeviceName,
+  loadGpuCode,
+  makeBackend,
+  makeWebGpuBackend,
+  needsGpuJs,
+  WASM,
+  WEBGPU,
+  webGpuUnprobedReason,
+  type DeviceRecord,
+  type Made,
 } from './backends.ts';
 import { isHardwareRenderer } from './gpu/renderer.ts';
 import { gpuFactories } from './gpu/provider.ts';

@@ -211,9 +211,13 @@ export function backendInfo(): BackendInfo[] {
     const kind = registry.isDeviceBackend(name) ? 'device' : 'host';
     const over = registry.passedOverReason(name);
     return {
-      name, kind, available: reason === null, reason,
+      name,
+      kind,
+      available: reason === null,
+      reason,
       ...(d === undefined ? {} : { renderer: d.info.renderer, vendor: d.info.vendor, software: d.info.software || over !== undefined }),
-      isDefault: name === def, active: name === now,
+      isDefault: name === def,
+      active: name === now,
       ...(over === undefined ? {} : { passedOver: over }),
     };
   });

@@ -12,21 +12,70 @@ export { GyrogradError, ShapeError, AxisError, DTypeError, ValueError, DomainErr
 // tensors
 export { Tensor, isTensor, type DType } from './tensor/tensor.ts';
 export {
-  tensor, scalar, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye,
-  toArray, toTypedArray, toNested, item, toArrayAsync,
-  type TensorLike, type NestedArray, type TensorOptions,
+  tensor,
+  scalar,
+  zeros,
+  ones,
+  full,
+  zerosLike,
+  onesLike,
+  arange,
+  linspace,
+  eye,
+  toArray,
+  toTypedArray,
+  toNested,
+  item,
+  toArrayAsync,
+  type TensorLike,
+  type NestedArray,
+  type TensorOptions,
 } from './tensor/create.ts';
 export { broadcastShape } from './tensor/shape.ts';
-export {
-  prngKey, split, foldIn, randomUniform, randomNormal, randomInt, permutation, threefry2x32, type PRNGKey,
-} from './tensor/random.ts';
+export { prngKey, split, foldIn, randomUniform, randomNormal, randomInt, permutation, threefry2x32, type PRNGKey } from './tensor/random.ts';
 
 // ops
 export {
-  neg, abs, exp, log, log1p, expm1, sqrt, rsqrt, square, reciprocal, tanh, atanh, atan, cos, sin, sinh, cosh,
-  asinh, acosh, sigmoid, relu, softplus, sign, isFinite, clamp,
-  add, sub, mul, div, pow, maximum, minimum, atan2,
-  equal, notEqual, less, lessEqual, greater, greaterEqual, where,
+  neg,
+  abs,
+  exp,
+  log,
+  log1p,
+  expm1,
+  sqrt,
+  rsqrt,
+  square,
+  reciprocal,
+  tanh,
+  atanh,
+  atan,
+  cos,
+  sin,
+  sinh,
+  cosh,
+  asinh,
+  acosh,
+  sigmoid,
+  relu,
+  softplus,
+  sign,
+  isFinite,
+  clamp,
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  atan2,
+  equal,
+  notEqual,
+  less,
+  lessEqual,
+  greater,
+  greaterEqual,
+  where,
 } from './ops/elementwise.ts';
 export { sum, broadcastTo, sumTo, type Axis } from './ops/broadcast.ts';
 export { mean, max, min, norm } from './ops/reduce.ts';
@@ -57,8 +106,20 @@ export { saveParams, loadParams, loadParamsWithMetadata, SafetensorsError, type 
 
 // backends
 export {
-  backend, setBackend, listBackends, availableBackends, defaultBackend, withBackend, backendUnavailableReason, BackendUnavailableError, loadGpuBackends,
-  backendInfo, deviceMemoryStats, setDeviceMemoryBudget, type BackendInfo, type DeviceMemoryInfo,
+  backend,
+  setBackend,
+  listBackends,
+  availableBackends,
+  defaultBackend,
+  withBackend,
+  backendUnavailableReason,
+  BackendUnavailableError,
+  loadGpuBackends,
+  backendInfo,
+  deviceMemoryStats,
+  setDeviceMemoryBudget,
+  type BackendInfo,
+  type DeviceMemoryInfo,
 } from './backend.ts';
 export { transferStats, resetTransferStats, ReleasedDataError, SyncReadError, type TransferStats } from '../kernels/data.ts';
 
@@ -82,17 +143,26 @@ export { lossMonoid, weighted, sumLosses, contramap, type Loss } from './losses/
 export { cosineSimilarity, dotSimilarity, negPoincareDistance, type Similarity } from './losses/similarity.ts';
 export { type Labels } from './losses/labels.ts';
 export {
-  softTriple, centerRegularizer, euclideanSoftTriple,
-  type SoftTripleOptions, type CenterRegularizerOptions, type EuclideanSoftTripleOptions,
+  softTriple,
+  centerRegularizer,
+  euclideanSoftTriple,
+  type SoftTripleOptions,
+  type CenterRegularizerOptions,
+  type EuclideanSoftTripleOptions,
 } from './losses/softTriple.ts';
 export { hyperbolicSoftTriple, hyperbolicProxies, type HyperbolicSoftTripleOptions } from './losses/hyperbolic.ts';
 export { hyphc, sampleTriplets, type Triplet, type HyphcOptions } from './losses/hyphc.ts';
+export { chest, chestTerms, type ChestInputs, type ChestOptions, type ChestTerms, type HyphcSimilaritySource, type TripletSource } from './losses/chest.ts';
 export {
-  chest, chestTerms, type ChestInputs, type ChestOptions, type ChestTerms, type HyphcSimilaritySource, type TripletSource,
-} from './losses/chest.ts';
-export {
-  crossEntropy, proxyAnchor, normalizedSoftmax, proxyNCA, hypContrastive, tripletMargin,
-  type ProxyAnchorOptions, type HypContrastiveOptions, type TripletMarginOptions,
+  crossEntropy,
+  proxyAnchor,
+  normalizedSoftmax,
+  proxyNCA,
+  hypContrastive,
+  tripletMargin,
+  type ProxyAnchorOptions,
+  type HypContrastiveOptions,
+  type TripletMarginOptions,
 } from './losses/baselines.ts';
 
 // neural-network layers
@@ -104,25 +174,29 @@ export { embedding, type EmbeddingParams, type EmbeddingInitOptions } from './nn
 
 // Euclidean optimizers and schedules
 export {
-  sgd, adam, adamw, partition, clipByGlobalNorm, withClipping, globalNorm, clipByRowNorm, withRowClipping,
-  type SgdOptions, type SgdState, type AdamOptions, type AdamState,
+  sgd,
+  adam,
+  adamw,
+  partition,
+  clipByGlobalNorm,
+  withClipping,
+  globalNorm,
+  clipByRowNorm,
+  withRowClipping,
+  type SgdOptions,
+  type SgdState,
+  type AdamOptions,
+  type AdamState,
 } from './optim/euclidean.ts';
-export {
-  exponentialDecay, cosineDecay, warmupCosineDecay, piecewiseConstant, type Schedule, type LearningRate,
-} from './optim/schedules.ts';
+export { exponentialDecay, cosineDecay, warmupCosineDecay, piecewiseConstant, type Schedule, type LearningRate } from './optim/schedules.ts';
 
 // metrics and data
 export * from './metrics/index.ts';
 export * from './data/index.ts';
-export {
-  parseWordNetNouns, wordnetClosure, WordNetParseError,
-  type WordNetNouns, type WordNetClosure, type WordNetParseErrorKind,
-} from './data/wordnet.ts';
+export { parseWordNetNouns, wordnetClosure, WordNetParseError, type WordNetNouns, type WordNetClosure, type WordNetParseErrorKind } from './data/wordnet.ts';
 export { loadWordNetNouns, saveParamsFile, loadParamsFile } from './data/node.ts';
 
 // graphs (embedding hierarchies: negative sampling, reconstruction metrics)
 export { graphFromEdges, type Graph, type EdgeList } from './graph/graph.ts';
 export { negativeSampler, type NegativeSampler, type NegativeSamplerOptions } from './graph/negatives.ts';
-export {
-  reconstructionMetrics, type ReconstructionMetrics, type ReconstructionOptions, type GraphDistance,
-} from './graph/reconstruction.ts';
+export { reconstructionMetrics, type ReconstructionMetrics, type ReconstructionOptions, type GraphDistance } from './graph/reconstruction.ts';

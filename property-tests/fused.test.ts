@@ -15,7 +15,8 @@ import { softTripleBackward, softTripleForward } from '../kernels/js/softtriple.
 import { lcaDepthBackward, lcaDepthForward } from '../kernels/js/ball/lcaDepth.ts';
 
 const maxRel = (a: Tensor, b: Tensor): number => {
-  const x = g.toArray(a), y = g.toArray(b);
+  const x = g.toArray(a),
+    y = g.toArray(b);
   const scale = Math.max(1e-300, ...y.map(Math.abs));
   return Math.max(0, ...x.map((v, i) => Math.abs(v - y[i]) / scale));
 };
@@ -30,7 +31,13 @@ function compositeGrad(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
 }
 
 describe('fused pairwise Poincaré distance', () => {
-  const dims = fc.record({ n: fc.integer({ min: 1, max: 6 }), m: fc.integer({ min: 1, max: 6 }), d: fc.integer({ min: 1, max: 8 }), c: fc.constantFrom(1e-3, 0.1, 1, 10), seed: fc.nat() });
+  const dims = fc.record({
+    n: fc.integer({ min: 1, max: 6 }),
+    m: fc.integer({ min: 1, max: 6 }),
+    d: fc.integer({ min: 1, max: 8 }),
+    c: fc.constantFrom(1e-3, 0.1, 1, 10),
+    seed: fc.nat(),
+  });
   test.prop([dims], { numRuns: 30 })('forward, backward and second order agree with the composite formula (float64)', ({ n, m, d, c, seed }) => {
     const ball = g.poincareBall({ c });
     const [k1, k2, k3] = g.split(g.prngKey(seed), 3);
@@ -66,7 +73,14 @@ describe('fused pairwise Poincaré distance', () => {
 });
 
 describe('fused SoftTriple', () => {
-  const dims = fc.record({ b: fc.integer({ min: 1, max: 6 }), c: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 1, max: 4 }), seed: fc.nat(), la: fc.constantFrom(1, 5, 20), gamma: fc.constantFrom(0.05, 0.1, 1) });
+  const dims = fc.record({
+    b: fc.integer({ min: 1, max: 6 }),
+    c: fc.integer({ min: 1, max: 4 }),
+    k: fc.integer({ min: 1, max: 4 }),
+    seed: fc.nat(),
+    la: fc.constantFrom(1, 5, 20),
+    gamma: fc.constantFrom(0.05, 0.1, 1),
+  });
   test.prop([dims], { numRuns: 30 })('backward matches the composite and second order matches finite differences', ({ b, c, k, seed, la, gamma }) => {
     const sim = g.randomNormal(g.prngKey(seed), [b, c * k], 'float64');
     const y = Array.from({ length: b }, (_, i) => (i * 7 + seed) % c);
@@ -120,7 +134,8 @@ const u = (dt: g.DType): number => (dt === 'float64' ? 2 ** -53 : 2 ** -24);
 const ballEpsOf = (dt: g.DType): number => (dt === 'float64' ? 1e-5 : 1e-3);
 
 const maxAbsDiff = (a: Tensor, b: Tensor): number => {
-  const x = g.toArray(a), y = g.toArray(b);
+  const x = g.toArray(a),
+    y = g.toArray(b);
   return Math.max(0, ...x.map((v, i) => Math.abs(v - y[i])));
 };
 const maxAbsOf = (a: Tensor): number => Math.max(0, ...g.toArray(a).map(Math.abs));
@@ -166,68 +181,86 @@ describe('fused toPoincare', () => {
     zeros: fc.boolean(),
     seed: fc.nat(),
   });
-  test.prop([args], { numRuns: BALL_RUNS })('forward (bitwise) and backward agree with the composite, edge rows included (float64, float32)', ({ n, d, c, clip, dtype, edges, zeros, seed }) => {
-    const { normal, dir } = gen(seed);
-    // with clip 'boundary' the radius lies beyond the projection threshold, so rows reach project's boundary
-    const r = clip === 'boundary' ? 2 * tStar(c, dtype) : Number(clip);
-    const rows: number[][] = Array.from({ length: n }, () => dir(d).map((v) => v * r * Math.exp(2 * normal())));
-    const e1 = (s: number): number[] => Array.from({ length: d }, (_, j) => (j === 0 ? s : 0));
-    if (edges) {
-      rows.push(e1(r), e1(-r)); // exactly at the clip radius: minimum(r/‖x‖, 1) ties
-      rows.push(e1(1e-15), dir(d).map((v) => v * 1e-20)); // at and below the MIN_NORM floor
-      rows.push(dir(d).map((v) => v * 10 * r)); // far beyond the clip radius
-      const t = tStar(c, dtype);
-      for (let k = -2; k <= 2; k++) rows.push(dir(d).map((v) => v * t * (1 + k * u(dtype)))); // at project's threshold
-    }
-    if (zeros) {
-      // zero rows (the norm floors, expmap0's 0/0 limit); they also switch the op layer's norm to its
-      // scaled method for the whole tensor, which the kernels must follow
-      rows.unshift(e1(0));
-      rows.push(e1(0));
-    }
-    const x = rowsTensor(rows, dtype);
-    const ball = g.poincareBall({ c });
-    const ct = g.scalar(c, dtype);
-    const fast = ball.toPoincare(x, r);
-    const comp = toPoincareComposite(x, ct, r);
-    expect(maxAbsDiff(fast, comp)).toBe(0);
-    const w = rowsTensor(rows.map(() => Array.from({ length: d }, normal)), dtype);
-    const f = (xx: Tensor) => g.sum(g.mul(ball.toPoincare(xx, r), w));
-    const gFast = g.grad(f)(x);
-    const gSlow = compositeGrad(f, x);
-    expect(allFinite(gFast)).toBe(true);
-    // toPoincare is 1-Lipschitz (clip_r, expmap0 and project each are), so every term of the gradient
-    // of row i is at most ‖w_i‖; the terms cancel in the radial direction of clipped rows (for D = 1
-    // the gradient of a clipped row is 0), leaving rounding errors of the size of the terms
-    const wMax = Math.max(...nestedRows(w).map((row) => Math.hypot(...row)));
-    expect(maxAbsDiff(gFast, gSlow)).toBeLessThanOrEqual(64 * u(dtype) * wMax);
-  });
-
-  const smooth = fc.record({ n: fc.integer({ min: 1, max: 4 }), d: fc.integer({ min: 1, max: 6 }), c: fc.constantFrom(0.1, 1, 10), clip: fc.constantFrom('0.5', '2.3', 'boundary'), seed: fc.nat() });
-  test.prop([smooth], { numRuns: Math.ceil(BALL_RUNS / 3) })('second order (composite path) matches finite differences (float64) and float32 matches float64', ({ n, d, c, clip, seed }) => {
-    const { normal, dir } = gen(seed);
-    const r = clip === 'boundary' ? 2 * tStar(c, 'float64') : Number(clip);
-    // generic rows, away from the kinks (clip radius, projection threshold): norms spread around r
-    const rows = Array.from({ length: n }, () => dir(d).map((v) => v * r * Math.exp(normal())));
-    const wRows = rows.map(() => Array.from({ length: d }, normal));
-    const second = (dt: g.DType): Tensor => {
+  test.prop([args], { numRuns: BALL_RUNS })(
+    'forward (bitwise) and backward agree with the composite, edge rows included (float64, float32)',
+    ({ n, d, c, clip, dtype, edges, zeros, seed }) => {
+      const { normal, dir } = gen(seed);
+      // with clip 'boundary' the radius lies beyond the projection threshold, so rows reach project's boundary
+      const r = clip === 'boundary' ? 2 * tStar(c, dtype) : Number(clip);
+      const rows: number[][] = Array.from({ length: n }, () => dir(d).map((v) => v * r * Math.exp(2 * normal())));
+      const e1 = (s: number): number[] => Array.from({ length: d }, (_, j) => (j === 0 ? s : 0));
+      if (edges) {
+        rows.push(e1(r), e1(-r)); // exactly at the clip radius: minimum(r/‖x‖, 1) ties
+        rows.push(
+          e1(1e-15),
+          dir(d).map((v) => v * 1e-20),
+        ); // at and below the MIN_NORM floor
+        rows.push(dir(d).map((v) => v * 10 * r)); // far beyond the clip radius
+        const t = tStar(c, dtype);
+        for (let k = -2; k <= 2; k++) rows.push(dir(d).map((v) => v * t * (1 + k * u(dtype)))); // at project's threshold
+      }
+      if (zeros) {
+        // zero rows (the norm floors, expmap0's 0/0 limit); they also switch the op layer's norm to its
+        // scaled method for the whole tensor, which the kernels must follow
+        rows.unshift(e1(0));
+        rows.push(e1(0));
+      }
+      const x = rowsTensor(rows, dtype);
       const ball = g.poincareBall({ c });
-      const w = rowsTensor(wRows, dt);
+      const ct = g.scalar(c, dtype);
+      const fast = ball.toPoincare(x, r);
+      const comp = toPoincareComposite(x, ct, r);
+      expect(maxAbsDiff(fast, comp)).toBe(0);
+      const w = rowsTensor(
+        rows.map(() => Array.from({ length: d }, normal)),
+        dtype,
+      );
       const f = (xx: Tensor) => g.sum(g.mul(ball.toPoincare(xx, r), w));
-      return g.grad((xx: Tensor) => g.sum(g.square(g.grad(f)(xx))))(rowsTensor(rows, dt));
-    };
-    const ball = g.poincareBall({ c });
-    const w = rowsTensor(wRows, 'float64');
-    const f = (xx: Tensor) => g.sum(g.mul(ball.toPoincare(xx, r), w));
-    const res = g.checkGrad((xx) => g.sum(g.square(g.grad(f)(xx as Tensor))), [rowsTensor(rows, 'float64')], { rtol: 1e-5, atol: 1e-6 });
-    expect(res.ok, res.message).toBe(true);
-    // float32: skipped where tanh saturates (√c·r > 3), where the composite's own float32 1 − tanh²
-    // (the tanh VJP) keeps few digits and the second derivative only a few
-    if (Math.sqrt(c) * r <= 3) {
-      const s64 = second('float64');
-      expect(maxAbsDiff(g.cast(second('float32'), 'float64'), s64)).toBeLessThanOrEqual(1e-3 * maxAbsOf(s64) + 1e-6);
-    }
+      const gFast = g.grad(f)(x);
+      const gSlow = compositeGrad(f, x);
+      expect(allFinite(gFast)).toBe(true);
+      // toPoincare is 1-Lipschitz (clip_r, expmap0 and project each are), so every term of the gradient
+      // of row i is at most ‖w_i‖; the terms cancel in the radial direction of clipped rows (for D = 1
+      // the gradient of a clipped row is 0), leaving rounding errors of the size of the terms
+      const wMax = Math.max(...nestedRows(w).map((row) => Math.hypot(...row)));
+      expect(maxAbsDiff(gFast, gSlow)).toBeLessThanOrEqual(64 * u(dtype) * wMax);
+    },
+  );
+
+  const smooth = fc.record({
+    n: fc.integer({ min: 1, max: 4 }),
+    d: fc.integer({ min: 1, max: 6 }),
+    c: fc.constantFrom(0.1, 1, 10),
+    clip: fc.constantFrom('0.5', '2.3', 'boundary'),
+    seed: fc.nat(),
   });
+  test.prop([smooth], { numRuns: Math.ceil(BALL_RUNS / 3) })(
+    'second order (composite path) matches finite differences (float64) and float32 matches float64',
+    ({ n, d, c, clip, seed }) => {
+      const { normal, dir } = gen(seed);
+      const r = clip === 'boundary' ? 2 * tStar(c, 'float64') : Number(clip);
+      // generic rows, away from the kinks (clip radius, projection threshold): norms spread around r
+      const rows = Array.from({ length: n }, () => dir(d).map((v) => v * r * Math.exp(normal())));
+      const wRows = rows.map(() => Array.from({ length: d }, normal));
+      const second = (dt: g.DType): Tensor => {
+        const ball = g.poincareBall({ c });
+        const w = rowsTensor(wRows, dt);
+        const f = (xx: Tensor) => g.sum(g.mul(ball.toPoincare(xx, r), w));
+        return g.grad((xx: Tensor) => g.sum(g.square(g.grad(f)(xx))))(rowsTensor(rows, dt));
+      };
+      const ball = g.poincareBall({ c });
+      const w = rowsTensor(wRows, 'float64');
+      const f = (xx: Tensor) => g.sum(g.mul(ball.toPoincare(xx, r), w));
+      const res = g.checkGrad((xx) => g.sum(g.square(g.grad(f)(xx as Tensor))), [rowsTensor(rows, 'float64')], { rtol: 1e-5, atol: 1e-6 });
+      expect(res.ok, res.message).toBe(true);
+      // float32: skipped where tanh saturates (√c·r > 3), where the composite's own float32 1 − tanh²
+      // (the tanh VJP) keeps few digits and the second derivative only a few
+      if (Math.sqrt(c) * r <= 3) {
+        const s64 = second('float64');
+        expect(maxAbsDiff(g.cast(second('float32'), 'float64'), s64)).toBeLessThanOrEqual(1e-3 * maxAbsOf(s64) + 1e-6);
+      }
+    },
+  );
 
   test('a learnable curvature takes the composite path: the gradient in c matches finite differences', () => {
     const x = g.mul(g.randomNormal(g.prngKey(3), [4, 3], 'float64'), 2);
@@ -248,81 +281,102 @@ describe('fused lcaDepth', () => {
     zeros: fc.boolean(),
     seed: fc.nat(),
   });
-  test.prop([args], { numRuns: BALL_RUNS })('forward (bitwise) and backward agree with the composite; degenerate pairs have depth 0 and gradient 0 (float64, float32)', ({ n, d, c, dtype, degenerate: degen, zeros, seed }) => {
-    const { uni, normal, dir } = gen(seed);
-    const R = 1 / Math.sqrt(c);
-    const maxNorm = (1 - ballEpsOf(dtype)) * R;
-    // points anywhere in the ball, a quarter of them on project's boundary (the largest norm a point has)
-    const point = (): number[] => dir(d).map((v) => v * (uni() < 0.25 ? maxNorm : maxNorm * uni()));
-    const A: number[][] = Array.from({ length: n }, point);
-    const B: number[][] = Array.from({ length: n }, point);
-    const degenerate: number[] = []; // rows whose depth is 0 by convention, with gradient 0
-    const pair = (a: number[], b: number[]): void => {
-      degenerate.push(A.length);
-      A.push(a);
-      B.push(b);
-    };
-    if (degen) {
-      const p = point();
-      pair(p, p.slice()); // identical: no geodesic
-      const q = point();
-      pair(q, q.map((v) => v / 2)); // one ray (exact: â = b̂)
-      const s = point();
-      pair(s, s.map((v) => -v / 4)); // opposite rays (exact: â = −b̂)
-    }
-    if (zeros) {
-      // a zero point: the geodesic passes through 0 (zero rows also switch the op layer's norm of a or b
-      // to its scaled method for the whole tensor, which the kernels must follow)
-      const z = Array.from({ length: d }, () => 0);
-      pair(z, point());
-      pair(point(), z.slice());
-      pair(z.slice(), z.slice());
-    }
-    const a = rowsTensor(A, dtype), b = rowsTensor(B, dtype);
-    const ball = g.poincareBall({ c });
-    const ct = g.scalar(c, dtype);
-    const fast = ball.lcaDepth(a, b);
-    const comp = lcaDepthComposite(a, b, ct);
-    const dv = g.toArray(fast);
-    for (const i of degenerate) expect(dv[i]).toBe(0);
-    expect(maxAbsDiff(fast, comp)).toBe(0);
-    const w = g.tensor(A.map(() => normal()), [A.length], dtype);
-    const f = (aa: Tensor, bb: Tensor) => g.sum(g.mul(ball.lcaDepth(aa, bb), w));
-    const gFast = [g.grad(f, 0)(a, b), g.grad(f, 1)(a, b)];
-    const gSlow = [compositeGrad2(f, a, b, 0), compositeGrad2(f, a, b, 1)];
-    // both gradients are sums of the same terms (through sin θ, ‖a − b‖, the norms) with different
-    // signs: one may cancel far below the other, with rounding errors of the size of the terms
-    const scale = Math.max(maxAbsOf(gSlow[0]), maxAbsOf(gSlow[1]));
-    for (const arg of [0, 1] as const) {
-      expect(allFinite(gFast[arg])).toBe(true);
-      const rowsG = nestedRows(gFast[arg]);
-      for (const i of degenerate) expect(rowsG[i].every((v) => v === 0)).toBe(true);
-      expect(maxAbsDiff(gFast[arg], gSlow[arg])).toBeLessThanOrEqual(64 * u(dtype) * scale);
-    }
-  });
+  test.prop([args], { numRuns: BALL_RUNS })(
+    'forward (bitwise) and backward agree with the composite; degenerate pairs have depth 0 and gradient 0 (float64, float32)',
+    ({ n, d, c, dtype, degenerate: degen, zeros, seed }) => {
+      const { uni, normal, dir } = gen(seed);
+      const R = 1 / Math.sqrt(c);
+      const maxNorm = (1 - ballEpsOf(dtype)) * R;
+      // points anywhere in the ball, a quarter of them on project's boundary (the largest norm a point has)
+      const point = (): number[] => dir(d).map((v) => v * (uni() < 0.25 ? maxNorm : maxNorm * uni()));
+      const A: number[][] = Array.from({ length: n }, point);
+      const B: number[][] = Array.from({ length: n }, point);
+      const degenerate: number[] = []; // rows whose depth is 0 by convention, with gradient 0
+      const pair = (a: number[], b: number[]): void => {
+        degenerate.push(A.length);
+        A.push(a);
+        B.push(b);
+      };
+      if (degen) {
+        const p = point();
+        pair(p, p.slice()); // identical: no geodesic
+        const q = point();
+        pair(
+          q,
+          q.map((v) => v / 2),
+        ); // one ray (exact: â = b̂)
+        const s = point();
+        pair(
+          s,
+          s.map((v) => -v / 4),
+        ); // opposite rays (exact: â = −b̂)
+      }
+      if (zeros) {
+        // a zero point: the geodesic passes through 0 (zero rows also switch the op layer's norm of a or b
+        // to its scaled method for the whole tensor, which the kernels must follow)
+        const z = Array.from({ length: d }, () => 0);
+        pair(z, point());
+        pair(point(), z.slice());
+        pair(z.slice(), z.slice());
+      }
+      const a = rowsTensor(A, dtype),
+        b = rowsTensor(B, dtype);
+      const ball = g.poincareBall({ c });
+      const ct = g.scalar(c, dtype);
+      const fast = ball.lcaDepth(a, b);
+      const comp = lcaDepthComposite(a, b, ct);
+      const dv = g.toArray(fast);
+      for (const i of degenerate) expect(dv[i]).toBe(0);
+      expect(maxAbsDiff(fast, comp)).toBe(0);
+      const w = g.tensor(
+        A.map(() => normal()),
+        [A.length],
+        dtype,
+      );
+      const f = (aa: Tensor, bb: Tensor) => g.sum(g.mul(ball.lcaDepth(aa, bb), w));
+      const gFast = [g.grad(f, 0)(a, b), g.grad(f, 1)(a, b)];
+      const gSlow = [compositeGrad2(f, a, b, 0), compositeGrad2(f, a, b, 1)];
+      // both gradients are sums of the same terms (through sin θ, ‖a − b‖, the norms) with different
+      // signs: one may cancel far below the other, with rounding errors of the size of the terms
+      const scale = Math.max(maxAbsOf(gSlow[0]), maxAbsOf(gSlow[1]));
+      for (const arg of [0, 1] as const) {
+        expect(allFinite(gFast[arg])).toBe(true);
+        const rowsG = nestedRows(gFast[arg]);
+        for (const i of degenerate) expect(rowsG[i].every((v) => v === 0)).toBe(true);
+        expect(maxAbsDiff(gFast[arg], gSlow[arg])).toBeLessThanOrEqual(64 * u(dtype) * scale);
+      }
+    },
+  );
 
   const smooth = fc.record({ n: fc.integer({ min: 1, max: 4 }), d: fc.integer({ min: 2, max: 6 }), c: fc.constantFrom(0.1, 1, 10), seed: fc.nat() });
-  test.prop([smooth], { numRuns: Math.ceil(BALL_RUNS / 3) })('second order (composite path) matches finite differences (float64) and float32 matches float64', ({ n, d, c, seed }) => {
-    const { normal, dir, uni } = gen(seed);
-    // points with √c‖x‖ ≤ 0.9, so the second derivative's finite differences stay accurate
-    const point = (): number[] => dir(d).map((v) => (v * 0.9 * (0.1 + 0.9 * uni())) / Math.sqrt(c));
-    const A = Array.from({ length: n }, point), B = Array.from({ length: n }, point);
-    const wv = A.map(() => normal());
-    const ball = g.poincareBall({ c });
-    const fOf = (dt: g.DType) => {
-      const w = g.tensor(wv, [n], dt);
-      return (aa: Tensor, bb: Tensor) => g.sum(g.mul(ball.lcaDepth(aa, bb), w));
-    };
-    const h = (dt: g.DType) => {
-      const f = fOf(dt);
-      return (aa: Tensor, bb: Tensor) => g.add(g.sum(g.square(g.grad(f, 0)(aa, bb))), g.sum(g.square(g.grad(f, 1)(aa, bb))));
-    };
-    const res = g.checkGrad((aa, bb) => h('float64')(aa as Tensor, bb as Tensor), [rowsTensor(A, 'float64'), rowsTensor(B, 'float64')], { rtol: 1e-5, atol: 1e-6 });
-    expect(res.ok, res.message).toBe(true);
-    const s64 = g.grad(h('float64'), 0)(rowsTensor(A, 'float64'), rowsTensor(B, 'float64'));
-    const s32 = g.grad(h('float32'), 0)(rowsTensor(A, 'float32'), rowsTensor(B, 'float32'));
-    expect(maxAbsDiff(g.cast(s32, 'float64'), s64)).toBeLessThanOrEqual(1e-3 * maxAbsOf(s64) + 1e-6);
-  });
+  test.prop([smooth], { numRuns: Math.ceil(BALL_RUNS / 3) })(
+    'second order (composite path) matches finite differences (float64) and float32 matches float64',
+    ({ n, d, c, seed }) => {
+      const { normal, dir, uni } = gen(seed);
+      // points with √c‖x‖ ≤ 0.9, so the second derivative's finite differences stay accurate
+      const point = (): number[] => dir(d).map((v) => (v * 0.9 * (0.1 + 0.9 * uni())) / Math.sqrt(c));
+      const A = Array.from({ length: n }, point),
+        B = Array.from({ length: n }, point);
+      const wv = A.map(() => normal());
+      const ball = g.poincareBall({ c });
+      const fOf = (dt: g.DType) => {
+        const w = g.tensor(wv, [n], dt);
+        return (aa: Tensor, bb: Tensor) => g.sum(g.mul(ball.lcaDepth(aa, bb), w));
+      };
+      const h = (dt: g.DType) => {
+        const f = fOf(dt);
+        return (aa: Tensor, bb: Tensor) => g.add(g.sum(g.square(g.grad(f, 0)(aa, bb))), g.sum(g.square(g.grad(f, 1)(aa, bb))));
+      };
+      const res = g.checkGrad((aa, bb) => h('float64')(aa as Tensor, bb as Tensor), [rowsTensor(A, 'float64'), rowsTensor(B, 'float64')], {
+        rtol: 1e-5,
+        atol: 1e-6,
+      });
+      expect(res.ok, res.message).toBe(true);
+      const s64 = g.grad(h('float64'), 0)(rowsTensor(A, 'float64'), rowsTensor(B, 'float64'));
+      const s32 = g.grad(h('float32'), 0)(rowsTensor(A, 'float32'), rowsTensor(B, 'float32'));
+      expect(maxAbsDiff(g.cast(s32, 'float64'), s64)).toBeLessThanOrEqual(1e-3 * maxAbsOf(s64) + 1e-6);
+    },
+  );
 
   test('a learnable curvature takes the composite path: the gradient in c matches finite differences', () => {
     const ball0 = g.poincareBall({ c: 1 });
@@ -392,50 +446,57 @@ describe('fused ops: intermediates saved by the forward for the backward', () =>
 });
 
 describe('SoftTriple kernels: kept forward quantities', () => {
-  test.prop([fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 1000 })], { numRuns: 40 })(
-    'the backward from the kept p, S, softmax(z) equals the backward that recomputes them, bit for bit',
-    (B, C, K, seed) => {
-      let s = seed;
-      const sim = Float64Array.from({ length: B * C * K }, () => {
-        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-        return s / 2 ** 32 * 2 - 1;
-      });
-      const labels = Int32Array.from({ length: B }, (_, i) => (i * 7 + seed) % C);
-      const args = { sim, labels, B, C, K, la: 20, gamma: 0.1, margin: 0.01, dtype: 'float64' as const };
-      const a = softTripleForward({ ...args, save: true });
-      const b = softTripleForward(args);
-      expect(Array.from(a.out)).toEqual(Array.from(b.out));
-      expect(b.saved).toBeUndefined();
-      expect(a.saved?.p?.length).toBe(B * C * K);
-      const withKept = softTripleBackward({ ...args, g: 0.7, saved: a.saved });
-      const recomputed = softTripleBackward({ ...args, g: 0.7 });
-      expect(Array.from(withKept)).toEqual(Array.from(recomputed));
-    },
-  );
+  test.prop([fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 1000 })], {
+    numRuns: 40,
+  })('the backward from the kept p, S, softmax(z) equals the backward that recomputes them, bit for bit', (B, C, K, seed) => {
+    let s = seed;
+    const sim = Float64Array.from({ length: B * C * K }, () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return (s / 2 ** 32) * 2 - 1;
+    });
+    const labels = Int32Array.from({ length: B }, (_, i) => (i * 7 + seed) % C);
+    const args = { sim, labels, B, C, K, la: 20, gamma: 0.1, margin: 0.01, dtype: 'float64' as const };
+    const a = softTripleForward({ ...args, save: true });
+    const b = softTripleForward(args);
+    expect(Array.from(a.out)).toEqual(Array.from(b.out));
+    expect(b.saved).toBeUndefined();
+    expect(a.saved?.p?.length).toBe(B * C * K);
+    const withKept = softTripleBackward({ ...args, g: 0.7, saved: a.saved });
+    const recomputed = softTripleBackward({ ...args, g: 0.7 });
+    expect(Array.from(withKept)).toEqual(Array.from(recomputed));
+  });
 });
 
 describe('LCA-depth kernels: kept forward quantities', () => {
-  test.prop([fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }), fc.constantFrom('float32' as const, 'float64' as const), fc.integer({ min: 1, max: 1000 })], { numRuns: 40 })(
-    'the forward that keeps gives the same depths, and the backward from what it kept equals the recomputing one, bit for bit',
-    (rows, D, dtype, seed) => {
-      let s = seed;
-      const next = (): number => {
-        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-        return (s / 2 ** 32 - 0.5) * 0.6;
-      };
-      const mk = (n: number): Float32Array | Float64Array => (dtype === 'float32' ? Float32Array.from({ length: n }, next) : Float64Array.from({ length: n }, next));
-      const a = mk(rows * D), b = mk(rows * D), g = mk(rows);
-      if (rows > 1) b.set(a.subarray(0, D), 0); // one identical pair: the `same` branch
-      const args = { a, b, rows, D, c: 0.8, minNorm: 1e-15, dtype };
-      const d1 = lcaDepthForward({ ...args, save: true });
-      const d2 = lcaDepthForward(args);
-      expect(Array.from(d1.out)).toEqual(Array.from(d2.out));
-      expect(d1.saved).toBeDefined();
-      expect(d2.saved).toBeUndefined();
-      const withKept = lcaDepthBackward({ ...args, g, needA: true, needB: true, saved: d1.saved });
-      const recomputed = lcaDepthBackward({ ...args, g, needA: true, needB: true });
-      expect(Array.from(withKept.da!)).toEqual(Array.from(recomputed.da!));
-      expect(Array.from(withKept.db!)).toEqual(Array.from(recomputed.db!));
-    },
-  );
+  test.prop(
+    [
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 1, max: 9 }),
+      fc.constantFrom('float32' as const, 'float64' as const),
+      fc.integer({ min: 1, max: 1000 }),
+    ],
+    { numRuns: 40 },
+  )('the forward that keeps gives the same depths, and the backward from what it kept equals the recomputing one, bit for bit', (rows, D, dtype, seed) => {
+    let s = seed;
+    const next = (): number => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return (s / 2 ** 32 - 0.5) * 0.6;
+    };
+    const mk = (n: number): Float32Array | Float64Array =>
+      dtype === 'float32' ? Float32Array.from({ length: n }, next) : Float64Array.from({ length: n }, next);
+    const a = mk(rows * D),
+      b = mk(rows * D),
+      g = mk(rows);
+    if (rows > 1) b.set(a.subarray(0, D), 0); // one identical pair: the `same` branch
+    const args = { a, b, rows, D, c: 0.8, minNorm: 1e-15, dtype };
+    const d1 = lcaDepthForward({ ...args, save: true });
+    const d2 = lcaDepthForward(args);
+    expect(Array.from(d1.out)).toEqual(Array.from(d2.out));
+    expect(d1.saved).toBeDefined();
+    expect(d2.saved).toBeUndefined();
+    const withKept = lcaDepthBackward({ ...args, g, needA: true, needB: true, saved: d1.saved });
+    const recomputed = lcaDepthBackward({ ...args, g, needA: true, needB: true });
+    expect(Array.from(withKept.da!)).toEqual(Array.from(recomputed.da!));
+    expect(Array.from(withKept.db!)).toEqual(Array.from(recomputed.db!));
+  });
 });

@@ -25,7 +25,11 @@ const RUNS = 25;
 /** A fixed, non-trivial cotangent of `shape`: turns any op into a scalar test function. */
 function weights(shape: readonly number[]): Tensor {
   const n = shape.reduce((p, d) => p * d, 1);
-  return g.tensor(Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + 0.3) + 0.5), shape, 'float64');
+  return g.tensor(
+    Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + 0.3) + 0.5),
+    shape,
+    'float64',
+  );
 }
 
 /** sum(op(...xs) · W): its gradient is the VJP of `op` with cotangent W. */
@@ -44,7 +48,10 @@ function expectGradOk(op: (...xs: Tensor[]) => Tensor, xs: Tensor[], second = tr
   if (second) {
     // d/dx ⟨∇ₓf(x), V⟩ = H·V: checks that every VJP rule is itself differentiable and correct.
     const h = (...ys: Tree[]): Tensor => {
-      const gs = g.grad((...zs: Tensor[]) => f(...zs), xs.map((_, i) => i))(...(ys as Tensor[])) as Tensor[];
+      const gs = g.grad(
+        (...zs: Tensor[]) => f(...zs),
+        xs.map((_, i) => i),
+      )(...(ys as Tensor[])) as Tensor[];
       return gs.reduce((acc, gi) => g.add(acc, g.sum(g.mul(gi, weights(gi.shape)))), g.scalar(0, 'float64'));
     };
     const r2 = g.checkGrad(h, xs, TOL);
@@ -57,7 +64,11 @@ const t1 = (o: ValueOptions = {}) => shapeArb({ maxRank: 3 }).chain((s) => tenso
 describe('unary ops: grad = central differences (1st and 2nd order)', () => {
   // the rows of the one op table (gyrograd/testing ELEMENTWISE_OPS), plus two ops with extra arguments
   const unary: [string, (x: Tensor) => Tensor, ValueOptions][] = [
-    ...ELEMENTWISE_OPS.filter((o) => o.arity === 1 && o.smoothOn !== undefined).map((o): [string, (x: Tensor) => Tensor, ValueOptions] => [o.name, o.fn, o.smoothOn![0]]),
+    ...ELEMENTWISE_OPS.filter((o) => o.arity === 1 && o.smoothOn !== undefined).map((o): [string, (x: Tensor) => Tensor, ValueOptions] => [
+      o.name,
+      o.fn,
+      o.smoothOn![0],
+    ]),
     ['clamp(-0.5, 0.7)', (x) => g.clamp(x, -0.5, 0.7), { awayFrom: [-0.5, 0.7] }],
     ['sign (zero gradient)', (x) => g.mul(g.sign(x), x), { awayFrom: [0] }],
   ];
@@ -69,7 +80,9 @@ describe('unary ops: grad = central differences (1st and 2nd order)', () => {
 describe('the op table', () => {
   test('lists every public elementwise op once (or says why not), with a domain per operand', () => {
     const pub = g as unknown as Record<string, unknown>;
-    const exported = Object.entries(elementwise).filter(([k, v]) => typeof v === 'function' && pub[k] === v).map(([k]) => k);
+    const exported = Object.entries(elementwise)
+      .filter(([k, v]) => typeof v === 'function' && pub[k] === v)
+      .map(([k]) => k);
     const listed = ELEMENTWISE_OPS.map((o) => o.name);
     expect(new Set(listed).size).toBe(listed.length);
     expect([...listed, ...Object.keys(ELEMENTWISE_OPS_EXCLUDED)].sort()).toEqual(exported.sort());
@@ -129,7 +142,10 @@ describe('reductions: grad = central differences', () => {
       },
     );
   }
-  for (const [name, op] of [['max', g.max], ['min', g.min]] as const) {
+  for (const [name, op] of [
+    ['max', g.max],
+    ['min', g.min],
+  ] as const) {
     test.prop([reductionCase.chain(([s, a]) => fc.tuple(distinctTensorArb(s), fc.constant(a)))], { numRuns: RUNS })(
       `${name} (distinct values)`,
       ([x, { axes, keepdims }]) => expectGradOk((y) => op(y, axes, keepdims), [x]),
@@ -180,18 +196,42 @@ describe('shape and indexing ops: grad = central differences', () => {
     expectGradOk((y) => g.expandDims(y, 0), [x]);
     expectGradOk((y) => g.squeeze(g.expandDims(y, -1)), [x]);
   });
-  test.prop([anyT.chain((x) => fc.tuple(fc.constant(x), fc.shuffledSubarray(x.shape.map((_, i) => i), { minLength: x.rank, maxLength: x.rank })))], {
-    numRuns: RUNS,
-  })('transpose / permute', ([x, perm]) => expectGradOk((y) => g.transpose(y, perm), [x]));
-  test.prop([
-    anyT.chain((x) =>
-      fc.tuple(
-        fc.constant(x),
-        fc.tuple(...x.shape.map((d) => fc.integer({ min: 0, max: d - 1 }).chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: 1, max: d - b }))))),
+  test.prop(
+    [
+      anyT.chain((x) =>
+        fc.tuple(
+          fc.constant(x),
+          fc.shuffledSubarray(
+            x.shape.map((_, i) => i),
+            { minLength: x.rank, maxLength: x.rank },
+          ),
+        ),
       ),
-    ),
-  ], { numRuns: RUNS })('slice', ([x, bs]) => {
-    expectGradOk((y) => g.slice(y, bs.map((p) => p[0]), bs.map((p) => p[1])), [x]);
+    ],
+    {
+      numRuns: RUNS,
+    },
+  )('transpose / permute', ([x, perm]) => expectGradOk((y) => g.transpose(y, perm), [x]));
+  test.prop(
+    [
+      anyT.chain((x) =>
+        fc.tuple(
+          fc.constant(x),
+          fc.tuple(...x.shape.map((d) => fc.integer({ min: 0, max: d - 1 }).chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: 1, max: d - b }))))),
+        ),
+      ),
+    ],
+    { numRuns: RUNS },
+  )('slice', ([x, bs]) => {
+    expectGradOk(
+      (y) =>
+        g.slice(
+          y,
+          bs.map((p) => p[0]),
+          bs.map((p) => p[1]),
+        ),
+      [x],
+    );
   });
   test.prop([shapeArb({ minRank: 1, maxRank: 3 }), fc.integer({ min: 1, max: 3 }), fc.nat()], { numRuns: RUNS })(
     'concat and stack',
@@ -207,17 +247,22 @@ describe('shape and indexing ops: grad = central differences', () => {
       expectGradOk((...ys) => g.stack(ys, axis), same);
     },
   );
-  test.prop([anyT.chain((x) => fc.tuple(fc.constant(x), fc.nat({ max: x.rank - 1 })).chain(([y, ax]) =>
-    fc.tuple(fc.constant(y), fc.constant(ax), fc.array(fc.nat({ max: y.shape[ax] - 1 }), { minLength: 1, maxLength: 6 }))))], { numRuns: RUNS })(
-    'take and scatterAdd (repeated indices)',
-    ([x, axis, idx]) => {
-      expectGradOk((y) => g.take(y, idx, axis), [x]);
-      const ushape = x.shape.slice();
-      ushape[axis] = idx.length;
-      const u = g.randomNormal(g.prngKey(idx.length), ushape, 'float64');
-      expectGradOk((y, v) => g.scatterAdd(y, idx, v, axis), [x, u]);
-    },
-  );
+  test.prop(
+    [
+      anyT.chain((x) =>
+        fc
+          .tuple(fc.constant(x), fc.nat({ max: x.rank - 1 }))
+          .chain(([y, ax]) => fc.tuple(fc.constant(y), fc.constant(ax), fc.array(fc.nat({ max: y.shape[ax] - 1 }), { minLength: 1, maxLength: 6 }))),
+      ),
+    ],
+    { numRuns: RUNS },
+  )('take and scatterAdd (repeated indices)', ([x, axis, idx]) => {
+    expectGradOk((y) => g.take(y, idx, axis), [x]);
+    const ushape = x.shape.slice();
+    ushape[axis] = idx.length;
+    const u = g.randomNormal(g.prngKey(idx.length), ushape, 'float64');
+    expectGradOk((y, v) => g.scatterAdd(y, idx, v, axis), [x, u]);
+  });
 });
 
 describe('nn helpers: grad = central differences', () => {
@@ -235,9 +280,8 @@ describe('nn helpers: grad = central differences', () => {
 
 describe('pairwise ops: grad = central differences', () => {
   const sizes = fc.record({ n: fc.integer({ min: 1, max: 4 }), m: fc.integer({ min: 1, max: 4 }), d: fc.integer({ min: 1, max: 4 }) });
-  test.prop([sizes.chain(({ n, m, d }) => fc.tuple(tensorArb([n, d]), tensorArb([m, d])))], { numRuns: RUNS })(
-    'pairwiseSqEuclidean',
-    ([x, y]) => expectGradOk(g.pairwiseSqEuclidean, [x, y]),
+  test.prop([sizes.chain(({ n, m, d }) => fc.tuple(tensorArb([n, d]), tensorArb([m, d])))], { numRuns: RUNS })('pairwiseSqEuclidean', ([x, y]) =>
+    expectGradOk(g.pairwiseSqEuclidean, [x, y]),
   );
   test.prop([sizes.chain(({ n, m, d }) => fc.tuple(tensorArb([n, d], { awayFrom: [0] }), tensorArb([m, d], { awayFrom: [0] })))], { numRuns: RUNS })(
     'pairwiseCosine (entries away from zero, so norms ≥ 0.05)',

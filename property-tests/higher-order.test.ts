@@ -46,7 +46,15 @@ describe('Hessian-vector products', () => {
     close(hv, fd, 1e-6);
   });
   it('hvp of a quadratic form is A·v exactly', () => {
-    const a = g.tensor([[2, 1, 0], [1, 3, 1], [0, 1, 4]], undefined, 'float64');
+    const a = g.tensor(
+      [
+        [2, 1, 0],
+        [1, 3, 1],
+        [0, 1, 4],
+      ],
+      undefined,
+      'float64',
+    );
     const q = (x: Tensor) => g.mul(0.5, g.sum(g.mul(x, g.matmul(a, x))));
     const v = g.tensor([1, -2, 0.5], undefined, 'float64');
     close(g.toArray(g.hvp(q, g.tensor([0.3, 0.1, -0.7], undefined, 'float64'), v)), g.toArray(g.matmul(a, v)), 1e-14);

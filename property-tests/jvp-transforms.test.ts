@@ -27,11 +27,19 @@ function fdJacobian(f: (x: Tensor) => Tensor, x: Tensor, h = 1e-6): Tensor {
   const xv = g.toArray(x);
   const y0 = f(x);
   const cols = xv.map((_, k) => {
-    const at = (d: number) => f(g.tensor(xv.map((v, i) => (i === k ? v + d : v)), x.shape, 'float64'));
+    const at = (d: number) =>
+      f(
+        g.tensor(
+          xv.map((v, i) => (i === k ? v + d : v)),
+          x.shape,
+          'float64',
+        ),
+      );
     return g.toArray(g.div(g.sub(at(h), at(-h)), 2 * h));
   });
   // cols[k][j] = ∂y_j/∂x_k → row-major [j, k]
-  const m = y0.size, n = xv.length;
+  const m = y0.size,
+    n = xv.length;
   const out = new Array<number>(m * n);
   for (let j = 0; j < m; j++) for (let k = 0; k < n; k++) out[j * n + k] = cols[k][j];
   return g.tensor(out, [...y0.shape, ...x.shape], 'float64');
@@ -83,10 +91,24 @@ describe('jvp', () => {
   });
 
   it('linearize: the value once, then the linear map', () => {
-    const x = g.tensor([[0.2, -0.4], [0.7, 0.1]], undefined, 'float64');
+    const x = g.tensor(
+      [
+        [0.2, -0.4],
+        [0.7, 0.1],
+      ],
+      undefined,
+      'float64',
+    );
     const [y, lin] = g.linearize(smooth, x);
     expectClose(y, smooth(x), 0);
-    const t = g.tensor([[1, 0], [0, 2]], undefined, 'float64');
+    const t = g.tensor(
+      [
+        [1, 0],
+        [0, 2],
+      ],
+      undefined,
+      'float64',
+    );
     expectClose(lin(t), g.jvp(smooth, [x], [t])[1], 0);
     expectClose(lin(g.mul(t, 3)), g.mul(lin(t), 3), 1e-12);
   });
@@ -112,16 +134,17 @@ describe('jacfwd, jacrev, hessian', () => {
     },
   );
 
-  test.prop([fc.tuple(dim).chain(([d]) => tensorArb([d]))], { numRuns: RUNS })(
-    'hessian = Jacobian of the gradient by central differences, symmetric',
-    (x) => {
-      const f = (y: Tensor) => g.add(g.logSumExp(g.mul(y, y), -1), g.sum(g.mul(g.sin(y), y)));
-      const H = g.hessian(f)(x) as Tensor;
-      expect(H.shape).toEqual([x.size, x.size]);
-      expectClose(H, g.transpose(H), 1e-12);
-      expectClose(H, fdJacobian((y) => g.grad(f)(y), x), 1e-6);
-    },
-  );
+  test.prop([fc.tuple(dim).chain(([d]) => tensorArb([d]))], { numRuns: RUNS })('hessian = Jacobian of the gradient by central differences, symmetric', (x) => {
+    const f = (y: Tensor) => g.add(g.logSumExp(g.mul(y, y), -1), g.sum(g.mul(g.sin(y), y)));
+    const H = g.hessian(f)(x) as Tensor;
+    expect(H.shape).toEqual([x.size, x.size]);
+    expectClose(H, g.transpose(H), 1e-12);
+    expectClose(
+      H,
+      fdJacobian((y) => g.grad(f)(y), x),
+      1e-6,
+    );
+  });
 
   it('argnums and trees: blocks per argument and per leaf; hessian blocks H[i][j]', () => {
     const a = g.tensor([1, 2], undefined, 'float64');
@@ -157,7 +180,11 @@ describe('geometry with the new tools', () => {
       const ball = g.poincareBall({ c });
       const J = g.jacfwd((v: Tensor) => g.reshape(ball.expmap0(g.reshape(v, [1, d])), [d]))(g.zeros([d], 'float64')) as Tensor;
       expectClose(J, g.eye(d, d, 'float64'), 1e-12);
-      expectClose(g.jacrev((v: Tensor) => g.reshape(ball.expmap0(g.reshape(v, [1, d])), [d]))(g.zeros([d], 'float64')) as Tensor, g.eye(d, d, 'float64'), 1e-12);
+      expectClose(
+        g.jacrev((v: Tensor) => g.reshape(ball.expmap0(g.reshape(v, [1, d])), [d]))(g.zeros([d], 'float64')) as Tensor,
+        g.eye(d, d, 'float64'),
+        1e-12,
+      );
     },
   );
 

@@ -46,31 +46,61 @@ const dim = fc.integer({ min: 1, max: 3 });
 const rows = (o: ValueOptions = {}) => fc.tuple(dim, dim, dim).chain(([n, m, d]) => fc.tuple(mat(n, d, o), mat(m, d, o)));
 /** Two row matrices whose entries are all distinct (no coincident rows: distances are smooth there). */
 const distinctRows = (n0?: number) =>
-  fc.tuple(dim, dim, dim).chain(([n, m, d]) =>
-    distinctTensorArb([n + (n0 ?? m), d], { min: -0.4, max: 0.4 }).map((x) => [g.slice(x, [0], [n]), g.slice(x, [n], [n0 ?? m])]),
-  );
+  fc
+    .tuple(dim, dim, dim)
+    .chain(([n, m, d]) => distinctTensorArb([n + (n0 ?? m), d], { min: -0.4, max: 0.4 }).map((x) => [g.slice(x, [0], [n]), g.slice(x, [n], [n0 ?? m])]));
 
 const W = (shape: readonly number[]): Tensor => {
   const n = shape.reduce((p, d) => p * d, 1);
-  return g.tensor(Array.from({ length: n }, (_, i) => Math.cos(0.7 * i + 0.2)), shape, 'float64');
+  return g.tensor(
+    Array.from({ length: n }, (_, i) => Math.cos(0.7 * i + 0.2)),
+    shape,
+    'float64',
+  );
 };
 
 const unary: [string, (x: Tensor) => Tensor, ValueOptions][] = [
-  ['neg', g.neg, {}], ['abs', g.abs, { awayFrom: [0] }], ['exp', g.exp, {}], ['log', g.log, { min: 0.2, max: 3 }],
-  ['log1p', g.log1p, { min: -0.8 }], ['expm1', g.expm1, {}], ['sqrt', g.sqrt, { min: 0.2, max: 3 }],
-  ['rsqrt', g.rsqrt, { min: 0.2, max: 3 }], ['square', g.square, {}], ['reciprocal', g.reciprocal, { min: 0.3, max: 3 }],
-  ['tanh', g.tanh, {}], ['atanh', g.atanh, { min: -0.8, max: 0.8 }], ['atan', g.atan, {}], ['cos', g.cos, {}],
-  ['sin', g.sin, {}], ['sinh', g.sinh, {}], ['cosh', g.cosh, {}], ['asinh', g.asinh, {}],
-  ['acosh', g.acosh, { min: 1.2, max: 3 }], ['sigmoid', g.sigmoid, {}], ['relu', g.relu, { awayFrom: [0] }],
-  ['softplus', g.softplus, {}], ['clamp', (x) => g.clamp(x, -1, 1), { awayFrom: [-1, 1] }],
-  ['sign', g.sign, { awayFrom: [0] }], ['isFinite', g.isFinite, {}],
+  ['neg', g.neg, {}],
+  ['abs', g.abs, { awayFrom: [0] }],
+  ['exp', g.exp, {}],
+  ['log', g.log, { min: 0.2, max: 3 }],
+  ['log1p', g.log1p, { min: -0.8 }],
+  ['expm1', g.expm1, {}],
+  ['sqrt', g.sqrt, { min: 0.2, max: 3 }],
+  ['rsqrt', g.rsqrt, { min: 0.2, max: 3 }],
+  ['square', g.square, {}],
+  ['reciprocal', g.reciprocal, { min: 0.3, max: 3 }],
+  ['tanh', g.tanh, {}],
+  ['atanh', g.atanh, { min: -0.8, max: 0.8 }],
+  ['atan', g.atan, {}],
+  ['cos', g.cos, {}],
+  ['sin', g.sin, {}],
+  ['sinh', g.sinh, {}],
+  ['cosh', g.cosh, {}],
+  ['asinh', g.asinh, {}],
+  ['acosh', g.acosh, { min: 1.2, max: 3 }],
+  ['sigmoid', g.sigmoid, {}],
+  ['relu', g.relu, { awayFrom: [0] }],
+  ['softplus', g.softplus, {}],
+  ['clamp', (x) => g.clamp(x, -1, 1), { awayFrom: [-1, 1] }],
+  ['sign', g.sign, { awayFrom: [0] }],
+  ['isFinite', g.isFinite, {}],
 ];
 const binary: [string, (a: Tensor, b: Tensor) => Tensor, ValueOptions, ValueOptions][] = [
-  ['add', g.add, {}, {}], ['sub', g.sub, {}, {}], ['mul', g.mul, {}, {}], ['div', g.div, {}, { min: 0.3, max: 3 }],
-  ['pow', g.pow, { min: 0.3, max: 3 }, {}], ['maximum', g.maximum, {}, {}], ['minimum', g.minimum, {}, {}],
+  ['add', g.add, {}, {}],
+  ['sub', g.sub, {}, {}],
+  ['mul', g.mul, {}, {}],
+  ['div', g.div, {}, { min: 0.3, max: 3 }],
+  ['pow', g.pow, { min: 0.3, max: 3 }, {}],
+  ['maximum', g.maximum, {}, {}],
+  ['minimum', g.minimum, {}, {}],
   ['atan2', g.atan2, { min: 0.3 }, { min: 0.3 }],
-  ['equal', g.equal, {}, {}], ['notEqual', g.notEqual, {}, {}], ['less', g.less, {}, {}], ['lessEqual', g.lessEqual, {}, {}],
-  ['greater', g.greater, {}, {}], ['greaterEqual', g.greaterEqual, {}, {}],
+  ['equal', g.equal, {}, {}],
+  ['notEqual', g.notEqual, {}, {}],
+  ['less', g.less, {}, {}],
+  ['lessEqual', g.lessEqual, {}, {}],
+  ['greater', g.greater, {}, {}],
+  ['greaterEqual', g.greaterEqual, {}, {}],
 ];
 const constantBinary = new Set(['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual']);
 
@@ -88,7 +118,10 @@ const cases: Case[] = [
   ...binary.map(([name, op, oa, ob]): Case => ({
     prims: [name],
     // maximum / minimum: distinct values keep away from ties, where the derivative is a subgradient
-    inputs: name === 'maximum' || name === 'minimum' ? anyShape.chain((s) => distinctTensorArb([2, ...s]).map((x) => [g.take(x, [0]), g.take(x, [1])])) : bcast(oa, ob),
+    inputs:
+      name === 'maximum' || name === 'minimum'
+        ? anyShape.chain((s) => distinctTensorArb([2, ...s]).map((x) => [g.take(x, [0]), g.take(x, [1])]))
+        : bcast(oa, ob),
     f: op,
     constant: constantBinary.has(name),
   })),
@@ -110,43 +143,64 @@ const cases: Case[] = [
   { prims: ['norm'], inputs: t1({ min: 0.2, max: 2 }), f: (x) => g.norm(x, x.rank > 0 ? -1 : undefined) },
   {
     prims: ['matmul'],
-    inputs: fc.tuple(dim, dim, dim, fc.integer({ min: 0, max: 2 })).chain(([m, k, n, bt]) =>
-      fc.tuple(tensorArb(bt ? [bt, m, k] : [m, k]), tensorArb([k, n]))),
+    inputs: fc.tuple(dim, dim, dim, fc.integer({ min: 0, max: 2 })).chain(([m, k, n, bt]) => fc.tuple(tensorArb(bt ? [bt, m, k] : [m, k]), tensorArb([k, n]))),
     f: (a, b) => g.matmul(a, b),
   },
   { prims: ['reshape'], inputs: t1(), f: (x) => g.reshape(x, [x.size]) },
   { prims: ['transpose'], inputs: t1(), f: (x) => g.transpose(x) },
   { prims: ['slice'], inputs: anyShape.filter((s) => s.length > 0).chain((s) => tensorArb(s).map((x) => [x])), f: (x) => g.slice(x, [x.shape[0] - 1]) },
-  { prims: ['padSlice'], inputs: anyShape.filter((s) => s.length > 0).chain((s) => tensorArb(s).map((x) => [x])), f: (x) => g.mul(g.grad((y: Tensor) => g.sum(g.square(g.slice(y, [x.shape[0] - 1]))))(x), 1) },
+  {
+    prims: ['padSlice'],
+    inputs: anyShape.filter((s) => s.length > 0).chain((s) => tensorArb(s).map((x) => [x])),
+    f: (x) => g.mul(g.grad((y: Tensor) => g.sum(g.square(g.slice(y, [x.shape[0] - 1]))))(x), 1),
+  },
   { prims: ['concat'], inputs: fc.tuple(dim, dim).chain(([n, d]) => fc.tuple(mat(n, d), mat(2, d))), f: (a, b) => g.concat([a, b], 0) },
   { prims: ['cast'], inputs: t1().map(([x]) => [g.cast(x, 'float32')]), f: (x) => g.cast(x, 'float64'), float32: true },
   { prims: ['gather'], inputs: fc.tuple(dim, dim).chain(([n, d]) => fc.tuple(mat(n, d))), f: (x) => g.take(x, [x.shape[0] - 1, 0, 0], 0) },
   { prims: ['scatterAdd'], inputs: fc.tuple(dim, dim).chain(([n, d]) => fc.tuple(mat(n, d), mat(2, d))), f: (x, u) => g.scatterAdd(x, [0, x.shape[0] - 1], u) },
   { prims: ['argsort', 'takeAlongAxis'], inputs: fc.tuple(dim, dim).chain(([n, d]) => distinctTensorArb([n, d]).map((x) => [x])), f: (x) => g.sort(x, 1) },
-  { prims: ['scatterAddAlongAxis'], inputs: fc.tuple(dim, dim).chain(([n, d]) => distinctTensorArb([n, d]).map((x) => [x])), f: (x) => g.mul(g.grad((y: Tensor) => g.sum(g.mul(g.sort(y, 1), W(y.shape))))(x), x) },
+  {
+    prims: ['scatterAddAlongAxis'],
+    inputs: fc.tuple(dim, dim).chain(([n, d]) => distinctTensorArb([n, d]).map((x) => [x])),
+    f: (x) => g.mul(g.grad((y: Tensor) => g.sum(g.mul(g.sort(y, 1), W(y.shape))))(x), x),
+  },
   // fused ops: composite rules
   { prims: ['logSumExp'], inputs: t1().filter(([x]) => x.rank > 0), f: (x) => g.logSumExp(x, -1) },
   { prims: ['softmax'], inputs: t1().filter(([x]) => x.rank > 0), f: (x) => g.softmax(x) },
   { prims: ['pairwiseSqEuclidean'], inputs: rows(), f: (x, y) => g.pairwiseSqEuclidean(x, y) },
   { prims: ['pairwiseCosine'], inputs: rows({ min: 0.3 }), f: (x, y) => g.pairwiseCosine(x, y) },
   { prims: ['poincarePairwiseDist'], inputs: distinctRows(), f: (x, y) => g.poincareBall({ c: 1 }).pairwiseDist(x, y) },
-  { prims: ['toPoincare'], inputs: fc.tuple(dim, dim).chain(([n, d]) => fc.tuple(mat(n, d, { min: -0.5, max: 0.5 }))), f: (x) => g.poincareBall({ c: 0.5 }).toPoincare(x) },
+  {
+    prims: ['toPoincare'],
+    inputs: fc.tuple(dim, dim).chain(([n, d]) => fc.tuple(mat(n, d, { min: -0.5, max: 0.5 }))),
+    f: (x) => g.poincareBall({ c: 0.5 }).toPoincare(x),
+  },
   {
     prims: ['lcaDepth'],
-    inputs: fc.tuple(dim, dim).chain(([n, d]) => distinctTensorArb([2 * n, d], { min: -0.4, max: 0.4 }).map((x) => [g.slice(x, [0], [n]), g.slice(x, [n], [n])])),
+    inputs: fc
+      .tuple(dim, dim)
+      .chain(([n, d]) => distinctTensorArb([2 * n, d], { min: -0.4, max: 0.4 }).map((x) => [g.slice(x, [0], [n]), g.slice(x, [n], [n])])),
     f: (a, b) => g.poincareBall({ c: 1 }).lcaDepth(a, b),
   },
   {
     prims: ['softTriple'],
     inputs: fc.tuple(fc.integer({ min: 1, max: 3 })).chain(([bsz]) => fc.tuple(tensorArb([bsz, 4], { min: -0.9, max: 0.9 }))),
-    f: (sim) => g.softTriple({ centersPerClass: 2 })(sim, Array.from({ length: sim.shape[0] }, (_, i) => i % 2)),
+    f: (sim) =>
+      g.softTriple({ centersPerClass: 2 })(
+        sim,
+        Array.from({ length: sim.shape[0] }, (_, i) => i % 2),
+      ),
   },
 ];
 
 /** `x` with its flat values rotated by `k` places. */
 function rotate(x: Tensor, k: number): Tensor {
   const v = g.toArray(x);
-  return g.tensor(v.map((_, i) => v[(i + k) % v.length]), x.shape, x.dtype);
+  return g.tensor(
+    v.map((_, i) => v[(i + k) % v.length]),
+    x.shape,
+    x.dtype,
+  );
 }
 
 const dot = (a: Tensor, b: Tensor): number => g.toArray(a).reduce((s, v, i) => s + v * g.toArray(b)[i], 0);
@@ -230,12 +284,23 @@ describe('every primitive has a JVP and a batching rule that agree with the rest
         const k = batch[0].length;
         const flags = Array.from({ length: k }, (_, i) => i === 0 || batchedFlags[i]);
         const axis0 = axisSeed % (batch[0][0].rank + 1);
-        const args = Array.from({ length: k }, (_, i) => (flags[i] ? g.stack(batch.map((xs) => xs[i]), i === 0 ? axis0 : 0) : batch[0][i]));
+        const args = Array.from({ length: k }, (_, i) =>
+          flags[i]
+            ? g.stack(
+                batch.map((xs) => xs[i]),
+                i === 0 ? axis0 : 0,
+              )
+            : batch[0][i],
+        );
         const inAxes = flags.map((f, i) => (f ? (i === 0 ? axis0 : 0) : null));
         const got = g.vmap((...ys: Tensor[]) => c.f(...ys), inAxes)(...args);
-        const want = g.stack(batch.map((xs) => c.f(...xs.map((x, i) => (flags[i] ? x : batch[0][i])))), 0);
+        const want = g.stack(
+          batch.map((xs) => c.f(...xs.map((x, i) => (flags[i] ? x : batch[0][i])))),
+          0,
+        );
         expect(got.shape).toEqual(want.shape);
-        const gv = g.toArray(got), wv = g.toArray(want);
+        const gv = g.toArray(got),
+          wv = g.toArray(want);
         wv.forEach((v, i) => expect(Math.abs(gv[i] - v)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(v))));
       },
     );

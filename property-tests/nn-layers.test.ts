@@ -23,7 +23,11 @@ const RUNS = 25;
 /** A fixed, non-trivial cotangent of `shape`. */
 function weights(shape: readonly number[]): Tensor {
   const n = shape.reduce((p, d) => p * d, 1);
-  return g.tensor(Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + 0.3) + 0.5), shape, 'float64');
+  return g.tensor(
+    Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + 0.3) + 0.5),
+    shape,
+    'float64',
+  );
 }
 const dotW = (y: Tensor): Tensor => g.sum(g.mul(y, weights(y.shape)));
 
@@ -40,29 +44,29 @@ function rowVariancesAtLeast(x: Tensor, min: number): boolean {
 }
 
 describe('dropout', () => {
-  test.prop([shapeArb({ minRank: 1, maxRank: 3 }).chain((s) => tensorArb(s)), fc.integer({ min: 0, max: 1000 }), fc.double({ min: 0, max: 0.9, noNaN: true })], { numRuns: RUNS })(
-    'the gradient in x matches finite differences (the mask is a function of the key)',
-    (x, seed, rate) => {
-      const key = g.prngKey(seed);
-      const r = g.checkGrad((a: Tensor) => dotW(g.dropout(key, a, rate)), [x], TOL);
-      expect(r.ok, r.message).toBe(true);
-    },
-  );
+  test.prop(
+    [shapeArb({ minRank: 1, maxRank: 3 }).chain((s) => tensorArb(s)), fc.integer({ min: 0, max: 1000 }), fc.double({ min: 0, max: 0.9, noNaN: true })],
+    { numRuns: RUNS },
+  )('the gradient in x matches finite differences (the mask is a function of the key)', (x, seed, rate) => {
+    const key = g.prngKey(seed);
+    const r = g.checkGrad((a: Tensor) => dotW(g.dropout(key, a, rate)), [x], TOL);
+    expect(r.ok, r.message).toBe(true);
+  });
 
-  test.prop([shapeArb({ minRank: 1, maxRank: 3 }).chain((s) => tensorArb(s)), fc.integer({ min: 0, max: 1000 }), fc.double({ min: 0.05, max: 0.9, noNaN: true })], { numRuns: RUNS })(
-    'every entry is 0 or x / (1 − rate); the gradient is the same mask',
-    (x, seed, rate) => {
-      const key = g.prngKey(seed);
-      const y = g.toArray(g.dropout(key, x, rate));
-      const xs = g.toArray(x);
-      const gx = g.toArray(g.grad((a: Tensor) => g.sum(g.dropout(key, a, rate)))(x));
-      y.forEach((v, i) => {
-        const kept = gx[i] !== 0;
-        expect(gx[i] === 0 || Math.abs(gx[i] - 1 / (1 - rate)) < 1e-12).toBe(true);
-        expect(Math.abs(v - (kept ? xs[i] / (1 - rate) : 0))).toBeLessThan(1e-12 * (1 + Math.abs(v)));
-      });
-    },
-  );
+  test.prop(
+    [shapeArb({ minRank: 1, maxRank: 3 }).chain((s) => tensorArb(s)), fc.integer({ min: 0, max: 1000 }), fc.double({ min: 0.05, max: 0.9, noNaN: true })],
+    { numRuns: RUNS },
+  )('every entry is 0 or x / (1 − rate); the gradient is the same mask', (x, seed, rate) => {
+    const key = g.prngKey(seed);
+    const y = g.toArray(g.dropout(key, x, rate));
+    const xs = g.toArray(x);
+    const gx = g.toArray(g.grad((a: Tensor) => g.sum(g.dropout(key, a, rate)))(x));
+    y.forEach((v, i) => {
+      const kept = gx[i] !== 0;
+      expect(gx[i] === 0 || Math.abs(gx[i] - 1 / (1 - rate)) < 1e-12).toBe(true);
+      expect(Math.abs(v - (kept ? xs[i] / (1 - rate) : 0))).toBeLessThan(1e-12 * (1 + Math.abs(v)));
+    });
+  });
 });
 
 describe('layerNorm', () => {
@@ -89,13 +93,13 @@ describe('layerNorm', () => {
 });
 
 describe('embedding', () => {
-  test.prop([fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 1000 })], { numRuns: RUNS })(
-    'the gradient in the table matches finite differences (repeated ids accumulate)',
-    (count, dim, raw, seed) => {
-      const ids = raw.map((v) => v % count);
-      const params = g.embedding.init(g.prngKey(seed), count, dim, { dtype: 'float64' });
-      const r = g.checkGrad((p: Tree) => dotW(g.square(g.embedding.apply(p as g.EmbeddingParams, ids))), [params], TOL);
-      expect(r.ok, r.message).toBe(true);
-    },
-  );
+  test.prop(
+    [fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 1000 })],
+    { numRuns: RUNS },
+  )('the gradient in the table matches finite differences (repeated ids accumulate)', (count, dim, raw, seed) => {
+    const ids = raw.map((v) => v % count);
+    const params = g.embedding.init(g.prngKey(seed), count, dim, { dtype: 'float64' });
+    const r = g.checkGrad((p: Tree) => dotW(g.square(g.embedding.apply(p as g.EmbeddingParams, ids))), [params], TOL);
+    expect(r.ok, r.message).toBe(true);
+  });
 });

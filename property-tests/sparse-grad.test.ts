@@ -15,28 +15,28 @@ import type { Tensor } from '../lib/index.ts';
 import { rowSparseOf } from '../lib/tensor/row-sparse.ts';
 
 /** a table [n, d] of float64 values and batches of row indices (repeats likely) */
-const caseArb = fc
-  .record({ n: fc.integer({ min: 1, max: 9 }), d: fc.integer({ min: 1, max: 4 }), seed: fc.nat(10_000) })
-  .chain(({ n, d, seed }) =>
-    fc.record({
-      n: fc.constant(n),
-      d: fc.constant(d),
-      seed: fc.constant(seed),
-      a: fc.array(fc.integer({ min: 0, max: n - 1 }), { minLength: 0, maxLength: 12 }),
-      b: fc.array(fc.integer({ min: 0, max: n - 1 }), { minLength: 1, maxLength: 12 }),
-    }),
-  );
+const caseArb = fc.record({ n: fc.integer({ min: 1, max: 9 }), d: fc.integer({ min: 1, max: 4 }), seed: fc.nat(10_000) }).chain(({ n, d, seed }) =>
+  fc.record({
+    n: fc.constant(n),
+    d: fc.constant(d),
+    seed: fc.constant(seed),
+    a: fc.array(fc.integer({ min: 0, max: n - 1 }), { minLength: 0, maxLength: 12 }),
+    b: fc.array(fc.integer({ min: 0, max: n - 1 }), { minLength: 1, maxLength: 12 }),
+  }),
+);
 
 const table = (n: number, d: number, seed: number): Tensor => g.randomUniform(g.prngKey(seed), [n, d], 'float64', -1, 1);
 
 /** a smooth loss of the rows at a and at b; `pick` reads rows (take, or the dense oneHot product) */
-const lossWith = (pick: (x: Tensor, idx: number[]) => Tensor, a: number[], b: number[]) => (x: Tensor): Tensor => {
-  const rb = pick(x, b);
-  const tb = g.sum(g.mul(g.tanh(rb), g.sin(rb)));
-  if (a.length === 0) return tb;
-  const ra = pick(x, a);
-  return g.add(tb, g.sum(g.square(g.sum(g.mul(ra, 0.7), 1))));
-};
+const lossWith =
+  (pick: (x: Tensor, idx: number[]) => Tensor, a: number[], b: number[]) =>
+  (x: Tensor): Tensor => {
+    const rb = pick(x, b);
+    const tb = g.sum(g.mul(g.tanh(rb), g.sin(rb)));
+    if (a.length === 0) return tb;
+    const ra = pick(x, a);
+    return g.add(tb, g.sum(g.square(g.sum(g.mul(ra, 0.7), 1))));
+  };
 const byTake = (x: Tensor, idx: number[]) => g.take(x, idx);
 const byOneHot = (x: Tensor, idx: number[]) => g.matmul(g.oneHot(idx, x.shape[0], 'float64'), x);
 
@@ -95,7 +95,10 @@ describe('the gradient of take along axis 0 is row-sparse and equals the dense g
     const gx = g.grad((t: Tensor) => g.sum(g.square(g.take(t, [0, 0, 2], 1))))(x);
     expect(rowSparseOf(gx)).toBeUndefined();
     const xs = g.toArray(x);
-    close(g.toArray(gx), xs.map((v, i) => (i % 4 === 0 ? 4 * v : i % 4 === 2 ? 2 * v : 0)));
+    close(
+      g.toArray(gx),
+      xs.map((v, i) => (i % 4 === 0 ? 4 * v : i % 4 === 2 ? 2 * v : 0)),
+    );
   });
 });
 

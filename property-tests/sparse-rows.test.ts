@@ -29,9 +29,11 @@ const stepArb = (rows: number) =>
 
 describe('replaceRows: persistent versions of a table', () => {
   test.prop(
-    [fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.constantFrom('float32' as const, 'float64' as const)).chain(([n, d, dt]) =>
-      fc.tuple(fc.constant(n), fc.constant(d), fc.constant(dt), fc.array(stepArb(n), { minLength: 1, maxLength: 30 })),
-    )],
+    [
+      fc
+        .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.constantFrom('float32' as const, 'float64' as const))
+        .chain(([n, d, dt]) => fc.tuple(fc.constant(n), fc.constant(d), fc.constant(dt), fc.array(stepArb(n), { minLength: 1, maxLength: 30 }))),
+    ],
     { numRuns: 300 },
   )('every version keeps its values, whatever the order of updates and reads', ([n, d, dtype, script]) => {
     const start = Array.from({ length: n * d }, (_, i) => i + 1);
@@ -45,7 +47,11 @@ describe('replaceRows: persistent versions of a table', () => {
       }
       const from = s.from % versions.length;
       const idx = Int32Array.from(s.rows);
-      const rows = g.tensor(s.rows.flatMap((r) => Array.from({ length: d }, (_, j) => s.value * 100 + r * d + j)), [s.rows.length, d], dtype);
+      const rows = g.tensor(
+        s.rows.flatMap((r) => Array.from({ length: d }, (_, j) => s.value * 100 + r * d + j)),
+        [s.rows.length, d],
+        dtype,
+      );
       versions.push(replaceRows(versions[from], idx, rows));
       const e = expected[from].slice();
       s.rows.forEach((r) => {
@@ -59,18 +65,41 @@ describe('replaceRows: persistent versions of a table', () => {
   });
 
   it('O(rows), not O(table): from the second update on, the new version takes over the buffer (no copy)', () => {
-    const x0 = g.tensor(Array.from({ length: 40 }, (_, i) => i), [20, 2], 'float64');
+    const x0 = g.tensor(
+      Array.from({ length: 40 }, (_, i) => i),
+      [20, 2],
+      'float64',
+    );
     const x1 = replaceRows(x0, Int32Array.from([3]), g.tensor([[-1, -1]], undefined, 'float64'));
     const buf1 = dataRef(x1).host();
     expect(dataRef(x0).host()).not.toBe(buf1); // the first update copies a table it does not own
-    const x2 = replaceRows(x1, Int32Array.from([5, 7]), g.tensor([[-2, -2], [-3, -3]], undefined, 'float64'));
+    const x2 = replaceRows(
+      x1,
+      Int32Array.from([5, 7]),
+      g.tensor(
+        [
+          [-2, -2],
+          [-3, -3],
+        ],
+        undefined,
+        'float64',
+      ),
+    );
     expect(dataRef(x2).host()).toBe(buf1); // the second one writes 2 rows into the same buffer
     expect(g.toArray(x1)[10]).toBe(10); // and x1 still reads its own values (rerooted)
     expect(g.toArray(x2)[10]).toBe(-2);
   });
 
   it('the old table is not changed by an update (public optimizer, repeated in a loop)', () => {
-    const x0 = g.tensor([[1, 2], [3, 4], [5, 6]], undefined, 'float64');
+    const x0 = g.tensor(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      undefined,
+      'float64',
+    );
     const opt = g.sgd({ lr: 1 });
     let x = x0;
     let s = opt.init(x);
@@ -94,11 +123,15 @@ describe('replaceRows: persistent versions of a table', () => {
 
 describe('row-sparse data', () => {
   test.prop([
-    fc.integer({ min: 1, max: 6 }).chain((n) =>
-      fc.tuple(fc.constant(n), fc.array(fc.integer({ min: 0, max: n - 1 }), { maxLength: 10 }), fc.integer({ min: 1, max: 3 })),
-    ),
+    fc
+      .integer({ min: 1, max: 6 })
+      .chain((n) => fc.tuple(fc.constant(n), fc.array(fc.integer({ min: 0, max: n - 1 }), { maxLength: 10 }), fc.integer({ min: 1, max: 3 }))),
   ])('reads as its scatter; coalesce sums repeats into distinct ascending rows', ([n, idx, d]) => {
-    const rows = g.tensor(idx.flatMap((_, i) => Array.from({ length: d }, (_, j) => i * 10 + j + 0.5)), [idx.length, d], 'float64');
+    const rows = g.tensor(
+      idx.flatMap((_, i) => Array.from({ length: d }, (_, j) => i * 10 + j + 0.5)),
+      [idx.length, d],
+      'float64',
+    );
     const t = rowSparse([n, d], Int32Array.from(idx), rows);
     const want = new Array(n * d).fill(0);
     idx.forEach((r, i) => {

@@ -7,9 +7,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import * as g from '../lib/index.ts';
-import {
-  ArgumentError, GradError, GyrogradError, ShapeError, ValueError, type Tensor,
-} from '../lib/index.ts';
+import { ArgumentError, GradError, GyrogradError, ShapeError, ValueError, type Tensor } from '../lib/index.ts';
 import { MAX_TENSOR_SIZE } from '../lib/tensor/shape.ts';
 
 /** Runs `f` and returns the error it threw (failing when it returns). */
@@ -52,7 +50,15 @@ describe('labels must be safe integers in range (category 3)', () => {
     expect(big).toBeGreaterThan(0);
   });
 
-  const bad: [string, unknown][] = [['2⁵³', 2 ** 53], ['1.5', 1.5], ['NaN', NaN], ['-1', -1], ["'0'", '0'], ['a symbol', Symbol('y')], ['null', null]];
+  const bad: [string, unknown][] = [
+    ['2⁵³', 2 ** 53],
+    ['1.5', 1.5],
+    ['NaN', NaN],
+    ['-1', -1],
+    ["'0'", '0'],
+    ['a symbol', Symbol('y')],
+    ['null', null],
+  ];
   const losses: [string, (labels: unknown) => unknown][] = [
     ['tripletMargin', (y) => g.tripletMargin()(emb, [0, 1, 0, y] as number[])],
     ['crossEntropy', (y) => g.crossEntropy(f32([4, 3]), [0, 1, 2, y] as number[])],
@@ -214,7 +220,12 @@ describe('arguments of the wrong kind are typed errors naming the function (cate
   });
   test('an optimizer state of the wrong kind is an ArgumentError naming the optimizer', () => {
     const p = { w: g.ones([2]) };
-    for (const [name, opt] of [['sgd', g.sgd({ lr: 0.1 })], ['adam', g.adam({ lr: 0.1 })], ['rsgd', g.rsgd({ lr: 0.1 })], ['radam', g.radam({ lr: 0.1 })]] as const) {
+    for (const [name, opt] of [
+      ['sgd', g.sgd({ lr: 0.1 })],
+      ['adam', g.adam({ lr: 0.1 })],
+      ['rsgd', g.rsgd({ lr: 0.1 })],
+      ['radam', g.radam({ lr: 0.1 })],
+    ] as const) {
       expectTyped(() => (opt.update as (...a: unknown[]) => unknown)(p, null, p), ArgumentError, new RegExp(`^${name}: state`));
       expectTyped(() => (opt.update as (...a: unknown[]) => unknown)(p, { step: 0 }, p), ArgumentError, new RegExp(`^${name}: state\\.`));
     }
@@ -228,10 +239,18 @@ describe('options of the wrong kind are typed errors saying what is expected (ca
     expectTyped(() => g.proxyAnchor({ similarity: 'cos' as never }), ArgumentError, /^proxyAnchor: option similarity must be a function/);
   });
   test("euclideanSoftTriple({ similarity: 'cos' })", () => {
-    expectTyped(() => g.euclideanSoftTriple({ centersPerClass: 2, similarity: 'cos' as never }), ArgumentError, /^euclideanSoftTriple: option similarity must be a function/);
+    expectTyped(
+      () => g.euclideanSoftTriple({ centersPerClass: 2, similarity: 'cos' as never }),
+      ArgumentError,
+      /^euclideanSoftTriple: option similarity must be a function/,
+    );
   });
   test('a similarity returning the wrong thing is named', () => {
-    expectTyped(() => g.proxyAnchor({ similarity: () => 3 as never })(emb, f32([3, 3]), [0, 1, 2, 0]), ShapeError, /^proxyAnchor: similarity\(x, w\) must return a \[4, 3\] Tensor/);
+    expectTyped(
+      () => g.proxyAnchor({ similarity: () => 3 as never })(emb, f32([3, 3]), [0, 1, 2, 0]),
+      ShapeError,
+      /^proxyAnchor: similarity\(x, w\) must return a \[4, 3\] Tensor/,
+    );
   });
   for (const name of ['rsgd', 'radam'] as const) {
     test(`${name}({ manifold: 'ball' }) and a chooser returning a non-manifold`, () => {
@@ -312,7 +331,25 @@ describe('fully masked rows (all −∞): softmax 0, logSoftmax and logSumExp �
   for (const dtype of ['float32', 'float64'] as const) {
     for (const axis of [-1, 0]) {
       // axis −1 runs the fused row kernels, axis 0 the composite definitions
-      const x = axis === -1 ? g.tensor([[NI, NI, NI], [0.5, NI, 1]], undefined, dtype) : g.tensor([[NI, 0.5], [NI, NI], [NI, 1]], undefined, dtype);
+      const x =
+        axis === -1
+          ? g.tensor(
+              [
+                [NI, NI, NI],
+                [0.5, NI, 1],
+              ],
+              undefined,
+              dtype,
+            )
+          : g.tensor(
+              [
+                [NI, 0.5],
+                [NI, NI],
+                [NI, 1],
+              ],
+              undefined,
+              dtype,
+            );
       const masked = (v: number[]): number[] => (axis === -1 ? v.slice(0, 3) : [v[0], v[2], v[4]]);
       test(`${dtype}, axis ${axis}: values`, () => {
         expect(masked(g.toArray(g.softmax(x, axis)))).toEqual([0, 0, 0]);
@@ -325,7 +362,14 @@ describe('fully masked rows (all −∞): softmax 0, logSoftmax and logSumExp �
         expect(other[0] + other[2]).toBeCloseTo(1, 6);
       });
       test(`${dtype}, axis ${axis}: first and second derivatives are finite`, () => {
-        const w = g.tensor([[0.3, -1.2, 0.7], [0.9, 0.2, -0.4]], undefined, dtype);
+        const w = g.tensor(
+          [
+            [0.3, -1.2, 0.7],
+            [0.9, 0.2, -0.4],
+          ],
+          undefined,
+          dtype,
+        );
         const ws = axis === -1 ? w : g.transpose(w);
         for (const [name, f] of [
           ['softmax', (t: Tensor) => g.sum(g.mul(g.softmax(t, axis), ws))],
@@ -337,7 +381,10 @@ describe('fully masked rows (all −∞): softmax 0, logSoftmax and logSumExp �
           expect(d1.every(Number.isFinite), `${name}: ${d1}`).toBe(true);
           const d2 = g.toArray(g.grad((t: Tensor) => g.sum(g.mul(g.grad(f)(t), ws)))(x));
           expect(d2.every(Number.isFinite), `${name} second order: ${d2}`).toBe(true);
-          expect(masked(d1).map((v) => v + 0), name).toEqual([0, 0, 0]); // (−0 is a zero too)
+          expect(
+            masked(d1).map((v) => v + 0),
+            name,
+          ).toEqual([0, 0, 0]); // (−0 is a zero too)
         }
       });
     }

@@ -8,12 +8,26 @@ import { describe, expect, it } from 'vitest';
 import * as g from '../lib/index.ts';
 import type { Tensor } from '../lib/index.ts';
 
-const loss = (x: Tensor, w: Tensor, labels: readonly number[], opts: { scale: number }): Tensor =>
-  g.mul(g.crossEntropy(g.matmul(x, w), labels), opts.scale);
+const loss = (x: Tensor, w: Tensor, labels: readonly number[], opts: { scale: number }): Tensor => g.mul(g.crossEntropy(g.matmul(x, w), labels), opts.scale);
 
 describe('checkGrad with extra arguments', () => {
-  const x = g.tensor([[0.3, -1.2], [0.8, 0.1], [-0.5, 0.7]], undefined, 'float64');
-  const w = g.tensor([[0.2, -0.4, 1.1], [0.9, 0.05, -0.3]], undefined, 'float64');
+  const x = g.tensor(
+    [
+      [0.3, -1.2],
+      [0.8, 0.1],
+      [-0.5, 0.7],
+    ],
+    undefined,
+    'float64',
+  );
+  const w = g.tensor(
+    [
+      [0.2, -0.4, 1.1],
+      [0.9, 0.05, -0.3],
+    ],
+    undefined,
+    'float64',
+  );
 
   it('checks only the tensor arguments by default and passes labels / options unchanged', () => {
     const r = g.checkGrad(loss, [x, w, [0, 2, 1], { scale: 2 }]);
@@ -22,7 +36,11 @@ describe('checkGrad with extra arguments', () => {
   });
 
   it('finds a wrong gradient through the extra arguments (the check can fail)', () => {
-    const wrong = g.customGrad((a: Tensor) => g.mul(a, 3), (gg) => [g.mul(gg, 2)], 'wrong');
+    const wrong = g.customGrad(
+      (a: Tensor) => g.mul(a, 3),
+      (gg) => [g.mul(gg, 2)],
+      'wrong',
+    );
     const r = g.checkGrad((a: Tensor, labels: Int32Array) => g.crossEntropy(wrong(a), labels), [g.matmul(x, w), Int32Array.from([1, 0, 2])]);
     expect(r.ok).toBe(false);
     expect(r.mismatches.length).toBeGreaterThan(0);
@@ -57,7 +75,11 @@ describe('checkGrad with extra arguments', () => {
     expect(() => g.checkGrad((a: Tensor) => g.sum(a), [x], { argnums: [] })).toThrow(g.ValueError);
     expect(() => g.checkGrad((a: Tensor) => g.sum(a), [x], { argnums: [] })).toThrow(/^checkGrad: option argnums is empty/);
     // the same tree without the number is checked, and a wrong gradient inside it is found
-    const wrong = g.customGrad((a: Tensor) => g.mul(a, 3), (gg) => [g.mul(gg, 2)], 'wrong');
+    const wrong = g.customGrad(
+      (a: Tensor) => g.mul(a, 3),
+      (gg) => [g.mul(gg, 2)],
+      'wrong',
+    );
     const r = g.checkGrad((p: { w: Tensor }) => g.sum(wrong(p.w)), [{ w }]);
     expect(r.ok).toBe(false);
     expect(r.mismatches.length).toBe(w.size);

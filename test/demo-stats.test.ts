@@ -41,7 +41,10 @@ describe('the demo statistics', () => {
   });
 
   it('the pair AUC is the Mann–Whitney probability (ties ½)', () => {
-    const rows = (pos: number[], neg: number[]) => [...pos.map((s) => ({ pair: 'positive', similarity: s })), ...neg.map((s) => ({ pair: 'negative', similarity: s }))];
+    const rows = (pos: number[], neg: number[]) => [
+      ...pos.map((s) => ({ pair: 'positive', similarity: s })),
+      ...neg.map((s) => ({ pair: 'negative', similarity: s })),
+    ];
     expect(pairAuc(rows([3, 4], [1, 2]))).toBe(1);
     expect(pairAuc(rows([1, 2], [3, 4]))).toBe(0);
     expect(pairAuc(rows([1, 1], [1, 1]))).toBe(0.5);

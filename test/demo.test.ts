@@ -20,7 +20,13 @@ it('the CHEST demo (--quick) writes results.md, results.json and the pictures, a
     console.log(`demo --quick: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     expect(log).toContain('CHEST — hyperbolic head');
     const protocols = ['mnist-unseen', 'mnist-seen', 'hierarchy-seen'];
-    const files = ['results.md', 'results.json', 'poincare-disk.svg', 'poincare-disk.png', ...protocols.flatMap((p) => [`similarities-${p}.png`, `loss-${p}.png`, `similarities-${p}.svg`, `loss-${p}.svg`])];
+    const files = [
+      'results.md',
+      'results.json',
+      'poincare-disk.svg',
+      'poincare-disk.png',
+      ...protocols.flatMap((p) => [`similarities-${p}.png`, `loss-${p}.png`, `similarities-${p}.svg`, `loss-${p}.svg`]),
+    ];
     for (const f of files) expect(existsSync(join(out, f)), f).toBe(true);
     const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(json.protocols.map((p: { id: string }) => p.id)).toEqual(protocols);

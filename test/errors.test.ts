@@ -161,7 +161,21 @@ describe('broadcasting mismatches (ShapeError)', () => {
 
 describe('matmul / dot / outer', () => {
   test('inner dimension mismatch names both shapes and the contracted lengths', () => {
-    expectThrows(() => matmul(m23, tensor([[1, 2], [3, 4]])), ShapeError, 'matmul', '[2, 3]', '[2, 2]', /3.*2/);
+    expectThrows(
+      () =>
+        matmul(
+          m23,
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+        ),
+      ShapeError,
+      'matmul',
+      '[2, 3]',
+      '[2, 2]',
+      /3.*2/,
+    );
   });
 
   test('inner dimension mismatch with transposes', () => {
@@ -169,7 +183,21 @@ describe('matmul / dot / outer', () => {
     expectThrows(() => matmul(m23, tensor([[1], [2], [3]]), { transposeA: true }), ShapeError, 'matmul', '[2, 3]', '[3, 1]');
     // bᵀ of [2, 3] is [3, 2]: [2, 3] · [3, 2] is fine, but [2, 3] · ([3, 2])ᵀ = [2, 3] is not
     expect(() => matmul(m23, m23, { transposeB: true })).not.toThrow();
-    expectThrows(() => matmul(m23, tensor([[1, 2], [3, 4], [5, 6]]), { transposeB: true }), ShapeError, 'matmul', '[3, 2]');
+    expectThrows(
+      () =>
+        matmul(
+          m23,
+          tensor([
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ]),
+          { transposeB: true },
+        ),
+      ShapeError,
+      'matmul',
+      '[3, 2]',
+    );
   });
 
   test('1-D operands with mismatched lengths', () => {
@@ -366,7 +394,16 @@ describe('tensor() and the constructors', () => {
     expectThrows(() => tensor([[1, 2], [3]]), ShapeError, 'tensor', 'ragged', '[2, 2]');
     expectThrows(() => tensor([[1, 2], 3] as unknown as number[][]), ShapeError, 'tensor', 'ragged');
     expectThrows(() => tensor([1, [2]] as unknown as number[]), ShapeError, 'tensor', 'ragged');
-    expectThrows(() => tensor([[[1], [2]], [[3], [4, 5]]]), ShapeError, 'tensor', 'ragged');
+    expectThrows(
+      () =>
+        tensor([
+          [[1], [2]],
+          [[3], [4, 5]],
+        ]),
+      ShapeError,
+      'tensor',
+      'ragged',
+    );
     expectThrows(() => tensor([[1], []]), ShapeError, 'tensor', 'ragged');
   });
 
@@ -405,7 +442,23 @@ describe('tensor() and the constructors', () => {
   test('checkFinite rejects NaN and infinities with a ValueError naming the value and its position', () => {
     const opt = { checkFinite: true };
     expectThrows(() => tensor([1, NaN], undefined, undefined, opt), ValueError, 'tensor', 'NaN', 'index 1');
-    expectThrows(() => tensor([[1, 2], [Infinity, 4]], undefined, undefined, opt), ValueError, 'tensor', 'Infinity', 'index 2', '[2, 2]');
+    expectThrows(
+      () =>
+        tensor(
+          [
+            [1, 2],
+            [Infinity, 4],
+          ],
+          undefined,
+          undefined,
+          opt,
+        ),
+      ValueError,
+      'tensor',
+      'Infinity',
+      'index 2',
+      '[2, 2]',
+    );
     expectThrows(() => tensor(new Float64Array([-Infinity]), undefined, undefined, opt), ValueError, 'tensor', '-Infinity');
     expectThrows(() => tensor(NaN, undefined, undefined, opt), ValueError, 'tensor', 'NaN');
     // float32 overflow happens when storing; the check is on the given values
@@ -511,21 +564,37 @@ describe('autodiff misuse', () => {
       'myMul',
     );
     expectThrows(() => grad((x: Tensor) => sum(f(x, x)))(v4), GradError, 'myMul', '2', '1');
-    const g3 = customGrad((a: Tensor) => mul(a, 2), (g: Tensor) => [g, g, g], 'triple');
+    const g3 = customGrad(
+      (a: Tensor) => mul(a, 2),
+      (g: Tensor) => [g, g, g],
+      'triple',
+    );
     expectThrows(() => grad((x: Tensor) => sum(g3(x)))(v4), GradError, 'triple', '3');
     const notArray = customGrad((a: Tensor) => mul(a, 2), ((g: Tensor) => g) as unknown as (g: Tensor) => Tensor[], 'notArray');
     expectThrows(() => grad((x: Tensor) => sum(notArray(x)))(v4), GradError, 'notArray');
   });
 
   test('customGrad: backward returning a cotangent of the wrong shape (ShapeError)', () => {
-    const f = customGrad((a: Tensor) => mul(a, 2), (g: Tensor) => [sum(g)], 'badShape');
+    const f = customGrad(
+      (a: Tensor) => mul(a, 2),
+      (g: Tensor) => [sum(g)],
+      'badShape',
+    );
     expectThrows(() => grad((x: Tensor) => sum(f(x)))(m23), ShapeError, 'badShape', '[]', '[2, 3]');
-    const h = customGrad((a: Tensor) => mul(a, 2), (g: Tensor) => [reshape(g, [3, 2])], 'transposedShape');
+    const h = customGrad(
+      (a: Tensor) => mul(a, 2),
+      (g: Tensor) => [reshape(g, [3, 2])],
+      'transposedShape',
+    );
     expectThrows(() => grad((x: Tensor) => sum(h(x)))(m23), ShapeError, 'transposedShape', '[3, 2]', '[2, 3]');
   });
 
   test('customGrad: non-tensor inputs and a forward that does not return a tensor (ArgumentError)', () => {
-    const f = customGrad((a: Tensor) => mul(a, 2), (g: Tensor) => [g], 'twice');
+    const f = customGrad(
+      (a: Tensor) => mul(a, 2),
+      (g: Tensor) => [g],
+      'twice',
+    );
     expectThrows(() => f(anyT(3)), ArgumentError, 'twice', 'input 0');
     const bad = customGrad((() => 5) as unknown as (a: Tensor) => Tensor, (g: Tensor) => [g], 'badForward');
     expectThrows(() => bad(v4), ArgumentError, 'badForward', 'number');
@@ -594,7 +663,7 @@ describe('clamp and backends', () => {
     expectThrows(() => lib.deviceMemoryStats('gpujs-webgl2'), lib.BackendUnavailableError, 'deviceMemoryStats', 'gpujs-webgl2');
   });
 
-  test("gpujs-webgpu without navigator.gpu: setBackend rejects with a BackendUnavailableError; withBackend throws one", async () => {
+  test('gpujs-webgpu without navigator.gpu: setBackend rejects with a BackendUnavailableError; withBackend throws one', async () => {
     const before = backend();
     let caught: unknown;
     try {
@@ -624,7 +693,20 @@ describe('a non-Tensor passed where a Tensor is expected (ArgumentError naming t
   });
 
   const binaries = {
-    add, sub, mul, div, pow, maximum, minimum, atan2, equal, notEqual, less, lessEqual, greater, greaterEqual,
+    add,
+    sub,
+    mul,
+    div,
+    pow,
+    maximum,
+    minimum,
+    atan2,
+    equal,
+    notEqual,
+    less,
+    lessEqual,
+    greater,
+    greaterEqual,
   };
   test.each(Object.entries(binaries))('%s (either operand; numbers are allowed)', (name, f) => {
     expectThrows(() => f(anyT([1]), v4), ArgumentError, new RegExp(`\\b${name}\\b`));

@@ -51,12 +51,28 @@ import {
 
 describe('tensors are frozen', () => {
   const made: [string, () => Tensor][] = [
-    ['tensor(nested)', () => tensor([[1, 2], [3, 4]])],
+    [
+      'tensor(nested)',
+      () =>
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+    ],
     ['tensor(Float64Array)', () => tensor(new Float64Array([1, 2, 3]))],
     ['full', () => full([2, 3], 1)],
     ['an op result', () => add(tensor([1, 2]), 1)],
     ['a reshape (shares storage)', () => reshape(tensor([1, 2, 3, 4]), [2, 2])],
-    ['a transpose', () => transpose(tensor([[1, 2], [3, 4]]))],
+    [
+      'a transpose',
+      () =>
+        transpose(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+        ),
+    ],
     ['a gradient', () => grad((x: Tensor) => sum(exp(x)))(tensor([1, 2]))],
     ['a random tensor', () => randomNormal(prngKey(0), [3])],
     ['oneHot', () => oneHot([0, 1], 2)],
@@ -70,7 +86,10 @@ describe('tensors are frozen', () => {
 
   test('assigning to shape, dtype, size or rank throws in strict mode and changes nothing', () => {
     'use strict';
-    const t = tensor([[1, 2], [3, 4]]);
+    const t = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const w = t as unknown as Record<string, unknown>;
     expect(() => {
       w.shape = [4];
@@ -156,11 +175,17 @@ describe('readers return copies', () => {
   });
 
   test('mutating the result of toNested does not change the tensor', () => {
-    const t = tensor([[1, 2], [3, 4]]);
+    const t = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const n = toNested(t) as number[][];
     n[0][0] = 50;
     n[1] = [0];
-    expect(toNested(t)).toEqual([[1, 2], [3, 4]]);
+    expect(toNested(t)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   test('reshape shares storage safely: reading or mutating copies of either never affects the other', () => {
@@ -197,11 +222,17 @@ describe('constructors copy their input', () => {
   });
 
   test('tensor(nested arrays): mutating the arrays afterwards does not change the tensor', () => {
-    const src = [[1, 2], [3, 4]];
+    const src = [
+      [1, 2],
+      [3, 4],
+    ];
     const t = tensor(src);
     src[0][0] = 10;
     src[1] = [7, 7];
-    expect(toNested(t)).toEqual([[1, 2], [3, 4]]);
+    expect(toNested(t)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   test('the input arrays are not modified by tensor()', () => {
@@ -254,7 +285,15 @@ interface Env {
 
 type Case = readonly [name: string, args: (e: Env) => unknown[], fn: (...args: never[]) => unknown];
 
-const T = (vals: number[], shape: number[], dtype: DType): Tensor => tensor(vals.slice(0, shape.reduce((p, d) => p * d, 1)), shape, dtype);
+const T = (vals: number[], shape: number[], dtype: DType): Tensor =>
+  tensor(
+    vals.slice(
+      0,
+      shape.reduce((p, d) => p * d, 1),
+    ),
+    shape,
+    dtype,
+  );
 
 // the one op table (gyrograd/testing ELEMENTWISE_OPS)
 const unaryNames = ELEMENTWISE_OPS.filter((o) => o.arity === 1).map((o) => o.name);
@@ -333,22 +372,13 @@ const cases: Case[] = [
     (p: { w: Tensor; b: Tensor[] }, c: Tensor) =>
       lib.grad((q: { w: Tensor; b: Tensor[] }, cc: Tensor) => lib.sum(lib.mul(lib.add(lib.tanh(q.w), q.b[0]), cc)), [0, 1])(p, c),
   ],
-  [
-    'grad',
-    (e) => [e.a, e.b],
-    (a: Tensor, b: Tensor) => lib.grad((u: Tensor, w: Tensor) => quad(lib.matmul(u, w)), 1)(a, b),
-  ],
+  ['grad', (e) => [e.a, e.b], (a: Tensor, b: Tensor) => lib.grad((u: Tensor, w: Tensor) => quad(lib.matmul(u, w)), 1)(a, b)],
   [
     'grad',
     (e) => [e.x, e.idx],
-    (x: Tensor, idx: number[]) =>
-      lib.grad((u: Tensor) => lib.add(quad(lib.take(u, idx)), lib.sum(lib.scatterAdd(u, idx, lib.take(u, idx)))))(x),
+    (x: Tensor, idx: number[]) => lib.grad((u: Tensor) => lib.add(quad(lib.take(u, idx)), lib.sum(lib.scatterAdd(u, idx, lib.take(u, idx)))))(x),
   ],
-  [
-    'grad',
-    (e) => [e.x],
-    (x: Tensor) => lib.grad((u: Tensor) => lib.sum(lib.grad((w: Tensor) => lib.sum(lib.logSoftmax(lib.mul(w, w))))(u)))(x),
-  ],
+  ['grad', (e) => [e.x], (x: Tensor) => lib.grad((u: Tensor) => lib.sum(lib.grad((w: Tensor) => lib.sum(lib.logSoftmax(lib.mul(w, w))))(u)))(x)],
   [
     'valueAndGrad',
     (e) => [e.x, e.mixed],
@@ -376,11 +406,7 @@ const cases: Case[] = [
       return lib.grad((u: Tensor) => lib.sum(f(u)))(x);
     },
   ],
-  [
-    'checkGrad',
-    (e) => [e.s],
-    (s: Tensor) => lib.checkGrad((u: Tree) => lib.sum(lib.square(u as Tensor)), [s]),
-  ],
+  ['checkGrad', (e) => [e.s], (s: Tensor) => lib.checkGrad((u: Tree) => lib.sum(lib.square(u as Tensor)), [s])],
 ];
 
 /** Public exports of the core modules that take no tensors (constructors, error classes). */
@@ -389,8 +415,23 @@ const notOps = new Set(['Tensor', 'scalar', 'zeros', 'ones', 'full', 'arange', '
 test('the immutability property below covers every public function of the tensor, ops, autodiff and testing modules', () => {
   // Public = re-exported from lib/index.ts; geometry / optimizer / loss modules are outside this suite's scope.
   const core = [
-    opsElementwise, opsBroadcast, opsReduce, fusedLogSumExp, fusedSoftmax, opsLinalg, opsShape, opsIndexing, opsNn, opsCast,
-    autodiffGrad, autodiffCustom, autodiffTree, tensorCreate, tensorShape, tensorTensor, testingCheckGrad,
+    opsElementwise,
+    opsBroadcast,
+    opsReduce,
+    fusedLogSumExp,
+    fusedSoftmax,
+    opsLinalg,
+    opsShape,
+    opsIndexing,
+    opsNn,
+    opsCast,
+    autodiffGrad,
+    autodiffCustom,
+    autodiffTree,
+    tensorCreate,
+    tensorShape,
+    tensorTensor,
+    testingCheckGrad,
   ];
   const pub = lib as unknown as Record<string, unknown>;
   const exported = new Set<string>();
@@ -504,7 +545,13 @@ describe('no exported op or transformation modifies its inputs', () => {
     typed[0] = 0;
     expect(toArray(o)).toEqual([0, 1]);
     const perm = [1, 0];
-    const tr = transpose(tensor([[1, 2], [3, 4]]), perm);
+    const tr = transpose(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      perm,
+    );
     perm.reverse();
     expect(toArray(tr)).toEqual([1, 3, 2, 4]);
   });

@@ -74,10 +74,20 @@ describe('layerNorm', () => {
   });
 
   it('normalises each row over the last axis, then scales and shifts', () => {
-    const x = g.tensor([[1, 2, 3, 6], [-1, 0, 0, 5]], undefined, 'float64');
+    const x = g.tensor(
+      [
+        [1, 2, 3, 6],
+        [-1, 0, 0, 5],
+      ],
+      undefined,
+      'float64',
+    );
     const p = { scale: g.tensor([1, 2, 0.5, 1], undefined, 'float64'), bias: g.tensor([0, 1, 0, -1], undefined, 'float64') };
     const y = g.toNested(g.layerNorm.apply(p, x)) as number[][];
-    const rows = [[1, 2, 3, 6], [-1, 0, 0, 5]];
+    const rows = [
+      [1, 2, 3, 6],
+      [-1, 0, 0, 5],
+    ];
     rows.forEach((r, i) => {
       const m = r.reduce((a, b) => a + b, 0) / 4;
       const v = r.reduce((a, b) => a + (b - m) ** 2, 0) / 4;
@@ -125,15 +135,35 @@ describe('embedding', () => {
   });
 
   it('apply takes the rows of the ids, in order, repeats allowed', () => {
-    const table = g.tensor([[0, 1], [10, 11], [20, 21]]);
-    expect(g.toNested(g.embedding.apply({ table }, [2, 0, 2]))).toEqual([[20, 21], [0, 1], [20, 21]]);
+    const table = g.tensor([
+      [0, 1],
+      [10, 11],
+      [20, 21],
+    ]);
+    expect(g.toNested(g.embedding.apply({ table }, [2, 0, 2]))).toEqual([
+      [20, 21],
+      [0, 1],
+      [20, 21],
+    ]);
     expect(g.embedding.apply({ table }, new Int32Array(0)).shape).toEqual([0, 2]);
   });
 
   it('the gradient of the table accumulates over repeated ids and is 0 for unused rows', () => {
-    const table = g.tensor([[0, 1], [10, 11], [20, 21]], undefined, 'float64');
+    const table = g.tensor(
+      [
+        [0, 1],
+        [10, 11],
+        [20, 21],
+      ],
+      undefined,
+      'float64',
+    );
     const gt = g.grad((p: g.EmbeddingParams) => g.sum(g.embedding.apply(p, [2, 0, 2])))({ table });
-    expect(g.toNested(gt.table)).toEqual([[1, 1], [0, 0], [2, 2]]);
+    expect(g.toNested(gt.table)).toEqual([
+      [1, 1],
+      [0, 0],
+      [2, 2],
+    ]);
   });
 
   it('throws typed errors naming embedding', () => {

@@ -16,15 +16,23 @@ const RUNS = 20;
 
 function weights(shape: readonly number[]): Tensor {
   const n = shape.reduce((p, d) => p * d, 1);
-  return g.tensor(Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + 0.3) + 0.5), shape, 'float64');
+  return g.tensor(
+    Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + 0.3) + 0.5),
+    shape,
+    'float64',
+  );
 }
 
 /** grad of ⟨op(x), W⟩ against central differences. */
 function expectGradOk(op: (x: Tensor) => Tensor, x: Tensor): void {
-  const r = g.checkGrad((y: Tensor) => {
-    const o = op(y);
-    return g.sum(g.mul(o, weights(o.shape)));
-  }, [x], TOL);
+  const r = g.checkGrad(
+    (y: Tensor) => {
+      const o = op(y);
+      return g.sum(g.mul(o, weights(o.shape)));
+    },
+    [x],
+    TOL,
+  );
   expect(r.ok, r.message).toBe(true);
 }
 
@@ -62,15 +70,20 @@ describe('second order (grad of grad) of the new ops', () => {
     expectSecondOrderOk((y) => g.cumprod(y, axis), x);
     expectSecondOrderOk((y) => g.square(g.cumsum(y, axis)), x);
   });
-  test.prop([shapeArb({ minRank: 1, maxRank: 3, minDim: 2 }).chain((s) => fc.tuple(distinctTensorArb(s), fc.integer({ min: 0, max: s.length - 1 })))], { numRuns: 10 })(
-    'variance, std, einsum',
-    ([x, axis]) => {
-      expectSecondOrderOk((y) => g.variance(y, axis), x);
-      expectSecondOrderOk((y) => g.std(y, axis, true, 1), x);
-      const n = x.shape[axis];
-      expectSecondOrderOk((y) => g.einsum('ij,kj->ik', g.reshape(y, [-1, n]), g.reshape(g.sin(y), [-1, n])), g.transpose(x, [...x.shape.keys()].map((i) => (i === axis ? x.rank - 1 : i === x.rank - 1 ? axis : i))));
-    },
-  );
+  test.prop([shapeArb({ minRank: 1, maxRank: 3, minDim: 2 }).chain((s) => fc.tuple(distinctTensorArb(s), fc.integer({ min: 0, max: s.length - 1 })))], {
+    numRuns: 10,
+  })('variance, std, einsum', ([x, axis]) => {
+    expectSecondOrderOk((y) => g.variance(y, axis), x);
+    expectSecondOrderOk((y) => g.std(y, axis, true, 1), x);
+    const n = x.shape[axis];
+    expectSecondOrderOk(
+      (y) => g.einsum('ij,kj->ik', g.reshape(y, [-1, n]), g.reshape(g.sin(y), [-1, n])),
+      g.transpose(
+        x,
+        [...x.shape.keys()].map((i) => (i === axis ? x.rank - 1 : i === x.rank - 1 ? axis : i)),
+      ),
+    );
+  });
 });
 
 describe('sort, argsort, topk', () => {
@@ -92,7 +105,10 @@ describe('sort, argsort, topk', () => {
       const tv = lanes(g.toArray(top.values), top.values.shape, axis);
       const ti = lanes(Array.from(top.indices), top.values.shape, axis);
       xs.forEach((lane, i) => {
-        const want = lane.slice().sort((p, q) => q - p).slice(0, k);
+        const want = lane
+          .slice()
+          .sort((p, q) => q - p)
+          .slice(0, k);
         expect(tv[i]).toEqual(want);
         expect(ti[i].map((j) => lane[j])).toEqual(want);
       });
@@ -123,7 +139,10 @@ describe('sort, argsort, topk', () => {
   });
 
   it('argmax / argmin: first occurrence, NaN wins, flat without an axis', () => {
-    const x = g.tensor([[1, 5, 5], [7, -2, 0]]);
+    const x = g.tensor([
+      [1, 5, 5],
+      [7, -2, 0],
+    ]);
     expect(Array.from(g.argmax(x, 1))).toEqual([1, 0]);
     expect(Array.from(g.argmin(x, 0))).toEqual([0, 1, 1]);
     expect(Array.from(g.argmax(x))).toEqual([3]);
@@ -148,7 +167,8 @@ describe('cumsum, cumprod', () => {
       const cs = lanes(g.toArray(g.cumsum(x, axis)), x.shape, axis);
       const cp = lanes(g.toArray(g.cumprod(x, axis)), x.shape, axis);
       xs.forEach((lane, i) => {
-        let s = 0, p = 1;
+        let s = 0,
+          p = 1;
         lane.forEach((v, j) => {
           s += v;
           p *= v;
@@ -159,13 +179,10 @@ describe('cumsum, cumprod', () => {
     },
   );
 
-  test.prop([shapeAxisArb.chain(([s, a]) => fc.tuple(tensorArb(s), fc.constant(a)))], { numRuns: RUNS })(
-    'grad = central differences',
-    ([x, axis]) => {
-      expectGradOk((y) => g.cumsum(y, axis), x);
-      expectGradOk((y) => g.cumprod(y, axis), x);
-    },
-  );
+  test.prop([shapeAxisArb.chain(([s, a]) => fc.tuple(tensorArb(s), fc.constant(a)))], { numRuns: RUNS })('grad = central differences', ([x, axis]) => {
+    expectGradOk((y) => g.cumsum(y, axis), x);
+    expectGradOk((y) => g.cumprod(y, axis), x);
+  });
 
   it('cumprod has the exact gradient where the input has zeros (no division)', () => {
     const x = g.tensor([2, 0, 3, 0, 5], undefined, 'float64');
@@ -193,25 +210,29 @@ describe('cumsum, cumprod', () => {
 });
 
 describe('variance, std', () => {
-  test.prop([shapeArb({ minRank: 1, maxRank: 3, minDim: 2 }).chain((s) => fc.tuple(tensorArb(s), fc.integer({ min: 0, max: s.length - 1 }), fc.boolean(), fc.integer({ min: 0, max: 1 })))], { numRuns: RUNS })(
-    'values match the two-pass formula; grad = central differences',
-    ([x, axis, keepdims, ddof]) => {
-      const xs = lanes(g.toArray(x), x.shape, axis);
-      const v = g.variance(x, axis, keepdims, ddof);
-      const sd = g.std(x, axis, keepdims, ddof);
-      const want = xs.map((lane) => {
-        const m = lane.reduce((p, q) => p + q, 0) / lane.length;
-        return lane.reduce((p, q) => p + (q - m) ** 2, 0) / (lane.length - ddof);
-      });
-      g.toArray(v).forEach((vi, i) => expect(vi).toBeCloseTo(want[i], 12));
-      g.toArray(sd).forEach((si, i) => expect(si).toBeCloseTo(Math.sqrt(want[i]), 12));
-      const ks = x.shape.slice();
-      ks[axis] = 1;
-      expect(v.shape).toEqual(keepdims ? ks : x.shape.filter((_, i) => i !== axis));
-      expectGradOk((y) => g.variance(y, axis, keepdims, ddof), x);
-      expectGradOk((y) => g.std(y, axis, keepdims, ddof), g.add(x, g.mul(weights(x.shape), 0.3)));
-    },
-  );
+  test.prop(
+    [
+      shapeArb({ minRank: 1, maxRank: 3, minDim: 2 }).chain((s) =>
+        fc.tuple(tensorArb(s), fc.integer({ min: 0, max: s.length - 1 }), fc.boolean(), fc.integer({ min: 0, max: 1 })),
+      ),
+    ],
+    { numRuns: RUNS },
+  )('values match the two-pass formula; grad = central differences', ([x, axis, keepdims, ddof]) => {
+    const xs = lanes(g.toArray(x), x.shape, axis);
+    const v = g.variance(x, axis, keepdims, ddof);
+    const sd = g.std(x, axis, keepdims, ddof);
+    const want = xs.map((lane) => {
+      const m = lane.reduce((p, q) => p + q, 0) / lane.length;
+      return lane.reduce((p, q) => p + (q - m) ** 2, 0) / (lane.length - ddof);
+    });
+    g.toArray(v).forEach((vi, i) => expect(vi).toBeCloseTo(want[i], 12));
+    g.toArray(sd).forEach((si, i) => expect(si).toBeCloseTo(Math.sqrt(want[i]), 12));
+    const ks = x.shape.slice();
+    ks[axis] = 1;
+    expect(v.shape).toEqual(keepdims ? ks : x.shape.filter((_, i) => i !== axis));
+    expectGradOk((y) => g.variance(y, axis, keepdims, ddof), x);
+    expectGradOk((y) => g.std(y, axis, keepdims, ddof), g.add(x, g.mul(weights(x.shape), 0.3)));
+  });
 
   it('std at zero variance: value 0, gradient 0 (finite), at first and second order', () => {
     const x = g.full([2, 3], 1.5, 'float64');
@@ -251,24 +272,36 @@ describe('einsum', () => {
     },
   );
 
-  test.prop([fc.tuple(dims, dims, dims, dims).chain(([bt, m, k, n]) => fc.tuple(tensorArb([bt, m, k]), tensorArb([bt, k, n]), tensorArb([m]), tensorArb([n]), tensorArb([k, k])))], { numRuns: RUNS })(
-    'batched matmul, outer, trace, diagonal; grads = central differences',
-    ([a, b, u, v, sq]) => {
-      const close = (x: Tensor, y: Tensor) => {
-        expect(x.shape).toEqual(y.shape);
-        g.toArray(x).forEach((val, i) => expect(val).toBeCloseTo(g.toArray(y)[i], 12));
-      };
-      close(g.einsum('bij,bjk->bik', a, b), g.matmul(a, b));
-      close(g.einsum('i,j->ij', u, v), g.outer(u, v));
-      const sv = g.toArray(sq), k = sq.shape[0];
-      const diag = Array.from({ length: k }, (_, i) => sv[i * k + i]);
-      close(g.einsum('ii->i', sq), g.tensor(diag, [k], 'float64'));
-      close(g.einsum('ii', sq), g.tensor(diag.reduce((p, q) => p + q, 0), [], 'float64'));
-      expectGradOk((x) => g.einsum('bij,bjk->bik', x, b), a);
-      expectGradOk((x) => g.einsum('ii->', x), sq);
-      expectGradOk((x) => g.einsum('i,j->ij', x, v), u);
-    },
-  );
+  test.prop(
+    [
+      fc
+        .tuple(dims, dims, dims, dims)
+        .chain(([bt, m, k, n]) => fc.tuple(tensorArb([bt, m, k]), tensorArb([bt, k, n]), tensorArb([m]), tensorArb([n]), tensorArb([k, k]))),
+    ],
+    { numRuns: RUNS },
+  )('batched matmul, outer, trace, diagonal; grads = central differences', ([a, b, u, v, sq]) => {
+    const close = (x: Tensor, y: Tensor) => {
+      expect(x.shape).toEqual(y.shape);
+      g.toArray(x).forEach((val, i) => expect(val).toBeCloseTo(g.toArray(y)[i], 12));
+    };
+    close(g.einsum('bij,bjk->bik', a, b), g.matmul(a, b));
+    close(g.einsum('i,j->ij', u, v), g.outer(u, v));
+    const sv = g.toArray(sq),
+      k = sq.shape[0];
+    const diag = Array.from({ length: k }, (_, i) => sv[i * k + i]);
+    close(g.einsum('ii->i', sq), g.tensor(diag, [k], 'float64'));
+    close(
+      g.einsum('ii', sq),
+      g.tensor(
+        diag.reduce((p, q) => p + q, 0),
+        [],
+        'float64',
+      ),
+    );
+    expectGradOk((x) => g.einsum('bij,bjk->bik', x, b), a);
+    expectGradOk((x) => g.einsum('ii->', x), sq);
+    expectGradOk((x) => g.einsum('i,j->ij', x, v), u);
+  });
 
   it('rejects malformed or unsupported specs with typed errors', () => {
     const a = g.ones([2, 3]);

@@ -289,7 +289,12 @@ describe('unary ops', () => {
     const out = op(tensor(vals));
     expect(out.dtype).toBe('float32');
     // one float32 rounding of an (up to 1-ulp double) result: relative error <= 2^-24 (+ tiny slack)
-    expectValues(out, vals.map((v) => Math.fround(f(Math.fround(v)))), 2 ** -23, 1e-45);
+    expectValues(
+      out,
+      vals.map((v) => Math.fround(f(Math.fround(v)))),
+      2 ** -23,
+      1e-45,
+    );
   });
 
   test('special values: ±0, ±Infinity, NaN and domain edges', () => {
@@ -355,16 +360,34 @@ describe('binary ops with broadcasting', () => {
 
   // shape pairs: equal shapes, size-1 axes on either side, rank differences, scalars
   const shapePairs: [number[], number[]][] = [
-    [[2, 3], [2, 3]],
-    [[2, 3], [1, 3]],
-    [[2, 1], [1, 3]],
-    [[4, 1, 3], [2, 1]],
+    [
+      [2, 3],
+      [2, 3],
+    ],
+    [
+      [2, 3],
+      [1, 3],
+    ],
+    [
+      [2, 1],
+      [1, 3],
+    ],
+    [
+      [4, 1, 3],
+      [2, 1],
+    ],
     [[3], [2, 4, 3]],
-    [[2, 3, 1, 2], [3, 4, 1]],
+    [
+      [2, 3, 1, 2],
+      [3, 4, 1],
+    ],
     [[], [2, 2]],
     [[2, 2], []],
     [[1], [3]],
-    [[0, 3], [1, 3]],
+    [
+      [0, 3],
+      [1, 3],
+    ],
   ];
 
   for (const [name, op, f] of ops) {
@@ -408,11 +431,21 @@ describe('binary ops with broadcasting', () => {
     const c = { data: [1, 0], shape: [2, 1] };
     const a = { data: [10, 20, 30], shape: [3] };
     const b = { data: [-1], shape: [] as number[] };
-    expectValues(where(T(c), T(a), T(b)), naiveMap([c, a, b], (ci, ai, bi) => (ci !== 0 ? ai : bi)), 0, 0);
+    expectValues(
+      where(T(c), T(a), T(b)),
+      naiveMap([c, a, b], (ci, ai, bi) => (ci !== 0 ? ai : bi)),
+      0,
+      0,
+    );
     const c3 = { data: [0, 2, -1, 0, 0, 0.5], shape: [3, 1, 2] };
     const a3 = naive([4, 1], 5);
     const b3 = naive([1, 4, 2], 6);
-    expectValues(where(T(c3), T(a3), T(b3)), naiveMap([c3, a3, b3], (ci, ai, bi) => (ci !== 0 ? ai : bi)), 0, 0);
+    expectValues(
+      where(T(c3), T(a3), T(b3)),
+      naiveMap([c3, a3, b3], (ci, ai, bi) => (ci !== 0 ? ai : bi)),
+      0,
+      0,
+    );
     // numbers as branches
     expect(toArray(where(tensor([1, 0, 1]), 5, -5))).toEqual([5, -5, 5]);
   });
@@ -431,9 +464,24 @@ describe('binary ops with broadcasting', () => {
     const a = naive(sa, seed);
     const b = naive(sb, seed + 1);
     expect(broadcastShape(sa, sb)).toEqual(bshape(sa, sb));
-    expectValues(add(T(a), T(b)), naiveMap([a, b], (x, y) => x + y), 0, 0);
-    expectValues(mul(T(a), T(b)), naiveMap([a, b], (x, y) => x * y), 0, 0);
-    expectValues(sub(T(b), T(a)), naiveMap([b, a], (x, y) => x - y), 0, 0);
+    expectValues(
+      add(T(a), T(b)),
+      naiveMap([a, b], (x, y) => x + y),
+      0,
+      0,
+    );
+    expectValues(
+      mul(T(a), T(b)),
+      naiveMap([a, b], (x, y) => x * y),
+      0,
+      0,
+    );
+    expectValues(
+      sub(T(b), T(a)),
+      naiveMap([b, a], (x, y) => x - y),
+      0,
+      0,
+    );
   });
 });
 
@@ -451,17 +499,50 @@ describe('reductions', () => {
       test(`sum / mean / max / min / norm / logSumExp over ${label}`, () => {
         const ax = resolve(axes);
         const t = T(x);
-        expectValues(sum(t, axes, keepdims), naiveReduce(x, ax, keepdims, 0, (a, v) => a + v));
-        expectValues(mean(t, axes, keepdims), naiveReduce(x, ax, keepdims, 0, (a, v) => a + v, (a, c) => a / c));
-        expectValues(max(t, axes, keepdims), naiveReduce(x, ax, keepdims, -Infinity, (a, v) => (v > a ? v : a)));
-        expectValues(min(t, axes, keepdims), naiveReduce(x, ax, keepdims, Infinity, (a, v) => (v < a ? v : a)));
+        expectValues(
+          sum(t, axes, keepdims),
+          naiveReduce(x, ax, keepdims, 0, (a, v) => a + v),
+        );
+        expectValues(
+          mean(t, axes, keepdims),
+          naiveReduce(
+            x,
+            ax,
+            keepdims,
+            0,
+            (a, v) => a + v,
+            (a, c) => a / c,
+          ),
+        );
+        expectValues(
+          max(t, axes, keepdims),
+          naiveReduce(x, ax, keepdims, -Infinity, (a, v) => (v > a ? v : a)),
+        );
+        expectValues(
+          min(t, axes, keepdims),
+          naiveReduce(x, ax, keepdims, Infinity, (a, v) => (v < a ? v : a)),
+        );
         expectValues(
           norm(t, axes, keepdims),
-          naiveReduce(x, ax, keepdims, 0, (a, v) => a + v * v, (a) => Math.sqrt(a)),
+          naiveReduce(
+            x,
+            ax,
+            keepdims,
+            0,
+            (a, v) => a + v * v,
+            (a) => Math.sqrt(a),
+          ),
         );
         expectValues(
           logSumExp(t, axes, keepdims),
-          naiveReduce(x, ax, keepdims, 0, (a, v) => a + Math.exp(v), (a) => Math.log(a)),
+          naiveReduce(
+            x,
+            ax,
+            keepdims,
+            0,
+            (a, v) => a + Math.exp(v),
+            (a) => Math.log(a),
+          ),
         );
       });
     }
@@ -474,7 +555,14 @@ describe('reductions', () => {
   });
 
   test('hand-computed values on a small matrix', () => {
-    const m = tensor([[1, 2, 3], [4, 5, 6]], undefined, 'float64');
+    const m = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      undefined,
+      'float64',
+    );
     expect(toArray(sum(m))).toEqual([21]);
     expect(sum(m).shape).toEqual([]);
     expect(toNested(sum(m, 0))).toEqual([5, 7, 9]);
@@ -482,7 +570,21 @@ describe('reductions', () => {
     expect(toNested(mean(m, 0))).toEqual([2.5, 3.5, 4.5]);
     expect(toNested(max(m, 1))).toEqual([3, 6]);
     expect(toNested(min(m, 0, true))).toEqual([[1, 2, 3]]);
-    expect(toNested(norm(tensor([[3, 4], [5, 12]], undefined, 'float64'), 1))).toEqual([5, 13]);
+    expect(
+      toNested(
+        norm(
+          tensor(
+            [
+              [3, 4],
+              [5, 12],
+            ],
+            undefined,
+            'float64',
+          ),
+          1,
+        ),
+      ),
+    ).toEqual([5, 13]);
   });
 
   test('float32 reductions accumulate in float64 and round once', () => {
@@ -506,7 +608,14 @@ describe('reductions', () => {
   });
 
   test('max / min propagate NaN', () => {
-    const t = tensor([[1, NaN, 3], [4, 5, 6]], undefined, 'float64');
+    const t = tensor(
+      [
+        [1, NaN, 3],
+        [4, 5, 6],
+      ],
+      undefined,
+      'float64',
+    );
     const mx = toArray(max(t, 1));
     expect(mx[0]).toBeNaN();
     expect(mx[1]).toBe(6);
@@ -516,7 +625,16 @@ describe('reductions', () => {
   });
 
   test('logSumExp of huge values stays finite; rows of -Infinity give -Infinity', () => {
-    const big = tensor([[1000, 1000], [1000, -Infinity], [-Infinity, -Infinity], [0, Math.log(3)]], undefined, 'float64');
+    const big = tensor(
+      [
+        [1000, 1000],
+        [1000, -Infinity],
+        [-Infinity, -Infinity],
+        [0, Math.log(3)],
+      ],
+      undefined,
+      'float64',
+    );
     // log(2 e^1000) = 1000 + log 2 ; log(e^1000 + 0) = 1000 ; log(0) = -Inf ; log(1 + 3) = log 4
     expectValues(logSumExp(big, 1), [1000 + Math.LN2, 1000, -Infinity, Math.log(4)], 1e-15, 0);
     const big32 = logSumExp(tensor([1000, 1000, 1000]));
@@ -530,7 +648,19 @@ describe('reductions', () => {
   });
 
   test('logSumExp with +Infinity gives +Infinity, with NaN gives NaN', () => {
-    const r = toArray(logSumExp(tensor([[1, Infinity], [1, NaN]], undefined, 'float64'), 1));
+    const r = toArray(
+      logSumExp(
+        tensor(
+          [
+            [1, Infinity],
+            [1, NaN],
+          ],
+          undefined,
+          'float64',
+        ),
+        1,
+      ),
+    );
     expect(r[0]).toBe(Infinity);
     expect(r[1]).toBeNaN();
   });
@@ -540,7 +670,22 @@ describe('reductions', () => {
     const tiny = tensor([3e-200, 4e-200], undefined, 'float64');
     expectValues(norm(huge), [5e200], 1e-15, 0);
     expectValues(norm(tiny), [5e-200], 1e-15, 0);
-    expectValues(norm(tensor([[1e200, 1e200], [1e-200, 1e-200]], undefined, 'float64'), 1), [Math.SQRT2 * 1e200, Math.SQRT2 * 1e-200], 1e-15, 0);
+    expectValues(
+      norm(
+        tensor(
+          [
+            [1e200, 1e200],
+            [1e-200, 1e-200],
+          ],
+          undefined,
+          'float64',
+        ),
+        1,
+      ),
+      [Math.SQRT2 * 1e200, Math.SQRT2 * 1e-200],
+      1e-15,
+      0,
+    );
     // subnormal entries
     expectValues(norm(tensor([3e-320, 4e-320], undefined, 'float64')), [5e-320], 1e-3, 0);
     expect(toArray(norm(tensor([0, 0], undefined, 'float64')))).toEqual([0]);
@@ -550,14 +695,22 @@ describe('reductions', () => {
   test('broadcastTo and sumTo against naive loops', () => {
     const a = naive([3, 1], 7);
     const b = broadcastTo(T(a), [2, 3, 4]);
-    expectValues(b, naiveMap([a, { data: new Array(24).fill(0), shape: [2, 3, 4] }], (u) => u), 0, 0);
+    expectValues(
+      b,
+      naiveMap([a, { data: new Array(24).fill(0), shape: [2, 3, 4] }], (u) => u),
+      0,
+      0,
+    );
     expect(broadcastTo(T(a), [3, 1]).shape).toEqual([3, 1]);
     const g = naive([2, 3, 4], 8);
     // sumTo [3, 1]: sum over axis 0 (leading) and axis 2 (size 1 in the target)
     const expected = naiveReduce(g, [0, 2], true, 0, (p, v) => p + v);
     expectValues(sumTo(T(g), [3, 1]), { data: expected.data, shape: [3, 1] });
     expectValues(sumTo(T(g), []), [g.data.reduce((p, v) => p + v, 0)]);
-    expectValues(sumTo(T(g), [4]), naiveReduce(g, [0, 1], false, 0, (p, v) => p + v));
+    expectValues(
+      sumTo(T(g), [4]),
+      naiveReduce(g, [0, 1], false, 0, (p, v) => p + v),
+    );
   });
 });
 
@@ -565,12 +718,38 @@ describe('reductions', () => {
 
 describe('matmul', () => {
   test('2-D by hand', () => {
-    const a = tensor([[1, 2], [3, 4]], undefined, 'float64');
-    const b = tensor([[5, 6], [7, 8]], undefined, 'float64');
-    expect(toNested(matmul(a, b))).toEqual([[19, 22], [43, 50]]);
-    expect(toNested(matmul(a, b, { transposeA: true }))).toEqual([[26, 30], [38, 44]]);
-    expect(toNested(matmul(a, b, { transposeB: true }))).toEqual([[17, 23], [39, 53]]);
-    expect(toNested(matmul(a, b, { transposeA: true, transposeB: true }))).toEqual([[23, 31], [34, 46]]);
+    const a = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      undefined,
+      'float64',
+    );
+    const b = tensor(
+      [
+        [5, 6],
+        [7, 8],
+      ],
+      undefined,
+      'float64',
+    );
+    expect(toNested(matmul(a, b))).toEqual([
+      [19, 22],
+      [43, 50],
+    ]);
+    expect(toNested(matmul(a, b, { transposeA: true }))).toEqual([
+      [26, 30],
+      [38, 44],
+    ]);
+    expect(toNested(matmul(a, b, { transposeB: true }))).toEqual([
+      [17, 23],
+      [39, 53],
+    ]);
+    expect(toNested(matmul(a, b, { transposeA: true, transposeB: true }))).toEqual([
+      [23, 31],
+      [34, 46],
+    ]);
   });
 
   const cases: [string, number[], number[], boolean, boolean][] = [
@@ -613,7 +792,8 @@ describe('matmul', () => {
     const exact = naiveMatmul(a2, b2, tA, tB);
     // a length-K dot product summed in float32 (any order) and stored: |err| ≤ (K+1)·u/(1−(K+1)·u)·Σ|a||b|
     // (Higham, Thm 3.5), u = 2⁻²⁴; the bound below is (K+2)·u·Σ|a||b|
-    const absA = { data: a2.data.map(Math.abs), shape: sa }, absB = { data: b2.data.map(Math.abs), shape: sb };
+    const absA = { data: a2.data.map(Math.abs), shape: sa },
+      absB = { data: b2.data.map(Math.abs), shape: sb };
     const scale = naiveMatmul(absA, absB, tA, tB).data;
     const K = tA ? sa[0] : sa[1];
     const got = toArray(out);
@@ -657,7 +837,11 @@ describe('matmul', () => {
     const b = tensor([4, -5, 6], undefined, 'float64');
     expect(item(dot(a, b))).toBe(4 - 10 + 18);
     expect(dot(a, b).shape).toEqual([]);
-    expect(toNested(outer(a, tensor([1, 10], undefined, 'float64')))).toEqual([[1, 10], [2, 20], [3, 30]]);
+    expect(toNested(outer(a, tensor([1, 10], undefined, 'float64')))).toEqual([
+      [1, 10],
+      [2, 20],
+      [3, 30],
+    ]);
   });
 });
 
@@ -673,7 +857,11 @@ describe('shape ops', () => {
     expect(toArray(r)).toEqual(x.data);
     expect(reshape(t, [-1]).shape).toEqual([24]);
     expect(reshape(t, [2, 3, 4])).toBe(t);
-    expect(toNested(reshape(tensor([1, 2, 3, 4, 5, 6], undefined, 'float64'), [3, 2]))).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(toNested(reshape(tensor([1, 2, 3, 4, 5, 6], undefined, 'float64'), [3, 2]))).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(reshape(tensor([5]), []).shape).toEqual([]);
     expect(reshape(tensor([], [0, 2]), [-1, 4]).shape).toEqual([0, 4]);
   });
@@ -686,9 +874,32 @@ describe('shape ops', () => {
   });
 
   test('transpose without perm reverses the axes; with perm it permutes them', () => {
-    expect(toNested(transpose(tensor([[1, 2, 3], [4, 5, 6]], undefined, 'float64')))).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(
+      toNested(
+        transpose(
+          tensor(
+            [
+              [1, 2, 3],
+              [4, 5, 6],
+            ],
+            undefined,
+            'float64',
+          ),
+        ),
+      ),
+    ).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
     expectValues(transpose(T(x)), naiveTranspose(x, [2, 1, 0]), 0, 0);
-    for (const perm of [[0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [0, 1, 2]]) {
+    for (const perm of [
+      [0, 2, 1],
+      [1, 0, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [0, 1, 2],
+    ]) {
       expectValues(transpose(T(x), perm), naiveTranspose(x, perm), 0, 0);
       expectValues(permute(T(x), perm), naiveTranspose(x, perm), 0, 0);
     }
@@ -721,7 +932,14 @@ describe('shape ops', () => {
       const data: number[] = [];
       for (let o = 0; o < sizeOf(size); o++) {
         const oi = unravel(o, size);
-        data.push(x.data[ravel(oi.map((v, i) => v + begin[i]), x.shape)]);
+        data.push(
+          x.data[
+            ravel(
+              oi.map((v, i) => v + begin[i]),
+              x.shape,
+            )
+          ],
+        );
       }
       return { data, shape: size };
     };
@@ -735,7 +953,10 @@ describe('shape ops', () => {
 
   test('concat along each axis with three inputs of different lengths', () => {
     const parts = [naive([2, 1, 4], 1), naive([2, 3, 4], 2), naive([2, 2, 4], 3)];
-    const out = concat(parts.map((p) => T(p)), 1);
+    const out = concat(
+      parts.map((p) => T(p)),
+      1,
+    );
     expect(out.shape).toEqual([2, 6, 4]);
     // naive: for each output position find which part it comes from
     const data: number[] = [];
@@ -748,24 +969,55 @@ describe('shape ops', () => {
     }
     expectValues(out, data, 0, 0);
 
-    const a = tensor([[1, 2], [3, 4]], undefined, 'float64');
+    const a = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      undefined,
+      'float64',
+    );
     const b = tensor([[5, 6]], undefined, 'float64');
-    expect(toNested(concat([a, b]))).toEqual([[1, 2], [3, 4], [5, 6]]);
-    expect(toNested(concat([a, tensor([[7], [8]], undefined, 'float64')], -1))).toEqual([[1, 2, 7], [3, 4, 8]]);
+    expect(toNested(concat([a, b]))).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(toNested(concat([a, tensor([[7], [8]], undefined, 'float64')], -1))).toEqual([
+      [1, 2, 7],
+      [3, 4, 8],
+    ]);
     expect(toNested(concat([tensor([1], undefined, 'float64'), tensor([], [0], 'float64'), tensor([2, 3], undefined, 'float64')]))).toEqual([1, 2, 3]);
     const single = concat([a]);
-    expect(toNested(single)).toEqual([[1, 2], [3, 4]]);
+    expect(toNested(single)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   test('stack along a new axis at each position', () => {
     const a = tensor([1, 2, 3], undefined, 'float64');
     const b = tensor([4, 5, 6], undefined, 'float64');
-    expect(toNested(stack([a, b]))).toEqual([[1, 2, 3], [4, 5, 6]]);
-    expect(toNested(stack([a, b], 1))).toEqual([[1, 4], [2, 5], [3, 6]]);
-    expect(toNested(stack([a, b], -1))).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(toNested(stack([a, b]))).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(toNested(stack([a, b], 1))).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
+    expect(toNested(stack([a, b], -1))).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
     expect(toNested(stack([tensor(1), tensor(2), tensor(3)]))).toEqual([1, 2, 3]);
     const m = [naive([2, 2], 1), naive([2, 2], 2), naive([2, 2], 3)];
-    const s = stack(m.map((p) => T(p)), 1);
+    const s = stack(
+      m.map((p) => T(p)),
+      1,
+    );
     expect(s.shape).toEqual([2, 3, 2]);
     const expected: number[] = [];
     for (let i = 0; i < 2; i++) for (let k = 0; k < 3; k++) for (let j = 0; j < 2; j++) expected.push(m[k].data[i * 2 + j]);
@@ -795,8 +1047,25 @@ describe('shape ops', () => {
   });
 
   test('scatterAdd: repeated indices accumulate, along axis 0 and 1', () => {
-    const base = tensor([[1, 1], [1, 1], [1, 1]], undefined, 'float64');
-    const upd = tensor([[1, 2], [10, 20], [100, 200], [1000, 2000]], undefined, 'float64');
+    const base = tensor(
+      [
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ],
+      undefined,
+      'float64',
+    );
+    const upd = tensor(
+      [
+        [1, 2],
+        [10, 20],
+        [100, 200],
+        [1000, 2000],
+      ],
+      undefined,
+      'float64',
+    );
     // rows 2, 0, 2, 2 receive the update rows in turn
     expect(toNested(scatterAdd(base, [2, 0, 2, 2], upd))).toEqual([
       [1 + 10, 1 + 20],
@@ -828,7 +1097,12 @@ describe('shape ops', () => {
   });
 
   test('oneHot', () => {
-    expect(toNested(oneHot([2, 0, 1, 2], 3))).toEqual([[0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+    expect(toNested(oneHot([2, 0, 1, 2], 3))).toEqual([
+      [0, 0, 1],
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
     expect(oneHot([0], 4).dtype).toBe('float32');
     expect(oneHot([0], 4, 'float64').dtype).toBe('float64');
     expect(oneHot([], 3).shape).toEqual([0, 3]);
@@ -866,7 +1140,16 @@ describe('softmax / logSoftmax / normalize', () => {
   });
 
   test('softmax of huge values (1000) is finite and correct; float32 rows sum to 1', () => {
-    const s = softmax(tensor([[1000, 1000, 1000, 1000], [1000, 0, -1000, 999]], undefined, 'float64'));
+    const s = softmax(
+      tensor(
+        [
+          [1000, 1000, 1000, 1000],
+          [1000, 0, -1000, 999],
+        ],
+        undefined,
+        'float64',
+      ),
+    );
     const e1 = 1 / (1 + Math.exp(-1001) + Math.exp(-2000) + Math.exp(-1));
     // (exp of x − logSumExp(x) loses a few ulps of 1000 in the subtraction: allow 1e-12 relative)
     expectValues(s, [0.25, 0.25, 0.25, 0.25, e1, Math.exp(-1000) * e1, 0, Math.exp(-1) * e1], 1e-12, 1e-300);
@@ -878,7 +1161,12 @@ describe('softmax / logSoftmax / normalize', () => {
   test('float32 softmax rows sum to 1 within 1e-6 (about 17 float32 ulps), also for logits near 1000', () => {
     // exp(x − max) / Σ exp(x − max) is accurate to a few ulps whatever the size of x
     // (x − max is exact in float32 for nearby values); rows must sum to 1 accordingly.
-    for (const row of [[1, 2, 3, 4], [10, 9, -10, 0], [1000, 999, -1000], [-1000, -1001, -999.5]]) {
+    for (const row of [
+      [1, 2, 3, 4],
+      [10, 9, -10, 0],
+      [1000, 999, -1000],
+      [-1000, -1001, -999.5],
+    ]) {
       const v = toArray(softmax(tensor([row])));
       const sumV = v.reduce((p, q) => p + q, 0);
       expect(Math.abs(sumV - 1), `row [${row.join(', ')}] sums to ${sumV}`).toBeLessThan(1e-6);
@@ -889,7 +1177,14 @@ describe('softmax / logSoftmax / normalize', () => {
   });
 
   test('logSoftmax = x − logSumExp(x) and is finite where softmax underflows', () => {
-    const x = tensor([[1000, 0], [1, 2]], undefined, 'float64');
+    const x = tensor(
+      [
+        [1000, 0],
+        [1, 2],
+      ],
+      undefined,
+      'float64',
+    );
     // row 0: [0 − log(1 + e^-1000), −1000 − log(1 + e^-1000)] = [0, −1000]
     // row 1: [1 − (2 + log(1 + e^-1)), 2 − (2 + log(1 + e^-1))]
     const l = Math.log1p(Math.exp(-1));
@@ -898,7 +1193,15 @@ describe('softmax / logSoftmax / normalize', () => {
   });
 
   test('normalize divides by the L2 norm along the axis; a zero vector gives zeros', () => {
-    const x = tensor([[3, 4], [0, 0], [-5, 12]], undefined, 'float64');
+    const x = tensor(
+      [
+        [3, 4],
+        [0, 0],
+        [-5, 12],
+      ],
+      undefined,
+      'float64',
+    );
     expectValues(normalize(x), [0.6, 0.8, 0, 0, -5 / 13, 12 / 13], 1e-15, 0);
     expect(toArray(normalize(tensor([0, 0, 0]))).every((v) => v === 0)).toBe(true);
     // along axis 0: columns [3, 0, -5] and [4, 0, 12]

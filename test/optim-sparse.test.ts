@@ -16,46 +16,107 @@ import * as g from '../lib/index.ts';
 import { ValueError, ArgumentError, clipByRowNorm, sgd, tensor, toArray, withRowClipping, type Tensor, type Optimizer } from '../lib/index.ts';
 import { rowSparseOf } from '../lib/tensor/row-sparse.ts';
 
-const rowsArb = fc.integer({ min: 1, max: 6 }).chain((d) =>
-  fc.array(fc.array(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: d, maxLength: d }), { minLength: 1, maxLength: 8 }),
-);
+const rowsArb = fc
+  .integer({ min: 1, max: 6 })
+  .chain((d) => fc.array(fc.array(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: d, maxLength: d }), { minLength: 1, maxLength: 8 }));
 
 describe('clipByRowNorm', () => {
-  test.prop([rowsArb, fc.double({ min: 0.01, max: 20, noNaN: true })])('each row scaled to norm ≤ maxNorm, direction kept, short rows unchanged', (rows, maxNorm) => {
-    const g = tensor(rows, undefined, 'float64');
-    const before = toArray(g);
-    const c = toArray(clipByRowNorm(g, maxNorm));
-    expect(toArray(g)).toEqual(before);
-    const d = rows[0].length;
-    rows.forEach((row, i) => {
-      const n = Math.hypot(...row);
-      const out = c.slice(i * d, (i + 1) * d);
-      const s = n > maxNorm ? maxNorm / n : 1;
-      out.forEach((v, k) => expect(v).toBeCloseTo(row[k] * s, 10));
-    });
-  });
+  test.prop([rowsArb, fc.double({ min: 0.01, max: 20, noNaN: true })])(
+    'each row scaled to norm ≤ maxNorm, direction kept, short rows unchanged',
+    (rows, maxNorm) => {
+      const g = tensor(rows, undefined, 'float64');
+      const before = toArray(g);
+      const c = toArray(clipByRowNorm(g, maxNorm));
+      expect(toArray(g)).toEqual(before);
+      const d = rows[0].length;
+      rows.forEach((row, i) => {
+        const n = Math.hypot(...row);
+        const out = c.slice(i * d, (i + 1) * d);
+        const s = n > maxNorm ? maxNorm / n : 1;
+        out.forEach((v, k) => expect(v).toBeCloseTo(row[k] * s, 10));
+      });
+    },
+  );
 
   it('trees, rank-1 leaves as one row, zero rows stay zero', () => {
-    const out = clipByRowNorm({ w: tensor([[3, 4], [0, 0], [0.3, 0.4]], undefined, 'float64'), b: tensor([6, 8], undefined, 'float64') }, 1);
+    const out = clipByRowNorm(
+      {
+        w: tensor(
+          [
+            [3, 4],
+            [0, 0],
+            [0.3, 0.4],
+          ],
+          undefined,
+          'float64',
+        ),
+        b: tensor([6, 8], undefined, 'float64'),
+      },
+      1,
+    );
     expect(toArray(out.w)).toEqual([0.6, 0.8, 0, 0, 0.3, 0.4].map((v, i) => (i < 2 ? expect.closeTo(v, 12) : v)));
     expect(toArray(out.b).map((v) => +v.toFixed(12))).toEqual([0.6, 0.8]);
   });
 
   it('maxNorm = Infinity clips nothing (dense, sparse and through withRowClipping), never NaN', () => {
-    const w = tensor([[3, 4], [0, 0]], undefined, 'float64');
+    const w = tensor(
+      [
+        [3, 4],
+        [0, 0],
+      ],
+      undefined,
+      'float64',
+    );
     expect(toArray(clipByRowNorm({ a: w }, Infinity).a)).toEqual([3, 4, 0, 0]);
-    const table = tensor([[1, 2], [3, 4], [5, 6]], undefined, 'float64');
+    const table = tensor(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      undefined,
+      'float64',
+    );
     const sparse = g.grad((t: Tensor) => g.sum(g.mul(g.take(t, [2, 0, 2]), 10)))(table);
     expect(toArray(clipByRowNorm(sparse, Infinity))).toEqual([10, 10, 0, 0, 20, 20]);
     const opt = withRowClipping(Infinity, sgd({ lr: 1 }));
-    const [y] = opt.update(tensor([[30, 40], [0, 0]], undefined, 'float64') as Tensor, opt.init(w), w);
+    const [y] = opt.update(
+      tensor(
+        [
+          [30, 40],
+          [0, 0],
+        ],
+        undefined,
+        'float64',
+      ) as Tensor,
+      opt.init(w),
+      w,
+    );
     expect(toArray(y)).toEqual([-27, -36, 0, 0]);
   });
 
   it('withRowClipping clips before the optimizer', () => {
     const opt = withRowClipping(1, sgd({ lr: 1 }));
-    const x = tensor([[0, 0], [0, 0]], undefined, 'float64');
-    const [y] = opt.update(tensor([[30, 40], [0.1, 0]], undefined, 'float64') as Tensor, opt.init(x), x);
+    const x = tensor(
+      [
+        [0, 0],
+        [0, 0],
+      ],
+      undefined,
+      'float64',
+    );
+    const [y] = opt.update(
+      tensor(
+        [
+          [30, 40],
+          [0.1, 0],
+        ],
+        undefined,
+        'float64',
+      ) as Tensor,
+      opt.init(x),
+      x,
+    );
     expect(toArray(y).map((v) => +v.toFixed(12))).toEqual([-0.6, -0.8, -0.1, 0]);
   });
 
@@ -84,9 +145,16 @@ describe('sparse updates touch only the rows in the gradient', () => {
   for (const [name, make, buffers] of optimizers) {
     test.prop(
       [
-        fc.integer({ min: 2, max: 7 }).chain((n) =>
-          fc.tuple(fc.constant(n), fc.integer({ min: 1, max: 3 }), fc.array(fc.integer({ min: 0, max: n - 1 }), { minLength: 1, maxLength: 8 }), fc.nat(1000)),
-        ),
+        fc
+          .integer({ min: 2, max: 7 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.integer({ min: 1, max: 3 }),
+              fc.array(fc.integer({ min: 0, max: n - 1 }), { minLength: 1, maxLength: 8 }),
+              fc.nat(1000),
+            ),
+          ),
       ],
       { numRuns: 40 },
     )(`${name}: touched rows = the dense update's, untouched rows and moments unchanged`, ([n, d, idx, seed]) => {
@@ -107,7 +175,8 @@ describe('sparse updates touch only the rows in the gradient', () => {
       const [xs, ss] = opt.update(gs, state, x);
       const [xd, sd] = opt.update(gd, state, x);
       const touched = new Set(idx);
-      const as = g.toArray(xs), ad = g.toArray(xd);
+      const as = g.toArray(xs),
+        ad = g.toArray(xd);
       for (let r = 0; r < n; r++) {
         if (touched.has(r)) rowsOfFlat(as, d, r).forEach((v, j) => expect(v).toBeCloseTo(rowsOfFlat(ad, d, r)[j], 12));
         else expect(rowsOfFlat(as, d, r)).toEqual(rowsOfFlat(xBefore, d, r));
@@ -128,7 +197,14 @@ describe('sparse updates touch only the rows in the gradient', () => {
 
   it('an empty sparse gradient changes nothing but the step count', () => {
     const opt = g.adam({ lr: 0.1 });
-    const x = g.tensor([[1, 2], [3, 4]], undefined, 'float64');
+    const x = g.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      undefined,
+      'float64',
+    );
     const gz = g.grad((u: Tensor) => g.sum(g.take(u, [])))(x);
     const [y, s] = opt.update(gz, opt.init(x), x);
     expect(g.toArray(y)).toEqual([1, 2, 3, 4]);
@@ -137,7 +213,18 @@ describe('sparse updates touch only the rows in the gradient', () => {
   });
 
   it('a tree with a sparse and a dense leaf (partition too)', () => {
-    const params = { table: g.tensor([[1, 1], [2, 2], [3, 3]], undefined, 'float64'), w: g.tensor([0.5, -0.5], undefined, 'float64') };
+    const params = {
+      table: g.tensor(
+        [
+          [1, 1],
+          [2, 2],
+          [3, 3],
+        ],
+        undefined,
+        'float64',
+      ),
+      w: g.tensor([0.5, -0.5], undefined, 'float64'),
+    };
     const f = (p: typeof params) => g.sum(g.mul(g.take(p.table, [2, 2]), p.w));
     const grads = g.grad(f)(params);
     expect(rowSparseOf(grads.table)).toBeDefined();
@@ -151,7 +238,9 @@ describe('sparse updates touch only the rows in the gradient', () => {
 
 describe('clipping a sparse gradient', () => {
   test.prop([
-    fc.integer({ min: 1, max: 6 }).chain((n) => fc.tuple(fc.constant(n), fc.array(fc.integer({ min: 0, max: n - 1 }), { minLength: 1, maxLength: 10 }), fc.nat(100))),
+    fc
+      .integer({ min: 1, max: 6 })
+      .chain((n) => fc.tuple(fc.constant(n), fc.array(fc.integer({ min: 0, max: n - 1 }), { minLength: 1, maxLength: 10 }), fc.nat(100))),
     fc.double({ min: 0.05, max: 3, noNaN: true }),
   ])('clipByRowNorm, clipByGlobalNorm, globalNorm: = the dense results, still sparse', ([n, idx, seed], maxNorm) => {
     const x = g.randomUniform(g.prngKey(seed), [n, 3], 'float64', -2, 2);

@@ -23,11 +23,17 @@ function run<S>(opt: g.Optimizer<S>, x0: number[], c: number[], steps: number): 
 }
 
 describe('sgd', () => {
-  it('plain, momentum and Nesterov steps follow PyTorch\'s rules', () => {
-    const x0 = [1, -2], c = [0.5, 0.5];
-    for (const [mu, nest] of [[0, false], [0.9, false], [0.9, true]] as const) {
+  it("plain, momentum and Nesterov steps follow PyTorch's rules", () => {
+    const x0 = [1, -2],
+      c = [0.5, 0.5];
+    for (const [mu, nest] of [
+      [0, false],
+      [0.9, false],
+      [0.9, true],
+    ] as const) {
       const got = run(g.sgd({ lr: 0.1, momentum: mu, nesterov: nest }), x0, c, 4);
-      let x = x0.slice(), v = [0, 0];
+      let x = x0.slice(),
+        v = [0, 0];
       got.forEach((row, t) => {
         const gr = x.map((xi, i) => xi - c[i]);
         v = v.map((vi, i) => (t === 0 ? gr[i] : mu * vi + gr[i]));
@@ -46,9 +52,12 @@ describe('sgd', () => {
 
 describe('adam / adamw', () => {
   it('adam matches the bias-corrected update written out by hand', () => {
-    const x0 = [1, -2, 3], c = [0, 1, 0];
+    const x0 = [1, -2, 3],
+      c = [0, 1, 0];
     const got = run(g.adam({ lr: 0.05 }), x0, c, 5);
-    let x = x0.slice(), m = [0, 0, 0], v = [0, 0, 0];
+    let x = x0.slice(),
+      m = [0, 0, 0],
+      v = [0, 0, 0];
     got.forEach((row, k) => {
       const t = k + 1;
       const gr = x.map((xi, i) => xi - c[i]);
@@ -124,7 +133,11 @@ describe('layers and initialisers', () => {
     expect(() => g.linear.apply(p, g.zeros([2, 3]))).toThrow(g.ShapeError);
   });
   it('orthogonal init has orthonormal columns (tall) or rows (wide)', () => {
-    for (const [r, c] of [[6, 3], [3, 6], [4, 4]]) {
+    for (const [r, c] of [
+      [6, 3],
+      [3, 6],
+      [4, 4],
+    ]) {
       const q = g.orthogonal(g.prngKey(r * 10 + c), r, c, 'float64');
       const qq = r >= c ? g.matmul(q, q, { transposeA: true }) : g.matmul(q, q, { transposeB: true });
       const n = Math.min(r, c);

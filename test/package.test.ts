@@ -75,7 +75,9 @@ function registryProblem(): string | undefined {
 
 /** Every file an `exports` entry points at (all conditions). */
 function exportTargets(): string[] {
-  return Object.values(pkg.exports).flatMap((v) => (typeof v === 'string' ? [v] : Object.values(v))).map((p) => p.replace(/^\.\//, ''));
+  return Object.values(pkg.exports)
+    .flatMap((v) => (typeof v === 'string' ? [v] : Object.values(v)))
+    .map((p) => p.replace(/^\.\//, ''));
 }
 
 const ALWAYS = ['README.md', 'LICENSE', 'package.json'];
@@ -94,7 +96,9 @@ function treeBytes(dir: string): number {
 }
 /** Packages installed under `node_modules` (scoped ones counted one by one). */
 function packageCount(nodeModules: string): number {
-  return readdirSync(nodeModules).filter((n) => !n.startsWith('.')).reduce((k, n) => k + (n.startsWith('@') ? readdirSync(join(nodeModules, n)).length : 1), 0);
+  return readdirSync(nodeModules)
+    .filter((n) => !n.startsWith('.'))
+    .reduce((k, n) => k + (n.startsWith('@') ? readdirSync(join(nodeModules, n)).length : 1), 0);
 }
 const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -108,7 +112,9 @@ describe('npm pack', () => {
       const ok = ALWAYS.includes(p) || DOCS.includes(p) || /^dist\/(lib|kernels)\/.+\.(js|d\.ts)$/.test(p);
       expect(ok, `unexpected file in the package: ${p}`).toBe(true);
     }
-    expect(paths.filter((p) => /(^|\/)(test|tests|property-tests|bench|examples|reference|demo-output|playground|docs)\//.test(p) && !DOCS.includes(p))).toEqual([]);
+    expect(
+      paths.filter((p) => /(^|\/)(test|tests|property-tests|bench|examples|reference|demo-output|playground|docs)\//.test(p) && !DOCS.includes(p)),
+    ).toEqual([]);
     expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))).toEqual([]);
     expect(paths.filter((p) => /\.test\.|\.tsbuildinfo$|\.tgz$/.test(p))).toEqual([]);
     for (const p of [...ALWAYS, ...DOCS, ...exportTargets()]) expect(paths, `the package must contain ${p}`).toContain(p);
@@ -145,7 +151,9 @@ describe.skipIf(problem !== undefined)('the packed tarball in a clean project', 
     // prepack builds dist/ first
     const packed = parsePack(await npmRun(['pack', '--json', '--pack-destination', work], root));
     tarball = join(work, packed.filename);
-    console.log(`npm pack: ${packed.filename}, ${packed.entryCount} files, ${kB(packed.size)} packed (${packed.size} bytes), ${kB(packed.unpackedSize)} unpacked`);
+    console.log(
+      `npm pack: ${packed.filename}, ${packed.entryCount} files, ${kB(packed.size)} packed (${packed.size} bytes), ${kB(packed.unpackedSize)} unpacked`,
+    );
 
     app = join(work, 'app');
     mkdirSync(app);
@@ -155,7 +163,9 @@ describe.skipIf(problem !== undefined)('the packed tarball in a clean project', 
     // would tie the test to a native toolchain; gyrograd itself has no install scripts.
     await npmRun(['install', tarball, '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline'], app);
     const full = join(app, 'node_modules');
-    console.log(`npm install <tarball>: ${packageCount(full)} packages, ${MB(treeBytes(full))} in node_modules (gpu.js ${MB(treeBytes(join(full, 'gpu.js')))}, its webgpu ${MB(treeBytes(join(full, 'webgpu')))}, its gl ${MB(treeBytes(join(full, 'gl')))} unbuilt)`);
+    console.log(
+      `npm install <tarball>: ${packageCount(full)} packages, ${MB(treeBytes(full))} in node_modules (gpu.js ${MB(treeBytes(join(full, 'gpu.js')))}, its webgpu ${MB(treeBytes(join(full, 'webgpu')))}, its gl ${MB(treeBytes(join(full, 'gl')))} unbuilt)`,
+    );
 
     // the light install: no optional dependencies (gpu.js and what it pulls)
     light = join(work, 'light');
@@ -210,7 +220,13 @@ console.log(JSON.stringify({ g, d, expected, value, chestGradFinite, chestGradSh
 `,
     );
     const out = JSON.parse(execFileSync(process.execPath, ['core.js'], { cwd: app, encoding: 'utf8' })) as {
-      g: number[]; d: number; expected: number; value: number; chestGradFinite: boolean; chestGradShape: number[]; mnistError: string;
+      g: number[];
+      d: number;
+      expected: number;
+      value: number;
+      chestGradFinite: boolean;
+      chestGradShape: number[];
+      mnistError: string;
     };
     expect(out.g).toHaveLength(3);
     out.g.forEach((v, i) => expect(v).toBeCloseTo(3 * (i + 1) ** 2, 12));
@@ -242,7 +258,9 @@ console.log(JSON.stringify({ ok: results.map((r) => r.ok), messages: results.fil
 `,
     );
     const out = JSON.parse(execFileSync(process.execPath, ['testing.js'], { cwd: app, encoding: 'utf8' })) as {
-      ok: boolean[]; messages: string[]; pointShapes: number[][];
+      ok: boolean[];
+      messages: string[];
+      pointShapes: number[][];
     };
     expect(out.messages).toEqual([]);
     expect(out.ok).toEqual(new Array(10).fill(true));
@@ -275,7 +293,13 @@ console.log(JSON.stringify({ product, backend: backend(), available: availableBa
 `,
     );
     const out = JSON.parse(execFileSync(process.execPath, ['light.js'], { cwd: light, encoding: 'utf8' })) as {
-      product: number[]; backend: string; available: string[]; afterLoad: string[]; reason: string; thrown: string; testing: string;
+      product: number[];
+      backend: string;
+      available: string[];
+      afterLoad: string[];
+      reason: string;
+      thrown: string;
+      testing: string;
     };
     expect(out.product).toEqual([3, 7]);
     expect(out.backend).toBe('wasm');
@@ -288,7 +312,10 @@ console.log(JSON.stringify({ product, backend: backend(), available: availableBa
 
   it('bundles for the browser from the installed package: gpu.js and the gpu.js kernels only in on-demand chunks', async () => {
     const { build } = await import('esbuild');
-    writeFileSync(join(app, 'browser-entry.js'), `import { tensor, matmul, toArray } from 'gyrograd';\nconsole.log(toArray(matmul(tensor([[1, 2]]), tensor([[3], [4]]))));\n`);
+    writeFileSync(
+      join(app, 'browser-entry.js'),
+      `import { tensor, matmul, toArray } from 'gyrograd';\nconsole.log(toArray(matmul(tensor([[1, 2]]), tensor([[3], [4]]))));\n`,
+    );
     const out = join(app, 'browser-out');
     const r = await build({
       entryPoints: [join(app, 'browser-entry.js')],
@@ -313,9 +340,15 @@ console.log(JSON.stringify({ product, backend: backend(), available: availableBa
     };
     visit(Object.keys(meta).find((p) => meta[p].entryPoint !== undefined)!);
     const text = (initialOnes: boolean): string =>
-      r.outputFiles.filter((f) => initial.has(relative(app, f.path)) === initialOnes).map((f) => f.text).join('\n');
-    const first = text(true), later = text(false);
-    console.log(`browser bundle of the installed package (tensor + matmul): ${kB(Buffer.byteLength(first))} with the page, ${kB(Buffer.byteLength(later))} on demand`);
+      r.outputFiles
+        .filter((f) => initial.has(relative(app, f.path)) === initialOnes)
+        .map((f) => f.text)
+        .join('\n');
+    const first = text(true),
+      later = text(false);
+    console.log(
+      `browser bundle of the installed package (tensor + matmul): ${kB(Buffer.byteLength(first))} with the page, ${kB(Buffer.byteLength(later))} on demand`,
+    );
     for (const marker of ['WebGL2FunctionNode', 'return 2 * a[this.thread.x] + 1;']) {
       expect(first.includes(marker), `${marker} loads with the page`).toBe(false);
       expect(later.includes(marker), `${marker} is in an on-demand chunk`).toBe(true);

@@ -33,27 +33,41 @@ function expectClose(t: Tensor, want: number[], rtol: number, atol: number): voi
 const TOL: Record<DType, [number, number]> = { float64: [1e-12, 1e-12], float32: [2 ** -21, 1e-6] };
 
 describe('pairwiseSqEuclidean and pairwiseCosine match naive loops', () => {
-  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 2], [4, 1, 17], [2, 3, 20]];
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 5, 2],
+    [4, 1, 17],
+    [2, 3, 20],
+  ];
   for (const dtype of ['float64', 'float32'] as const) {
     test.each(shapes)(`N=%i, M=%i, D=%i (${dtype})`, (N, M, D) => {
-      const xs = rand(N * D, N * 31 + D), ys = rand(M * D, M * 17 + D + 1);
+      const xs = rand(N * D, N * 31 + D),
+        ys = rand(M * D, M * 17 + D + 1);
       const r = (v: number) => (dtype === 'float32' ? Math.fround(v) : v);
-      const x = xs.map(r), y = ys.map(r);
-      const sq: number[] = [], cos: number[] = [];
-      for (let i = 0; i < N; i++) for (let j = 0; j < M; j++) {
-        let s = 0, d = 0, a = 0, b = 0;
-        for (let k = 0; k < D; k++) {
-          s += (x[i * D + k] - y[j * D + k]) ** 2;
-          d += x[i * D + k] * y[j * D + k];
-          a += x[i * D + k] ** 2;
-          b += y[j * D + k] ** 2;
+      const x = xs.map(r),
+        y = ys.map(r);
+      const sq: number[] = [],
+        cos: number[] = [];
+      for (let i = 0; i < N; i++)
+        for (let j = 0; j < M; j++) {
+          let s = 0,
+            d = 0,
+            a = 0,
+            b = 0;
+          for (let k = 0; k < D; k++) {
+            s += (x[i * D + k] - y[j * D + k]) ** 2;
+            d += x[i * D + k] * y[j * D + k];
+            a += x[i * D + k] ** 2;
+            b += y[j * D + k] ** 2;
+          }
+          sq.push(s);
+          cos.push(d / Math.max(Math.sqrt(a), 1e-12) / Math.max(Math.sqrt(b), 1e-12));
         }
-        sq.push(s);
-        cos.push(d / Math.max(Math.sqrt(a), 1e-12) / Math.max(Math.sqrt(b), 1e-12));
-      }
-      const X = g.tensor(x, [N, D], dtype), Y = g.tensor(y, [M, D], dtype);
+      const X = g.tensor(x, [N, D], dtype),
+        Y = g.tensor(y, [M, D], dtype);
       const [rt, at] = TOL[dtype];
-      const d1 = g.pairwiseSqEuclidean(X, Y), c1 = g.pairwiseCosine(X, Y);
+      const d1 = g.pairwiseSqEuclidean(X, Y),
+        c1 = g.pairwiseCosine(X, Y);
       expect(d1.shape).toEqual([N, M]);
       expect(d1.dtype).toBe(dtype);
       expectClose(d1, sq, rt, at);
@@ -64,15 +78,31 @@ describe('pairwiseSqEuclidean and pairwiseCosine match naive loops', () => {
   }
 
   test('mixed dtypes promote to float64', () => {
-    const x = g.tensor([[1, 2]], undefined, 'float32'), y = g.tensor([[3, 4]], undefined, 'float64');
+    const x = g.tensor([[1, 2]], undefined, 'float32'),
+      y = g.tensor([[3, 4]], undefined, 'float64');
     expect(g.pairwiseSqEuclidean(x, y).dtype).toBe('float64');
     expect(g.toArray(g.pairwiseSqEuclidean(x, y))).toEqual([8]);
   });
 
   test('identical rows: distance exactly 0, finite (zero) gradient; zero rows: cosine 0 with finite gradients', () => {
     for (const dtype of ['float64', 'float32'] as const) {
-      const x = g.tensor([[0.3, -1.7, 2.5], [0, 0, 0]], undefined, dtype);
-      const y = g.tensor([[0.3, -1.7, 2.5], [1, 2, 3], [0, 0, 0]], undefined, dtype);
+      const x = g.tensor(
+        [
+          [0.3, -1.7, 2.5],
+          [0, 0, 0],
+        ],
+        undefined,
+        dtype,
+      );
+      const y = g.tensor(
+        [
+          [0.3, -1.7, 2.5],
+          [1, 2, 3],
+          [0, 0, 0],
+        ],
+        undefined,
+        dtype,
+      );
       const d = g.toArray(g.pairwiseSqEuclidean(x, y));
       expect(d[0]).toBe(0);
       expect(d[5]).toBe(0);
@@ -94,7 +124,8 @@ describe('pairwiseSqEuclidean and pairwiseCosine match naive loops', () => {
   });
 
   test('a custom eps floors the norms', () => {
-    const x = g.tensor([[0.1, 0]], undefined, 'float64'), y = g.tensor([[1, 0]], undefined, 'float64');
+    const x = g.tensor([[0.1, 0]], undefined, 'float64'),
+      y = g.tensor([[1, 0]], undefined, 'float64');
     expect(g.toArray(g.pairwiseCosine(x, y, 0.5))[0]).toBeCloseTo(0.2, 15);
   });
 });
@@ -119,7 +150,12 @@ describe('softmax, logSoftmax and logSumExp over the last axis (row kernels) mat
       expectClose(g.logSumExp(x, -1, true), lse, rt, at);
       expect(g.logSumExp(x, -1, true).shape).toEqual([...shape.slice(0, -1), 1]);
       expectClose(g.softmax(x), sm, rt, at);
-      expectClose(g.logSoftmax(x), raw.map((v, i) => v - lse[Math.floor(i / n)]), rt, 1e-5);
+      expectClose(
+        g.logSoftmax(x),
+        raw.map((v, i) => v - lse[Math.floor(i / n)]),
+        rt,
+        1e-5,
+      );
       // the row kernel agrees with the composite path (softmax over the same axis, taken as a non-last axis)
       const xt = g.expandDims(x, -1);
       expectClose(g.squeeze(g.softmax(xt, -2), -1), g.toArray(g.softmax(x)), rt, at);
@@ -127,7 +163,15 @@ describe('softmax, logSoftmax and logSumExp over the last axis (row kernels) mat
   }
 
   test('−∞ masks, rows of −∞ and NaN follow the composite conventions', () => {
-    const x = g.tensor([[0, -Infinity, 1], [-Infinity, -Infinity, -Infinity], [1, NaN, 2]], undefined, 'float64');
+    const x = g.tensor(
+      [
+        [0, -Infinity, 1],
+        [-Infinity, -Infinity, -Infinity],
+        [1, NaN, 2],
+      ],
+      undefined,
+      'float64',
+    );
     const l = g.toArray(g.logSumExp(x, -1));
     expect(l[0]).toBeCloseTo(Math.log(1 + Math.E), 14);
     expect(l[1]).toBe(-Infinity);

@@ -9,19 +9,7 @@
  * probability below 1e-6 for any fixed key.
  */
 import { describe, expect, test } from 'vitest';
-import {
-  ValueError,
-  foldIn,
-  permutation,
-  prngKey,
-  randomInt,
-  randomNormal,
-  randomUniform,
-  split,
-  threefry2x32,
-  toArray,
-  type PRNGKey,
-} from '../lib/index.ts';
+import { ValueError, foldIn, permutation, prngKey, randomInt, randomNormal, randomUniform, split, threefry2x32, toArray, type PRNGKey } from '../lib/index.ts';
 
 const keyId = (k: PRNGKey): string => `${k.words[0]}:${k.words[1]}`;
 

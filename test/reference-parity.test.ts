@@ -137,13 +137,20 @@ describe('reference parity: Poincaré ball (§1, §4 LCA depth)', () => {
     const op = (args: Record<string, Tensor>): Tensor => {
       const [a, b] = names.map((n) => args[n]);
       switch (cs.op) {
-        case 'mobiusAdd': return ball.mobiusAdd(a, b);
-        case 'dist': return ball.dist(a, b);
-        case 'pairwiseDist': return ball.pairwiseDist(a, b);
-        case 'expmap0': return ball.expmap0(a);
-        case 'project': return ball.project(a);
-        case 'toPoincare': return ball.toPoincare(a, cs.clipR);
-        case 'lcaDepth': return ball.lcaDepth(a, b);
+        case 'mobiusAdd':
+          return ball.mobiusAdd(a, b);
+        case 'dist':
+          return ball.dist(a, b);
+        case 'pairwiseDist':
+          return ball.pairwiseDist(a, b);
+        case 'expmap0':
+          return ball.expmap0(a);
+        case 'project':
+          return ball.project(a);
+        case 'toPoincare':
+          return ball.toPoincare(a, cs.clipR);
+        case 'lcaDepth':
+          return ball.lcaDepth(a, b);
       }
     };
     const args = Object.fromEntries(names.map((n) => [n, t64(cs.inputs[n])]));

@@ -77,7 +77,15 @@ describe('tensor(): from numbers, nested arrays and typed arrays', () => {
       [3, 4],
       [5, 6],
     ]);
-    expect(tensor([[1, 2], [3, 4]], [4]).shape).toEqual([4]);
+    expect(
+      tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [4],
+      ).shape,
+    ).toEqual([4]);
     expect(tensor(5, [1, 1]).shape).toEqual([1, 1]);
     expect(tensor([7], []).shape).toEqual([]);
   });
@@ -242,7 +250,10 @@ describe('readers', () => {
         [3, 4],
         [5, 6],
       ],
-      [[[1], [2]], [[3], [4]]],
+      [
+        [[1], [2]],
+        [[3], [4]],
+      ],
       [],
       [[], [], []],
     ];
@@ -252,7 +263,14 @@ describe('readers', () => {
   });
 
   test('toArray is row-major and toTypedArray keeps the storage type', () => {
-    const t = tensor([[1, 2], [3, 4]], undefined, 'float64');
+    const t = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      undefined,
+      'float64',
+    );
     expect(toArray(t)).toEqual([1, 2, 3, 4]);
     const ta = toTypedArray(t);
     expect(ta).toBeInstanceOf(Float64Array);
@@ -344,7 +362,16 @@ describe('dtype promotion', () => {
 describe('toString', () => {
   test('shows dtype, shape and values', () => {
     expect(tensor([1, 2, 3]).toString()).toBe('Tensor(float32, [3], [1, 2, 3])');
-    expect(tensor([[1.5, 2], [3, 4]], undefined, 'float64').toString()).toBe('Tensor(float64, [2, 2], [1.5, 2, 3, 4])');
+    expect(
+      tensor(
+        [
+          [1.5, 2],
+          [3, 4],
+        ],
+        undefined,
+        'float64',
+      ).toString(),
+    ).toBe('Tensor(float64, [2, 2], [1.5, 2, 3, 4])');
     expect(scalar(7).toString()).toBe('Tensor(float32, [], [7])');
     expect(tensor([]).toString()).toBe('Tensor(float32, [0], [])');
     expect(String(tensor([0.5]))).toBe('Tensor(float32, [1], [0.5])');

@@ -114,10 +114,13 @@ describe('treeMap', () => {
 
   test('the function is called once per leaf, in leaf order', () => {
     const seen: number[] = [];
-    treeMap((x) => {
-      seen.push(toArray(x)[0]);
-      return x;
-    }, { c: t([3]), a: t([1]), b: [t([2]), t([2.5])] });
+    treeMap(
+      (x) => {
+        seen.push(toArray(x)[0]);
+        return x;
+      },
+      { c: t([3]), a: t([1]), b: [t([2]), t([2.5])] },
+    );
     expect(seen).toEqual([1, 2, 2.5, 3]);
   });
 
@@ -191,7 +194,10 @@ describe('grad over tree arguments', () => {
     expect(g.b.shape).toEqual([]);
     const xs = [1, 2, 3];
     const r = xs.map((xi, i) => w[i] * xi + b);
-    expectClose(g.w, r.map((ri, i) => 2 * ri * xs[i]));
+    expectClose(
+      g.w,
+      r.map((ri, i) => 2 * ri * xs[i]),
+    );
     expectClose(g.b, [2 * r.reduce((s, v) => s + v, 0)]);
   });
 

@@ -41,11 +41,16 @@ export async function startXvfb(xvfb: string): Promise<XvfbHandle> {
   const display = `:${n}`;
   const child: ChildProcess = spawn(xvfb, [display, '-screen', '0', '64x64x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
   let exited = false;
-  child.on('exit', () => { exited = true; });
+  child.on('exit', () => {
+    exited = true;
+  });
   const deadline = Date.now() + 10_000;
   while (!existsSync(`/tmp/.X11-unix/X${n}`)) {
     if (exited) throw new Error(`Xvfb ${display} exited at startup`);
-    if (Date.now() > deadline) { child.kill(); throw new Error(`Xvfb ${display} did not start within 10 s`); }
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`Xvfb ${display} did not start within 10 s`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   const before = process.env.DISPLAY;

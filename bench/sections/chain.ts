@@ -82,7 +82,8 @@ export function benchChain(nOps: number, rounds: number, seed: number): ChainRow
   verify('chain grad: ours vs tfjs', relTf <= 1e-3, `max rel diff ${relTf.toExponential(2)}`);
   verify('chain grad: ours vs float64 reference', relRef <= 1e-3, `max rel diff ${relRef.toExponential(2)}`);
   verify('chain grad: tfjs vs float64 reference', relRefTf <= 1e-3, `max rel diff ${relRefTf.toExponential(2)}`);
-  let lo = Infinity, hi = 0;
+  let lo = Infinity,
+    hi = 0;
   for (const v of ref) {
     lo = Math.min(lo, Math.abs(v));
     hi = Math.max(hi, Math.abs(v));
@@ -93,7 +94,8 @@ export function benchChain(nOps: number, rounds: number, seed: number): ChainRow
     ours();
     peer();
   }
-  const oursT: number[] = [], tfT: number[] = [];
+  const oursT: number[] = [],
+    tfT: number[] = [];
   for (let r = 0; r < rounds; r++) {
     oursT.push(timeReps(1, ours));
     tfT.push(timeReps(1, peer));
@@ -117,18 +119,31 @@ export function benchChain(nOps: number, rounds: number, seed: number): ChainRow
     peerFwd();
     oursTraced();
   }
-  const oursF: number[] = [], tfF: number[] = [], oursTr: number[] = [];
+  const oursF: number[] = [],
+    tfF: number[] = [],
+    oursTr: number[] = [];
   for (let r = 0; r < rounds; r++) {
     oursF.push(timeReps(1, oursFwd));
     tfF.push(timeReps(1, peerFwd));
     oursTr.push(timeReps(1, oursTraced));
   }
-  verify('chain: tfjs leaks no tensors (whole benchmark)', tf.memory().numTensors === tensorsBefore, `${tf.memory().numTensors - tensorsBefore} tensors left behind`);
+  verify(
+    'chain: tfjs leaks no tensors (whole benchmark)',
+    tf.memory().numTensors === tensorsBefore,
+    `${tf.memory().numTensors - tensorsBefore} tensors left behind`,
+  );
   tx.dispose();
   tc.dispose();
   td.dispose();
   return {
-    ops: nOps, oursMs: median(oursT), tfMs: median(tfT), maxRelDiffTf: relTf, maxRelDiffRef: relRef, gradRange: [lo, hi],
-    oursFwdMs: median(oursF), tfFwdMs: median(tfF), oursTracedFwdMs: median(oursTr),
+    ops: nOps,
+    oursMs: median(oursT),
+    tfMs: median(tfT),
+    maxRelDiffTf: relTf,
+    maxRelDiffRef: relRef,
+    gradRange: [lo, hi],
+    oursFwdMs: median(oursF),
+    tfFwdMs: median(tfF),
+    oursTracedFwdMs: median(oursTr),
   };
 }

@@ -21,13 +21,21 @@ export interface Config {
 
 export const CONFIG: Config = QUICK
   ? {
-    sizes: [33, 64], matmulRounds: () => 3, minSampleMs: 20, chainOps: 400, chainRounds: 3,
-    poincare: { N: 64, M: 50, D: 16, rounds: 3 },
-  }
+      sizes: [33, 64],
+      matmulRounds: () => 3,
+      minSampleMs: 20,
+      chainOps: 400,
+      chainRounds: 3,
+      poincare: { N: 64, M: 50, D: 16, rounds: 3 },
+    }
   : {
-    sizes: [256, 512, 1024], matmulRounds: (n) => (n >= 1024 ? 5 : 7), minSampleMs: 200, chainOps: 10_000, chainRounds: 9,
-    poincare: { N: 1024, M: 1000, D: 128, rounds: 7 },
-  };
+      sizes: [256, 512, 1024],
+      matmulRounds: (n) => (n >= 1024 ? 5 : 7),
+      minSampleMs: 200,
+      chainOps: 10_000,
+      chainRounds: 9,
+      poincare: { N: 1024, M: 1000, D: 128, rounds: 7 },
+    };
 
 export const now = (): number => performance.now();
 

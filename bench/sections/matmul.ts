@@ -26,7 +26,9 @@ interface MatmulResult {
 function oursMatmulSide(name: string, A: Tensor, B: Tensor): MatmulSide {
   let out: Float32Array | Float64Array = new Float32Array(0);
   return {
-    label: `ours ${name}`, group: 'ours', backend: name,
+    label: `ours ${name}`,
+    group: 'ours',
+    backend: name,
     activate: () => setBackend(name),
     run: () => {
       out = toTypedArray(matmul(A, B));
@@ -42,7 +44,9 @@ async function tfMatmulSide(name: TfBackend, aData: Float32Array, bData: Float32
   const tB = tf.tensor2d(bData, [n, n], 'float32');
   let out: Float32Array = new Float32Array(0);
   return {
-    label: `tfjs-${name}`, group: 'tfjs', backend: name,
+    label: `tfjs-${name}`,
+    group: 'tfjs',
+    backend: name,
     activate: () => useTf(name),
     run: () => {
       // no tf.tidy around the product; the result is read fully, then disposed
@@ -59,7 +63,8 @@ async function tfMatmulSide(name: TfBackend, aData: Float32Array, bData: Float32
 }
 
 function checkMatmul(n: number, aData: Float32Array, bData: Float32Array, sides: MatmulSide[], seed: number): void {
-  const rowNorm = new Float64Array(n), colNorm = new Float64Array(n);
+  const rowNorm = new Float64Array(n),
+    colNorm = new Float64Array(n);
   for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) rowNorm[i] += aData[i * n + k] ** 2;
   for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) colNorm[j] += bData[k * n + j] ** 2;
   const ref = sides[0].out(); // ours on js: accumulates in float64, rounds once
@@ -81,7 +86,8 @@ function checkMatmul(n: number, aData: Float32Array, bData: Float32Array, sides:
     const srng = mulberry32(seed + 1);
     const tol = s === sides[0] ? 1e-6 : g;
     for (let t = 0; t < 64; t++) {
-      const i = Math.floor(srng() * n), j = Math.floor(srng() * n);
+      const i = Math.floor(srng() * n),
+        j = Math.floor(srng() * n);
       const [exact, absSum] = referenceMatmulEntry(aData, bData, n, n, i, j);
       const e = Math.abs(out[i * n + j] - exact);
       verify(`matmul n=${n} ${s.label} vs float64 at (${i},${j})`, e <= tol * absSum + 1e-30, `|err| ${e} > ${e1(tol)}·Σ|ab| (${absSum})`);
@@ -128,16 +134,14 @@ export function printMatmul(r: MatmulResult): void {
     const t = timed[i];
     const isOurs = s.group === 'ours';
     if (isOurs && (best < 0 || t.med < timed[best].med)) best = i;
-    const ratios = isOurs
-      ? `**${fmt(timed[iWasm].med / t.med)}×** | ${fmt(timed[iCpu].med / t.med)}×`
-      : ' | ';
+    const ratios = isOurs ? `**${fmt(timed[iWasm].med / t.med)}×** | ${fmt(timed[iCpu].med / t.med)}×` : ' | ';
     const rt = isOurs ? route(s.backend, 'matmul', n ** 3) : s.backend === 'wasm' ? 'XNNPACK (wasm)' : 'js';
     console.log(`| ${s.label} | ${rt} | ${fmt(t.med)} | ${fmt(t.min)}–${fmt(t.max)} | ${fmt(gf(t.med))} | ${ratios} |`);
   });
   const b = sides[best];
   console.log(
     `\nfastest of ours at n = ${n}: **${b.backend}** (${route(b.backend, 'matmul', n ** 3)}), ${fmt(gf(timed[best].med))} GFLOP/s: ` +
-    `${fmt(timed[iWasm].med / timed[best].med)}× tfjs-wasm (${fmt(gf(timed[iWasm].med))} GFLOP/s), ` +
-    `${fmt(timed[iCpu].med / timed[best].med)}× tfjs-cpu (${fmt(gf(timed[iCpu].med))} GFLOP/s)`,
+      `${fmt(timed[iWasm].med / timed[best].med)}× tfjs-wasm (${fmt(gf(timed[iWasm].med))} GFLOP/s), ` +
+      `${fmt(timed[iCpu].med / timed[best].med)}× tfjs-cpu (${fmt(gf(timed[iCpu].med))} GFLOP/s)`,
   );
 }

@@ -37,7 +37,9 @@ function oursPoincareSide(name: string, X: Tensor, Y: Tensor, c: Tensor, G: Tens
   const step = oursPoincare(X, Y, c, G);
   let out: PoincareOut | undefined;
   return {
-    label: `ours ${name}`, group: 'ours', backend: name,
+    label: `ours ${name}`,
+    group: 'ours',
+    backend: name,
     activate: () => setBackend(name),
     run: () => {
       out = step();
@@ -48,14 +50,25 @@ function oursPoincareSide(name: string, X: Tensor, Y: Tensor, c: Tensor, G: Tens
 
 /** tfjs: the same closed form (bench/chest-tfjs.ts `pairwiseDist`, c = 1), `tf.valueAndGrads` for the cotangent G. */
 async function tfPoincareSide(
-  name: TfBackend, strategy: MatmulStrategy, x: Float32Array, y: Float32Array, g: Float32Array, N: number, M: number, D: number,
+  name: TfBackend,
+  strategy: MatmulStrategy,
+  x: Float32Array,
+  y: Float32Array,
+  g: Float32Array,
+  N: number,
+  M: number,
+  D: number,
 ): Promise<PoincareSide & { dispose(): void }> {
   await useTf(name);
-  const tx = tf.tensor2d(x, [N, D]), ty = tf.tensor2d(y, [M, D]), tg = tf.tensor2d(g, [N, M]);
+  const tx = tf.tensor2d(x, [N, D]),
+    ty = tf.tensor2d(y, [M, D]),
+    tg = tf.tensor2d(g, [N, M]);
   const vg = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => tfPairwiseDist(a, b, { c: 1 }));
   let out: PoincareOut | undefined;
   return {
-    label: `tfjs-${name}${strategy === 'stock' ? ', stock transposed matMul' : ''}`, group: 'tfjs', backend: name,
+    label: `tfjs-${name}${strategy === 'stock' ? ', stock transposed matMul' : ''}`,
+    group: 'tfjs',
+    backend: name,
     activate: async () => {
       await useTf(name);
       setMatmulStrategy(strategy);
@@ -79,15 +92,15 @@ async function tfPoincareSide(
 export async function benchPoincare(ours: string[]): Promise<void> {
   const { N, M, D, rounds } = CONFIG.poincare;
   const rng = mulberry32(4242);
-  const x = ballPoints(rng, N, D), y = ballPoints(rng, M, D);
+  const x = ballPoints(rng, N, D),
+    y = ballPoints(rng, M, D);
   const g = randomFloat32(rng, N * M); // the cotangent: uniform in [-1, 1)
-  const X = tensor(x, [N, D]), Y = tensor(y, [M, D]), G = tensor(g, [N, M]);
+  const X = tensor(x, [N, D]),
+    Y = tensor(y, [M, D]),
+    G = tensor(g, [N, M]);
   const c = tensor(new Float32Array([1]), []);
   const tensorsBefore = tf.memory().numTensors;
-  const tfSides = [
-    await tfPoincareSide('wasm', 'transposeFirst', x, y, g, N, M, D),
-    await tfPoincareSide('wasm', 'stock', x, y, g, N, M, D),
-  ];
+  const tfSides = [await tfPoincareSide('wasm', 'transposeFirst', x, y, g, N, M, D), await tfPoincareSide('wasm', 'stock', x, y, g, N, M, D)];
   const sides: PoincareSide[] = [...ours.map((n) => oursPoincareSide(n, X, Y, c, G)), ...tfSides];
 
   // float64 reference: ours on float64 inputs (the exact js path)
@@ -96,8 +109,13 @@ export async function benchPoincare(ours: string[]): Promise<void> {
     await s.activate();
     s.run();
   }
-  verify('poincare: tfjs leaks no tensors', tf.memory().numTensors === tensorsBefore + 3 * tfSides.length, `${tf.memory().numTensors - tensorsBefore - 3 * tfSides.length} tensors left behind`);
-  let dMin = Infinity, dMax = 0;
+  verify(
+    'poincare: tfjs leaks no tensors',
+    tf.memory().numTensors === tensorsBefore + 3 * tfSides.length,
+    `${tf.memory().numTensors - tensorsBefore - 3 * tfSides.length} tensors left behind`,
+  );
+  let dMin = Infinity,
+    dMax = 0;
   for (const v of ref.d) {
     dMin = Math.min(dMin, v);
     dMax = Math.max(dMax, v);
@@ -108,7 +126,9 @@ export async function benchPoincare(ours: string[]): Promise<void> {
   const o0 = sides[0].out();
   for (const s of sides) {
     const o = s.out();
-    const rd = relL2(o.d, ref.d), rx = relL2(o.gx, ref.gx), ry = relL2(o.gy, ref.gy);
+    const rd = relL2(o.d, ref.d),
+      rx = relL2(o.gx, ref.gx),
+      ry = relL2(o.gy, ref.gy);
     const md = checkClose(o.d, ref.d);
     const vs = s === sides[0] ? '' : `${e1(relL2(o.d, o0.d))} / ${e1(relL2(o.gx, o0.gx))} / ${e1(relL2(o.gy, o0.gy))}`;
     console.log(`| ${s.label} | ${e1(rd)} | ${e1(md)} | ${e1(rx)} | ${e1(ry)} | ${vs} |`);
@@ -120,12 +140,17 @@ export async function benchPoincare(ours: string[]): Promise<void> {
   if (checks.failures > 0) return;
 
   const timed = await alternate(sides, { rounds, minSampleMs: CONFIG.minSampleMs, warmup: 2 });
-  verify('poincare: tfjs leaks no tensors (timing)', tf.memory().numTensors === tensorsBefore + 3 * tfSides.length, `${tf.memory().numTensors - tensorsBefore - 3 * tfSides.length} tensors left behind`);
+  verify(
+    'poincare: tfjs leaks no tensors (timing)',
+    tf.memory().numTensors === tensorsBefore + 3 * tfSides.length,
+    `${tf.memory().numTensors - tensorsBefore - 3 * tfSides.length} tensors left behind`,
+  );
   for (const s of tfSides) s.dispose();
   setBackend('js');
   setMatmulStrategy('stock');
 
-  const iTf = sides.indexOf(tfSides[0]), iStock = sides.indexOf(tfSides[1]);
+  const iTf = sides.indexOf(tfSides[0]),
+    iStock = sides.indexOf(tfSides[1]);
   const iTfBest = timed[iTf].med <= timed[iStock].med ? iTf : iStock;
   const mmFlop = 3 * 2 * N * M * D; // x·yᵀ forward, D·y and Dᵀ·x backward
   console.log(`\nforward + backward, median of ${rounds} alternating rounds (matmul work: ${fmt(mmFlop / 1e6)} MFLOP per step)\n`);
@@ -137,12 +162,14 @@ export async function benchPoincare(ours: string[]): Promise<void> {
     const isOurs = s.group === 'ours';
     if (isOurs && (best < 0 || t.med < timed[best].med)) best = i;
     const rt = isOurs
-      ? [route(s.backend, 'matmul', N * M * D), route(s.backend, 'poincarePairwiseForward', N * M), route(s.backend, 'poincarePairwiseBackward', N * M)].join(' / ')
+      ? [route(s.backend, 'matmul', N * M * D), route(s.backend, 'poincarePairwiseForward', N * M), route(s.backend, 'poincarePairwiseBackward', N * M)].join(
+          ' / ',
+        )
       : 'XNNPACK (wasm) + tfjs ops';
     console.log(`| ${s.label} | ${rt} | ${fmt(t.med)} | ${fmt(t.min)}–${fmt(t.max)} | ${isOurs ? `**${fmt(timed[iTfBest].med / t.med)}×**` : ''} |`);
   });
   console.log(
     `\nfastest of ours: **${sides[best].backend}**, ${fmt(timed[best].med)} ms; fastest tfjs-wasm variant (${tfSides[iTfBest === iTf ? 0 : 1].label}) ${fmt(timed[iTfBest].med)} ms: ` +
-    `**tfjs-wasm ms / ours ms = ${fmt(timed[iTfBest].med / timed[best].med)}×** (> 1: ours faster)`,
+      `**tfjs-wasm ms / ours ms = ${fmt(timed[iTfBest].med / timed[best].med)}×** (> 1: ours faster)`,
   );
 }

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const ball = g.poincareBall({ c: C_BALL });
   const protocols = [(await mnistProtocols(2000, false))[1], hierarchyProtocol(2000, false)];
   const md: string[] = [
-    '# What CHEST\'s gain is made of (seen-class protocols)',
+    "# What CHEST's gain is made of (seen-class protocols)",
     '',
     `Controls trained with CHEST's learning rate, budget and seeds 0…${seeds - 1}, paired with the demo's runs of the same seeds. MAP@R and R@1 in %, mean ± std over seeds; Δ = first − second, paired t-test.`,
   ];
@@ -44,11 +44,12 @@ async function main(): Promise<void> {
     const { cfg, lr } = configFor(p, { quick: false }, p.images ? 64 : 16);
     const base = demo.protocols.find((x) => x.id === p.id);
     if (!base) throw new Error(`${demoDir}/results.json has no ${p.id} runs; run the demo first`);
-    const runsOf = (v: string): Scores[] => Array.from({ length: seeds }, (_, s) => {
-      const r = base.runs.find((x) => x.variant === v && x.seed === s);
-      if (!r) throw new Error(`${demoDir}/results.json lacks ${v} seed ${s}`);
-      return r.scores;
-    });
+    const runsOf = (v: string): Scores[] =>
+      Array.from({ length: seeds }, (_, s) => {
+        const r = base.runs.find((x) => x.variant === v && x.seed === s);
+        if (!r) throw new Error(`${demoDir}/results.json lacks ${v} seed ${s}`);
+        return r.scores;
+      });
     const control: Record<string, Scores[]> = { chestNoHyphc: [], twoEuclidean: [] };
     for (const v of ['chestNoHyphc', 'twoEuclidean'] as Variant[]) {
       for (let s = 0; s < seeds; s++) {
@@ -56,7 +57,9 @@ async function main(): Promise<void> {
         const { e, h } = embed(r.params.net, p.xTest, ball);
         const second = v === 'twoEuclidean' ? score(g.normalize(h), p.yTest, 'cosine', p.tree) : score(h, p.yTest, ball.pairwiseDist, p.tree);
         control[v].push({ e: score(e, p.yTest, 'cosine', p.tree), h: second });
-        console.log(`${p.id} ${v} seed ${s}: E MAP@R ${(100 * control[v][s].e!.mapAtR).toFixed(1)} · second head MAP@R ${(100 * second.mapAtR).toFixed(1)} (${r.seconds.toFixed(1)} s)`);
+        console.log(
+          `${p.id} ${v} seed ${s}: E MAP@R ${(100 * control[v][s].e!.mapAtR).toFixed(1)} · second head MAP@R ${(100 * second.mapAtR).toFixed(1)} (${r.seconds.toFixed(1)} s)`,
+        );
       }
     }
     const rows: [string, Scores[], 'e' | 'h'][] = [
@@ -83,8 +86,14 @@ async function main(): Promise<void> {
     ];
     md.push('', '| comparison | MAP@R Δ (pts) | p (paired t) | wins | R@1 Δ (pts) | p (paired t) |', '|---|---:|---:|---:|---:|---:|');
     for (const [label, a, ha, b, hb] of cmp) {
-      const tm = pairedTest(a.map((x) => x[ha]!.mapAtR), b.map((x) => x[hb]!.mapAtR));
-      const tr = pairedTest(a.map((x) => x[ha]!.recall[0]), b.map((x) => x[hb]!.recall[0]));
+      const tm = pairedTest(
+        a.map((x) => x[ha]!.mapAtR),
+        b.map((x) => x[hb]!.mapAtR),
+      );
+      const tr = pairedTest(
+        a.map((x) => x[ha]!.recall[0]),
+        b.map((x) => x[hb]!.recall[0]),
+      );
       const pv = (x: number) => (x < 0.001 ? x.toExponential(1) : x.toFixed(3));
       md.push(`| ${label} | ${(100 * tm.meanDiff).toFixed(2)} | ${pv(tm.pT)} | ${tm.wins}/${tm.n} | ${(100 * tr.meanDiff).toFixed(2)} | ${pv(tr.pT)} |`);
     }
@@ -95,6 +104,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
   process.exit(1);
 });

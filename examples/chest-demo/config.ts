@@ -12,7 +12,6 @@ export type MainVariant = Extract<Variant, 'euclidean' | 'hyperbolic' | 'chest'>
 /** The learning-rate grid searched by tune.ts. */
 export const LR_GRID = [1e-4, 3e-4, 1e-3, 3e-3] as const;
 
-
 export const C_BALL = 0.1;
 /** the feature clipping radius of the losses' toPoincare (their default) */
 export const CLIP_R = 2.3;
@@ -24,15 +23,25 @@ export const VARIANT_NAME: Record<MainVariant, string> = { euclidean: 'Euclidean
  * per loss on a validation split of the training data (tune.ts; table in
  * results.md), so each loss runs at its own best rate.
  */
-export function configFor(p: Protocol, o: { readonly steps?: number; readonly quick: boolean }, dimH: number): { cfg: TrainConfig; lr: Record<MainVariant, number> } {
+export function configFor(
+  p: Protocol,
+  o: { readonly steps?: number; readonly quick: boolean },
+  dimH: number,
+): { cfg: TrainConfig; lr: Record<MainVariant, number> } {
   const img = p.images;
   // the budget: fewer steps where learning converges fast (seen digits), more for the cheap hierarchy runs
   const defaultSteps = p.id === 'mnist-unseen' ? 200 : p.id === 'mnist-seen' ? 150 : 300;
   const steps = o.steps ?? (o.quick ? 8 : defaultSteps);
   const cfg: TrainConfig = {
     model: {
-      inDim: p.xTrain.shape[1], hidden: img && !o.quick ? 512 : 128, feature: img && !o.quick ? 256 : 64,
-      dimE: img ? 64 : 16, dimH, classes: p.trainClasses, proxiesPerClass: 4, dropout: 0.1,
+      inDim: p.xTrain.shape[1],
+      hidden: img && !o.quick ? 512 : 128,
+      feature: img && !o.quick ? 256 : 64,
+      dimE: img ? 64 : 16,
+      dimH,
+      classes: p.trainClasses,
+      proxiesPerClass: 4,
+      dropout: 0.1,
     },
     steps,
     classesPerBatch: Math.min(p.trainClasses, 8),
@@ -53,4 +62,3 @@ export const TUNED_LR: Record<string, Record<MainVariant, number>> = {
   'mnist-seen': { euclidean: 3e-3, hyperbolic: 3e-3, chest: 3e-3 },
   'hierarchy-seen': { euclidean: 3e-3, hyperbolic: 3e-3, chest: 3e-3 },
 };
-

@@ -51,13 +51,27 @@ function evenSubsample(idx: readonly number[], labels: Int32Array, n: number): n
   return out.sort((a, b) => a - b);
 }
 
-function build(id: string, title: string, x: Tensor, labels: Int32Array, train: number[], test: number[], testSize: number, images: boolean, extra: Partial<Protocol> = {}): Protocol {
+function build(
+  id: string,
+  title: string,
+  x: Tensor,
+  labels: Int32Array,
+  train: number[],
+  test: number[],
+  testSize: number,
+  images: boolean,
+  extra: Partial<Protocol> = {},
+): Protocol {
   const t = evenSubsample(test, labels, testSize);
   const yTrain = dense(Int32Array.from(train, (i) => labels[i]));
   return {
-    id, title, images,
-    xTrain: g.take(x, train), yTrain,
-    xTest: g.take(x, t), yTest: Int32Array.from(t, (i) => labels[i]),
+    id,
+    title,
+    images,
+    xTrain: g.take(x, train),
+    yTrain,
+    xTest: g.take(x, t),
+    yTest: Int32Array.from(t, (i) => labels[i]),
     trainClasses: new Set(yTrain).size,
     ...extra,
   };
@@ -81,22 +95,47 @@ export async function mnistProtocols(testSize: number, quick: boolean): Promise<
   const n = m.labels.length;
   const all = Array.from({ length: n }, (_, i) => i);
   const unseen = build(
-    'mnist-unseen', `MNIST, unseen digits: train on 0–4, retrieve among 5–9`, m.x, m.labels,
-    all.filter((i) => m.labels[i] < 5), all.filter((i) => m.labels[i] >= 5), testSize, true,
+    'mnist-unseen',
+    `MNIST, unseen digits: train on 0–4, retrieve among 5–9`,
+    m.x,
+    m.labels,
+    all.filter((i) => m.labels[i] < 5),
+    all.filter((i) => m.labels[i] >= 5),
+    testSize,
+    true,
   );
   const s = withinClassSplit(m.labels, 5);
-  const seen = build('mnist-seen', `MNIST, seen digits: train on 80% of each digit's images, retrieve among the other 20%`, m.x, m.labels, s.train, s.test, testSize, true);
+  const seen = build(
+    'mnist-seen',
+    `MNIST, seen digits: train on 80% of each digit's images, retrieve among the other 20%`,
+    m.x,
+    m.labels,
+    s.train,
+    s.test,
+    testSize,
+    true,
+  );
   return [unseen, seen];
 }
 
 export function hierarchyProtocol(testSize: number, quick: boolean): Protocol {
   const d = g.hierarchicalDataset(g.prngKey(1234), { depth: 4, branching: 2, dim: 64, perLeaf: quick ? 24 : 150, noise: 2, decay: 0.6 });
   const s = withinClassSplit(d.labels, 3);
-  return build('hierarchy-seen', 'synthetic hierarchy (16 leaf classes, binary tree of depth 4): 2/3 of each class train, 1/3 retrieved', d.x, d.labels, s.train, s.test, testSize, false, {
-    tree: d.tree,
-    // the 4 subtrees two levels below the root (leaves are numbered left to right)
-    superclass: (l) => `classes ${4 * Math.floor(l / 4)}–${4 * Math.floor(l / 4) + 3}`,
-  });
+  return build(
+    'hierarchy-seen',
+    'synthetic hierarchy (16 leaf classes, binary tree of depth 4): 2/3 of each class train, 1/3 retrieved',
+    d.x,
+    d.labels,
+    s.train,
+    s.test,
+    testSize,
+    false,
+    {
+      tree: d.tree,
+      // the 4 subtrees two levels below the root (leaves are numbered left to right)
+      superclass: (l) => `classes ${4 * Math.floor(l / 4)}–${4 * Math.floor(l / 4) + 3}`,
+    },
+  );
 }
 
 export async function featuresProtocol(path: string, testSize: number): Promise<Protocol> {
@@ -104,7 +143,16 @@ export async function featuresProtocol(path: string, testSize: number): Promise<
   if (E.isLeft(r)) throw new Error(`cannot load features from ${path}: ${r.left.message}`);
   const { x, labels } = r.right;
   const split = g.dmlSplit(labels);
-  return build('features-unseen', `features from ${path}: train on the first half of the classes, retrieve among the rest`, x, Int32Array.from(labels), [...split.train], [...split.test], testSize, false);
+  return build(
+    'features-unseen',
+    `features from ${path}: train on the first half of the classes, retrieve among the rest`,
+    x,
+    Int32Array.from(labels),
+    [...split.train],
+    [...split.test],
+    testSize,
+    false,
+  );
 }
 
 /**
@@ -118,8 +166,27 @@ export function validationProtocol(p: Protocol, testSize: number): Protocol {
   const all = Array.from({ length: y.length }, (_, i) => i);
   if (p.id.endsWith('-unseen')) {
     const t = Math.ceil(0.6 * p.trainClasses);
-    return build(`${p.id}-validation`, `${p.title} — validation: train classes < ${t}, retrieve the other training classes`, p.xTrain, y, all.filter((i) => y[i] < t), all.filter((i) => y[i] >= t), testSize, p.images);
+    return build(
+      `${p.id}-validation`,
+      `${p.title} — validation: train classes < ${t}, retrieve the other training classes`,
+      p.xTrain,
+      y,
+      all.filter((i) => y[i] < t),
+      all.filter((i) => y[i] >= t),
+      testSize,
+      p.images,
+    );
   }
   const s = withinClassSplit(y, 5);
-  return build(`${p.id}-validation`, `${p.title} — validation: every 5th training item of each class retrieved`, p.xTrain, y, s.train, s.test, testSize, p.images, { tree: p.tree });
+  return build(
+    `${p.id}-validation`,
+    `${p.title} — validation: every 5th training item of each class retrieved`,
+    p.xTrain,
+    y,
+    s.train,
+    s.test,
+    testSize,
+    p.images,
+    { tree: p.tree },
+  );
 }

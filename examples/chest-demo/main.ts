@@ -62,7 +62,11 @@ function parseArgs(argv: readonly string[]): Options {
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
   if (o.quick) o.seeds = Math.min(o.seeds, 1);
-  for (const [k, v, min] of [['seeds', o.seeds, 1], ['seed', o.seed, 0], ['steps', o.steps ?? 1, 1]] as const) {
+  for (const [k, v, min] of [
+    ['seeds', o.seeds, 1],
+    ['seed', o.seed, 0],
+    ['steps', o.steps ?? 1, 1],
+  ] as const) {
     if (!Number.isInteger(v) || v < min) throw new Error(`--${k} must be an integer ≥ ${min}, got ${v}`);
   }
   return o;
@@ -103,29 +107,47 @@ function runProtocol(p: Protocol, o: Options): ProtocolResult {
   const runs: RunRecord[] = [];
   const simRows: Record<string, number | string>[] = [];
   const pairsIdx = Array.from({ length: Math.min(p.yTest.length, 400) }, (_, i) => Math.floor((i * p.yTest.length) / Math.min(p.yTest.length, 400)));
-  simRows.push(...similarities(g.take(p.xTest, pairsIdx), pairsIdx.map((i) => p.yTest[i]), 'raw features (cosine)', 'cosine'));
-  console.log(`\n${p.title}\n  ${p.xTrain.shape[0]} training items of ${p.trainClasses} classes, ${p.yTest.length} test items; ${cfg.steps} steps of ${cfg.classesPerBatch}×${cfg.samplesPerClass}; lr ${VARIANTS.map((v) => `${v} ${lr[v]}`).join(', ')}`);
+  simRows.push(
+    ...similarities(
+      g.take(p.xTest, pairsIdx),
+      pairsIdx.map((i) => p.yTest[i]),
+      'raw features (cosine)',
+      'cosine',
+    ),
+  );
+  console.log(
+    `\n${p.title}\n  ${p.xTrain.shape[0]} training items of ${p.trainClasses} classes, ${p.yTest.length} test items; ${cfg.steps} steps of ${cfg.classesPerBatch}×${cfg.samplesPerClass}; lr ${VARIANTS.map((v) => `${v} ${lr[v]}`).join(', ')}`,
+  );
   for (const v of VARIANTS) {
     for (let s = 0; s < o.seeds; s++) {
       const seed = o.seed + s;
-      const r = train(v, g.prngKey(seed), p.xTrain, p.yTrain, { ...cfg, lr: lr[v] }, {
-        evaluateAt: evalAt,
-        evaluate: (params) => {
-          const { e, h } = embed(params.net, xSub, ball);
-          const out: Record<string, number> = {};
-          for (const hd of headsOf(v)) {
-            const q = hd === 'e' ? quickScore(e, ySub, 'cosine') : quickScore(h, ySub, ball.pairwiseDist);
-            out[`${hd}R1`] = q.r1;
-            out[`${hd}MAP`] = q.mapAtR;
-          }
-          return out;
+      const r = train(
+        v,
+        g.prngKey(seed),
+        p.xTrain,
+        p.yTrain,
+        { ...cfg, lr: lr[v] },
+        {
+          evaluateAt: evalAt,
+          evaluate: (params) => {
+            const { e, h } = embed(params.net, xSub, ball);
+            const out: Record<string, number> = {};
+            for (const hd of headsOf(v)) {
+              const q = hd === 'e' ? quickScore(e, ySub, 'cosine') : quickScore(h, ySub, ball.pairwiseDist);
+              out[`${hd}R1`] = q.r1;
+              out[`${hd}MAP`] = q.mapAtR;
+            }
+            return out;
+          },
         },
-      });
+      );
       const { e, h } = embed(r.params.net, p.xTest, ball);
       const scores: Partial<Record<Head, HeadScores>> = {};
       for (const hd of headsOf(v)) scores[hd] = hd === 'e' ? score(e, p.yTest, 'cosine', p.tree) : score(h, p.yTest, ball.pairwiseDist, p.tree);
       runs.push({ variant: v, seed, scores, checkpoints: r.checkpoints, terms: r.terms, seconds: r.seconds });
-      const sc = Object.entries(scores).map(([hd, x]) => `${hd === 'e' ? 'E' : 'H'} R@1 ${(100 * x.recall[0]).toFixed(1)} MAP@R ${(100 * x.mapAtR).toFixed(1)}`).join(' · ');
+      const sc = Object.entries(scores)
+        .map(([hd, x]) => `${hd === 'e' ? 'E' : 'H'} R@1 ${(100 * x.recall[0]).toFixed(1)} MAP@R ${(100 * x.mapAtR).toFixed(1)}`)
+        .join(' · ');
       console.log(`  ${VARIANT_NAME[v].padEnd(22)} seed ${seed}: ${sc} (${r.seconds.toFixed(1)} s)`);
       if (seed === o.seed) {
         const pe = g.take(e, pairsIdx);
@@ -142,11 +164,18 @@ function runProtocol(p: Protocol, o: Options): ProtocolResult {
 }
 
 /** Similarities of all pairs of the given test items: cosine, or −distance for a distance function. */
-function similarities(x: Tensor, y: readonly number[], run: string, distance: 'cosine' | ((a: Tensor, b: Tensor) => Tensor)): Record<string, number | string>[] {
+function similarities(
+  x: Tensor,
+  y: readonly number[],
+  run: string,
+  distance: 'cosine' | ((a: Tensor, b: Tensor) => Tensor),
+): Record<string, number | string>[] {
   const n = x.shape[0];
   const m = g.toArray(distance === 'cosine' ? g.pairwiseCosine(x, x) : distance(x, x));
   const rows: Record<string, number | string>[] = [];
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) rows.push({ run, pair: y[i] === y[j] ? 'positive' : 'negative', similarity: distance === 'cosine' ? m[i * n + j] : -m[i * n + j] });
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++)
+      rows.push({ run, pair: y[i] === y[j] ? 'positive' : 'negative', similarity: distance === 'cosine' ? m[i * n + j] : -m[i * n + j] });
   return rows;
 }
 
@@ -184,10 +213,12 @@ function resultTable(r: ProtocolResult): string {
 
 /** Mean over seeds of (max − min) of R@1 (in points) over the last checkpoints. */
 function lastEpochSpreadValues(r: ProtocolResult, v: Variant, hd: Head, key = 'R1'): number[] {
-  return r.runs.filter((x) => x.variant === v).map((x) => {
-    const vals = x.checkpoints.map((c) => c.value[`${hd}${key}`]);
-    return 100 * (Math.max(...vals) - Math.min(...vals));
-  });
+  return r.runs
+    .filter((x) => x.variant === v)
+    .map((x) => {
+      const vals = x.checkpoints.map((c) => c.value[`${hd}${key}`]);
+      return 100 * (Math.max(...vals) - Math.min(...vals));
+    });
 }
 function lastEpochSpread(r: ProtocolResult, v: Variant, hd: Head): string {
   return `${num(lastEpochSpreadValues(r, v, hd), 2)} pts`;
@@ -199,7 +230,10 @@ function fmtTest(t: PairedTest): string {
 }
 
 function testsTable(r: ProtocolResult): string {
-  const lines = ['| comparison (paired by seed) | metric | mean Δ (pts) | t | p (paired t) | wins/losses | p (sign test) |', '|---|---|---:|---:|---:|---:|---:|'];
+  const lines = [
+    '| comparison (paired by seed) | metric | mean Δ (pts) | t | p (paired t) | wins/losses | p (sign test) |',
+    '|---|---|---:|---:|---:|---:|---:|',
+  ];
   const cmp: [string, Variant, Head, Variant, Head][] = [
     ['CHEST E head − Euclidean-only', 'chest', 'e', 'euclidean', 'e'],
     ['CHEST H head − hyperbolic-only', 'chest', 'h', 'hyperbolic', 'h'],
@@ -208,8 +242,22 @@ function testsTable(r: ProtocolResult): string {
   for (const [label, va, ha, vb, hb] of cmp) {
     const a = scoresOf(r, va, ha);
     const b = scoresOf(r, vb, hb);
-    lines.push(`| ${label} | R@1 | ${fmtTest(pairedTest(a.map((x) => x.recall[0]), b.map((x) => x.recall[0])))} |`);
-    lines.push(`| ${label} | MAP@R | ${fmtTest(pairedTest(a.map((x) => x.mapAtR), b.map((x) => x.mapAtR)))} |`);
+    lines.push(
+      `| ${label} | R@1 | ${fmtTest(
+        pairedTest(
+          a.map((x) => x.recall[0]),
+          b.map((x) => x.recall[0]),
+        ),
+      )} |`,
+    );
+    lines.push(
+      `| ${label} | MAP@R | ${fmtTest(
+        pairedTest(
+          a.map((x) => x.mapAtR),
+          b.map((x) => x.mapAtR),
+        ),
+      )} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -230,12 +278,10 @@ function verdict(r: ProtocolResult): string[] {
   const above = (metric: (x: HeadScores) => number) => ROWS.filter(([v, hd]) => meanStd(scoresOf(r, v, hd).map(metric))[0] > metric(r.raw)).length;
   const r1 = above((x) => x.recall[0]);
   const mp = above((x) => x.mapAtR);
-  const lines = [
-    `- Trained heads above the raw features (mean over seeds): R@1 ${r1} of ${ROWS.length}, MAP@R ${mp} of ${ROWS.length}.`,
-  ];
+  const lines = [`- Trained heads above the raw features (mean over seeds): R@1 ${r1} of ${ROWS.length}, MAP@R ${mp} of ${ROWS.length}.`];
   const pairs: [string, Variant, Head, Variant, Head][] = [
-    ['CHEST\'s Euclidean head vs Euclidean-only', 'chest', 'e', 'euclidean', 'e'],
-    ['CHEST\'s hyperbolic head vs hyperbolic-only', 'chest', 'h', 'hyperbolic', 'h'],
+    ["CHEST's Euclidean head vs Euclidean-only", 'chest', 'e', 'euclidean', 'e'],
+    ["CHEST's hyperbolic head vs hyperbolic-only", 'chest', 'h', 'hyperbolic', 'h'],
   ];
   for (const [label, va, ha, vb, hb] of pairs) {
     const a = scoresOf(r, va, ha);
@@ -252,11 +298,18 @@ function verdict(r: ProtocolResult): string[] {
 }
 
 function stabilityTable(r: ProtocolResult): string {
-  const lines = ['| run | std of R@1 over seeds (pts) | std of MAP@R over seeds (pts) | R@1 range, last 4 checkpoints (pts) | MAP@R range, last 4 checkpoints (pts) | training loss: std over the last 10% of steps |', '|---|---:|---:|---:|---:|---:|'];
+  const lines = [
+    '| run | std of R@1 over seeds (pts) | std of MAP@R over seeds (pts) | R@1 range, last 4 checkpoints (pts) | MAP@R range, last 4 checkpoints (pts) | training loss: std over the last 10% of steps |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
   for (const [v, hd, label] of ROWS) {
     const s = scoresOf(r, v, hd);
-    const lossStd = r.runs.filter((x) => x.variant === v).map((x) => meanStd(x.terms.slice(-Math.max(2, Math.floor(x.terms.length / 10))).map((t) => t.total))[1]);
-    lines.push(`| ${label.replace(/^\(\d\) /, '')} | ${meanStd(s.map((x) => 100 * x.recall[0]))[1].toFixed(2)} | ${meanStd(s.map((x) => 100 * x.mapAtR))[1].toFixed(2)} | ${num(lastEpochSpreadValues(r, v, hd, 'R1'))} | ${num(lastEpochSpreadValues(r, v, hd, 'MAP'))} | ${num(lossStd, 3)} |`);
+    const lossStd = r.runs
+      .filter((x) => x.variant === v)
+      .map((x) => meanStd(x.terms.slice(-Math.max(2, Math.floor(x.terms.length / 10))).map((t) => t.total))[1]);
+    lines.push(
+      `| ${label.replace(/^\(\d\) /, '')} | ${meanStd(s.map((x) => 100 * x.recall[0]))[1].toFixed(2)} | ${meanStd(s.map((x) => 100 * x.mapAtR))[1].toFixed(2)} | ${num(lastEpochSpreadValues(r, v, hd, 'R1'))} | ${num(lastEpochSpreadValues(r, v, hd, 'MAP'))} | ${num(lossStd, 3)} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -268,12 +321,21 @@ function lossRows(r: ProtocolResult): Record<string, number | string>[] {
     const runs = r.runs.filter((x) => x.variant === v);
     const T = runs[0].terms.length;
     const w = Math.max(1, Math.round(T / 60));
-    const terms = (['euclidean', 'hyperbolic', 'hyphc', 'total'] as const).filter((k) => runs[0].terms[0][k] !== undefined && !(k === 'total' && v !== 'chest'));
+    const terms = (['euclidean', 'hyperbolic', 'hyphc', 'total'] as const).filter(
+      (k) => runs[0].terms[0][k] !== undefined && !(k === 'total' && v !== 'chest'),
+    );
     for (const term of terms) {
       for (let t0 = 0; t0 < T; t0 += w) {
         const vals = runs.map((x) => meanStd(x.terms.slice(t0, t0 + w).map((t) => t[term]!))[0]);
         const [m, s] = meanStd(vals);
-        rows.push({ run: VARIANT_NAME[v], term: term === 'hyphc' ? 'HypHC' : term === 'total' ? 'total (weighted)' : `${term} SoftTriple`, step: t0 + Math.min(w, T - t0) / 2, mean: m, lo: m - s, hi: m + s });
+        rows.push({
+          run: VARIANT_NAME[v],
+          term: term === 'hyphc' ? 'HypHC' : term === 'total' ? 'total (weighted)' : `${term} SoftTriple`,
+          step: t0 + Math.min(w, T - t0) / 2,
+          mean: m,
+          lo: m - s,
+          hi: m + s,
+        });
       }
     }
   }
@@ -307,7 +369,14 @@ async function main(): Promise<void> {
     const idx = Array.from({ length: Math.min(p.yTest.length, 1000) }, (_, i) => Math.floor((i * p.yTest.length) / Math.min(p.yTest.length, 1000)));
     const disk = embed(r2.params.net, g.take(p.xTest, idx), ball).h;
     const xy = g.toNested(disk) as number[][];
-    const short = p.id === 'mnist-unseen' ? 'MNIST unseen digits 5–9, by digit' : p.id === 'mnist-seen' ? 'MNIST seen digits (test images), by digit' : p.id === 'hierarchy-seen' ? 'hierarchy test points, by class' : p.id;
+    const short =
+      p.id === 'mnist-unseen'
+        ? 'MNIST unseen digits 5–9, by digit'
+        : p.id === 'mnist-seen'
+          ? 'MNIST seen digits (test images), by digit'
+          : p.id === 'hierarchy-seen'
+            ? 'hierarchy test points, by class'
+            : p.id;
     xy.forEach(([x, y], i) => {
       const label = p.yTest[idx[i]];
       diskPoints.push({ panel: short, x: x / ball.radius, y: y / ball.radius, group: p.id.startsWith('mnist') ? `digit ${label}` : `class ${label}` });
@@ -350,30 +419,57 @@ async function main(): Promise<void> {
       stabilityTable(r),
     );
   }
-  md.push('', `Pictures: poincare-disk.png (D_H = 2 CHEST runs), similarities-<protocol>.png (density histograms of positive and negative test pairs, seed ${o.seed}), loss-<protocol>.png (loss terms, mean ± std over seeds).`, '', `Run time ${seconds.toFixed(0)} s wall, ${cpuSeconds.toFixed(0)} s CPU (all threads of the process), ${new Date().toISOString().slice(0, 10)}; machine load average ${load0.toFixed(1)} at the start and ${load1.toFixed(1)} at the end (the machine is shared: a load above its 2 cores slows the wall time).`);
+  md.push(
+    '',
+    `Pictures: poincare-disk.png (D_H = 2 CHEST runs), similarities-<protocol>.png (density histograms of positive and negative test pairs, seed ${o.seed}), loss-<protocol>.png (loss terms, mean ± std over seeds).`,
+    '',
+    `Run time ${seconds.toFixed(0)} s wall, ${cpuSeconds.toFixed(0)} s CPU (all threads of the process), ${new Date().toISOString().slice(0, 10)}; machine load average ${load0.toFixed(1)} at the start and ${load1.toFixed(1)} at the end (the machine is shared: a load above its 2 cores slows the wall time).`,
+  );
   const text = md.join('\n');
   for (const r of results) console.log(`\n${r.protocol.title}\n${resultTable(r)}\n\n${testsTable(r)}`);
 
   for (const r of results) {
-    await render(similaritySpec(r.simRows, `Similarity of test pairs — ${r.protocol.id}`, 'similarity (cosine, or −d in the ball)'), o.out, `similarities-${r.protocol.id}`);
+    await render(
+      similaritySpec(r.simRows, `Similarity of test pairs — ${r.protocol.id}`, 'similarity (cosine, or −d in the ball)'),
+      o.out,
+      `similarities-${r.protocol.id}`,
+    );
     await render(lossSpec(lossRows(r), `Training loss terms — ${r.protocol.id} (mean ± std over ${o.seeds} seed(s))`), o.out, `loss-${r.protocol.id}`);
   }
   await render(diskSpec(diskPoints, `Test embeddings in the Poincaré disk (CHEST, D_H = 2, c = ${C_BALL})`, C_BALL, CLIP_R), o.out, 'poincare-disk');
   writeFileSync(join(o.out, 'results.md'), text + '\n');
   writeFileSync(
     join(o.out, 'results.json'),
-    JSON.stringify({
-      options: o, seconds, cpuSeconds, loadAverage: [load0, load1], ks: KS,
-      protocols: results.map((r) => ({
-        id: r.protocol.id, title: r.protocol.title, lr: r.lr, raw: r.raw,
-        runs: r.runs.map((x) => ({ variant: x.variant, seed: x.seed, scores: x.scores, checkpoints: x.checkpoints, finalLoss: x.terms[x.terms.length - 1].total, seconds: x.seconds })),
-      })),
-    }, null, 1),
+    JSON.stringify(
+      {
+        options: o,
+        seconds,
+        cpuSeconds,
+        loadAverage: [load0, load1],
+        ks: KS,
+        protocols: results.map((r) => ({
+          id: r.protocol.id,
+          title: r.protocol.title,
+          lr: r.lr,
+          raw: r.raw,
+          runs: r.runs.map((x) => ({
+            variant: x.variant,
+            seed: x.seed,
+            scores: x.scores,
+            checkpoints: x.checkpoints,
+            finalLoss: x.terms[x.terms.length - 1].total,
+            seconds: x.seconds,
+          })),
+        })),
+      },
+      null,
+      1,
+    ),
   );
   console.log(`\nwrote ${o.out}/results.md, results.json and the pictures (${seconds.toFixed(1)} s)`);
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
   process.exit(1);
 });

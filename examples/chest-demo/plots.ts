@@ -33,7 +33,14 @@ export async function render(spec: vl.TopLevelSpec, dir: string, name: string): 
  * boundary and the circles of hyperbolic radius 1, 2, 4 around the origin.
  */
 export function diskSpec(points: Row[], title: string, c: number, clipR: number): vl.TopLevelSpec {
-  const circle = (r: number, name: string, dash: number[]) => Array.from({ length: 121 }, (_, i) => ({ x: r * Math.cos((2 * Math.PI * i) / 120), y: r * Math.sin((2 * Math.PI * i) / 120), i, ring: name, dash: dash.join(',') }));
+  const circle = (r: number, name: string, dash: number[]) =>
+    Array.from({ length: 121 }, (_, i) => ({
+      x: r * Math.cos((2 * Math.PI * i) / 120),
+      y: r * Math.sin((2 * Math.PI * i) / 120),
+      i,
+      ring: name,
+      dash: dash.join(','),
+    }));
   // the feature clipping of toPoincare (‖v‖ ≤ r before expmap0) keeps points within tanh(√c·r) (units of 1/√c);
   // a point at geodesic distance ρ from 0 has norm tanh(√c·ρ/2) in units of 1/√c
   const rings = [
@@ -63,7 +70,19 @@ export function diskSpec(points: Row[], title: string, c: number, clipR: number)
             detail: { field: 'ring' },
             order: { field: 'i' },
             color: { value: '#888' },
-            strokeDash: { field: 'dash', type: 'nominal', legend: null, scale: { domain: ['', '4,3', '1,3'], range: [[1, 0], [4, 3], [1, 3]] } },
+            strokeDash: {
+              field: 'dash',
+              type: 'nominal',
+              legend: null,
+              scale: {
+                domain: ['', '4,3', '1,3'],
+                range: [
+                  [1, 0],
+                  [4, 3],
+                  [1, 3],
+                ],
+              },
+            },
           },
         },
         {
@@ -73,7 +92,8 @@ export function diskSpec(points: Row[], title: string, c: number, clipR: number)
             x: { field: 'x', type: 'quantitative', scale: axis },
             y: { field: 'y', type: 'quantitative', scale: axis },
             color: {
-              field: 'group', type: 'nominal',
+              field: 'group',
+              type: 'nominal',
               scale: { domain: groupsOf(panel), scheme: groupsOf(panel).length <= 10 ? 'category10' : 'tableau20' },
               legend: { title: null, orient: 'bottom', columns: 4, labelLimit: 200 },
             },
@@ -106,7 +126,9 @@ export function similaritySpec(rows: Row[], title: string, xTitle: string, bins 
       const v = sub.filter((r) => r.pair === pair).map((r) => Number(r.similarity));
       const counts = new Array<number>(bins).fill(0);
       for (const s of v) counts[Math.min(bins - 1, Math.floor((s - lo) / w))]++;
-      counts.forEach((cnt, b) => out.push({ run, pair: `${pair} (${v.length} pairs)`, side: pair, x0: lo + b * w, x1: lo + (b + 1) * w, density: v.length ? cnt / (v.length * w) : 0 }));
+      counts.forEach((cnt, b) =>
+        out.push({ run, pair: `${pair} (${v.length} pairs)`, side: pair, x0: lo + b * w, x1: lo + (b + 1) * w, density: v.length ? cnt / (v.length * w) : 0 }),
+      );
     }
   }
   return {
@@ -140,14 +162,15 @@ export function pairAuc(rows: Row[]): number {
   const v = rows.map((r) => ({ s: Number(r.similarity), pos: r.pair === 'positive' })).sort((a, b) => a.s - b.s);
   let rankSum = 0;
   let nPos = 0;
-  for (let i = 0; i < v.length; ) {
+  for (let i = 0; i < v.length;) {
     let j = i;
     while (j < v.length && v[j].s === v[i].s) j++;
     const rank = (i + 1 + j) / 2; // mean rank of the tie group (1-based)
-    for (let k = i; k < j; k++) if (v[k].pos) {
-      rankSum += rank;
-      nPos++;
-    }
+    for (let k = i; k < j; k++)
+      if (v[k].pos) {
+        rankSum += rank;
+        nPos++;
+      }
     i = j;
   }
   const nNeg = v.length - nPos;
@@ -174,7 +197,14 @@ export function lossSpec(rows: Row[], title: string): vl.TopLevelSpec {
             color: { field: 'term', type: 'nominal', legend: { labelLimit: 300 } },
           },
         },
-        { mark: 'line', encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative' }, color: { field: 'term', type: 'nominal', legend: { labelLimit: 300 } } } },
+        {
+          mark: 'line',
+          encoding: {
+            x: { field: 'step', type: 'quantitative' },
+            y: { field: 'mean', type: 'quantitative' },
+            color: { field: 'term', type: 'nominal', legend: { labelLimit: 300 } },
+          },
+        },
       ],
     },
   } as vl.TopLevelSpec;

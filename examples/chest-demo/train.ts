@@ -87,7 +87,11 @@ export function lossFor(variant: Variant, cfg: TrainConfig): (p: Params, x: Tens
  * is called with the current parameters; `onStep(step, loss)` reports progress.
  */
 export function train(
-  variant: Variant, key: PRNGKey, x: Tensor, labels: Int32Array, cfg: TrainConfig,
+  variant: Variant,
+  key: PRNGKey,
+  x: Tensor,
+  labels: Int32Array,
+  cfg: TrainConfig,
   options: {
     onStep?: (step: number, loss: number) => void;
     evaluateAt?: readonly number[];
@@ -112,7 +116,9 @@ export function train(
     return last.total;
   });
   const batches = g.classBalancedBatches(kBatch, labels, {
-    classesPerBatch: cfg.classesPerBatch, samplesPerClass: cfg.samplesPerClass, batches: cfg.steps,
+    classesPerBatch: cfg.classesPerBatch,
+    samplesPerClass: cfg.samplesPerClass,
+    batches: cfg.steps,
   });
   const evalSet = new Set(options.evaluateAt ?? []);
   const terms: StepTerms[] = [];

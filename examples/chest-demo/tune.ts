@@ -35,7 +35,12 @@ async function main(): Promise<void> {
         const { cfg } = configFor(v, { quick }, v.images ? 64 : 16);
         const r = train(variant, g.prngKey(100), v.xTrain, v.yTrain, { ...cfg, lr });
         const { e, h } = embed(r.params.net, v.xTest, ball);
-        const heads = variant === 'euclidean' ? [quickScore(e, v.yTest, 'cosine')] : variant === 'hyperbolic' ? [quickScore(h, v.yTest, ball.pairwiseDist)] : [quickScore(e, v.yTest, 'cosine'), quickScore(h, v.yTest, ball.pairwiseDist)];
+        const heads =
+          variant === 'euclidean'
+            ? [quickScore(e, v.yTest, 'cosine')]
+            : variant === 'hyperbolic'
+              ? [quickScore(h, v.yTest, ball.pairwiseDist)]
+              : [quickScore(e, v.yTest, 'cosine'), quickScore(h, v.yTest, ball.pairwiseDist)];
         const map = heads.reduce((s, x) => s + x.mapAtR, 0) / heads.length;
         const r1 = heads.reduce((s, x) => s + x.r1, 0) / heads.length;
         rows.push({ protocol: p.id, variant, lr, map, r1 });
@@ -54,11 +59,16 @@ async function main(): Promise<void> {
     '',
     `| protocol | loss | ${LR_GRID.map((lr) => `lr ${lr}`).join(' | ')} |`,
     `|---|---|${LR_GRID.map(() => '---:').join('|')}|`,
-    ...protocols.flatMap((p) => VARIANTS.map((variant) => `| ${p.id} | ${VARIANT_NAME[variant]} | ${LR_GRID.map((lr) => {
-      const r = rows.find((x) => x.protocol === p.id && x.variant === variant && x.lr === lr)!;
-      const cell = `${(100 * r.map).toFixed(1)} / ${(100 * r.r1).toFixed(1)}`;
-      return best[p.id][variant] === lr ? `**${cell}**` : cell;
-    }).join(' | ')} |`)),
+    ...protocols.flatMap((p) =>
+      VARIANTS.map(
+        (variant) =>
+          `| ${p.id} | ${VARIANT_NAME[variant]} | ${LR_GRID.map((lr) => {
+            const r = rows.find((x) => x.protocol === p.id && x.variant === variant && x.lr === lr)!;
+            const cell = `${(100 * r.map).toFixed(1)} / ${(100 * r.r1).toFixed(1)}`;
+            return best[p.id][variant] === lr ? `**${cell}**` : cell;
+          }).join(' | ')} |`,
+      ),
+    ),
     '',
     `Run time ${((performance.now() - t0) / 1000).toFixed(0)} s.`,
   ].join('\n');
@@ -68,6 +78,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
   process.exit(1);
 });

@@ -69,8 +69,7 @@ interface TextureLike {
 }
 
 function isTexture(r: unknown): r is TextureLike {
-  return typeof r === 'object' && r !== null && !Array.isArray(r) && !(r instanceof Float32Array) &&
-    typeof (r as TextureLike).toArray === 'function';
+  return typeof r === 'object' && r !== null && !Array.isArray(r) && !(r instanceof Float32Array) && typeof (r as TextureLike).toArray === 'function';
 }
 
 /** Flattens a gpu.js result (Float32Array, nested arrays of them, or a texture) into `out` at `off`. */

@@ -26,8 +26,15 @@ export function makeMatmul(ctx: KernelContext): (args: MatmulArgs) => Storage {
     const { a, aShape, b, bShape, transposeA, transposeB, batchShape, dtype } = args;
     const { M, K, N, batch } = matmulDims(args);
     if (
-      dtype !== 'float32' || batch * M * N * K < ctx.minWork || batch === 0 || M === 0 || N === 0 || K === 0 ||
-      a.length > MAX_ELEMENTS || b.length > MAX_ELEMENTS || batch * M * N > MAX_ELEMENTS ||
+      dtype !== 'float32' ||
+      batch * M * N * K < ctx.minWork ||
+      batch === 0 ||
+      M === 0 ||
+      N === 0 ||
+      K === 0 ||
+      a.length > MAX_ELEMENTS ||
+      b.length > MAX_ELEMENTS ||
+      batch * M * N > MAX_ELEMENTS ||
       (batch === 1 && !ctx.fits2d(N, M))
     ) {
       ctx.fallback();
@@ -35,11 +42,14 @@ export function makeMatmul(ctx: KernelContext): (args: MatmulArgs) => Storage {
     }
     const offsets = batchOffsets(aShape, bShape, batchShape, M * K, K * N);
     // float32 holds these offsets exactly: every operand has at most 2²⁴ elements (checked above)
-    const aOff = Float32Array.from(offsets.aOff), bOff = Float32Array.from(offsets.bOff);
+    const aOff = Float32Array.from(offsets.aOff),
+      bOff = Float32Array.from(offsets.bOff);
     const constants = {
       K,
-      ars: transposeA ? 1 : K, acs: transposeA ? M : 1,
-      brs: transposeB ? 1 : N, bcs: transposeB ? K : 1,
+      ars: transposeA ? 1 : K,
+      acs: transposeA ? M : 1,
+      brs: transposeB ? 1 : N,
+      bcs: transposeB ? K : 1,
     };
     const key = `mm:${batch}:${M}:${K}:${N}:${transposeA}:${transposeB}:${a.length}:${b.length}`;
     const k = ctx.kernel(key, MATMUL_SRC, { output: [N, M, batch], constants });

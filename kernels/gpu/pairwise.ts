@@ -63,16 +63,24 @@ const COSINE_PARTIALS_SRC = `function (g, cos, nx, ny) {
 
 /** Whether a pairwise forward of this size runs on gpu.js. */
 function pairwiseOk(ctx: KernelContext, x: Storage, y: Storage, N: number, M: number, D: number, dtype: DType): boolean {
-  return dtype === 'float32' && N * M * D >= ctx.minWork && N > 0 && M > 0 && D > 0 &&
-    x.length <= MAX_ELEMENTS && y.length <= MAX_ELEMENTS && N * M <= MAX_ELEMENTS && ctx.fits2d(M, N) &&
-    allBelow(x, MAX_ABS) && allBelow(y, MAX_ABS);
+  return (
+    dtype === 'float32' &&
+    N * M * D >= ctx.minWork &&
+    N > 0 &&
+    M > 0 &&
+    D > 0 &&
+    x.length <= MAX_ELEMENTS &&
+    y.length <= MAX_ELEMENTS &&
+    N * M <= MAX_ELEMENTS &&
+    ctx.fits2d(M, N) &&
+    allBelow(x, MAX_ABS) &&
+    allBelow(y, MAX_ABS)
+  );
 }
 
 type SqEuclidean = (x: Storage, y: Storage, N: number, M: number, D: number, dtype: DType) => Storage;
 type CosineForward = (x: Storage, y: Storage, N: number, M: number, D: number, eps: number, dtype: DType) => Storage;
-type CosineBackward = (
-  g: Storage, cos: Storage, nx: Storage, ny: Storage, N: number, M: number, dtype: DType,
-) => { dxy: Storage; rx: Storage; ry: Storage };
+type CosineBackward = (g: Storage, cos: Storage, nx: Storage, ny: Storage, N: number, M: number, dtype: DType) => { dxy: Storage; rx: Storage; ry: Storage };
 
 /** The gpu.js squared-Euclidean forward of a kernel set. */
 export function makeSqEuclidean(ctx: KernelContext): SqEuclidean {

@@ -63,7 +63,14 @@ ${ENTRY}  const numC = Math.max(num2, 1e-30);
 
 type Forward = (xy: Storage, x2: Storage, y2: Storage, N: number, M: number, c: number, eps: number, dtype: DType) => Storage;
 type Backward = (
-  g: Storage, xy: Storage, x2: Storage, y2: Storage, N: number, M: number, c: number, eps: number,
+  g: Storage,
+  xy: Storage,
+  x2: Storage,
+  y2: Storage,
+  N: number,
+  M: number,
+  c: number,
+  eps: number,
 ) => { dxy: Float64Array; rx: Float64Array; ry: Float64Array };
 
 /** The gpu.js Poincaré forward of a kernel set. */
@@ -88,8 +95,13 @@ export function makePoincareForward(ctx: KernelContext): Forward {
 export function makePoincareBackward(ctx: KernelContext): Backward {
   return (g, xy, x2, y2, N, M, c, eps) => {
     if (
-      !(g instanceof Float32Array) || !(xy instanceof Float32Array) || N * M < ctx.minWork || N === 0 || M === 0 ||
-      3 * N * M > MAX_ELEMENTS || !ctx.fits2d(M, N)
+      !(g instanceof Float32Array) ||
+      !(xy instanceof Float32Array) ||
+      N * M < ctx.minWork ||
+      N === 0 ||
+      M === 0 ||
+      3 * N * M > MAX_ELEMENTS ||
+      !ctx.fits2d(M, N)
     ) {
       ctx.fallback();
       return jsBackward(g, xy, x2, y2, N, M, c, eps);
@@ -97,7 +109,9 @@ export function makePoincareBackward(ctx: KernelContext): Backward {
     const sc = Math.sqrt(c);
     const used: CompiledKernel[] = [];
     const k = ctx.kernel(`pb:${N}:${M}:${c}:${eps}`, PARTIALS_SRC, {
-      output: [M, N, 3], constants: { M, c, c2: c * c, sc, eps }, pipeline: ctx.pipeline,
+      output: [M, N, 3],
+      constants: { M, c, c2: c * c, sc, eps },
+      pipeline: ctx.pipeline,
     });
     used.push(k);
     const parts = k(g, xy, f32(x2), f32(y2));

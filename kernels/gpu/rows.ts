@@ -110,7 +110,8 @@ export function makeSoftmaxRowsBackward(ctx: KernelContext): RowsBackward {
     }
     const dot = ctx.kernel(`smdot:${rows}:${n}`, ROW_DOT_SRC, { output: [rows], constants: { n }, pipeline: ctx.pipeline });
     const bw = ctx.kernel(`smb:${rows}:${n}`, SOFTMAX_BACKWARD_SRC, { output: [n, rows], constants: { n } });
-    const gf = f32(g), sf = f32(s);
+    const gf = f32(g),
+      sf = f32(s);
     const out = readback(bw(gf, sf, dot(gf, sf)), rows * n);
     ctx.ran('softmaxRowsBackward', dot, bw);
     return out;

@@ -13,9 +13,15 @@ export type MapLoop = (x: ArrayLike<number>, out: { [i: number]: number }, n: nu
  * `a` from `ia` with stride `sa` (0 or 1) and `b` from `ib` with stride `sb`.
  */
 export type ZipLoop = (
-  a: ArrayLike<number>, ia: number, sa: number,
-  b: ArrayLike<number>, ib: number, sb: number,
-  out: { [i: number]: number }, o: number, n: number,
+  a: ArrayLike<number>,
+  ia: number,
+  sa: number,
+  b: ArrayLike<number>,
+  ib: number,
+  sb: number,
+  out: { [i: number]: number },
+  o: number,
+  n: number,
 ) => void;
 
 let canGenerate: boolean | undefined;
@@ -58,7 +64,15 @@ export function zipLoop(expr: string, fallback: (a: number, b: number) => number
   if (generationAllowed()) {
     const body = (ia: string, ib: string) => `for (let i = 0; i < n; i++) { const a = A[${ia}], b = B[${ib}]; out[o + i] = ${expr}; }`;
     f = new Function(
-      'A', 'ia', 'sa', 'B', 'ib', 'sb', 'out', 'o', 'n',
+      'A',
+      'ia',
+      'sa',
+      'B',
+      'ib',
+      'sb',
+      'out',
+      'o',
+      'n',
       `if (sa === 1 && sb === 1) { ${body('ia + i', 'ib + i')} }
        else if (sa === 1) { const b = B[ib]; for (let i = 0; i < n; i++) { const a = A[ia + i]; out[o + i] = ${expr}; } }
        else if (sb === 1) { const a = A[ia]; for (let i = 0; i < n; i++) { const b = B[ib + i]; out[o + i] = ${expr}; } }

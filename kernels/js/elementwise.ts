@@ -12,16 +12,52 @@ import { mapLoop, zipLoop } from './codegen.ts';
 
 /** Names of the unary maps the js backend implements. */
 export type UnaryOp =
-  | 'neg' | 'abs' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'rsqrt' | 'square'
-  | 'reciprocal' | 'tanh' | 'atanh' | 'atan' | 'cos' | 'sin' | 'sinh' | 'cosh' | 'asinh'
-  | 'acosh' | 'sigmoid' | 'relu' | 'softplus' | 'sign' | 'isFinite' | 'step' | 'clamp'
+  | 'neg'
+  | 'abs'
+  | 'exp'
+  | 'log'
+  | 'log1p'
+  | 'expm1'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'square'
+  | 'reciprocal'
+  | 'tanh'
+  | 'atanh'
+  | 'atan'
+  | 'cos'
+  | 'sin'
+  | 'sinh'
+  | 'cosh'
+  | 'asinh'
+  | 'acosh'
+  | 'sigmoid'
+  | 'relu'
+  | 'softplus'
+  | 'sign'
+  | 'isFinite'
+  | 'step'
+  | 'clamp'
   | 'clampMask';
 
 /** Names of the binary maps the js backend implements. */
 export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'atan2'
-  | 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual'
-  | 'maxMask' | 'minMask';
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'atan2'
+  | 'equal'
+  | 'notEqual'
+  | 'less'
+  | 'lessEqual'
+  | 'greater'
+  | 'greaterEqual'
+  | 'maxMask'
+  | 'minMask';
 
 function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
@@ -138,11 +174,7 @@ export function collapse(outShape: readonly number[], strides: readonly (readonl
  * Calls `row(offsets, o, n)` for each contiguous run of the collapsed output:
  * `o` is the output offset, `offsets[t]` input t's offset, `n` the run length.
  */
-function forEachRun(
-  shape: readonly number[],
-  strides: readonly (readonly number[])[],
-  row: (offs: readonly number[], o: number, n: number) => void,
-): void {
+function forEachRun(shape: readonly number[], strides: readonly (readonly number[])[], row: (offs: readonly number[], o: number, n: number) => void): void {
   const r = shape.length;
   const k = strides.length;
   const offs = new Array<number>(k).fill(0);
@@ -186,7 +218,8 @@ export function binary(
   }
   const [shape, [sa, sb]] = collapse(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
   const last = shape.length - 1;
-  const ia = last >= 0 ? sa[last] : 0, ib = last >= 0 ? sb[last] : 0;
+  const ia = last >= 0 ? sa[last] : 0,
+    ib = last >= 0 ? sb[last] : 0;
   forEachRun(shape, [sa, sb], (offs, o, len) => loop(a, offs[0], ia, b, offs[1], ib, out, o, len));
   return out;
 }
@@ -210,9 +243,13 @@ export function where(
     broadcastStrides(bShape, outShape),
   ]);
   const last = shape.length - 1;
-  const jc = last >= 0 ? sc[last] : 0, ja = last >= 0 ? sa[last] : 0, jb = last >= 0 ? sb[last] : 0;
+  const jc = last >= 0 ? sc[last] : 0,
+    ja = last >= 0 ? sa[last] : 0,
+    jb = last >= 0 ? sb[last] : 0;
   forEachRun(shape, [sc, sa, sb], (offs, o, len) => {
-    let ic = offs[0], ia = offs[1], ib = offs[2];
+    let ic = offs[0],
+      ia = offs[1],
+      ib = offs[2];
     for (let i = 0; i < len; i++, ic += jc, ia += ja, ib += jb) out[o + i] = cond[ic] !== 0 ? a[ia] : b[ib];
   });
   return out;

@@ -119,31 +119,74 @@ function gemmPacked(ap: Float64Array, bp: Float64Array, c: Float64Array, cOff: n
           let ai = (pi * K + k0) * MR;
           const aEnd = ai + kl * MR;
           let bi = bStart;
-          let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-          let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-          let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-          let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+          let c00 = 0,
+            c01 = 0,
+            c02 = 0,
+            c03 = 0;
+          let c10 = 0,
+            c11 = 0,
+            c12 = 0,
+            c13 = 0;
+          let c20 = 0,
+            c21 = 0,
+            c22 = 0,
+            c23 = 0;
+          let c30 = 0,
+            c31 = 0,
+            c32 = 0,
+            c33 = 0;
           for (; ai < aEnd; ai += MR, bi += NR) {
-            const b0 = bp[bi], b1 = bp[bi + 1], b2 = bp[bi + 2], b3 = bp[bi + 3];
+            const b0 = bp[bi],
+              b1 = bp[bi + 1],
+              b2 = bp[bi + 2],
+              b3 = bp[bi + 3];
             let x = ap[ai];
-            c00 += x * b0; c01 += x * b1; c02 += x * b2; c03 += x * b3;
+            c00 += x * b0;
+            c01 += x * b1;
+            c02 += x * b2;
+            c03 += x * b3;
             x = ap[ai + 1];
-            c10 += x * b0; c11 += x * b1; c12 += x * b2; c13 += x * b3;
+            c10 += x * b0;
+            c11 += x * b1;
+            c12 += x * b2;
+            c13 += x * b3;
             x = ap[ai + 2];
-            c20 += x * b0; c21 += x * b1; c22 += x * b2; c23 += x * b3;
+            c20 += x * b0;
+            c21 += x * b1;
+            c22 += x * b2;
+            c23 += x * b3;
             x = ap[ai + 3];
-            c30 += x * b0; c31 += x * b1; c32 += x * b2; c33 += x * b3;
+            c30 += x * b0;
+            c31 += x * b1;
+            c32 += x * b2;
+            c33 += x * b3;
           }
           const i = pi * MR;
           let o = cOff + i * N + j;
           if (fullCols && i + MR <= M) {
-            c[o] += c00; c[o + 1] += c01; c[o + 2] += c02; c[o + 3] += c03; o += N;
-            c[o] += c10; c[o + 1] += c11; c[o + 2] += c12; c[o + 3] += c13; o += N;
-            c[o] += c20; c[o + 1] += c21; c[o + 2] += c22; c[o + 3] += c23; o += N;
-            c[o] += c30; c[o + 1] += c31; c[o + 2] += c32; c[o + 3] += c33;
+            c[o] += c00;
+            c[o + 1] += c01;
+            c[o + 2] += c02;
+            c[o + 3] += c03;
+            o += N;
+            c[o] += c10;
+            c[o + 1] += c11;
+            c[o + 2] += c12;
+            c[o + 3] += c13;
+            o += N;
+            c[o] += c20;
+            c[o + 1] += c21;
+            c[o + 2] += c22;
+            c[o + 3] += c23;
+            o += N;
+            c[o] += c30;
+            c[o + 1] += c31;
+            c[o + 2] += c32;
+            c[o + 3] += c33;
           } else {
             // edge tile: store only the rows and columns inside C
-            const rows = Math.min(MR, M - i), cols = Math.min(NR, N - j);
+            const rows = Math.min(MR, M - i),
+              cols = Math.min(NR, N - j);
             const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
             for (let r = 0; r < rows; r++, o += N) {
               for (let q = 0; q < cols; q++) c[o + q] += tile[r * NR + q];
@@ -160,16 +203,26 @@ function gemmPacked(ap: Float64Array, bp: Float64Array, c: Float64Array, cOff: n
  * `a[aOff + i·ars + k·acs]`, op(B)(k, j) = `b[bOff + k·brs + j·bcs]`; for small or thin products.
  */
 function gemmDirect(
-  a: ArrayLike<number>, aOff: number, ars: number, acs: number,
-  b: ArrayLike<number>, bOff: number, brs: number, bcs: number,
-  c: Float64Array, cOff: number,
-  M: number, K: number, N: number,
+  a: ArrayLike<number>,
+  aOff: number,
+  ars: number,
+  acs: number,
+  b: ArrayLike<number>,
+  bOff: number,
+  brs: number,
+  bcs: number,
+  c: Float64Array,
+  cOff: number,
+  M: number,
+  K: number,
+  N: number,
 ): void {
   if (N === 1) {
     // matrix · vector: one dot product per row
     for (let i = 0; i < M; i++) {
       let s = 0;
-      let ai = aOff + i * ars, bi = bOff;
+      let ai = aOff + i * ars,
+        bi = bOff;
       for (let k = 0; k < K; k++, ai += acs, bi += brs) s += a[ai] * b[bi];
       c[cOff + i] += s;
     }
@@ -189,12 +242,7 @@ function gemmDirect(
  * C[M×N] = A[M×K] · B[K×N], all row-major; A read from `a` at `aOff`, B from
  * `b` at `bOff`; C accumulated into `c` (which must be zero).
  */
-export function gemm(
-  a: ArrayLike<number>, aOff: number,
-  b: ArrayLike<number>, bOff: number,
-  c: Float64Array,
-  M: number, K: number, N: number,
-): void {
+export function gemm(a: ArrayLike<number>, aOff: number, b: ArrayLike<number>, bOff: number, c: Float64Array, M: number, K: number, N: number): void {
   if (M === 0 || N === 0 || K === 0) return;
   if (isSmall(M, K, N)) {
     gemmDirect(a, aOff, K, 1, b, bOff, N, 1, c, 0, M, K, N);
@@ -213,15 +261,22 @@ export function gemm(
  * elements). Shared by every backend's matmul.
  */
 export function batchOffsets(
-  aShape: readonly number[], bShape: readonly number[], batchShape: readonly number[], aMat: number, bMat: number,
+  aShape: readonly number[],
+  bShape: readonly number[],
+  batchShape: readonly number[],
+  aMat: number,
+  bMat: number,
 ): { aOff: Float64Array; bOff: Float64Array } {
   const sa = broadcastStrides(aShape.slice(0, aShape.length - 2), batchShape);
   const sb = broadcastStrides(bShape.slice(0, bShape.length - 2), batchShape);
   const bstr = stridesOf(batchShape);
   const batch = sizeOf(batchShape);
-  const aOff = new Float64Array(batch), bOff = new Float64Array(batch);
+  const aOff = new Float64Array(batch),
+    bOff = new Float64Array(batch);
   for (let t = 0; t < batch; t++) {
-    let ao = 0, bo = 0, rem = t;
+    let ao = 0,
+      bo = 0,
+      rem = t;
     for (let ax = 0; ax < batchShape.length; ax++) {
       const id = Math.floor(rem / bstr[ax]);
       rem -= id * bstr[ax];
@@ -236,7 +291,8 @@ export function batchOffsets(
 
 /** The product's sizes: op(A) is M×K, op(B) K×N, and `batch` products. Shared by every backend's matmul. */
 export function matmulDims({ aShape, bShape, transposeA, transposeB, batchShape }: MatmulArgs): { M: number; K: number; N: number; batch: number } {
-  const ra = aShape.length, rb = bShape.length;
+  const ra = aShape.length,
+    rb = bShape.length;
   return {
     M: transposeA ? aShape[ra - 1] : aShape[ra - 2],
     K: transposeA ? aShape[ra - 2] : aShape[ra - 1],
@@ -252,19 +308,24 @@ export function matmul(args: MatmulArgs): Storage {
   const MN = M * N;
   const out = alloc(dtype, batch * MN);
   if (batch === 0 || MN === 0 || K === 0) return out;
-  const aMat = M * K, bMat = K * N;
+  const aMat = M * K,
+    bMat = K * N;
   const offsets = batchOffsets(aShape, bShape, batchShape, aMat, bMat);
   // strides of op(A)(i, k) and op(B)(k, j) inside one matrix
-  const ars = transposeA ? 1 : K, acs = transposeA ? M : 1;
-  const brs = transposeB ? 1 : N, bcs = transposeB ? K : 1;
+  const ars = transposeA ? 1 : K,
+    acs = transposeA ? M : 1;
+  const brs = transposeB ? 1 : N,
+    bcs = transposeB ? K : 1;
   const small = isSmall(M, K, N);
   const ap = small ? undefined : new Float64Array(packedLenA(M, K));
   const bp = small ? undefined : new Float64Array(packedLenB(K, N));
   // float64 output is accumulated in place; float32 output through one float64 scratch matrix
   const c64 = out instanceof Float64Array ? out : new Float64Array(MN);
-  let lastAo = -1, lastBo = -1;
+  let lastAo = -1,
+    lastBo = -1;
   for (let t = 0; t < batch; t++) {
-    const ao = offsets.aOff[t], bo = offsets.bOff[t];
+    const ao = offsets.aOff[t],
+      bo = offsets.bOff[t];
     const cOff = c64 === out ? t * MN : 0;
     if (c64 !== out) c64.fill(0);
     if (ap === undefined || bp === undefined) {

@@ -89,7 +89,13 @@ export function pairwiseCosineForward(x: Storage, y: Storage, N: number, M: numb
  * product of two small norms underflows), rx[N] = Σ_j g·cos, ry[M] = Σ_i g·cos.
  */
 export function pairwiseCosineBackward(
-  g: Storage, cos: Storage, nx: Storage, ny: Storage, N: number, M: number, dtype: DType,
+  g: Storage,
+  cos: Storage,
+  nx: Storage,
+  ny: Storage,
+  N: number,
+  M: number,
+  dtype: DType,
 ): { dxy: Storage; rx: Storage; ry: Storage } {
   const dxy = alloc(dtype, N * M);
   const rx = new Float64Array(N);

@@ -25,9 +25,7 @@ function entry(xy: number, x2: number, y2: number, c: number) {
 }
 
 /** d[N, M] from xy[N, M], x2[N], y2[M]. */
-export function poincarePairwiseForward(
-  xy: Storage, x2: Storage, y2: Storage, N: number, M: number, c: number, eps: number, dtype: DType,
-): Storage {
+export function poincarePairwiseForward(xy: Storage, x2: Storage, y2: Storage, N: number, M: number, c: number, eps: number, dtype: DType): Storage {
   const out = alloc(dtype, N * M);
   const sc = Math.sqrt(c);
   const k = 2 / sc;
@@ -58,13 +56,36 @@ function share(a: number, b: number): number {
  * float64 copy); the sums are float64.
  */
 export function poincarePairwiseBackward(
-  g: Storage, xy: Storage, x2: Storage, y2: Storage, N: number, M: number, c: number, eps: number,
+  g: Storage,
+  xy: Storage,
+  x2: Storage,
+  y2: Storage,
+  N: number,
+  M: number,
+  c: number,
+  eps: number,
 ): { dxy: Float64Array; rx: Float64Array; ry: Float64Array };
 export function poincarePairwiseBackward(
-  g: Storage, xy: Storage, x2: Storage, y2: Storage, N: number, M: number, c: number, eps: number, dxyType: DType,
+  g: Storage,
+  xy: Storage,
+  x2: Storage,
+  y2: Storage,
+  N: number,
+  M: number,
+  c: number,
+  eps: number,
+  dxyType: DType,
 ): { dxy: Storage; rx: Float64Array; ry: Float64Array };
 export function poincarePairwiseBackward(
-  g: Storage, xy: Storage, x2: Storage, y2: Storage, N: number, M: number, c: number, eps: number, dxyType: DType = 'float64',
+  g: Storage,
+  xy: Storage,
+  x2: Storage,
+  y2: Storage,
+  N: number,
+  M: number,
+  c: number,
+  eps: number,
+  dxyType: DType = 'float64',
 ): { dxy: Storage; rx: Float64Array; ry: Float64Array } {
   const dxy = alloc(dxyType, N * M);
   const rx = new Float64Array(N);

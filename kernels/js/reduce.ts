@@ -51,12 +51,28 @@ function foldInto(op: Fold, x: ArrayLike<number>, shape: readonly number[], redu
     if (innerReduced) {
       let v = acc[o];
       if (op === 'sum') for (let j = 0; j < inner; j++) v += x[i0 + j];
-      else if (op === 'max') for (let j = 0; j < inner; j++) { const t = x[i0 + j]; if (t > v || t !== t) v = t; }
-      else for (let j = 0; j < inner; j++) { const t = x[i0 + j]; if (t < v || t !== t) v = t; }
+      else if (op === 'max')
+        for (let j = 0; j < inner; j++) {
+          const t = x[i0 + j];
+          if (t > v || t !== t) v = t;
+        }
+      else
+        for (let j = 0; j < inner; j++) {
+          const t = x[i0 + j];
+          if (t < v || t !== t) v = t;
+        }
       acc[o] = v;
     } else if (op === 'sum') for (let j = 0; j < inner; j++) acc[o + j] += x[i0 + j];
-    else if (op === 'max') for (let j = 0; j < inner; j++) { const t = x[i0 + j]; if (t > acc[o + j] || t !== t) acc[o + j] = t; }
-    else for (let j = 0; j < inner; j++) { const t = x[i0 + j]; if (t < acc[o + j] || t !== t) acc[o + j] = t; }
+    else if (op === 'max')
+      for (let j = 0; j < inner; j++) {
+        const t = x[i0 + j];
+        if (t > acc[o + j] || t !== t) acc[o + j] = t;
+      }
+    else
+      for (let j = 0; j < inner; j++) {
+        const t = x[i0 + j];
+        if (t < acc[o + j] || t !== t) acc[o + j] = t;
+      }
     for (let ax = r - 2; ax >= 0; ax--) {
       idx[ax]++;
       o += ostr[ax];

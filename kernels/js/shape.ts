@@ -11,11 +11,13 @@ export function transpose(x: Storage, shape: readonly number[], perm: readonly n
   const n = x.length;
   const out = alloc(dtype, n);
   if (r === 2 && perm[0] === 1) {
-    const R = shape[0], C = shape[1];
+    const R = shape[0],
+      C = shape[1];
     const TB = 32;
     for (let i0 = 0; i0 < R; i0 += TB) {
       for (let j0 = 0; j0 < C; j0 += TB) {
-        const i1 = Math.min(R, i0 + TB), j1 = Math.min(C, j0 + TB);
+        const i1 = Math.min(R, i0 + TB),
+          j1 = Math.min(C, j0 + TB);
         for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) out[j * R + i] = x[i * C + j];
       }
     }
@@ -43,10 +45,7 @@ export function transpose(x: Storage, shape: readonly number[], perm: readonly n
  * `toBox` true: read the box `[begin, begin+size)` of `full` into a dense array.
  * `toBox` false: write the dense `box` into zeros of `fullShape` at `begin`.
  */
-function boxCopy(
-  full: Storage, fullShape: readonly number[], box: Storage, begin: readonly number[],
-  size: readonly number[], toBox: boolean,
-): void {
+function boxCopy(full: Storage, fullShape: readonly number[], box: Storage, begin: readonly number[], size: readonly number[], toBox: boolean): void {
   const r = fullShape.length;
   const n = sizeOf(size);
   if (n === 0) return;
@@ -54,7 +53,8 @@ function boxCopy(
   let base = 0;
   for (let i = 0; i < r; i++) base += begin[i] * fs[i];
   if (r === 0) {
-    if (toBox) box[0] = full[0]; else full[0] = box[0];
+    if (toBox) box[0] = full[0];
+    else full[0] = box[0];
     return;
   }
   const inner = size[r - 1];
@@ -123,9 +123,7 @@ export function gather(x: Storage, shape: readonly number[], indices: Int32Array
 }
 
 /** out = x, then out[.., indices[t], ..] += updates[.., t, ..] along `axis`. */
-export function scatterAdd(
-  x: Storage, shape: readonly number[], indices: Int32Array, updates: Storage, axis: number, dtype: DType,
-): Storage {
+export function scatterAdd(x: Storage, shape: readonly number[], indices: Int32Array, updates: Storage, axis: number, dtype: DType): Storage {
   const outer = sizeOf(shape.slice(0, axis));
   const n = shape[axis];
   const inner = sizeOf(shape.slice(axis + 1));

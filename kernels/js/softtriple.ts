@@ -102,7 +102,17 @@ export function softTripleForward({ sim, labels, B, C, K, la, gamma, margin, dty
 
 /** ∂(g · loss)/∂sim, `[B, C·K]`. */
 export function softTripleBackward({
-  g, sim, labels, B, C, K, la, gamma, margin, dtype, saved,
+  g,
+  sim,
+  labels,
+  B,
+  C,
+  K,
+  la,
+  gamma,
+  margin,
+  dtype,
+  saved,
 }: SoftTripleArgs & { readonly g: number; readonly saved?: SoftTripleResiduals }): Storage {
   const r = scratch(C, K);
   const q1 = new Float64Array(C);
@@ -114,11 +124,19 @@ export function softTripleBackward({
     // the forward's per-row quantities: kept ones, or recomputed (the same operations)
     let p: Float64Array, Srow: Float64Array, q: Float64Array, po: number, so: number;
     if (P && SS && Q) {
-      p = P; Srow = SS; q = Q; po = i * C * K; so = i * C;
+      p = P;
+      Srow = SS;
+      q = Q;
+      po = i * C * K;
+      so = i * C;
     } else {
       row(sim, i, C, K, y, la, gamma, margin, r);
       classSoftmax(r, C, q1, 0);
-      p = r.p; Srow = r.S; q = q1; po = 0; so = 0;
+      p = r.p;
+      Srow = r.S;
+      q = q1;
+      po = 0;
+      so = 0;
     }
     const base = i * C * K;
     for (let c = 0; c < C; c++) {

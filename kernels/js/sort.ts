@@ -30,8 +30,10 @@ export function argsortAxis(x: Storage, shape: readonly number[], axis: number, 
   const idx = new Array<number>(n);
   const vals = new Float64Array(n);
   const cmp = (a: number, b: number): number => {
-    const va = vals[a], vb = vals[b];
-    const na = Number.isNaN(va), nb = Number.isNaN(vb);
+    const va = vals[a],
+      vb = vals[b];
+    const na = Number.isNaN(va),
+      nb = Number.isNaN(vb);
     if (na || nb) return na === nb ? a - b : na ? 1 : -1;
     if (va === vb) return a - b;
     return (descending ? va < vb : va > vb) ? 1 : -1;

@@ -76,33 +76,83 @@ export class Code {
   private memarg(alignLog2: number, offset: number): number[] {
     return [...uleb(alignLog2), ...uleb(offset)];
   }
-  get(i: number): this { return this.op(0x20, ...uleb(i)); }
-  set(i: number): this { return this.op(0x21, ...uleb(i)); }
-  tee(i: number): this { return this.op(0x22, ...uleb(i)); }
-  i32(v: number): this { return this.op(0x41, ...sleb(v)); }
-  add(): this { return this.op(0x6a); }
-  sub(): this { return this.op(0x6b); }
-  mul(): this { return this.op(0x6c); }
-  ltU(): this { return this.op(0x49); }
-  geU(): this { return this.op(0x4f); }
-  gtU(): this { return this.op(0x4b); }
-  and(): this { return this.op(0x71); }
-  eqz(): this { return this.op(0x45); }
-  unreachable(): this { return this.op(0x00); }
-  block(): this { return this.op(0x02, 0x40); }
-  loop(): this { return this.op(0x03, 0x40); }
-  if(): this { return this.op(0x04, 0x40); }
-  else(): this { return this.op(0x05); }
-  end(): this { return this.op(0x0b); }
-  br(depth: number): this { return this.op(0x0c, ...uleb(depth)); }
-  brIf(depth: number): this { return this.op(0x0d, ...uleb(depth)); }
+  get(i: number): this {
+    return this.op(0x20, ...uleb(i));
+  }
+  set(i: number): this {
+    return this.op(0x21, ...uleb(i));
+  }
+  tee(i: number): this {
+    return this.op(0x22, ...uleb(i));
+  }
+  i32(v: number): this {
+    return this.op(0x41, ...sleb(v));
+  }
+  add(): this {
+    return this.op(0x6a);
+  }
+  sub(): this {
+    return this.op(0x6b);
+  }
+  mul(): this {
+    return this.op(0x6c);
+  }
+  ltU(): this {
+    return this.op(0x49);
+  }
+  geU(): this {
+    return this.op(0x4f);
+  }
+  gtU(): this {
+    return this.op(0x4b);
+  }
+  and(): this {
+    return this.op(0x71);
+  }
+  eqz(): this {
+    return this.op(0x45);
+  }
+  unreachable(): this {
+    return this.op(0x00);
+  }
+  block(): this {
+    return this.op(0x02, 0x40);
+  }
+  loop(): this {
+    return this.op(0x03, 0x40);
+  }
+  if(): this {
+    return this.op(0x04, 0x40);
+  }
+  else(): this {
+    return this.op(0x05);
+  }
+  end(): this {
+    return this.op(0x0b);
+  }
+  br(depth: number): this {
+    return this.op(0x0c, ...uleb(depth));
+  }
+  brIf(depth: number): this {
+    return this.op(0x0d, ...uleb(depth));
+  }
   /** `v128.load` at `offset` bytes from the address on the stack (16-byte aligned). */
-  v128Load(offset = 0): this { return this.simd(0x00, ...this.memarg(4, offset)); }
+  v128Load(offset = 0): this {
+    return this.simd(0x00, ...this.memarg(4, offset));
+  }
   /** `v128.load32_splat`: one float32 broadcast to four lanes. */
-  v128Load32Splat(offset = 0): this { return this.simd(0x09, ...this.memarg(2, offset)); }
-  v128Store(offset = 0): this { return this.simd(0x0b, ...this.memarg(4, offset)); }
-  f32x4Add(): this { return this.simd(0xe4); }
-  f32x4Mul(): this { return this.simd(0xe6); }
+  v128Load32Splat(offset = 0): this {
+    return this.simd(0x09, ...this.memarg(2, offset));
+  }
+  v128Store(offset = 0): this {
+    return this.simd(0x0b, ...this.memarg(4, offset));
+  }
+  f32x4Add(): this {
+    return this.simd(0xe4);
+  }
+  f32x4Mul(): this {
+    return this.simd(0xe6);
+  }
 }
 
 /** A function of a module: its signature, extra locals and body. */
@@ -127,14 +177,12 @@ export interface MemoryImport {
 /** Assembles a module: one imported memory and the exported functions `funcs`. */
 export function assemble(memory: MemoryImport, funcs: readonly FuncDef[]): Uint8Array {
   const types = funcs.map((f) => [0x60, ...uleb(f.params.length), ...f.params, ...uleb(f.results.length), ...f.results]);
-  const limits = memory.shared
-    ? [0x03, ...uleb(memory.minPages), ...uleb(memory.maxPages)]
-    : [0x01, ...uleb(memory.minPages), ...uleb(memory.maxPages)];
+  const limits = memory.shared ? [0x03, ...uleb(memory.minPages), ...uleb(memory.maxPages)] : [0x01, ...uleb(memory.minPages), ...uleb(memory.maxPages)];
   const imports = [[...name(memory.module), ...name(memory.name), 0x02, ...limits]];
   const bodies = funcs.map((f) => {
     // one (count, type) entry per run of equal types
     const groups: number[][] = [];
-    for (let i = 0; i < f.locals.length; ) {
+    for (let i = 0; i < f.locals.length;) {
       let j = i;
       while (j < f.locals.length && f.locals[j] === f.locals[i]) j++;
       groups.push([...uleb(j - i), f.locals[i]]);
@@ -144,7 +192,14 @@ export function assemble(memory: MemoryImport, funcs: readonly FuncDef[]): Uint8
     return [...uleb(body.length), ...body];
   });
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     ...section(2, vec(imports)),
     ...section(3, vec(funcs.map((_, i) => uleb(i)))),

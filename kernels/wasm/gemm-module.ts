@@ -50,11 +50,31 @@ export function gemmModule(params: GemmParams, memory: Omit<MemoryImport, 'modul
   }
   const NV = NR / 4;
   // parameters
-  const aPtr = 0, bPtr = 1, cPtr = 2, p0 = 3, p1 = 4, nq = 5, K = 6, Mp = 7, Np = 8;
+  const aPtr = 0,
+    bPtr = 1,
+    cPtr = 2,
+    p0 = 3,
+    p1 = 4,
+    nq = 5,
+    K = 6,
+    Mp = 7,
+    Np = 8;
   // i32 locals
   let next = 9;
-  const pc = next++, kc = next++, aBlk = next++, bBlk = next++, p = next++, q = next++;
-  const ap = next++, bp = next++, cp = next++, cr = next++, crow = next++, aEnd = next++, aEndMain = next++, ldc = next++;
+  const pc = next++,
+    kc = next++,
+    aBlk = next++,
+    bBlk = next++,
+    p = next++,
+    q = next++;
+  const ap = next++,
+    bp = next++,
+    cp = next++,
+    cr = next++,
+    crow = next++,
+    aEnd = next++,
+    aEndMain = next++,
+    ldc = next++;
   const i32Count = next - 9;
   // v128 locals
   const acc = (r: number, v: number): number => next + r * NV + v;
@@ -79,21 +99,60 @@ export function gemmModule(params: GemmParams, memory: Omit<MemoryImport, 'modul
       c.i32(0).set(q);
       c.loop(); // Q
       {
-        c.get(bBlk).get(q).get(kc).mul().i32(NR * 4).mul().add().set(bp);
-        c.get(crow).get(q).i32(NR * 4).mul().add().set(cp);
-        c.get(aBlk).get(p).get(kc).mul().i32(MR * 4).mul().add().set(ap);
-        c.get(ap).get(kc).i32(MR * 4).mul().add().set(aEnd);
-        c.get(ap).get(kc).i32(~(U - 1)).and().i32(MR * 4).mul().add().set(aEndMain);
+        c.get(bBlk)
+          .get(q)
+          .get(kc)
+          .mul()
+          .i32(NR * 4)
+          .mul()
+          .add()
+          .set(bp);
+        c.get(crow)
+          .get(q)
+          .i32(NR * 4)
+          .mul()
+          .add()
+          .set(cp);
+        c.get(aBlk)
+          .get(p)
+          .get(kc)
+          .mul()
+          .i32(MR * 4)
+          .mul()
+          .add()
+          .set(ap);
+        c.get(ap)
+          .get(kc)
+          .i32(MR * 4)
+          .mul()
+          .add()
+          .set(aEnd);
+        c.get(ap)
+          .get(kc)
+          .i32(~(U - 1))
+          .and()
+          .i32(MR * 4)
+          .mul()
+          .add()
+          .set(aEndMain);
         // accumulators ← C tile
         c.get(cp).set(cr);
         for (let r = 0; r < MR; r++) {
-          for (let v = 0; v < NV; v++) c.get(cr).v128Load(v * 16).set(acc(r, v));
+          for (let v = 0; v < NV; v++)
+            c.get(cr)
+              .v128Load(v * 16)
+              .set(acc(r, v));
           if (r + 1 < MR) c.get(cr).get(ldc).add().set(cr);
         }
         const step = (u: number): void => {
-          for (let v = 0; v < NV; v++) c.get(bp).v128Load((u * NR + v * 4) * 4).set(bv(v));
+          for (let v = 0; v < NV; v++)
+            c.get(bp)
+              .v128Load((u * NR + v * 4) * 4)
+              .set(bv(v));
           for (let r = 0; r < MR; r++) {
-            c.get(ap).v128Load32Splat((u * MR + r) * 4).set(av);
+            c.get(ap)
+              .v128Load32Splat((u * MR + r) * 4)
+              .set(av);
             for (let v = 0; v < NV; v++) c.get(acc(r, v)).get(av).get(bv(v)).f32x4Mul().f32x4Add().set(acc(r, v));
           }
         };
@@ -101,22 +160,37 @@ export function gemmModule(params: GemmParams, memory: Omit<MemoryImport, 'modul
         c.block().get(ap).get(aEndMain).geU().brIf(0);
         c.loop();
         for (let u = 0; u < U; u++) step(u);
-        c.get(ap).i32(U * MR * 4).add().set(ap);
-        c.get(bp).i32(U * NR * 4).add().set(bp);
+        c.get(ap)
+          .i32(U * MR * 4)
+          .add()
+          .set(ap);
+        c.get(bp)
+          .i32(U * NR * 4)
+          .add()
+          .set(bp);
         c.get(ap).get(aEndMain).ltU().brIf(0);
         c.end().end();
         // remainder: one step per iteration
         c.block().get(ap).get(aEnd).geU().brIf(0);
         c.loop();
         step(0);
-        c.get(ap).i32(MR * 4).add().set(ap);
-        c.get(bp).i32(NR * 4).add().set(bp);
+        c.get(ap)
+          .i32(MR * 4)
+          .add()
+          .set(ap);
+        c.get(bp)
+          .i32(NR * 4)
+          .add()
+          .set(bp);
         c.get(ap).get(aEnd).ltU().brIf(0);
         c.end().end();
         // C tile ← accumulators
         c.get(cp).set(cr);
         for (let r = 0; r < MR; r++) {
-          for (let v = 0; v < NV; v++) c.get(cr).get(acc(r, v)).v128Store(v * 16);
+          for (let v = 0; v < NV; v++)
+            c.get(cr)
+              .get(acc(r, v))
+              .v128Store(v * 16);
           if (r + 1 < MR) c.get(cr).get(ldc).add().set(cr);
         }
         c.get(q).i32(1).add().tee(q).get(nq).ltU().brIf(0);
@@ -130,8 +204,5 @@ export function gemmModule(params: GemmParams, memory: Omit<MemoryImport, 'modul
   c.end();
 
   const locals: ValType[] = [...new Array<ValType>(i32Count).fill(I32), ...new Array<ValType>(v128Count).fill(V128)];
-  return assemble(
-    { module: 'env', name: 'memory', ...memory },
-    [{ name: 'gemm', params: new Array<ValType>(9).fill(I32), results: [], locals, code: c }],
-  );
+  return assemble({ module: 'env', name: 'memory', ...memory }, [{ name: 'gemm', params: new Array<ValType>(9).fill(I32), results: [], locals, code: c }]);
 }

@@ -113,7 +113,9 @@ export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet 
   const minThreadWork = opts.minThreadWork ?? DEFAULT_THREAD_MIN_WORK;
   const api = wasmApi();
   let poolReason: string | null = null;
-  if (wantThreads === 1) poolReason = opts.threads === 1 ? 'single-threaded by request (threads: 1)' : 'one core reported (or none: Node < 20.16 has no process.getBuiltinModule to ask)';
+  if (wantThreads === 1)
+    poolReason =
+      opts.threads === 1 ? 'single-threaded by request (threads: 1)' : 'one core reported (or none: Node < 20.16 has no process.getBuiltinModule to ask)';
   else if (typeof SharedArrayBuffer !== 'function') poolReason = 'SharedArrayBuffer is not available';
   // a shared memory where threads may run; an engine that refuses one runs single-threaded
   let shared = poolReason === null;
@@ -168,31 +170,44 @@ export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet 
   function matmul(args: MatmulArgs): Storage {
     const { a, aShape, b, bShape, transposeA, transposeB, batchShape, dtype } = args;
     const { M, K, N, batch } = matmulDims(args);
-    const Mp = roundUp(M, P.MR), Np = roundUp(N, P.NR);
-    const f = dtype === 'float32' && M * N * K >= minWork && M * N >= minOutput && M * N * K * batch > 0 ? view(CONTROL_BYTES / 4 + Mp * K + Np * K + Mp * Np) : undefined;
+    const Mp = roundUp(M, P.MR),
+      Np = roundUp(N, P.NR);
+    const f =
+      dtype === 'float32' && M * N * K >= minWork && M * N >= minOutput && M * N * K * batch > 0
+        ? view(CONTROL_BYTES / 4 + Mp * K + Np * K + Mp * Np)
+        : undefined;
     if (f === undefined) {
       stats.fallbacks++;
       return jsMatmul(args);
     }
-    const aAt = CONTROL_BYTES / 4, bAt = aAt + Mp * K, cAt = bAt + Np * K;
+    const aAt = CONTROL_BYTES / 4,
+      bAt = aAt + Mp * K,
+      cAt = bAt + Np * K;
     // a product with fewer row panels than two per thread gains nothing from waking the workers
     const team = M * N * K >= minThreadWork && Mp / P.MR >= 2 * wantThreads ? workers() : undefined;
     const offsets = batchOffsets(aShape, bShape, batchShape, M * K, K * N);
-    const ars = transposeA ? 1 : K, acs = transposeA ? M : 1;
-    const brs = transposeB ? 1 : N, bcs = transposeB ? K : 1;
+    const ars = transposeA ? 1 : K,
+      acs = transposeA ? M : 1;
+    const brs = transposeB ? 1 : N,
+      bcs = transposeB ? K : 1;
     const fa = a instanceof Float32Array ? a : Float32Array.from(a);
     const fb = b instanceof Float32Array ? b : Float32Array.from(b);
     const out = new Float32Array(batch * M * N);
-    let lastAo = -1, lastBo = -1;
+    let lastAo = -1,
+      lastBo = -1;
     for (let t = 0; t < batch; t++) {
-      const ao = offsets.aOff[t], bo = offsets.bOff[t];
+      const ao = offsets.aOff[t],
+        bo = offsets.bOff[t];
       // a broadcast operand is packed once for all the batch entries that share it
       if (ao !== lastAo) packA(fa, ao, ars, acs, M, K, f, aAt, P);
       if (bo !== lastBo) packB(fb, bo, brs, bcs, K, N, f, bAt, P);
       lastAo = ao;
       lastBo = bo;
       f.fill(0, cAt, cAt + Mp * Np);
-      const ran = team !== undefined && handle.pool === team && team.run(gemm, { aPtr: aAt * 4, bPtr: bAt * 4, cPtr: cAt * 4, panels: Mp / P.MR, nq: Np / P.NR, K, Mp, Np });
+      const ran =
+        team !== undefined &&
+        handle.pool === team &&
+        team.run(gemm, { aPtr: aAt * 4, bPtr: bAt * 4, cPtr: cAt * 4, panels: Mp / P.MR, nq: Np / P.NR, K, Mp, Np });
       if (!ran) {
         if (team !== undefined && handle.pool === team) retirePool(team.broken() ?? 'the worker pool failed');
         gemm(aAt * 4, bAt * 4, cAt * 4, 0, Mp / P.MR, Np / P.NR, K, Mp, Np);
@@ -219,7 +234,7 @@ export function createWasmKernels(opts: WasmBackendOptions = {}): WasmKernelSet 
     memoryBytes: () => memory.buffer.byteLength,
     threads: () => ({
       count: handle.pool === undefined ? 1 : handle.pool.workers + 1,
-      reason: handle.pool === undefined ? poolReason ?? 'not started yet (no product large enough so far)' : null,
+      reason: handle.pool === undefined ? (poolReason ?? 'not started yet (no product large enough so far)') : null,
       workerChunks: handle.pool?.workerChunks() ?? 0,
     }),
     destroy: () => retirePool('destroyed'),
@@ -242,7 +257,9 @@ export function probeWasm(opts: WasmBackendOptions = {}): WasmProbe {
     const bytes = gemmModule(opts.gemm ?? DEFAULT_GEMM, { minPages: 1, maxPages: MAX_PAGES, shared: false });
     if (!wasmApi().validate(bytes)) throw new Error('this engine does not validate WebAssembly SIMD (fixed-width SIMD is required)');
     const set = createWasmKernels({ ...opts, minWork: 0, minOutput: 0, threads: 1 });
-    const M = 5, K = 9, N = 11; // awkward sizes: padding in every direction
+    const M = 5,
+      K = 9,
+      N = 11; // awkward sizes: padding in every direction
     const a = Float32Array.from({ length: M * K }, (_, i) => ((i * 7) % 5) - 2);
     const b = Float32Array.from({ length: K * N }, (_, i) => ((i * 3) % 7) - 3);
     const got = set.kernels.matmul({ a, aShape: [M, K], b, bShape: [K, N], transposeA: false, transposeB: false, batchShape: [], dtype: 'float32' });

@@ -20,8 +20,15 @@ export function roundUp(n: number, m: number): number {
  * stride MR inside its panel, which stays in L1.
  */
 export function packA(
-  src: Float32Array, off: number, rs: number, cs: number, M: number, K: number,
-  dst: Float32Array, at: number, { MR, KC }: GemmParams,
+  src: Float32Array,
+  off: number,
+  rs: number,
+  cs: number,
+  M: number,
+  K: number,
+  dst: Float32Array,
+  at: number,
+  { MR, KC }: GemmParams,
 ): void {
   const Mp = roundUp(M, MR);
   for (let k0 = 0; k0 < K; k0 += KC) {
@@ -51,8 +58,15 @@ export function packA(
  * transposed B) and written with stride NR.
  */
 export function packB(
-  src: Float32Array, off: number, rs: number, cs: number, K: number, N: number,
-  dst: Float32Array, at: number, { NR, KC }: GemmParams,
+  src: Float32Array,
+  off: number,
+  rs: number,
+  cs: number,
+  K: number,
+  N: number,
+  dst: Float32Array,
+  at: number,
+  { NR, KC }: GemmParams,
 ): void {
   const Np = roundUp(N, NR);
   for (let k0 = 0; k0 < K; k0 += KC) {
@@ -65,8 +79,14 @@ export function packB(
         // the default block over contiguous rows: eight consecutive reads and writes per k
         let s = off + k0 * rs + j0;
         for (let k = 0, o = base; k < kc; k++, s += rs, o += 8) {
-          dst[o] = src[s]; dst[o + 1] = src[s + 1]; dst[o + 2] = src[s + 2]; dst[o + 3] = src[s + 3];
-          dst[o + 4] = src[s + 4]; dst[o + 5] = src[s + 5]; dst[o + 6] = src[s + 6]; dst[o + 7] = src[s + 7];
+          dst[o] = src[s];
+          dst[o + 1] = src[s + 1];
+          dst[o + 2] = src[s + 2];
+          dst[o + 3] = src[s + 3];
+          dst[o + 4] = src[s + 4];
+          dst[o + 5] = src[s + 5];
+          dst[o + 6] = src[s + 6];
+          dst[o + 7] = src[s + 7];
         }
         continue;
       }

@@ -26,7 +26,16 @@ import type { WasmMemory, WasmModule } from './api.ts';
 export type GemmFn = (aPtr: number, bPtr: number, cPtr: number, p0: number, p1: number, nq: number, K: number, Mp: number, Np: number) => void;
 
 /** Int32 slots of the control block. */
-const SEQ = 0, NEXT = 1, DONE = 2, NCHUNKS = 3, CHUNK = 4, ARGS = 5 /* … 12: the 8 gemm arguments */, STOP = 13, READY = 14, FAILED = 15, WCHUNKS = 16;
+const SEQ = 0,
+  NEXT = 1,
+  DONE = 2,
+  NCHUNKS = 3,
+  CHUNK = 4,
+  ARGS = 5 /* … 12: the 8 gemm arguments */,
+  STOP = 13,
+  READY = 14,
+  FAILED = 15,
+  WCHUNKS = 16;
 /** Int32 slots in the control block. */
 const SLOTS = 32;
 /** Bytes reserved for the control block at address 0. */
@@ -119,7 +128,12 @@ export interface PoolOptions {
  * waits up to `timeoutMs` for them to be ready. Returns the reason when no
  * pool can run here.
  */
-export function startGemmPool(module: WasmModule, memory: WasmMemory, workers: number, { timeoutMs = 10_000, callerWorks = true }: PoolOptions = {}): GemmPool | string {
+export function startGemmPool(
+  module: WasmModule,
+  memory: WasmMemory,
+  workers: number,
+  { timeoutMs = 10_000, callerWorks = true }: PoolOptions = {},
+): GemmPool | string {
   const wt = builtin<WorkerThreads>('node:worker_threads');
   if (wt === undefined) return 'node:worker_threads is not available in this engine';
   if (!(memory.buffer instanceof SharedArrayBuffer)) return 'the kernel memory is not shared';

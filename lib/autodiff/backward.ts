@@ -209,9 +209,11 @@ export function vjpWith<A extends readonly Tree[]>(
     const seed = ct.dtype === o.dtype ? ct : acc.cast(ct, o.dtype);
     const grads = backward(live0(o, trace), seed, trace, acc);
     return primals.map((p, i) =>
-      treeUnflatten(p, treeLeaves(leafTrees[i]).map((l) => grads.get(l) ?? zerosLike(l))),
+      treeUnflatten(
+        p,
+        treeLeaves(leafTrees[i]).map((l) => grads.get(l) ?? zerosLike(l)),
+      ),
     ) as unknown as { -readonly [I in keyof A]: A[I] };
   };
   return [value, fnOut];
 }
-

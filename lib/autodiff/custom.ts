@@ -41,7 +41,9 @@ export function customGrad<A extends readonly Tensor[]>(
     vjp: (g, xs, out) => {
       const gs = backward(g, xs as unknown as A, out);
       if (!Array.isArray(gs) || gs.length !== xs.length) {
-        throw new GradError(`${name}: backward must return an array with one cotangent per input (${xs.length}), got ${Array.isArray(gs) ? gs.length : typeof gs}`);
+        throw new GradError(
+          `${name}: backward must return an array with one cotangent per input (${xs.length}), got ${Array.isArray(gs) ? gs.length : typeof gs}`,
+        );
       }
       gs.forEach((gi, i) => {
         if (gi !== undefined && (!(gi instanceof Tensor) || gi.shape.join() !== xs[i].shape.join())) {

@@ -38,7 +38,9 @@ function normArgnums(fn: string, argnums: number | readonly number[], nargs: num
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
   for (const a of list) {
     if (!Number.isInteger(a) || a < 0 || a >= nargs) {
-      throw new GradError(`${fn}: argnums ${JSON.stringify(argnums)} is out of range for a call with ${nargs} argument(s); expected integers in [0, ${nargs - 1}]`);
+      throw new GradError(
+        `${fn}: argnums ${JSON.stringify(argnums)} is out of range for a call with ${nargs} argument(s); expected integers in [0, ${nargs - 1}]`,
+      );
     }
   }
   return list;
@@ -49,26 +51,18 @@ function checkScalarOutput(fn: string, out: unknown): asserts out is Tensor {
     throw new GradError(`${fn}: the function must return a scalar Tensor, got ${describeKind(out)}`);
   }
   if (out.size !== 1) {
-    throw new GradError(`${fn}: the function must return a scalar (one-element) Tensor, got shape ${fmtShape(out.shape)}; reduce it first, e.g. with sum or mean, or use vjp`);
+    throw new GradError(
+      `${fn}: the function must return a scalar (one-element) Tensor, got shape ${fmtShape(out.shape)}; reduce it first, e.g. with sum or mean, or use vjp`,
+    );
   }
 }
 
-function valueAndGradCall(
-  fn: string,
-  f: (...args: never[]) => Tensor,
-  argnums: number | readonly number[],
-  args: readonly unknown[],
-): [Tensor, unknown] {
+function valueAndGradCall(fn: string, f: (...args: never[]) => Tensor, argnums: number | readonly number[], args: readonly unknown[]): [Tensor, unknown] {
   // a device scope: intermediates of the forward and backward pass free their device memory on return
   return scoped(() => valueAndGradTraced(fn, f, argnums, args));
 }
 
-function valueAndGradTraced(
-  fn: string,
-  f: (...args: never[]) => Tensor,
-  argnums: number | readonly number[],
-  args: readonly unknown[],
-): [Tensor, unknown] {
+function valueAndGradTraced(fn: string, f: (...args: never[]) => Tensor, argnums: number | readonly number[], args: readonly unknown[]): [Tensor, unknown] {
   const nums = normArgnums(fn, argnums, args.length);
   const trace = newTrace();
   const traced = args.slice();
@@ -133,10 +127,7 @@ export function valueAndGrad<A extends readonly unknown[], const N extends numbe
  * `vjpFn(cotangent)` gives the cotangent of every primal (a tuple with the
  * structure of the arguments). `f` may return a tensor of any shape.
  */
-export function vjp<A extends readonly Tree[]>(
-  f: (...args: A) => Tensor,
-  ...primals: A
-): [Tensor, (cotangent: Tensor) => { -readonly [I in keyof A]: A[I] }] {
+export function vjp<A extends readonly Tree[]>(f: (...args: A) => Tensor, ...primals: A): [Tensor, (cotangent: Tensor) => { -readonly [I in keyof A]: A[I] }] {
   return vjpWith(OPS, f, primals);
 }
 

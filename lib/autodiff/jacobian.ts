@@ -190,11 +190,12 @@ export function hessian<A extends readonly unknown[], const N extends Argnums = 
   const scalarF = (...args: A): Tensor => {
     const y: unknown = f(...args);
     if (!(y instanceof Tensor) || y.size !== 1) {
-      throw new GradError(`hessian: the function must return a one-element Tensor, got ${y instanceof Tensor ? `shape ${fmtShape(y.shape)}` : describeKind(y)}`);
+      throw new GradError(
+        `hessian: the function must return a one-element Tensor, got ${y instanceof Tensor ? `shape ${fmtShape(y.shape)}` : describeKind(y)}`,
+      );
     }
     return y.rank === 0 ? y : reshape(y, []);
   };
   const nums: Argnums = argnums ?? 0;
   return jacfwd((...args: A) => jacrev(scalarF as (...xs: A) => unknown, nums)(...args), nums) as (...args: A) => HessianOf<A, N>;
 }
-

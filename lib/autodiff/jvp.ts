@@ -112,7 +112,9 @@ function primalTangent(y: Tensor, trace: Trace): [Tensor, Tensor] {
 export function jvp<A extends readonly unknown[], R>(f: (...args: A) => R, primals: A, tangents: { readonly [I in keyof A]: A[I] }): [R, R] {
   requireFunction('jvp', f, 'f');
   if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length) {
-    throw new GradError(`jvp: primals and tangents must be arrays with one entry per argument of f, got ${describeKind(primals)} and ${describeKind(tangents)}`);
+    throw new GradError(
+      `jvp: primals and tangents must be arrays with one entry per argument of f, got ${describeKind(primals)} and ${describeKind(tangents)}`,
+    );
   }
   const ps = primals as readonly Tree[];
   const tsIn = tangents as readonly Tree[];
@@ -146,7 +148,16 @@ export function jvp<A extends readonly unknown[], R>(f: (...args: A) => R, prima
   const leaves = outputLeaves('jvp', out);
   const pairs = leaves.map((y) => primalTangent(y, trace));
   if (out instanceof Tensor) return [pairs[0][0] as R, pairs[0][1] as R];
-  return [treeUnflatten(out as Tree, pairs.map((p) => p[0])) as R, treeUnflatten(out as Tree, pairs.map((p) => p[1])) as R];
+  return [
+    treeUnflatten(
+      out as Tree,
+      pairs.map((p) => p[0]),
+    ) as R,
+    treeUnflatten(
+      out as Tree,
+      pairs.map((p) => p[1]),
+    ) as R,
+  ];
 }
 
 /** The tensor leaves of a function's output, or a GradError naming `fn` (also used by jacobian.ts). @internal */
@@ -166,10 +177,7 @@ export function outputLeaves(fn: string, out: unknown): Tensor[] {
  * so it costs one forward pass with tangents.
  * @throws GradError when `f` is not a function
  */
-export function linearize<A extends readonly unknown[], R>(
-  f: (...args: A) => R,
-  ...primals: A
-): [R, (...tangents: { readonly [I in keyof A]: A[I] }) => R] {
+export function linearize<A extends readonly unknown[], R>(f: (...args: A) => R, ...primals: A): [R, (...tangents: { readonly [I in keyof A]: A[I] }) => R] {
   requireFunction('linearize', f, 'f');
   primals.forEach((p, i) => treeLeaves(p as Tree, `linearize (argument ${i})`));
   const value = f(...primals);

@@ -194,7 +194,12 @@ export function bind<A>(p: Primitive<A>, inputs: readonly Tensor[], attrs: A): T
   const h = handlers.get(top);
   if (h !== undefined) return h.process(p, xs, attrs, top);
   // a reverse-mode trace: a primitive without a VJP is constant at this level
-  if (p.vjp === undefined) return bind(p, xs.map((x) => unwrapAt(x, top)), attrs);
+  if (p.vjp === undefined)
+    return bind(
+      p,
+      xs.map((x) => unwrapAt(x, top)),
+      attrs,
+    );
 
   const unwrapped = new Array<Tensor>(n);
   const needs = new Array<boolean>(n);

@@ -45,7 +45,10 @@ export function treeLeavesWithPaths(tree: Tree, fn = 'treeLeavesWithPaths'): [st
     if (t instanceof Tensor) out.push([path, t]);
     else if (Array.isArray(t)) t.forEach((c, i) => walk(c, [...path, String(i)]));
     else if (isPlainObject(t)) for (const k of Object.keys(t).sort()) walk(t[k], [...path, k]);
-    else throw new ArgumentError(`${fn}: leaf at ${path.length ? path.join('.') : '(root)'} is ${describe(t)}; expected a Tensor or a plain object / array of tensors`);
+    else
+      throw new ArgumentError(
+        `${fn}: leaf at ${path.length ? path.join('.') : '(root)'} is ${describe(t)}; expected a Tensor or a plain object / array of tensors`,
+      );
   };
   walk(tree, []);
   return out;

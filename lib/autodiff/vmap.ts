@@ -74,7 +74,11 @@ function batchedSelf<A>(p: Primitive<A>): Primitive<A> {
 function loopBatch<A>(p: Primitive<A>, vals: readonly Tensor[], batched: readonly boolean[], attrs: A, size: number): Tensor {
   const outs: Tensor[] = [];
   for (let b = 0; b < size; b++) {
-    const y = bind(p, vals.map((v, i) => (batched[i] ? example(v, b) : v)), attrs);
+    const y = bind(
+      p,
+      vals.map((v, i) => (batched[i] ? example(v, b) : v)),
+      attrs,
+    );
     outs.push(expandDims(y, 0));
   }
   return concat(outs, 0);
@@ -97,7 +101,11 @@ function handlerFor(size: number): TraceHandler {
       });
       const out =
         p.batch === undefined && p.vjp !== undefined
-          ? bind(batchedSelf(p), vals.map((v, i) => (batched[i] ? v : broadcastTo(expandDims(v, 0), [size, ...v.shape]))), attrs)
+          ? bind(
+              batchedSelf(p),
+              vals.map((v, i) => (batched[i] ? v : broadcastTo(expandDims(v, 0), [size, ...v.shape]))),
+              attrs,
+            )
           : spec === 'loop'
             ? loopBatch(p, vals, batched, attrs, size)
             : spec(vals, batched, attrs, size);
@@ -190,17 +198,15 @@ function normAxis(fn: string, what: string, axis: number, rank: number): number 
  *   returns something other than tensors
  * @throws ValueError for axes out of range or axes trees that do not match the arguments
  */
-export function vmap<A extends readonly unknown[], R>(
-  f: (...args: A) => R,
-  inAxes: InAxes = 0,
-  outAxes: InAxes = 0,
-): (...args: A) => R {
+export function vmap<A extends readonly unknown[], R>(f: (...args: A) => R, inAxes: InAxes = 0, outAxes: InAxes = 0): (...args: A) => R {
   requireFunction('vmap', f, 'f');
   checkAxesSpec('vmap', 'inAxes', inAxes);
   checkAxesSpec('vmap', 'outAxes', outAxes);
   return (...args: A): R => {
     if (Array.isArray(inAxes) && inAxes.length !== args.length) {
-      throw new ValueError(`vmap: inAxes has ${inAxes.length} entries for a call with ${args.length} argument(s); expected one per argument (or a single number / null)`);
+      throw new ValueError(
+        `vmap: inAxes has ${inAxes.length} entries for a call with ${args.length} argument(s); expected one per argument (or a single number / null)`,
+      );
     }
     const isTree = (a: unknown): boolean => {
       if (a instanceof Tensor) return true;
@@ -215,7 +221,8 @@ export function vmap<A extends readonly unknown[], R>(
     const specs = args.map((a, i) => {
       const s = Array.isArray(inAxes) ? (inAxes[i] as InAxes) : inAxes;
       if (!isTree(a)) {
-        if (s !== null && typeof s !== 'number') throw new ValueError(`vmap: argument ${i} is ${describeKind(a)}, not a tensor tree, but its inAxes entry is a tree`);
+        if (s !== null && typeof s !== 'number')
+          throw new ValueError(`vmap: argument ${i} is ${describeKind(a)}, not a tensor tree, but its inAxes entry is a tree`);
         return null;
       }
       return axesOfLeaves('vmap', `argument ${i}`, a, s);

@@ -41,7 +41,11 @@ export function randomShift(key: PRNGKey, x: Tensor, options?: RandomShiftOption
   const H = o.height ?? 28;
   const W = o.width ?? 28;
   const s = o.maxShift ?? 2;
-  for (const [name, v, min] of [['height', H, 1], ['width', W, 1], ['maxShift', s, 0]] as const) {
+  for (const [name, v, min] of [
+    ['height', H, 1],
+    ['width', W, 1],
+    ['maxShift', s, 0],
+  ] as const) {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ValueError(`${fn}: ${name} must be an integer ≥ ${min}, got ${String(v)}`);
   }
   if (x.rank !== 2 || x.shape[1] !== H * W) {

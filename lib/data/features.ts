@@ -108,7 +108,9 @@ export function checkOptionsArg(fn: string, options: unknown): FeatureLoadError 
 
 function checkDTypeOption(fn: string, dtype: unknown): E.Either<FeatureLoadError, DType> {
   const d = dtype ?? 'float32';
-  return d === 'float32' || d === 'float64' ? E.right(d) : fail('dtype', `${fn}: unsupported output dtype ${JSON.stringify(d)}; expected 'float32' or 'float64'`);
+  return d === 'float32' || d === 'float64'
+    ? E.right(d)
+    : fail('dtype', `${fn}: unsupported output dtype ${JSON.stringify(d)}; expected 'float32' or 'float64'`);
 }
 
 /** Checks a feature value; `where` locates it for messages. */
@@ -122,14 +124,22 @@ function checkValue(fn: string, v: number, dtype: DType, where: () => string): F
 
 /** Checks a label value; `where` locates it for messages. */
 function checkLabel(fn: string, v: number, where: () => string): FeatureLoadError | undefined {
-  if (!Number.isFinite(v) || !Number.isInteger(v)) return new FeatureLoadError('labels', `${fn}: label ${v} at ${where()} is not an integer; expected non-negative integer class ids`);
+  if (!Number.isFinite(v) || !Number.isInteger(v))
+    return new FeatureLoadError('labels', `${fn}: label ${v} at ${where()} is not an integer; expected non-negative integer class ids`);
   if (v < 0) return new FeatureLoadError('labels', `${fn}: label ${v} at ${where()} is negative; expected non-negative integer class ids`);
   if (v >= 2 ** 31) return new FeatureLoadError('labels', `${fn}: label ${v} at ${where()} does not fit in an int32; expected class ids below 2^31`);
   return undefined;
 }
 
 function build(values: Float64Array | Float32Array, n: number, d: number, labels: Int32Array, dtype: DType): FeatureSet {
-  const data = dtype === 'float64' ? (values instanceof Float64Array ? values : Float64Array.from(values)) : values instanceof Float32Array ? values : Float32Array.from(values);
+  const data =
+    dtype === 'float64'
+      ? values instanceof Float64Array
+        ? values
+        : Float64Array.from(values)
+      : values instanceof Float32Array
+        ? values
+        : Float32Array.from(values);
   return { x: fromStorage(data, [n, d], dtype), labels };
 }
 
@@ -175,7 +185,10 @@ export function parseFeaturesCsv(text: string, options: CsvOptions = {}): Result
   if (rows.length === 0) return fail('empty', `${fn}: no data rows after the header (line ${lines[0].no}); expected rows of features followed by a label`);
   const cols = rows[0].fields.length;
   if (hasHeader && lines[0].fields.length !== cols) {
-    return fail('shape', `${fn}: the header (line ${lines[0].no}) has ${lines[0].fields.length} columns but line ${rows[0].no} has ${cols}; expected the same number`);
+    return fail(
+      'shape',
+      `${fn}: the header (line ${lines[0].no}) has ${lines[0].fields.length} columns but line ${rows[0].no} has ${cols}; expected the same number`,
+    );
   }
   if (cols < 2) {
     return fail('shape', `${fn}: line ${rows[0].no} has ${cols} column; expected at least 2 (features…, label), with the label in the last column`);
@@ -187,7 +200,10 @@ export function parseFeaturesCsv(text: string, options: CsvOptions = {}): Result
   for (let r = 0; r < n; r++) {
     const { no, fields } = rows[r];
     if (fields.length !== cols) {
-      return fail('shape', `${fn}: ragged rows: line ${no} has ${fields.length} columns but line ${rows[0].no} has ${cols}; expected every row to have ${d} features and a label`);
+      return fail(
+        'shape',
+        `${fn}: ragged rows: line ${no} has ${fields.length} columns but line ${rows[0].no} has ${cols}; expected every row to have ${d} features and a label`,
+      );
     }
     for (let c = 0; c < d; c++) {
       const f = fields[c];
@@ -261,10 +277,12 @@ export function parseFeaturesJson(text: string, options: FeatureLoadOptions = {}
   for (let i = 0; i < n; i++) {
     const row: unknown = feats[i];
     if (!Array.isArray(row)) return fail('shape', `${fn}: features[${i}] is ${describe(row)}; expected a row of ${d} numbers`);
-    if (row.length !== d) return fail('shape', `${fn}: ragged rows: features[${i}] has ${row.length} values but features[0] has ${d}; expected every row to have ${d}`);
+    if (row.length !== d)
+      return fail('shape', `${fn}: ragged rows: features[${i}] has ${row.length} values but features[0] has ${d}; expected every row to have ${d}`);
     for (let j = 0; j < d; j++) {
       const v: unknown = row[j];
-      if (v === null) return fail('nonFinite', `${fn}: features[${i}][${j}] is null (JSON.stringify writes NaN and ±Infinity as null); expected a finite number`);
+      if (v === null)
+        return fail('nonFinite', `${fn}: features[${i}][${j}] is null (JSON.stringify writes NaN and ±Infinity as null); expected a finite number`);
       if (typeof v !== 'number') return fail('syntax', `${fn}: features[${i}][${j}] is ${describe(v)}; expected a number`);
       const err = checkValue(fn, v, dtype, () => `features[${i}][${j}]`);
       if (err) return E.left(err);
@@ -326,8 +344,10 @@ export function loadFeaturesNpy(featuresBytes: Uint8Array, labelsBytes: Uint8Arr
   const dt = checkDTypeOption(fn, options.dtype);
   if (E.isLeft(dt)) return dt;
   const dtype = dt.right;
-  if (!(featuresBytes instanceof Uint8Array)) return fail('syntax', `${fn}: expected the features file's bytes as a Uint8Array, got ${describe(featuresBytes)}`);
-  if (!(labelsBytes instanceof Uint8Array)) return fail('labels', `${fn}: missing labels: expected the labels file's bytes as a Uint8Array, got ${describe(labelsBytes)}`);
+  if (!(featuresBytes instanceof Uint8Array))
+    return fail('syntax', `${fn}: expected the features file's bytes as a Uint8Array, got ${describe(featuresBytes)}`);
+  if (!(labelsBytes instanceof Uint8Array))
+    return fail('labels', `${fn}: missing labels: expected the labels file's bytes as a Uint8Array, got ${describe(labelsBytes)}`);
   const fr = parseNpy(featuresBytes, 'features .npy');
   if (E.isLeft(fr)) return fr;
   const f = fr.right;

@@ -11,18 +11,26 @@
  */
 export { loadMnist, MNIST_PIXELS, type MnistData, type MnistOptions } from './mnist.ts';
 export {
-  classTree, hierarchicalDataset, meanTreeDistanceOfMistakes, dendrogramPurity,
-  type ClassTree, type HierarchicalDataset, type HierarchicalDatasetOptions,
+  classTree,
+  hierarchicalDataset,
+  meanTreeDistanceOfMistakes,
+  dendrogramPurity,
+  type ClassTree,
+  type HierarchicalDataset,
+  type HierarchicalDatasetOptions,
 } from './hierarchy.ts';
 export { FeatureLoadError, type FeatureLoadErrorKind } from './errors.ts';
 export { parseNpy, type NpyArray, type NpyDType } from './npy.ts';
 export {
-  loadFeatures, parseFeaturesCsv, parseFeaturesJson, loadFeaturesNpy,
-  type FeatureSet, type FeatureLoadOptions, type CsvOptions, type LoadFeaturesOptions,
+  loadFeatures,
+  parseFeaturesCsv,
+  parseFeaturesJson,
+  loadFeaturesNpy,
+  type FeatureSet,
+  type FeatureLoadOptions,
+  type CsvOptions,
+  type LoadFeaturesOptions,
 } from './features.ts';
 export { loadFeaturesFile, type LoadFeaturesFileOptions } from './node.ts';
-export {
-  dmlSplit, classBalancedBatches,
-  type DmlSplit, type DmlSplitOptions, type ClassBalancedBatchesOptions,
-} from './splits.ts';
+export { dmlSplit, classBalancedBatches, type DmlSplit, type DmlSplitOptions, type ClassBalancedBatchesOptions } from './splits.ts';
 export { randomShift, type RandomShiftOptions } from './augment.ts';

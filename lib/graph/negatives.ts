@@ -99,7 +99,8 @@ export function negativeSampler(graph: Graph, options: NegativeSamplerOptions): 
   const dist = options.distribution ?? 'uniform';
   if (dist !== 'uniform' && dist !== 'degree') throw new ValueError(`${fn}: distribution must be 'uniform' or 'degree', got ${describe(dist)}`);
   const power = options.power ?? 0.75;
-  if (typeof power !== 'number' || !Number.isFinite(power) || power < 0) throw new ValueError(`${fn}: power must be a finite number ≥ 0, got ${describe(power)}`);
+  if (typeof power !== 'number' || !Number.isFinite(power) || power < 0)
+    throw new ValueError(`${fn}: power must be a finite number ≥ 0, got ${describe(power)}`);
   const maxTries = options.maxTries ?? 10 * k;
   if (!Number.isSafeInteger(maxTries) || maxTries < 1) throw new ValueError(`${fn}: maxTries must be a positive integer, got ${describe(maxTries)}`);
   const n = graph.numNodes;
@@ -127,15 +128,19 @@ export function negativeSampler(graph: Graph, options: NegativeSamplerOptions): 
 
   const sample = (key: PRNGKey, edgeIds: Int32Array | readonly number[]): Int32Array => {
     const sfn = 'negativeSampler.sample';
-    if (typeof key !== 'object' || key === null || key.kind !== 'PRNGKey') throw new ArgumentError(`${sfn}: key must be a PRNGKey made by prngKey or split, got ${describe(key)}`);
-    if (!(edgeIds instanceof Int32Array) && !Array.isArray(edgeIds)) throw new ArgumentError(`${sfn}: edgeIds must be an Int32Array or an array of edge indices, got ${describe(edgeIds)}`);
+    if (typeof key !== 'object' || key === null || key.kind !== 'PRNGKey')
+      throw new ArgumentError(`${sfn}: key must be a PRNGKey made by prngKey or split, got ${describe(key)}`);
+    if (!(edgeIds instanceof Int32Array) && !Array.isArray(edgeIds))
+      throw new ArgumentError(`${sfn}: edgeIds must be an Int32Array or an array of edge indices, got ${describe(edgeIds)}`);
     const u01 = uniforms(key);
     const b = edgeIds.length;
     const out = new Int32Array(b * width);
     for (let r = 0; r < b; r++) {
       const e = edgeIds[r];
-      if (!Number.isInteger(e) || e < 0 || e >= numEdges) throw new ValueError(`${sfn}: edge index ${describe(e)} at position ${r} is out of range; expected an integer in [0, ${numEdges - 1}]`);
-      const u = edges[2 * e], v = edges[2 * e + 1];
+      if (!Number.isInteger(e) || e < 0 || e >= numEdges)
+        throw new ValueError(`${sfn}: edge index ${describe(e)} at position ${r} is out of range; expected an integer in [0, ${numEdges - 1}]`);
+      const u = edges[2 * e],
+        v = edges[2 * e + 1];
       const o = r * width;
       out[o] = u;
       out[o + 1] = v;

@@ -74,29 +74,37 @@ export function reconstructionMetrics(embeddings: Tensor, graph: Graph, distance
   const dist = distanceFn(fn, distance);
   if (typeof options !== 'object' || options === null) throw new ArgumentError(`${fn}: options must be an object, got ${describe(options)}`);
   const blockEntries = options.blockEntries ?? 1 << 22;
-  if (!Number.isSafeInteger(blockEntries) || blockEntries < 1) throw new ValueError(`${fn}: blockEntries must be a positive integer, got ${describe(blockEntries)}`);
+  if (!Number.isSafeInteger(blockEntries) || blockEntries < 1)
+    throw new ValueError(`${fn}: blockEntries must be a positive integer, got ${describe(blockEntries)}`);
   const { neighbours, neighbourStart: start } = graph;
   let queries: number[] = [];
   if (options.nodes === undefined) {
     for (let u = 0; u < n; u++) if (start[u + 1] > start[u]) queries.push(u);
   } else {
     const q = options.nodes;
-    if (!(q instanceof Int32Array) && !Array.isArray(q)) throw new ArgumentError(`${fn}: option nodes must be an Int32Array or an array of node ids, got ${describe(q)}`);
+    if (!(q instanceof Int32Array) && !Array.isArray(q))
+      throw new ArgumentError(`${fn}: option nodes must be an Int32Array or an array of node ids, got ${describe(q)}`);
     for (let i = 0; i < q.length; i++) {
       const u = q[i];
-      if (!Number.isInteger(u) || u < 0 || u >= n) throw new ValueError(`${fn}: option nodes[${i}] = ${describe(u)} is out of range; expected an integer in [0, ${n - 1}]`);
+      if (!Number.isInteger(u) || u < 0 || u >= n)
+        throw new ValueError(`${fn}: option nodes[${i}] = ${describe(u)} is out of range; expected an integer in [0, ${n - 1}]`);
     }
     queries = Array.from(q).filter((u) => start[u + 1] > start[u]);
   }
-  if (queries.length === 0) throw new ValueError(`${fn}: no query node has a neighbour, so there is nothing to rank (a graph without edges, or options.nodes without out-edges)`);
+  if (queries.length === 0)
+    throw new ValueError(`${fn}: no query node has a neighbour, so there is nothing to rank (a graph without edges, or options.nodes without out-edges)`);
   const block = Math.max(1, Math.floor(blockEntries / n));
-  let rankSum = 0, pairs = 0, apSum = 0;
+  let rankSum = 0,
+    pairs = 0,
+    apSum = 0;
   const isNb = new Int32Array(n).fill(-1);
   for (let b0 = 0; b0 < queries.length; b0 += block) {
     const rows = queries.slice(b0, b0 + block);
     const d = dist(take(embeddings, rows), embeddings);
     if (!isTensor(d) || d.rank !== 2 || d.shape[0] !== rows.length || d.shape[1] !== n) {
-      throw new ShapeError(`${fn}: distance(x [${rows.length}, D], y [${n}, D]) must return a [${rows.length}, ${n}] tensor, got ${isTensor(d) ? fmtShape(d.shape) : describe(d)}`);
+      throw new ShapeError(
+        `${fn}: distance(x [${rows.length}, D], y [${n}, D]) must return a [${rows.length}, ${n}] tensor, got ${isTensor(d) ? fmtShape(d.shape) : describe(d)}`,
+      );
     }
     const D = dataOf(d);
     for (let r = 0; r < rows.length; r++) {
@@ -118,7 +126,8 @@ export function reconstructionMetrics(embeddings: Tensor, graph: Graph, distance
         if (j === u || isNb[j] === u) continue;
         const x = D[off + j];
         if (Number.isNaN(x)) throw new ValueError(`${fn}: the distance between nodes ${u} and ${j} is NaN; check the embeddings (rows outside the ball?)`);
-        let lo = 0, hi = k;
+        let lo = 0,
+          hi = k;
         while (lo < hi) {
           const mid = (lo + hi) >>> 1;
           if (nd[mid] < x) lo = mid + 1;
@@ -126,7 +135,8 @@ export function reconstructionMetrics(embeddings: Tensor, graph: Graph, distance
         }
         cnt[lo]++;
       }
-      let before = 0, ap = 0;
+      let before = 0,
+        ap = 0;
       for (let i = 0; i < k; i++) {
         before += cnt[i];
         rankSum += before + 1;

@@ -36,7 +36,9 @@ const DTYPES = { F32: { bytes: 4, dtype: 'float32' }, F64: { bytes: 8, dtype: 'f
 
 function checkKey(fn: string, seg: string, path: string): void {
   if (seg === '' || seg.includes('.') || seg === '__proto__') {
-    throw new ArgumentError(`${fn}: the key ${JSON.stringify(seg)} at ${path || '(root)'} cannot be stored: keys must be non-empty, contain no '.' (it separates the path) and not be '__proto__' (loadParams could not rebuild it)`);
+    throw new ArgumentError(
+      `${fn}: the key ${JSON.stringify(seg)} at ${path || '(root)'} cannot be stored: keys must be non-empty, contain no '.' (it separates the path) and not be '__proto__' (loadParams could not rebuild it)`,
+    );
   }
 }
 
@@ -128,7 +130,8 @@ function nest(fn: string, named: readonly { name: string; t: Tensor }[]): E.Eith
     const segs = name.split('.');
     if (segs.some((s) => s === '')) return fail(`tensor name ${JSON.stringify(name)} has an empty path segment`);
     // assigning '__proto__' would set the tree object's prototype: the tensor would vanish from the tree
-    if (segs.includes('__proto__')) return fail(`tensor name ${JSON.stringify(name)} has the path segment "__proto__", which cannot be a key of a parameter tree`);
+    if (segs.includes('__proto__'))
+      return fail(`tensor name ${JSON.stringify(name)} has the path segment "__proto__", which cannot be a key of a parameter tree`);
     let node = root;
     for (let i = 0; i < segs.length; i++) {
       const s = segs[i];
@@ -206,8 +209,10 @@ export function decodeParams(fn: string, bytes: Uint8Array): E.Either<Safetensor
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(`entry ${JSON.stringify(name)} must be an object`);
     const { dtype, shape, data_offsets: offs } = v as Record<string, unknown>;
-    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPES, dtype)) return fail(`entry ${JSON.stringify(name)} has dtype ${JSON.stringify(dtype)}; supported: F32, F64`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return fail(`entry ${JSON.stringify(name)} has an invalid shape ${JSON.stringify(shape)}`);
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPES, dtype))
+      return fail(`entry ${JSON.stringify(name)} has dtype ${JSON.stringify(dtype)}; supported: F32, F64`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      return fail(`entry ${JSON.stringify(name)} has an invalid shape ${JSON.stringify(shape)}`);
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((d) => Number.isSafeInteger(d) && d >= 0) || offs[0] > offs[1]) {
       return fail(`entry ${JSON.stringify(name)} has invalid data_offsets ${JSON.stringify(offs)}`);
     }

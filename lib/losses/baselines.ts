@@ -58,7 +58,8 @@ export function proxyAnchor(options?: ProxyAnchorOptions): (embeddings: Tensor, 
   const alpha = o.alpha ?? 32;
   const delta = o.margin ?? 0.1;
   const simFn = checkSimilarityOption('proxyAnchor', o.similarity);
-  if (typeof alpha !== 'number' || !(alpha > 0 && Number.isFinite(alpha))) throw new ValueError(`proxyAnchor: alpha must be a positive finite number, got ${describe(alpha)}`);
+  if (typeof alpha !== 'number' || !(alpha > 0 && Number.isFinite(alpha)))
+    throw new ValueError(`proxyAnchor: alpha must be a positive finite number, got ${describe(alpha)}`);
   if (typeof delta !== 'number' || !Number.isFinite(delta)) throw new ValueError(`proxyAnchor: margin must be a finite number, got ${describe(delta)}`);
   return (x, p, labels) => {
     checkPair('proxyAnchor', x, p, 'embeddings', 'proxies');
@@ -72,7 +73,11 @@ export function proxyAnchor(options?: ProxyAnchorOptions): (embeddings: Tensor, 
     const posExp = mul(exp(mul(mul(sub(s, delta), -alpha), pos)), pos);
     const negExp = mul(exp(mul(mul(add(s, delta), alpha), neg1)), neg1);
     const hasPos = new Set(y);
-    const valid = tensor(Array.from({ length: C }, (_, c) => (hasPos.has(c) ? 1 : 0)), [C], s.dtype);
+    const valid = tensor(
+      Array.from({ length: C }, (_, c) => (hasPos.has(c) ? 1 : 0)),
+      [C],
+      s.dtype,
+    );
     const posTerm = div(sum(mul(log1p(sum(posExp, 0)), valid)), Math.max(1, hasPos.size));
     const negTerm = div(sum(log1p(sum(negExp, 0))), C);
     return add(posTerm, negTerm);
@@ -88,7 +93,8 @@ export function proxyAnchor(options?: ProxyAnchorOptions): (embeddings: Tensor, 
  */
 export function normalizedSoftmax(options?: { readonly temperature?: number }): (embeddings: Tensor, proxies: Tensor, labels: Labels) => Tensor {
   const T = optionsOf('normalizedSoftmax', options).temperature ?? 0.05;
-  if (typeof T !== 'number' || !(T > 0 && Number.isFinite(T))) throw new ValueError(`normalizedSoftmax: temperature must be a positive finite number, got ${describe(T)}`);
+  if (typeof T !== 'number' || !(T > 0 && Number.isFinite(T)))
+    throw new ValueError(`normalizedSoftmax: temperature must be a positive finite number, got ${describe(T)}`);
   return (x, p, labels) => {
     checkPair('normalizedSoftmax', x, p, 'embeddings', 'proxies');
     checkLabels('normalizedSoftmax', labels, x.shape[0], p.shape[0]);
@@ -106,7 +112,8 @@ export function normalizedSoftmax(options?: { readonly temperature?: number }): 
  */
 export function proxyNCA(options?: { readonly scale?: number }): (embeddings: Tensor, proxies: Tensor, labels: Labels) => Tensor {
   const scale = optionsOf('proxyNCA', options).scale ?? 1;
-  if (typeof scale !== 'number' || !(scale > 0 && Number.isFinite(scale))) throw new ValueError(`proxyNCA: scale must be a positive finite number, got ${describe(scale)}`);
+  if (typeof scale !== 'number' || !(scale > 0 && Number.isFinite(scale)))
+    throw new ValueError(`proxyNCA: scale must be a positive finite number, got ${describe(scale)}`);
   return (x, p, labels) => {
     checkPair('proxyNCA', x, p, 'embeddings', 'proxies');
     checkLabels('proxyNCA', labels, x.shape[0], p.shape[0]);
@@ -136,18 +143,23 @@ export interface HypContrastiveOptions {
 export function hypContrastive(options?: HypContrastiveOptions): (x0: Tensor, x1: Tensor) => Tensor {
   const o = optionsOf('hypContrastive', options);
   const tau = o.temperature ?? 0.2;
-  if (typeof tau !== 'number' || !(tau > 0 && Number.isFinite(tau))) throw new ValueError(`hypContrastive: temperature must be a positive finite number, got ${describe(tau)}`);
+  if (typeof tau !== 'number' || !(tau > 0 && Number.isFinite(tau)))
+    throw new ValueError(`hypContrastive: temperature must be a positive finite number, got ${describe(tau)}`);
   const ball = poincareBall({ c: o.c ?? 0.1 });
   const oneWay = (a: Tensor, b: Tensor): Tensor => {
     const B = a.shape[0];
     const self = eye(B, B, a.dtype);
     const l01 = div(neg(ball.pairwiseDist(a, b)), tau);
     const l00 = where(greater(self, 0), -1e9, div(neg(ball.pairwiseDist(a, a)), tau));
-    return crossEntropy(concat([l01, l00], 1), Array.from({ length: B }, (_, i) => i));
+    return crossEntropy(
+      concat([l01, l00], 1),
+      Array.from({ length: B }, (_, i) => i),
+    );
   };
   return (x0, x1) => {
     checkPair('hypContrastive', x0, x1, 'x0', 'x1');
-    if (x0.shape[0] !== x1.shape[0]) throw new ShapeError(`hypContrastive: views must have the same batch size, got ${fmtShape(x0.shape)} and ${fmtShape(x1.shape)}`);
+    if (x0.shape[0] !== x1.shape[0])
+      throw new ShapeError(`hypContrastive: views must have the same batch size, got ${fmtShape(x0.shape)} and ${fmtShape(x1.shape)}`);
     checkNonEmptyBatch('hypContrastive', x0.shape[0]);
     return div(add(oneWay(x0, x1), oneWay(x1, x0)), 2);
   };
@@ -189,14 +201,16 @@ export function tripletMargin(options?: TripletMarginOptions): (embeddings: Tens
       if (!isTensor(d) || d.rank !== 2 || d.shape[0] !== B || d.shape[1] !== B) {
         throw new ShapeError(`tripletMargin: distance(embeddings, embeddings) must return a [${B}, ${B}] Tensor, got ${describe(d)}`);
       }
-    }
-    else if (dist === 'cosine') d = sub(1, cosineSimilarity(x, x));
+    } else if (dist === 'cosine') d = sub(1, cosineSimilarity(x, x));
     else {
       d = sqrt(maximum(pairwiseSqEuclidean(x, x), 1e-12));
     }
-    const posM: number[] = [], negM: number[] = [], valid: number[] = [];
+    const posM: number[] = [],
+      negM: number[] = [],
+      valid: number[] = [];
     for (let i = 0; i < B; i++) {
-      let hasP = false, hasN = false;
+      let hasP = false,
+        hasN = false;
       for (let j = 0; j < B; j++) {
         const p = i !== j && y[i] === y[j];
         const n = y[i] !== y[j];
@@ -209,11 +223,13 @@ export function tripletMargin(options?: TripletMarginOptions): (embeddings: Tens
     }
     const nValid = valid.reduce((p, q) => p + q, 0);
     if (nValid === 0) return mul(sum(x), 0);
-    const pm = tensor(posM, [B, B], d.dtype), nm = tensor(negM, [B, B], d.dtype);
+    const pm = tensor(posM, [B, B], d.dtype),
+      nm = tensor(negM, [B, B], d.dtype);
     const hardPos = max(where(greater(pm, 0), d, -Infinity), 1);
     const hardNeg = min(where(greater(nm, 0), d, Infinity), 1);
     const v = tensor(valid, [B], d.dtype);
-    const hp = where(greater(v, 0), hardPos, 0), hn = where(greater(v, 0), hardNeg, 0);
+    const hp = where(greater(v, 0), hardPos, 0),
+      hn = where(greater(v, 0), hardNeg, 0);
     return div(sum(mul(relu(add(sub(hp, hn), margin)), v)), nValid);
   };
 }

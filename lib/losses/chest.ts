@@ -209,7 +209,11 @@ function build(fn: string, options: ChestOptions) {
   const tripletWeights = (prep: Prepared): Tensor => {
     const { inp, triplets } = prep;
     const { I, J, K: Kc } = tripletColumns(triplets);
-    const pairs: [number[], number[]][] = [[I, J], [I, Kc], [J, Kc]];
+    const pairs: [number[], number[]][] = [
+      [I, J],
+      [I, Kc],
+      [J, Kc],
+    ];
     const dt = inp.euclideanProxies.dtype;
     if (typeof source === 'function') {
       const sm = source(inp);
@@ -219,20 +223,40 @@ function build(fn: string, options: ChestOptions) {
         throw new ShapeError(`${fn}: hyphc.similarity(inputs) must be [${P}, ${P}], got ${fmtShape(sm.shape)}`);
       }
       const flat = reshape(stopGradient(sm), [-1]);
-      return stack(pairs.map(([p, q]) => take(flat, p.map((v, t) => v * P + q[t]))), 1);
+      return stack(
+        pairs.map(([p, q]) =>
+          take(
+            flat,
+            p.map((v, t) => v * P + q[t]),
+          ),
+        ),
+        1,
+      );
     }
     if (source === 'labels') {
-      const v = triplets.flatMap((t) => [[t[0], t[1]], [t[0], t[2]], [t[1], t[2]]].map(([i, j]) => (Math.floor(i / K) === Math.floor(j / K) ? 1 : 0)));
+      const v = triplets.flatMap((t) =>
+        [
+          [t[0], t[1]],
+          [t[0], t[2]],
+          [t[1], t[2]],
+        ].map(([i, j]) => (Math.floor(i / K) === Math.floor(j / K) ? 1 : 0)),
+      );
       return tensor(v, [triplets.length, 3], dt);
     }
     if (source === 'hyperbolicProxies') {
       const p = stopGradient(prep.hProxies);
-      return stack(pairs.map(([i, j]) => exp(neg(ball.dist(take(p, i), take(p, j))))), 1);
+      return stack(
+        pairs.map(([i, j]) => exp(neg(ball.dist(take(p, i), take(p, j))))),
+        1,
+      );
     }
     if (source !== 'euclideanProxies') throw new ValueError(`${fn}: unknown hyphc.similarity ${JSON.stringify(source)}`);
     // (1 + cos(w^E_i, w^E_j)) / 2 for the 3T pairs only (never the [P, P] matrix)
     const e = normalize(stopGradient(inp.euclideanProxies));
-    return stack(pairs.map(([i, j]) => div(add(sum(mul(take(e, i), take(e, j)), 1), 1), 2)), 1);
+    return stack(
+      pairs.map(([i, j]) => div(add(sum(mul(take(e, i), take(e, j)), 1), 1), 2)),
+      1,
+    );
   };
 
   /** Shared work of the terms: the hyperbolic proxies mapped into the ball once, the triplets drawn once. */
@@ -279,11 +303,7 @@ export function chest(options: ChestOptions): Loss<ChestArgs> {
   const b = build('chest', options);
   // the weighted sum of the three terms (the loss monoid), read through the shared preparation
   return contramap(
-    sumLosses<[Prepared]>([
-      weighted(b.w.euclidean, b.euclideanTerm),
-      weighted(b.w.hyperbolic, b.hyperbolicTerm),
-      weighted(b.w.hyphc, b.hyphcTerm),
-    ]),
+    sumLosses<[Prepared]>([weighted(b.w.euclidean, b.euclideanTerm), weighted(b.w.hyperbolic, b.hyperbolicTerm), weighted(b.w.hyphc, b.hyphcTerm)]),
     (inp: ChestInputs, labels: Labels, trip?: TripletSource) => b.prepare(inp, labels, trip),
   );
 }

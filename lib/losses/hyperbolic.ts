@@ -46,8 +46,14 @@ export function hyperbolicProxies(ball: PoincareBall, v: Tensor, clipR = 2.3): T
 export function hyperbolicSoftTriple(options: HyperbolicSoftTripleOptions): (features: Tensor, proxies: Tensor, labels: Labels) => Tensor {
   optionsOf('hyperbolicSoftTriple', options, '{ centersPerClass }');
   const clipR = options.clipR ?? 2.3;
-  if (typeof clipR !== 'number' || !(clipR > 0 && Number.isFinite(clipR))) throw new ValueError(`hyperbolicSoftTriple: clipR must be a positive finite number, got ${describe(clipR)}`);
-  const st = softTripleNamed('hyperbolicSoftTriple', { la: options.la ?? 5, gamma: options.gamma ?? 0.1, margin: options.margin ?? 0.01, centersPerClass: options.centersPerClass });
+  if (typeof clipR !== 'number' || !(clipR > 0 && Number.isFinite(clipR)))
+    throw new ValueError(`hyperbolicSoftTriple: clipR must be a positive finite number, got ${describe(clipR)}`);
+  const st = softTripleNamed('hyperbolicSoftTriple', {
+    la: options.la ?? 5,
+    gamma: options.gamma ?? 0.1,
+    margin: options.margin ?? 0.01,
+    centersPerClass: options.centersPerClass,
+  });
   // its points come from toPoincare (projected into the ball): no value checks (see chest.ts)
   const ball = poincareBall({ c: options.c ?? 0.1, checkPoints: false });
   const sim = negPoincareDistance(ball);

@@ -67,7 +67,11 @@ export function hyphc(options?: HyphcOptions): (ball: PoincareBall, points: Tens
     checkTriplets('hyphc', triplets, P);
     const { I, J, K } = tripletColumns(triplets);
     const flat = reshape(similarity, [-1]);
-    const at = (p: readonly number[], q: readonly number[]) => take(flat, p.map((a, t) => a * P + q[t]));
+    const at = (p: readonly number[], q: readonly number[]) =>
+      take(
+        flat,
+        p.map((a, t) => a * P + q[t]),
+      );
     return hyphcCore(ball, points, stack([at(I, J), at(I, K), at(J, K)], 1), triplets, T);
   };
 }
@@ -84,7 +88,9 @@ export function tripletColumns(triplets: readonly Triplet[]): { I: number[]; J: 
  */
 export function hyphcCore(ball: PoincareBall, points: Tensor, w: Tensor, triplets: readonly Triplet[], temperature: number): Tensor {
   const { I, J, K } = tripletColumns(triplets);
-  const xi = take(points, I), xj = take(points, J), xk = take(points, K);
+  const xi = take(points, I),
+    xj = take(points, J),
+    xk = take(points, K);
   const depth = stack([ball.lcaDepth(xi, xj), ball.lcaDepth(xi, xk), ball.lcaDepth(xj, xk)], 1); // [T, 3]
   const wOrd = sum(mul(w, softmax(div(depth, temperature), 1)), 1);
   return mean(sub(sum(w, 1), wOrd));
@@ -113,7 +119,8 @@ export function sampleTriplets(key: PRNGKey, P: number, n: number): Triplet[] {
   for (let q = 0; q < n; q++) {
     const i = a[q];
     const j = b[q] >= i ? b[q] + 1 : b[q];
-    const lo = Math.min(i, j), hi = Math.max(i, j);
+    const lo = Math.min(i, j),
+      hi = Math.max(i, j);
     let k = c[q];
     if (k >= lo) k++;
     if (k >= hi) k++;

@@ -20,7 +20,10 @@ export type Loss<A extends readonly unknown[]> = (...args: A) => Tensor;
  */
 export function lossMonoid<A extends readonly unknown[]>(): Monoid<Loss<A>> {
   return {
-    concat: (f, g) => (...a) => add(f(...a), g(...a)),
+    concat:
+      (f, g) =>
+      (...a) =>
+        add(f(...a), g(...a)),
     empty: () => scalar(0),
   };
 }

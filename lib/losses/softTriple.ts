@@ -65,7 +65,8 @@ export function softTripleNamed(fn: string, options: SoftTripleOptions): (sim: T
   const margin = options.margin ?? 0.01;
   const K = options.centersPerClass;
   checkK(fn, K);
-  if (typeof gamma !== 'number' || !(gamma > 0 && Number.isFinite(gamma))) throw new ValueError(`${fn}: gamma (γ) must be a positive finite number, got ${describe(gamma)}`);
+  if (typeof gamma !== 'number' || !(gamma > 0 && Number.isFinite(gamma)))
+    throw new ValueError(`${fn}: gamma (γ) must be a positive finite number, got ${describe(gamma)}`);
   if (typeof la !== 'number' || !(la > 0 && Number.isFinite(la))) throw new ValueError(`${fn}: la (λ) must be a positive finite number, got ${describe(la)}`);
   if (typeof margin !== 'number' || !Number.isFinite(margin)) throw new ValueError(`${fn}: margin (δ) must be a finite number, got ${describe(margin)}`);
   return (sim, labels) => {
@@ -99,7 +100,8 @@ export function centerRegularizer(options: CenterRegularizerOptions): (centers: 
   const K = options.centersPerClass;
   checkK('centerRegularizer', K);
   const eps = options.eps ?? 1e-5;
-  if (typeof eps !== 'number' || !(eps >= 0 && Number.isFinite(eps))) throw new ValueError(`centerRegularizer: eps must be a finite number ≥ 0, got ${describe(eps)}`);
+  if (typeof eps !== 'number' || !(eps >= 0 && Number.isFinite(eps)))
+    throw new ValueError(`centerRegularizer: eps must be a finite number ≥ 0, got ${describe(eps)}`);
   const upper: number[] = [];
   for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) upper.push(j > i ? 1 : 0);
   // one mask per dtype for the life of the regularizer: on a device backend it is uploaded once, not every step

@@ -104,7 +104,8 @@ export function lorentz(options?: { readonly c?: Curvature }): Lorentz {
     for (const [t, n] of ts) rows(name, t as Tensor, n);
     const [t0, n0] = ts[0];
     for (const [t, n] of ts.slice(1)) {
-      const a = (t0 as Tensor).shape, b = (t as Tensor).shape;
+      const a = (t0 as Tensor).shape,
+        b = (t as Tensor).shape;
       if (a.length !== b.length || a.some((d, k) => d !== b[k])) {
         throw new ShapeError(`${name}: '${n0}' ${fmtShape(a)} and '${n}' ${fmtShape(b)} must have the same shape`);
       }
@@ -188,4 +189,3 @@ export function lorentz(options?: { readonly c?: Curvature }): Lorentz {
   };
   return Object.freeze(m);
 }
-

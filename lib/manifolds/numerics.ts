@@ -61,7 +61,9 @@ export function checkCurvature(fn: string, c: Curvature): void {
     return;
   }
   if (!(c instanceof Tensor) || c.size !== 1) {
-    throw new ValueError(`${fn}: curvature c must be a positive number or a one-element tensor, got ${c instanceof Tensor ? `shape [${c.shape.join(', ')}]` : typeof c}`);
+    throw new ValueError(
+      `${fn}: curvature c must be a positive number or a one-element tensor, got ${c instanceof Tensor ? `shape [${c.shape.join(', ')}]` : typeof c}`,
+    );
   }
   const v = dataOf(c)[0];
   if (!(v > 0) || !Number.isFinite(v)) throw new ValueError(`${fn}: curvature c must be positive and finite, got ${v}`);

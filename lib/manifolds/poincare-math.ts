@@ -9,9 +9,7 @@
 import type { DType } from '../../kernels/types.ts';
 import { customGrad } from '../autodiff/custom.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import {
-  add, asinh, div, equal, greater, maximum, minimum, mul, neg, sqrt, square, sub, tanh, where, less,
-} from '../ops/elementwise.ts';
+import { add, asinh, div, equal, greater, maximum, minimum, mul, neg, sqrt, square, sub, tanh, where, less } from '../ops/elementwise.ts';
 import { norm } from '../ops/reduce.ts';
 import { squeeze } from '../ops/shape.ts';
 import { MIN_NORM, artanh, ballEps, conformalFloor, curvTensor, rowDot, rowNorm, rowSq, type Curvature } from './numerics.ts';
@@ -27,7 +25,6 @@ export function curv(c: Curvature, dtype: DType): C {
   const ct = curvTensor(c, dtype);
   return { c: ct, sc: sqrt(ct) };
 }
-
 
 /** λ_x = 2 / (1 − c‖x‖²), kept as a size-1 last axis (the divisor floored at {@link conformalFloor}). */
 export function lambdaK(x: Tensor, k: C): Tensor {

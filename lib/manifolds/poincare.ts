@@ -13,9 +13,7 @@ import { randomNormal, type PRNGKey } from '../tensor/random.ts';
 import { ArgumentError, DomainError, ShapeError, ValueError, fmtShape } from '../errors.ts';
 import { dataOf, dataRef, Tensor } from '../tensor/tensor.ts';
 import type { DType } from '../../kernels/types.ts';
-import {
-  add, div, maximum, mul, neg, sqrt, square, sub, tanh, where, less, abs,
-} from '../ops/elementwise.ts';
+import { add, div, maximum, mul, neg, sqrt, square, sub, tanh, where, less, abs } from '../ops/elementwise.ts';
 import { broadcastTo, sum } from '../ops/broadcast.ts';
 import { norm } from '../ops/reduce.ts';
 import { matmul } from '../ops/linalg.ts';
@@ -28,12 +26,21 @@ import { toPoincareFused } from '../ops/fused/toPoincare.ts';
 import { broadcastShapes } from '../tensor/shape.ts';
 import type { Manifold } from './manifold.ts';
 import {
-  clipK, curv, distK, expmap0K, expmapK, gyrationK, lambdaK, logmap0K, logmapK, mobiusAddK, mobiusScalarMulK, projectK, type C,
+  clipK,
+  curv,
+  distK,
+  expmap0K,
+  expmapK,
+  gyrationK,
+  lambdaK,
+  logmap0K,
+  logmapK,
+  mobiusAddK,
+  mobiusScalarMulK,
+  projectK,
+  type C,
 } from './poincare-math.ts';
-import {
-  MIN_NORM, artanh, ballEps, checkCurvature, conformalFloor, curvValue, rowDot, rowNorm, rowSq, type Curvature,
-} from './numerics.ts';
-
+import { MIN_NORM, artanh, ballEps, checkCurvature, conformalFloor, curvValue, rowDot, rowNorm, rowSq, type Curvature } from './numerics.ts';
 
 function checkRows(fn: string, x: unknown, name = 'x'): asserts x is Tensor {
   checkTensor(fn, x, name);
@@ -55,7 +62,9 @@ function checkBatches(fn: string, xs: readonly (readonly [Tensor, string])[]): v
     try {
       shape = broadcastShapes(fn, shape, x.shape);
     } catch {
-      throw new ShapeError(`${fn}: the rows of ${names} ${fmtShape(shape)} and '${n}' ${fmtShape(x.shape)} cannot be broadcast together; expected equal batch shapes (or sizes 1)`);
+      throw new ShapeError(
+        `${fn}: the rows of ${names} ${fmtShape(shape)} and '${n}' ${fmtShape(x.shape)} cannot be broadcast together; expected equal batch shapes (or sizes 1)`,
+      );
     }
     names += ` and '${n}'`;
   }
@@ -88,7 +97,9 @@ function checkScalarOrRows(fn: string, t: unknown, name: string, x: Tensor, keep
     ok = false;
   }
   if (!ok) {
-    throw new ShapeError(`${fn}: '${name}' ${fmtShape(t.shape)} does not broadcast against the rows of ${fmtShape(x.shape)}; expected a scalar or ${keepAxis ? `a shape broadcasting with ${fmtShape(rowsShape)}` : 'one value per row'}`);
+    throw new ShapeError(
+      `${fn}: '${name}' ${fmtShape(t.shape)} does not broadcast against the rows of ${fmtShape(x.shape)}; expected a scalar or ${keepAxis ? `a shape broadcasting with ${fmtShape(rowsShape)}` : 'one value per row'}`,
+    );
   }
 }
 
@@ -113,8 +124,10 @@ function checkCount(fn: string, v: unknown, name: string): void {
  * it directly to check it anyway.
  */
 export function checkInBall(fn: string, x: Tensor, c: Curvature, name = 'x'): void {
-  if (typeof fn !== 'string') throw new ArgumentError(`checkInBall: 'fn' must be the calling function's name (a string), got ${fn === null ? 'null' : typeof fn}`);
-  if (typeof name !== 'string') throw new ArgumentError(`checkInBall: 'name' must be the argument's name (a string), got ${name === null ? 'null' : typeof name}`);
+  if (typeof fn !== 'string')
+    throw new ArgumentError(`checkInBall: 'fn' must be the calling function's name (a string), got ${fn === null ? 'null' : typeof fn}`);
+  if (typeof name !== 'string')
+    throw new ArgumentError(`checkInBall: 'name' must be the argument's name (a string), got ${name === null ? 'null' : typeof name}`);
   checkTensor(fn, x, name);
   checkCurvature(fn, c);
   const d = dataOf(x);
@@ -249,7 +262,9 @@ export interface PoincareBall extends Manifold {
  */
 export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ArgumentError(`poincareBall: options must be an object such as { c: 1 } (or omitted), got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+    throw new ArgumentError(
+      `poincareBall: options must be an object such as { c: 1 } (or omitted), got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`,
+    );
   }
   const c0 = options.c ?? 1;
   checkCurvature('poincareBall', c0);
@@ -446,7 +461,8 @@ export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
     wrappedNormal: (key, mean, std, n) => {
       checkKeyArg('wrappedNormal', key);
       rows('wrappedNormal', [mean, 'mean']);
-      if (typeof std !== 'number' || !(std > 0) || !Number.isFinite(std)) throw new ValueError(`wrappedNormal: std must be a positive finite number, got ${String(std)}`);
+      if (typeof std !== 'number' || !(std > 0) || !Number.isFinite(std))
+        throw new ValueError(`wrappedNormal: std must be a positive finite number, got ${String(std)}`);
       checkCount('wrappedNormal', n, 'n');
       const D = mean.shape[mean.rank - 1];
       const m = reshape(mean, [-1, D]);
@@ -509,4 +525,3 @@ export function poincareBall(options: PoincareBallOptions = {}): PoincareBall {
 function promote3(a: Tensor, b: Tensor, c: Tensor): DType {
   return a.dtype === 'float64' || b.dtype === 'float64' || c.dtype === 'float64' ? 'float64' : 'float32';
 }
-

@@ -72,7 +72,14 @@ function sqDist(x: Float64Array, i: number, c: Float64Array, j: number, D: numbe
 }
 
 /** k-means on float64 rows (no argument checks). */
-function kmeansRows(x: Float64Array, N: number, D: number, k: number, key: PRNGKey, maxIter: number): Omit<KMeansResult, 'centroids'> & { centroids: Float64Array } {
+function kmeansRows(
+  x: Float64Array,
+  N: number,
+  D: number,
+  k: number,
+  key: PRNGKey,
+  maxIter: number,
+): Omit<KMeansResult, 'centroids'> & { centroids: Float64Array } {
   // ---- k-means++ seeding: first centre uniform, then each with probability ∝ squared distance to the nearest centre
   const u = dataOf(randomUniform(key, [k], 'float64'));
   const C = new Float64Array(k * D);

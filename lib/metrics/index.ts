@@ -6,11 +6,5 @@
  */
 export { type ClassLabels } from './labels.ts';
 export { knn, type Distance, type NeighbourLists } from './neighbours.ts';
-export {
-  recallAtK, precisionAt1, rPrecision, mapAtR, retrievalMetrics,
-  type RetrievalMetrics, type RetrievalMetricsOptions,
-} from './retrieval.ts';
-export {
-  kmeans, nmi, normalizedMutualInformation,
-  type KMeansOptions, type KMeansResult, type NmiOptions,
-} from './clustering.ts';
+export { recallAtK, precisionAt1, rPrecision, mapAtR, retrievalMetrics, type RetrievalMetrics, type RetrievalMetricsOptions } from './retrieval.ts';
+export { kmeans, nmi, normalizedMutualInformation, type KMeansOptions, type KMeansResult, type NmiOptions } from './clustering.ts';

@@ -46,7 +46,9 @@ const BLOCK_ENTRIES = 1 << 22;
 /** Validates a distance option. @internal */
 export function checkDistance(fn: string, distance: unknown): asserts distance is Distance {
   if (distance !== 'cosine' && distance !== 'euclidean' && typeof distance !== 'function') {
-    throw new ArgumentError(`${fn}: distance must be 'cosine', 'euclidean' or a function (x, y) => [N, M] distance tensor, got ${JSON.stringify(distance) ?? typeof distance}`);
+    throw new ArgumentError(
+      `${fn}: distance must be 'cosine', 'euclidean' or a function (x, y) => [N, M] distance tensor, got ${JSON.stringify(distance) ?? typeof distance}`,
+    );
   }
 }
 
@@ -90,7 +92,10 @@ class Heaps {
   readonly hd: Float64Array;
   readonly hi: Int32Array;
   readonly size: Int32Array;
-  constructor(readonly n: number, readonly m: number) {
+  constructor(
+    readonly n: number,
+    readonly m: number,
+  ) {
     this.hd = new Float64Array(n * m);
     this.hi = new Int32Array(n * m);
     this.size = new Int32Array(n);
@@ -170,7 +175,9 @@ function customLists(fn: string, embeddings: Tensor, m: number, distance: (x: Te
     const out: unknown = distance(xb, embeddings);
     if (!isTensor(out) || out.rank !== 2 || out.shape[0] !== rows || out.shape[1] !== N) {
       const got = isTensor(out) ? `shape ${fmtShape(out.shape)}` : out === null ? 'null' : typeof out;
-      throw new ShapeError(`${fn}: the distance function returned ${got} for x ${fmtShape([rows, D])} and y ${fmtShape([N, D])}; expected a [${rows}, ${N}] tensor`);
+      throw new ShapeError(
+        `${fn}: the distance function returned ${got} for x ${fmtShape([rows, D])} and y ${fmtShape([N, D])}; expected a [${rows}, ${N}] tensor`,
+      );
     }
     const block = dataOf(out);
     for (let r = 0; r < rows; r++) {
@@ -257,7 +264,5 @@ export function knn(embeddings: Tensor, k: number, distance: Distance = 'cosine'
 
 /** `knn` without argument checks; `m ≤ N − 1`. @internal */
 export function neighbourLists(fn: string, embeddings: Tensor, m: number, distance: Distance, blockEntries = BLOCK_ENTRIES): NeighbourLists {
-  return typeof distance === 'function'
-    ? customLists(fn, embeddings, m, distance, blockEntries)
-    : builtinLists(fn, embeddings, m, distance, blockEntries);
+  return typeof distance === 'function' ? customLists(fn, embeddings, m, distance, blockEntries) : builtinLists(fn, embeddings, m, distance, blockEntries);
 }

@@ -109,7 +109,9 @@ function score(fn: string, lists: NeighbourLists, labels: DenseLabels, ks: reado
     s.map += ap / R;
   }
   if (s.queries === 0) {
-    throw new ValueError(`${fn}: no query has another item of its class (${n} items, ${labels.classes.length} classes); retrieval metrics need at least one class with two or more items`);
+    throw new ValueError(
+      `${fn}: no query has another item of its class (${n} items, ${labels.classes.length} classes); retrieval metrics need at least one class with two or more items`,
+    );
   }
   return s;
 }
@@ -122,7 +124,14 @@ function neededNeighbours(n: number, labels: DenseLabels, ks: readonly number[],
   return Math.min(m, n - 1);
 }
 
-function evaluate(fn: string, embeddings: Tensor, labels: ClassLabels, ks: readonly number[], distance: Distance, withR: boolean): { s: Scores; dense: DenseLabels } {
+function evaluate(
+  fn: string,
+  embeddings: Tensor,
+  labels: ClassLabels,
+  ks: readonly number[],
+  distance: Distance,
+  withR: boolean,
+): { s: Scores; dense: DenseLabels } {
   checkEmbeddings(fn, embeddings);
   checkDistance(fn, distance);
   const n = embeddings.shape[0];

@@ -39,7 +39,10 @@ export const embedding = {
     if (typeof key !== 'object' || key === null || (key as { kind?: unknown }).kind !== 'PRNGKey') {
       throw new ArgumentError(`${fn}: key must be a PRNGKey, got ${describeKind(key)}`);
     }
-    for (const [name, v] of [['count', count], ['dim', dim]] as const) {
+    for (const [name, v] of [
+      ['count', count],
+      ['dim', dim],
+    ] as const) {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValueError(`${fn}: ${name} must be an integer ≥ 1, got ${describe(v)}`);
     }
     const o = optionsOf(fn, options);

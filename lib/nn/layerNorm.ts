@@ -53,7 +53,14 @@ export const layerNorm = {
   apply(params: LayerNormParams, x: Tensor, options?: LayerNormOptions): Tensor {
     const fn = 'layerNorm.apply';
     const p = params as Partial<LayerNormParams> | null;
-    if (typeof p !== 'object' || p === null || !isTensor(p.scale) || !isTensor(p.bias) || p.scale.rank !== 1 || !(p.bias.rank === 1 && p.bias.shape[0] === p.scale.shape[0])) {
+    if (
+      typeof p !== 'object' ||
+      p === null ||
+      !isTensor(p.scale) ||
+      !isTensor(p.bias) ||
+      p.scale.rank !== 1 ||
+      !(p.bias.rank === 1 && p.bias.shape[0] === p.scale.shape[0])
+    ) {
       throw new ArgumentError(`${fn}: params must be { scale: [D] Tensor, bias: [D] Tensor } (from layerNorm.init), got ${describe(params)}`);
     }
     checkTensor(fn, x);

@@ -43,35 +43,37 @@ export const linear = {
 };
 
 function linearInit(fn: string, key: PRNGKey, inDim: number, outDim: number, options?: LinearInitOptions): LinearParams {
-    options = optionsOf(fn, options);
-    const dtype = options.dtype ?? 'float32';
-    const init = options.init ?? 'kaiming';
-    if (init !== 'kaiming' && init !== 'glorot' && init !== 'orthogonal') {
-      throw new ValueError(`${fn}: option init must be 'kaiming', 'glorot' or 'orthogonal', got ${describe(init)}`);
-    }
-    if (options.bias !== undefined && options.bias !== 'uniform' && options.bias !== 'zeros') {
-      throw new ValueError(`${fn}: option bias must be 'uniform' or 'zeros', got ${describe(options.bias)}`);
-    }
-    const [kw, kb] = split(key, 2);
-    const w =
-      init === 'orthogonal' ? orthogonal(kw, inDim, outDim, dtype)
-      : init === 'glorot' ? glorotUniform(kw, inDim, outDim, dtype)
-      : kaimingUniform(kw, inDim, outDim, dtype);
-    const bound = 1 / Math.sqrt(inDim);
-    const b = options.bias === 'zeros' ? zeros([outDim], dtype) : randomUniform(kb, [outDim], dtype, -bound, bound);
-    return { w, b };
+  options = optionsOf(fn, options);
+  const dtype = options.dtype ?? 'float32';
+  const init = options.init ?? 'kaiming';
+  if (init !== 'kaiming' && init !== 'glorot' && init !== 'orthogonal') {
+    throw new ValueError(`${fn}: option init must be 'kaiming', 'glorot' or 'orthogonal', got ${describe(init)}`);
+  }
+  if (options.bias !== undefined && options.bias !== 'uniform' && options.bias !== 'zeros') {
+    throw new ValueError(`${fn}: option bias must be 'uniform' or 'zeros', got ${describe(options.bias)}`);
+  }
+  const [kw, kb] = split(key, 2);
+  const w =
+    init === 'orthogonal'
+      ? orthogonal(kw, inDim, outDim, dtype)
+      : init === 'glorot'
+        ? glorotUniform(kw, inDim, outDim, dtype)
+        : kaimingUniform(kw, inDim, outDim, dtype);
+  const bound = 1 / Math.sqrt(inDim);
+  const b = options.bias === 'zeros' ? zeros([outDim], dtype) : randomUniform(kb, [outDim], dtype, -bound, bound);
+  return { w, b };
 }
 
 function linearApply(fn: string, params: LinearParams, x: Tensor): Tensor {
-    const p = params as Partial<LinearParams> | null;
-    if (typeof p !== 'object' || p === null || !isTensor(p.w) || !isTensor(p.b) || p.w.rank !== 2) {
-      throw new ArgumentError(`${fn}: params must be { w: [in, out] Tensor, b: [out] Tensor } (from linear.init), got ${describe(params)}`);
-    }
-    checkTensor(fn, x);
-    if (x.rank < 1 || x.shape[x.rank - 1] !== params.w.shape[0]) {
-      throw new ShapeError(`${fn}: input ${fmtShape(x.shape)} does not match weights ${fmtShape(params.w.shape)}; expected a last axis of ${params.w.shape[0]}`);
-    }
-    return add(matmul(x, params.w), params.b);
+  const p = params as Partial<LinearParams> | null;
+  if (typeof p !== 'object' || p === null || !isTensor(p.w) || !isTensor(p.b) || p.w.rank !== 2) {
+    throw new ArgumentError(`${fn}: params must be { w: [in, out] Tensor, b: [out] Tensor } (from linear.init), got ${describe(params)}`);
+  }
+  checkTensor(fn, x);
+  if (x.rank < 1 || x.shape[x.rank - 1] !== params.w.shape[0]) {
+    throw new ShapeError(`${fn}: input ${fmtShape(x.shape)} does not match weights ${fmtShape(params.w.shape)}; expected a last axis of ${params.w.shape[0]}`);
+  }
+  return add(matmul(x, params.w), params.b);
 }
 
 /** Activation names accepted by {@link mlp}. */
@@ -81,16 +83,22 @@ export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'gelu' | 'leakyRelu' | 'i
 export function activation(name: Activation, x: Tensor): Tensor {
   checkTensor('activation', x);
   switch (name) {
-    case 'relu': return relu(x);
-    case 'tanh': return tanh(x);
-    case 'sigmoid': return sigmoid(x);
-    case 'leakyRelu': return maximum(x, mul(x, 0.01));
-    case 'identity': return x;
+    case 'relu':
+      return relu(x);
+    case 'tanh':
+      return tanh(x);
+    case 'sigmoid':
+      return sigmoid(x);
+    case 'leakyRelu':
+      return maximum(x, mul(x, 0.01));
+    case 'identity':
+      return x;
     case 'gelu': {
       const c = Math.sqrt(2 / Math.PI);
       return mul(mul(x, 0.5), add(tanh(mul(add(x, mul(mul(mul(x, x), x), 0.044715)), c)), 1));
     }
-    default: throw new ValueError(`activation: unknown activation ${describe(name)}; expected 'relu', 'tanh', 'sigmoid', 'gelu', 'leakyRelu' or 'identity'`);
+    default:
+      throw new ValueError(`activation: unknown activation ${describe(name)}; expected 'relu', 'tanh', 'sigmoid', 'gelu', 'leakyRelu' or 'identity'`);
   }
 }
 
@@ -104,7 +112,8 @@ export type MlpParams = {
 export const mlp = {
   /** Seeded parameters for layer sizes `[in, hidden…, out]`. */
   init(key: PRNGKey, sizes: readonly number[], options?: LinearInitOptions): MlpParams {
-    if (!Array.isArray(sizes) || sizes.length < 2) throw new ValueError(`mlp.init: sizes must be an array of at least an input and an output size, got ${describe(sizes)}`);
+    if (!Array.isArray(sizes) || sizes.length < 2)
+      throw new ValueError(`mlp.init: sizes must be an array of at least an input and an output size, got ${describe(sizes)}`);
     const keys = split(key, sizes.length - 1);
     return { layers: keys.map((k, i) => linearInit('mlp.init', k, sizes[i], sizes[i + 1], options)) };
   },

@@ -37,7 +37,8 @@ function parse(spec: string, n: number): { inputs: string[][]; output: string[] 
   const inputs = parts[0].split(',').map((p) => [...p]);
   for (const letters of inputs) {
     for (const c of letters) {
-      if (!LETTER.test(c)) throw new ValueError(`einsum: spec ${JSON.stringify(spec)} has the character ${JSON.stringify(c)}; expected letters a–z, A–Z, ',' and '->'`);
+      if (!LETTER.test(c))
+        throw new ValueError(`einsum: spec ${JSON.stringify(spec)} has the character ${JSON.stringify(c)}; expected letters a–z, A–Z, ',' and '->'`);
     }
   }
   if (inputs.length !== n) {
@@ -55,7 +56,10 @@ function parse(spec: string, n: number): { inputs: string[][]; output: string[] 
     // implicit output: the letters that appear exactly once, in alphabetical order (NumPy)
     const count = new Map<string, number>();
     for (const l of inputs) for (const c of l) count.set(c, (count.get(c) ?? 0) + 1);
-    output = [...count].filter(([, k]) => k === 1).map(([c]) => c).sort();
+    output = [...count]
+      .filter(([, k]) => k === 1)
+      .map(([c]) => c)
+      .sort();
   }
   return { inputs, output };
 }
@@ -83,7 +87,10 @@ function sumOut(term: Term, keep: Set<string>): Term {
 }
 
 function permuteTo(term: Term, order: readonly string[]): Tensor {
-  return transpose(term.t, order.map((c) => term.letters.indexOf(c)));
+  return transpose(
+    term.t,
+    order.map((c) => term.letters.indexOf(c)),
+  );
 }
 
 /** Contracts two operands (each without repeated letters) keeping the letters of `keep`. */
@@ -96,7 +103,10 @@ function contract(a: Term, b: Term, keep: Set<string>): Term {
   const freeB = b.letters.filter((c) => !inA.has(c));
   const size = (t: Term, cs: readonly string[]): number[] => cs.map((c) => t.t.shape[t.letters.indexOf(c)]);
   const prod = (xs: readonly number[]): number => xs.reduce((p, d) => p * d, 1);
-  const nb = prod(size(a, batch)), nm = prod(size(a, freeA)), nk = prod(size(a, summed)), nn = prod(size(b, freeB));
+  const nb = prod(size(a, batch)),
+    nm = prod(size(a, freeA)),
+    nk = prod(size(a, summed)),
+    nn = prod(size(b, freeB));
   const A = reshape(permuteTo(a, [...batch, ...freeA, ...summed]), batch.length ? [nb, nm, nk] : [nm, nk]);
   const B = reshape(permuteTo(b, [...batch, ...summed, ...freeB]), batch.length ? [nb, nk, nn] : [nk, nn]);
   const C = matmul(A, B);
@@ -125,12 +135,16 @@ export function einsum(spec: string, ...operands: Tensor[]): Tensor {
   const sizes = new Map<string, number>();
   operands.forEach((t, i) => {
     if (t.rank !== inputs[i].length) {
-      throw new ShapeError(`einsum: operand ${i} has shape ${fmtShape(t.shape)} (rank ${t.rank}) but '${inputs[i].join('')}' names ${inputs[i].length} axes in ${JSON.stringify(spec)}`);
+      throw new ShapeError(
+        `einsum: operand ${i} has shape ${fmtShape(t.shape)} (rank ${t.rank}) but '${inputs[i].join('')}' names ${inputs[i].length} axes in ${JSON.stringify(spec)}`,
+      );
     }
     inputs[i].forEach((c, k) => {
       const d = sizes.get(c);
       if (d !== undefined && d !== t.shape[k]) {
-        throw new ShapeError(`einsum: letter '${c}' labels axes of lengths ${d} and ${t.shape[k]} in ${JSON.stringify(spec)} (shapes ${operands.map((o) => fmtShape(o.shape)).join(', ')}); expected equal lengths`);
+        throw new ShapeError(
+          `einsum: letter '${c}' labels axes of lengths ${d} and ${t.shape[k]} in ${JSON.stringify(spec)} (shapes ${operands.map((o) => fmtShape(o.shape)).join(', ')}); expected equal lengths`,
+        );
       }
       sizes.set(c, t.shape[k]);
     });

@@ -147,8 +147,7 @@ type BinaryVjp = (g: Tensor, a: Tensor, b: Tensor, out: Tensor, needs: readonly 
 function binaryPrim(op: BinaryOp, d?: BinaryVjp): PrimitiveDef<BinaryAttrs> {
   const p: PrimitiveDef<BinaryAttrs> = definePrimitive<BinaryAttrs>({
     name: op,
-    forward: ([a, b], { outShape }) =>
-      fromData(kernel('binary', a.dtype)(op, dataRef(a), a.shape, dataRef(b), b.shape, outShape, a.dtype), outShape),
+    forward: ([a, b], { outShape }) => fromData(kernel('binary', a.dtype)(op, dataRef(a), a.shape, dataRef(b), b.shape, outShape, a.dtype), outShape),
     vjp:
       d &&
       ((g, [a, b], out, _attrs, needs) => {
@@ -175,10 +174,7 @@ const B = {
   add: binaryPrim('add', (g) => [g, g]),
   sub: binaryPrim('sub', (g, _a, _b, _o, n) => [g, n[1] ? neg(g) : undefined]),
   mul: binaryPrim('mul', (g, a, b, _o, n) => [n[0] ? mul(g, b) : undefined, n[1] ? mul(g, a) : undefined]),
-  div: binaryPrim('div', (g, a, b, _o, n) => [
-    n[0] ? div(g, b) : undefined,
-    n[1] ? neg(div(mul(g, a), square(b))) : undefined,
-  ]),
+  div: binaryPrim('div', (g, a, b, _o, n) => [n[0] ? div(g, b) : undefined, n[1] ? neg(div(mul(g, a), square(b))) : undefined]),
   pow: binaryPrim('pow', (g, a, b, out, n) => [
     // d/da aᵇ = b·aᵇ⁻¹ ; d/db aᵇ = aᵇ·log a (taken as 0 where a ≤ 0, where aᵇ is not differentiable in b)
     n[0] ? mul(g, mul(b, pow(a, sub(b, 1)))) : undefined,
@@ -252,15 +248,15 @@ const whereP: PrimitiveDef<BinaryAttrs> = definePrimitive<BinaryAttrs>({
     fromData(kernel('where', a.dtype)(dataRef(c), c.shape, dataRef(a), a.shape, dataRef(b), b.shape, outShape, a.dtype), outShape),
   vjp: (g, [c, a, b], _out, _attrs, needs) => {
     const zero = 0;
-    return [
-      undefined,
-      needs[1] ? sumTo(where(c, g, zero), a.shape) : undefined,
-      needs[2] ? sumTo(where(c, zero, g), b.shape) : undefined,
-    ];
+    return [undefined, needs[1] ? sumTo(where(c, g, zero), a.shape) : undefined, needs[2] ? sumTo(where(c, zero, g), b.shape) : undefined];
   },
-  jvp: ([c], [, ta, tb], _out, { outShape }) =>
-    ta === undefined && tb === undefined ? undefined : broadcastTo(where(c, ta ?? 0, tb ?? 0), outShape),
-  batch: (xs, bs, { outShape }, size) => bind(whereP, xs.map((x, i) => alignBatched(x, bs[i], outShape.length)), { outShape: [size, ...outShape] }),
+  jvp: ([c], [, ta, tb], _out, { outShape }) => (ta === undefined && tb === undefined ? undefined : broadcastTo(where(c, ta ?? 0, tb ?? 0), outShape)),
+  batch: (xs, bs, { outShape }, size) =>
+    bind(
+      whereP,
+      xs.map((x, i) => alignBatched(x, bs[i], outShape.length)),
+      { outShape: [size, ...outShape] },
+    ),
 });
 
 /**

@@ -50,9 +50,7 @@ const gatherP: PrimitiveDef<GatherAttrs> = definePrimitive<GatherAttrs>({
   // along axis 0 the cotangent is row-sparse (rows g at indices, O(indices · row) instead of a dense
   // zeros-plus-scatter of x's size) unless an outer trace records this backward pass (g traced) or g
   // lives on a device: then the dense scatter, which is differentiable and runs on the device
-  vjp: (g, [x], _o, { indices, axis }) => [
-    axis === 0 && canBeRowSparse(g) ? rowSparse(x.shape, indices, g) : scatterAddImpl(zerosOf(x), indices, g, axis),
-  ],
+  vjp: (g, [x], _o, { indices, axis }) => [axis === 0 && canBeRowSparse(g) ? rowSparse(x.shape, indices, g) : scatterAddImpl(zerosOf(x), indices, g, axis)],
   jvp: (_x, [t], _o, attrs) => t && bind(gatherP, [t], attrs),
   batch: ([x], _b, { indices, axis }) => bind(gatherP, [x], { indices, axis: axis + 1 }),
 });
@@ -63,12 +61,10 @@ function zerosOf(x: Tensor): Tensor {
 
 const scatterP: PrimitiveDef<GatherAttrs> = definePrimitive<GatherAttrs>({
   name: 'scatterAdd',
-  forward: ([x, u], { indices, axis }) =>
-    fromData(kernel('scatterAdd', x.dtype)(dataRef(x), x.shape, indices, dataRef(u), axis, x.dtype), x.shape),
+  forward: ([x, u], { indices, axis }) => fromData(kernel('scatterAdd', x.dtype)(dataRef(x), x.shape, indices, dataRef(u), axis, x.dtype), x.shape),
   vjp: (g, _xs, _o, { indices, axis }, needs) => [needs[0] ? g : undefined, needs[1] ? bind(gatherP, [g], { indices, axis }) : undefined],
   // linear in both inputs
-  jvp: ([x, u], [tx, tu], _o, attrs) =>
-    tx === undefined && tu === undefined ? undefined : bind(scatterP, [tx ?? zerosOf(x), tu ?? zerosOf(u)], attrs),
+  jvp: ([x, u], [tx, tu], _o, attrs) => (tx === undefined && tu === undefined ? undefined : bind(scatterP, [tx ?? zerosOf(x), tu ?? zerosOf(u)], attrs)),
   batch: ([x, u], [bx, bu], { indices, axis }, size) => bind(scatterP, [withBatch(x, bx, size), withBatch(u, bu, size)], { indices, axis: axis + 1 }),
 });
 

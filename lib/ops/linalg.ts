@@ -32,9 +32,18 @@ const matmulP: PrimitiveDef<MatmulAttrs> = definePrimitive<MatmulAttrs>({
   name: 'matmul',
   forward: ([a, b], at) =>
     fromData(
-      kernel('matmul', a.dtype)({
-        a: dataRef(a), aShape: a.shape, b: dataRef(b), bShape: b.shape,
-        transposeA: at.transposeA, transposeB: at.transposeB, batchShape: at.batchShape, dtype: a.dtype,
+      kernel(
+        'matmul',
+        a.dtype,
+      )({
+        a: dataRef(a),
+        aShape: a.shape,
+        b: dataRef(b),
+        bShape: b.shape,
+        transposeA: at.transposeA,
+        transposeB: at.transposeB,
+        batchShape: at.batchShape,
+        dtype: a.dtype,
       }),
       at.outShape,
     ),
@@ -92,7 +101,8 @@ export function matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor {
   const vecB = b.rank === 1;
   const A = vecA ? expandDims(a, 0) : a;
   const Bm = vecB ? expandDims(b, 1) : b;
-  const ra = A.rank, rb = Bm.rank;
+  const ra = A.rank,
+    rb = Bm.rank;
   const k1 = tA ? A.shape[ra - 2] : A.shape[ra - 1];
   const k2 = tB ? Bm.shape[rb - 1] : Bm.shape[rb - 2];
   if (k1 !== k2) {
@@ -104,7 +114,11 @@ export function matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor {
   const N = tB ? Bm.shape[rb - 2] : Bm.shape[rb - 1];
   const batchShape = broadcastShapes('matmul (batch axes)', A.shape.slice(0, ra - 2), Bm.shape.slice(0, rb - 2));
   const outShape = [...batchShape, M, N];
-  checkSize('matmul', outShape.reduce((p, d) => p * d, 1), outShape);
+  checkSize(
+    'matmul',
+    outShape.reduce((p, d) => p * d, 1),
+    outShape,
+  );
   const out = bind(matmulP, [A, Bm], { transposeA: tA, transposeB: tB, batchShape, outShape });
   if (vecA && vecB) return reshape(out, out.shape.slice(0, -2));
   if (vecA) return squeeze(out, -2);

@@ -19,8 +19,7 @@ import { checkTensor } from './util.ts';
 function reducePrim(op: ReduceOp, vjp: PrimitiveDef<ReduceAttrs>['vjp'], jvp: JvpRule<ReduceAttrs>): PrimitiveDef<ReduceAttrs> {
   const p: PrimitiveDef<ReduceAttrs> = definePrimitive<ReduceAttrs>({
     name: op,
-    forward: ([x], { axes, keepdims }) =>
-      fromData(kernel('reduce', x.dtype)(op, dataRef(x), x.shape, axes, x.dtype), keptShape(x.shape, axes, keepdims)),
+    forward: ([x], { axes, keepdims }) => fromData(kernel('reduce', x.dtype)(op, dataRef(x), x.shape, axes, x.dtype), keptShape(x.shape, axes, keepdims)),
     vjp,
     jvp,
     // the batch axis leads: the reduced axes move up by one
@@ -36,8 +35,7 @@ function extremumShare(x: Tensor, out: Tensor, axes: readonly number[]): Tensor 
 }
 
 /** JVP of max / min: the tangent at the arg-extrema, averaged over ties (the VJP's transpose). */
-const extremumJvp: JvpRule<ReduceAttrs> = ([x], [t], out, { axes, keepdims }) =>
-  t && sum(mul(t, extremumShare(x, out, axes)), axes, keepdims);
+const extremumJvp: JvpRule<ReduceAttrs> = ([x], [t], out, { axes, keepdims }) => t && sum(mul(t, extremumShare(x, out, axes)), axes, keepdims);
 
 function extremumVjp(g: Tensor, x: Tensor, out: Tensor, axes: readonly number[]): Tensor {
   // The gradient goes to the arg-extrema, shared equally between ties.
@@ -46,18 +44,22 @@ function extremumVjp(g: Tensor, x: Tensor, out: Tensor, axes: readonly number[])
 
 const maxP = reducePrim('max', (g, [x], out, { axes }) => [extremumVjp(g, x, out, axes)], extremumJvp);
 const minP = reducePrim('min', (g, [x], out, { axes }) => [extremumVjp(g, x, out, axes)], extremumJvp);
-const normP = reducePrim('norm', (g, [x], out, { axes }) => {
-  // d‖x‖/dx = x/‖x‖, taken as 0 at x = 0 (a subgradient) so that gradients stay finite.
-  const n = reshape(out, keptShape(x.shape, axes, true));
-  const safe = where(equal(n, 0), 1, n);
-  return [mul(expandBack(g, x, axes), div(x, safe))];
-}, ([x], [t], out, { axes, keepdims }) => {
-  if (t === undefined) return undefined;
-  // ⟨x, t⟩/‖x‖ over the axes, 0 where ‖x‖ = 0 (the VJP's subgradient)
-  const n = reshape(out, keptShape(x.shape, axes, true));
-  const safe = where(equal(n, 0), 1, n);
-  return sum(mul(t, div(x, safe)), axes, keepdims);
-});
+const normP = reducePrim(
+  'norm',
+  (g, [x], out, { axes }) => {
+    // d‖x‖/dx = x/‖x‖, taken as 0 at x = 0 (a subgradient) so that gradients stay finite.
+    const n = reshape(out, keptShape(x.shape, axes, true));
+    const safe = where(equal(n, 0), 1, n);
+    return [mul(expandBack(g, x, axes), div(x, safe))];
+  },
+  ([x], [t], out, { axes, keepdims }) => {
+    if (t === undefined) return undefined;
+    // ⟨x, t⟩/‖x‖ over the axes, 0 where ‖x‖ = 0 (the VJP's subgradient)
+    const n = reshape(out, keptShape(x.shape, axes, true));
+    const safe = where(equal(n, 0), 1, n);
+    return sum(mul(t, div(x, safe)), axes, keepdims);
+  },
+);
 
 function reduceWith(fn: string, p: PrimitiveDef<ReduceAttrs>, x: Tensor, axis: Axis, keepdims: boolean): Tensor {
   checkTensor(fn, x);

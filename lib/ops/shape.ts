@@ -54,7 +54,10 @@ export function flatten(x: Tensor): Tensor {
 const transposeP: PrimitiveDef<readonly number[]> = definePrimitive<readonly number[]>({
   name: 'transpose',
   forward: ([x], perm) =>
-    fromData(kernel('transpose', x.dtype)(dataRef(x), x.shape, perm, x.dtype), perm.map((p) => x.shape[p])),
+    fromData(
+      kernel('transpose', x.dtype)(dataRef(x), x.shape, perm, x.dtype),
+      perm.map((p) => x.shape[p]),
+    ),
   vjp: (g, _x, _o, perm) => {
     const inv = new Array<number>(perm.length);
     perm.forEach((p, i) => (inv[p] = i));
@@ -90,7 +93,9 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
 export function expandDims(x: Tensor, axis: number): Tensor {
   checkTensor('expandDims', x);
   if (!Number.isInteger(axis) || axis < -x.rank - 1 || axis > x.rank) {
-    throw new AxisError(`expandDims: axis ${axis} is out of range for a tensor with shape ${fmtShape(x.shape)}; expected an integer in [${-x.rank - 1}, ${x.rank}]`);
+    throw new AxisError(
+      `expandDims: axis ${axis} is out of range for a tensor with shape ${fmtShape(x.shape)}; expected an integer in [${-x.rank - 1}, ${x.rank}]`,
+    );
   }
   const a = axis < 0 ? axis + x.rank + 1 : axis;
   const s = x.shape.slice();
@@ -107,7 +112,10 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
       throw new ShapeError(`squeeze: axis ${a} of a tensor with shape ${fmtShape(x.shape)} has length ${x.shape[a]}; expected length 1`);
     }
   }
-  return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  );
 }
 
 interface SliceAttrs {
@@ -130,8 +138,7 @@ interface PadSliceAttrs {
 
 const padSliceP: PrimitiveDef<PadSliceAttrs> = definePrimitive<PadSliceAttrs>({
   name: 'padSlice',
-  forward: ([g], { fullShape, begin }) =>
-    fromData(kernel('padSlice', g.dtype)(dataRef(g), g.shape, fullShape, begin, g.dtype), fullShape),
+  forward: ([g], { fullShape, begin }) => fromData(kernel('padSlice', g.dtype)(dataRef(g), g.shape, fullShape, begin, g.dtype), fullShape),
   vjp: (gg, [g], _o, { begin }) => [slice(gg, begin, g.shape)],
   jvp: (_x, [t], _o, attrs) => t && bind(padSliceP, [t], attrs),
   batch: ([g], _b, { fullShape, begin }, n) => bind(padSliceP, [g], { fullShape: [n, ...fullShape], begin: [0, ...begin] }),
@@ -177,7 +184,15 @@ const concatP: PrimitiveDef<number> = definePrimitive<number>({
     const shape = xs[0].shape.slice();
     shape[axis] = xs.reduce((p, t) => p + t.shape[axis], 0);
     const dt = xs[0].dtype;
-    return fromData(kernel('concat', dt)(xs.map(dataRef), xs.map((t) => t.shape), axis, dt), shape);
+    return fromData(
+      kernel('concat', dt)(
+        xs.map(dataRef),
+        xs.map((t) => t.shape),
+        axis,
+        dt,
+      ),
+      shape,
+    );
   },
   vjp: (g, xs, _o, axis, needs) => {
     let off = 0;
@@ -189,10 +204,21 @@ const concatP: PrimitiveDef<number> = definePrimitive<number>({
     });
   },
   // linear in every input: the tangents (zeros where unperturbed) concatenated the same way
-  jvp: (xs, ts, _o, axis) => (ts.every((t) => t === undefined) ? undefined : bind(concatP, xs.map((x, i) => ts[i] ?? zeros(x.shape, x.dtype)), axis)),
+  jvp: (xs, ts, _o, axis) =>
+    ts.every((t) => t === undefined)
+      ? undefined
+      : bind(
+          concatP,
+          xs.map((x, i) => ts[i] ?? zeros(x.shape, x.dtype)),
+          axis,
+        ),
   // along axis + 1; an unbatched input is repeated along the batch axis (n copies, as a broadcast would)
   batch: (xs, bs, axis, n) =>
-    bind(concatP, xs.map((x, i) => (bs[i] ? x : repeatLeading(x, n))), axis + 1),
+    bind(
+      concatP,
+      xs.map((x, i) => (bs[i] ? x : repeatLeading(x, n))),
+      axis + 1,
+    ),
 });
 
 /** `x` with a new leading axis of `n` copies (concat of views; this module sits below broadcastTo). */
@@ -210,14 +236,16 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const a = normalizeAxis('concat', axis, r, xs[0].shape);
   for (const t of xs) {
     if (t.rank !== r || t.shape.some((d, i) => i !== a && d !== xs[0].shape[i])) {
-      throw new ShapeError(
-        `concat: shapes ${xs.map((u) => fmtShape(u.shape)).join(', ')} differ off axis ${a}; expected equal lengths on every other axis`,
-      );
+      throw new ShapeError(`concat: shapes ${xs.map((u) => fmtShape(u.shape)).join(', ')} differ off axis ${a}; expected equal lengths on every other axis`);
     }
   }
   if (xs.length === 1) return xs[0];
   const dt = xs.reduce((d, t) => promote(d, t.dtype), xs[0].dtype);
-  return bind(concatP, xs.map((t) => cast(t, dt)), a);
+  return bind(
+    concatP,
+    xs.map((t) => cast(t, dt)),
+    a,
+  );
 }
 
 /** Stacks equal-shape tensors along a new axis. */
@@ -233,4 +261,3 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   const ex = xs.map((t) => expandDims(t, a));
   return ex.length === 1 ? ex[0] : concat(ex, a);
 }
-

@@ -50,8 +50,7 @@ const argsortP: PrimitiveDef<ArgsortAttrs> = definePrimitive<ArgsortAttrs>({
 
 const takeAlongP: PrimitiveDef<AlongAttrs> = definePrimitive<AlongAttrs>({
   name: 'takeAlongAxis',
-  forward: ([x, idx], { axis }) =>
-    fromData(kernel('takeAlongAxis', x.dtype)(dataRef(x), x.shape, dataRef(idx), idx.shape[axis], axis, x.dtype), idx.shape),
+  forward: ([x, idx], { axis }) => fromData(kernel('takeAlongAxis', x.dtype)(dataRef(x), x.shape, dataRef(idx), idx.shape[axis], axis, x.dtype), idx.shape),
   vjp: (g, [x, idx], _o, { axis }, needs) => [needs[0] ? bind(scatterAlongP, [g, idx], { axis, xShape: x.shape }) : undefined, undefined],
   jvp: ([, idx], [tx], _o, attrs) => (tx === undefined ? undefined : bind(takeAlongP, [tx, idx], attrs)),
   batch: ([x, idx], [bx, bi], { axis }, size) => bind(takeAlongP, [withBatch(x, bx, size), withBatch(idx, bi, size)], { axis: axis + 1 }),
@@ -76,7 +75,9 @@ function permutation(x: Tensor, a: number, descending: boolean): Tensor {
 function concreteIndices(fn: string, idx: Tensor): Int32Array {
   const t = strip(idx);
   if (boxOf(t) !== undefined) {
-    throw new GradError(`${fn}: returns integer indices (an Int32Array), which need concrete values and cannot be batched inside vmap; use sort or topk(...).values for differentiable, batchable values`);
+    throw new GradError(
+      `${fn}: returns integer indices (an Int32Array), which need concrete values and cannot be batched inside vmap; use sort or topk(...).values for differentiable, batchable values`,
+    );
   }
   return Int32Array.from(dataOf(t));
 }
@@ -159,13 +160,16 @@ function argExtremum(fn: string, x: Tensor, axis: number | undefined, larger: bo
   checkTensor(fn, x);
   const t = strip(x);
   if (boxOf(t) !== undefined) {
-    throw new GradError(`${fn}: returns integer indices (an Int32Array), which need concrete values and cannot be batched inside vmap; use max/min or topk(...).values for batchable values`);
+    throw new GradError(
+      `${fn}: returns integer indices (an Int32Array), which need concrete values and cannot be batched inside vmap; use max/min or topk(...).values for batchable values`,
+    );
   }
   const flat = axis === undefined;
   const shape = flat ? [x.size] : x.shape;
   const a = flat ? 0 : normalizeAxis(fn, axis, x.rank, x.shape);
   const n = shape[a];
-  if (n === 0) throw new ShapeError(`${fn}: cannot take the ${larger ? 'argmax' : 'argmin'} over an empty axis of shape ${fmtShape(x.shape)}; expected length ≥ 1`);
+  if (n === 0)
+    throw new ShapeError(`${fn}: cannot take the ${larger ? 'argmax' : 'argmin'} over an empty axis of shape ${fmtShape(x.shape)}; expected length ≥ 1`);
   let outer = 1;
   let inner = 1;
   for (let i = 0; i < a; i++) outer *= shape[i];

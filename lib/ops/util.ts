@@ -30,7 +30,8 @@ export function coercePair(fn: string, a: Tensor | number, b: Tensor | number): 
   if (na && nb) return [scalar(a as number), scalar(b as number)];
   if (na) return [scalar(a as number, (b as Tensor).dtype), b as Tensor];
   if (nb) return [a as Tensor, scalar(b as number, (a as Tensor).dtype)];
-  const ta = a as Tensor, tb = b as Tensor;
+  const ta = a as Tensor,
+    tb = b as Tensor;
   if (ta.dtype === tb.dtype) return [ta, tb];
   return [cast(ta, 'float64'), cast(tb, 'float64')];
 }

@@ -128,8 +128,10 @@ function adamLike(fn: string, options: AdamOptions, decoupled: boolean): Optimiz
       checkState(fn, state, ['m', 'v'], xs.length);
       const t = state.step + 1;
       const a = lr(t);
-      const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
-      const ms: Tensor[] = [], vs: Tensor[] = [];
+      const bc1 = 1 - b1 ** t,
+        bc2 = 1 - b2 ** t;
+      const ms: Tensor[] = [],
+        vs: Tensor[] = [];
       const out = xs.map((x, i) => {
         const sp = sparseRows(gs[i]);
         if (sp !== undefined) {
@@ -208,7 +210,10 @@ export function clipByGlobalNorm<T extends Tree>(grads: T, maxNorm: number): T {
   const n = globalNorm(grads);
   if (!(n > maxNorm)) return grads;
   const s = maxNorm / n;
-  return treeUnflatten(grads, treeLeaves(grads).map((g) => mapRows(g, (r) => mul(r, s)) ?? mul(g, s)));
+  return treeUnflatten(
+    grads,
+    treeLeaves(grads).map((g) => mapRows(g, (r) => mul(r, s)) ?? mul(g, s)),
+  );
 }
 
 /**
@@ -228,7 +233,10 @@ export function clipByGlobalNorm<T extends Tree>(grads: T, maxNorm: number): T {
  */
 export function clipByRowNorm<T extends Tree>(grads: T, maxNorm: number): T {
   if (typeof maxNorm !== 'number' || !(maxNorm > 0)) throw new ValueError(`clipByRowNorm: maxNorm must be positive, got ${describe(maxNorm)}`);
-  return treeUnflatten(grads, treeLeaves(grads, 'clipByRowNorm').map((g) => (g.rank >= 2 ? mapRows(g, (r) => clipRows(r, maxNorm)) : undefined) ?? clipRows(g, maxNorm)));
+  return treeUnflatten(
+    grads,
+    treeLeaves(grads, 'clipByRowNorm').map((g) => (g.rank >= 2 ? mapRows(g, (r) => clipRows(r, maxNorm)) : undefined) ?? clipRows(g, maxNorm)),
+  );
 }
 
 /** A row-sparse `g` with `f` applied to its coalesced rows (still row-sparse), else undefined. */
@@ -285,7 +293,8 @@ export function partition<G extends Record<string, Optimizer<unknown>>>(groups: 
     update: <P extends Tree>(grads: P, state: S, params: P): [P, S] => {
       const p = check(params);
       const g = check(grads);
-      if (typeof state !== 'object' || state === null) throw new ArgumentError(`partition: state must be the object returned by init (or by the previous update), got ${describe(state)}`);
+      if (typeof state !== 'object' || state === null)
+        throw new ArgumentError(`partition: state must be the object returned by init (or by the previous update), got ${describe(state)}`);
       const st = state as Record<string, unknown>;
       const newP: Record<string, Tree> = {};
       const newS: Record<string, unknown> = {};

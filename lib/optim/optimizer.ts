@@ -52,7 +52,9 @@ export function checkState(fn: string, state: unknown, buffers: readonly string[
   for (const b of buffers) {
     const a = s[b];
     if (!Array.isArray(a) || a.length !== n || !a.every(isTensor)) {
-      throw new ArgumentError(`${fn}: state.${b} must hold one Tensor per parameter leaf (${n}), got ${describe(a)}; pass the state returned by init or update`);
+      throw new ArgumentError(
+        `${fn}: state.${b} must hold one Tensor per parameter leaf (${n}), got ${describe(a)}; pass the state returned by init or update`,
+      );
     }
   }
 }

@@ -63,7 +63,6 @@ function componentSq(m: Manifold, x: Tensor, u: Tensor): Tensor {
   return m.componentInner ? m.componentInner(x, u) : square(u);
 }
 
-
 /** Options of {@link rsgd}. */
 export interface RsgdOptions {
   /** learning rate, or a schedule of the step number (1-based) */
@@ -192,7 +191,9 @@ export function radam(options: RadamOptions): Optimizer<RadamState> {
       const a = lr(t);
       const bc1 = 1 - b1 ** t;
       const bc2 = 1 - b2 ** t;
-      const newX: Tensor[] = [], newM: Tensor[] = [], newV: Tensor[] = [];
+      const newX: Tensor[] = [],
+        newM: Tensor[] = [],
+        newV: Tensor[] = [];
       xs.forEach((x, i) => {
         const man = ms[i];
         const sp = sparseRows(gs[i]);

@@ -12,7 +12,8 @@ export type LearningRate = number | Schedule;
 /** The schedule of a learning rate (checking a constant is positive). */
 export function asSchedule(fn: string, lr: LearningRate): Schedule {
   if (typeof lr === 'function') return lr;
-  if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) throw new ValueError(`${fn}: lr must be a positive finite number or a schedule, got ${describe(lr)}`);
+  if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr))
+    throw new ValueError(`${fn}: lr must be a positive finite number or a schedule, got ${describe(lr)}`);
   return () => lr;
 }
 

@@ -31,7 +31,8 @@ export function sparseRows(g: Tensor): RowSparse | undefined {
  */
 export function replaceRows(x: Tensor, indices: Int32Array, rows: Tensor): Tensor {
   const r = rows.dtype === x.dtype ? rows : cast(rows, x.dtype);
-  const dx = dataRef(x), dr = dataRef(r);
+  const dx = dataRef(x),
+    dr = dataRef(r);
   if (boxOf(x) === undefined && boxOf(r) === undefined && dx.onHost && dr.onHost) {
     const L = x.shape[0] === 0 ? 0 : x.size / x.shape[0];
     return fromData(TensorData.withRows(dx, indices, dr.host(), L), x.shape);

@@ -47,7 +47,9 @@ function flattenInto(fn: string, v: NestedArray, shape: readonly number[], depth
   for (const e of v) {
     if (last) {
       if (typeof e !== 'number') {
-        throw new ShapeError(`${fn}: ragged nested array: expected numbers at depth ${depth + 1} (shape ${fmtShape(shape)}), got ${Array.isArray(e) ? 'an array' : typeof e}`);
+        throw new ShapeError(
+          `${fn}: ragged nested array: expected numbers at depth ${depth + 1} (shape ${fmtShape(shape)}), got ${Array.isArray(e) ? 'an array' : typeof e}`,
+        );
       }
       out.push(e);
     } else {
@@ -62,7 +64,9 @@ function flattenInto(fn: string, v: NestedArray, shape: readonly number[], depth
 function checkFiniteValues(fn: string, data: ArrayLike<number>, shape: readonly number[]): void {
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      throw new ValueError(`${fn}: value ${data[i]} at flat index ${i} of a tensor with shape ${fmtShape(shape)} is not finite; expected finite values (checkFinite)`);
+      throw new ValueError(
+        `${fn}: value ${data[i]} at flat index ${i} of a tensor with shape ${fmtShape(shape)} is not finite; expected finite values (checkFinite)`,
+      );
     }
   }
 }
@@ -93,7 +97,9 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
     if (inferred.length > 0 && !(inferred.length === 1 && inferred[0] === 0)) flattenInto(fn, values, inferred, 0, out);
     flat = out;
   } else {
-    throw new ArgumentError(`tensor: values must be a number, a nested number array, a Float32Array or a Float64Array; got ${Object.prototype.toString.call(values)}`);
+    throw new ArgumentError(
+      `tensor: values must be a number, a nested number array, a Float32Array or a Float64Array; got ${Object.prototype.toString.call(values)}`,
+    );
   }
   const sh = shape ?? inferred;
   checkShape(fn, sh);

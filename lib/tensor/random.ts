@@ -27,7 +27,10 @@ function rotl(x: number, r: number): number {
 
 /** Threefry-2x32 with 20 rounds: the block cipher of `counter` under `key`. */
 export function threefry2x32(key: readonly [number, number], counter: readonly [number, number]): [number, number] {
-  for (const [v, name] of [[key, 'key'], [counter, 'counter']] as const) {
+  for (const [v, name] of [
+    [key, 'key'],
+    [counter, 'counter'],
+  ] as const) {
     if (!Array.isArray(v) || v.length !== 2 || !v.every((w) => typeof w === 'number' && Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
       throw new ArgumentError(`threefry2x32: ${name} must be a pair of unsigned 32-bit integers, got ${describe(v)}`);
     }

@@ -52,9 +52,11 @@ export function rowSparseOf(t: Tensor): RowSparse | undefined {
  */
 export function addRowSparse(a: Tensor, b: Tensor): Tensor | undefined {
   if (a.dtype !== b.dtype || a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) return undefined;
-  const sa = rowSparseOf(a), sb = rowSparseOf(b);
+  const sa = rowSparseOf(a),
+    sb = rowSparseOf(b);
   if (sa === undefined || sb === undefined) return undefined;
-  const ra = dataRef(sa.rows).host(), rb = dataRef(sb.rows).host();
+  const ra = dataRef(sa.rows).host(),
+    rb = dataRef(sb.rows).host();
   const rows = alloc(a.dtype, ra.length + rb.length);
   rows.set(ra);
   rows.set(rb, ra.length);
@@ -82,7 +84,8 @@ export function coalesce(s: RowSparse): RowSparse {
   for (let t = 0; t < k; t++) {
     const i = order[t];
     if (t === 0 || s.indices[i] !== s.indices[order[t - 1]]) indices[++u] = s.indices[i];
-    const o = u * L, r = i * L;
+    const o = u * L,
+      r = i * L;
     for (let j = 0; j < L; j++) acc[o + j] += src[r + j];
   }
   const rows = alloc(s.rows.dtype, m * L);

@@ -8,7 +8,11 @@ import { AxisError, ShapeError, describe, fmtShape } from '../errors.ts';
 export function broadcastShapes(fn: string, a: readonly number[], b: readonly number[]): number[] {
   if (a.length === b.length) {
     let same = true;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) { same = false; break; }
+    for (let i = 0; i < a.length; i++)
+      if (a[i] !== b[i]) {
+        same = false;
+        break;
+      }
     if (same) return a as number[];
   }
   const r = Math.max(a.length, b.length);
@@ -24,7 +28,11 @@ export function broadcastShapes(fn: string, a: readonly number[], b: readonly nu
     }
     out[i] = da === 1 ? db : da;
   }
-  checkSize(fn, out.reduce((p, d) => p * d, 1), out);
+  checkSize(
+    fn,
+    out.reduce((p, d) => p * d, 1),
+    out,
+  );
   return out;
 }
 
@@ -50,12 +58,7 @@ export function normalizeAxis(fn: string, axis: number, rank: number, shape?: re
  * Normalises `axis` (one, several or undefined = all) into a sorted list of
  * distinct axes in `[0, rank)`.
  */
-export function normalizeAxes(
-  fn: string,
-  axis: number | readonly number[] | undefined,
-  rank: number,
-  shape?: readonly number[],
-): number[] {
+export function normalizeAxes(fn: string, axis: number | readonly number[] | undefined, rank: number, shape?: readonly number[]): number[] {
   if (axis === undefined) return Array.from({ length: rank }, (_, i) => i);
   if (typeof axis !== 'number' && !Array.isArray(axis)) {
     throw new AxisError(`${fn}: axis must be an integer, an array of integers or undefined (all axes), got ${describe(axis)}`);

@@ -104,7 +104,7 @@ export class Tensor {
  * Wraps host storage the caller owns and will never touch again. @internal
  */
 export function fromStorage(data: Storage, shape: readonly number[], dtype: DType): Tensor {
-  const typed = (data instanceof Float64Array) === (dtype === 'float64') ? data : castStorage(data, dtype);
+  const typed = data instanceof Float64Array === (dtype === 'float64') ? data : castStorage(data, dtype);
   return create(TensorData.fromHost(typed), shape, dtype, undefined);
 }
 

@@ -96,11 +96,18 @@ export function anyTensorArb(o: ShapeOptions & ValueOptions & { readonly dtype?:
 }
 
 /** A tensor whose entries are distinct (useful for max / min / sorting properties). */
-export function distinctTensorArb(shape: readonly number[], o: { readonly min?: number; readonly max?: number; readonly dtype?: DType } = {}): Arbitrary<Tensor> {
+export function distinctTensorArb(
+  shape: readonly number[],
+  o: { readonly min?: number; readonly max?: number; readonly dtype?: DType } = {},
+): Arbitrary<Tensor> {
   const n = shape.reduce((p, d) => p * d, 1);
   const min = o.min ?? -2;
   const max = o.max ?? 2;
-  return fc
-    .uniqueArray(fc.integer({ min: 0, max: 4000 }), { minLength: n, maxLength: n })
-    .map((ks) => tensor(ks.map((k) => min + ((max - min) * k) / 4000), shape, o.dtype ?? 'float64'));
+  return fc.uniqueArray(fc.integer({ min: 0, max: 4000 }), { minLength: n, maxLength: n }).map((ks) =>
+    tensor(
+      ks.map((k) => min + ((max - min) * k) / 4000),
+      shape,
+      o.dtype ?? 'float64',
+    ),
+  );
 }

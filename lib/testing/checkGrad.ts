@@ -92,7 +92,11 @@ export function checkGrad<A extends readonly unknown[]>(f: (...args: A) => Tenso
   const eps = options.eps ?? 1e-6;
   const rtol = options.rtol ?? 1e-5;
   const atol = options.atol ?? 1e-7;
-  for (const [k, v] of [['eps', eps], ['rtol', rtol], ['atol', atol]] as const) {
+  for (const [k, v] of [
+    ['eps', eps],
+    ['rtol', rtol],
+    ['atol', atol],
+  ] as const) {
     if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v) || (k === 'eps' && v === 0)) {
       throw new ValueError(`checkGrad: option ${k} must be a finite number ${k === 'eps' ? '> 0' : '≥ 0'}, got ${describe(v)}`);
     }

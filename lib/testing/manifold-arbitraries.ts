@@ -84,10 +84,7 @@ export interface BallPointOptions {
 export function radiusFractionArb(min = 0, max = 0.999): Arbitrary<number> {
   if (!(min >= 0 && max < 1 && min <= max)) throw new RangeError(`radiusFractionArb: expected 0 ≤ min ≤ max < 1, got [${min}, ${max}]`);
   const probes = NEAR_BOUNDARY.filter((f) => f >= min && f <= max);
-  return fc.oneof(
-    { arbitrary: fc.double({ min, max, noNaN: true }), weight: 3 },
-    { arbitrary: fc.constantFrom(min, max, ...probes), weight: 2 },
-  );
+  return fc.oneof({ arbitrary: fc.double({ min, max, noNaN: true }), weight: 3 }, { arbitrary: fc.constantFrom(min, max, ...probes), weight: 2 });
 }
 
 /**
@@ -213,7 +210,8 @@ export function lorentzRowArb(o: LorentzPointOptions = {}): Arbitrary<number[]> 
   if (!Number.isInteger(dim) || dim < 2) throw new RangeError(`lorentzRowArb: dim must be an integer ≥ 2 (time + space), got ${dim}`);
   const sc = Math.sqrt(c);
   const f32 = o.dtype === 'float32';
-  return fc.tuple(unitVectorArb(dim - 1), fc.oneof(fc.double({ min: 0, max: o.maxDist ?? 6, noNaN: true }), fc.constantFrom(0, o.maxDist ?? 6)))
+  return fc
+    .tuple(unitVectorArb(dim - 1), fc.oneof(fc.double({ min: 0, max: o.maxDist ?? 6, noNaN: true }), fc.constantFrom(0, o.maxDist ?? 6)))
     .map(([u, rho]) => {
       // the spatial part as it will be stored, then the time coordinate that puts it on the hyperboloid
       const s = u.map((x) => (x * Math.sinh(rho)) / sc).map((x) => (f32 ? Math.fround(x) : x));

@@ -70,10 +70,22 @@ export const ELEMENTWISE_OPS: readonly ElementwiseOpEntry[] = [
   b('sub', ew.sub, [{}, {}]),
   b('mul', ew.mul, [{}, {}]),
   b('div', ew.div, [{}, { min: 0.3, max: 3 }]),
-  b('pow', ew.pow, [{ min: 0.3, max: 2 }, { min: -2, max: 2 }]),
-  b('atan2', ew.atan2, [{ min: 0.3, max: 2 }, { min: 0.3, max: 2 }]),
-  b('maximum', ew.maximum, [{ min: 0.6, max: 2 }, { min: -2, max: 0.4 }]),
-  b('minimum', ew.minimum, [{ min: -2, max: 0.4 }, { min: 0.6, max: 2 }]),
+  b('pow', ew.pow, [
+    { min: 0.3, max: 2 },
+    { min: -2, max: 2 },
+  ]),
+  b('atan2', ew.atan2, [
+    { min: 0.3, max: 2 },
+    { min: 0.3, max: 2 },
+  ]),
+  b('maximum', ew.maximum, [
+    { min: 0.6, max: 2 },
+    { min: -2, max: 0.4 },
+  ]),
+  b('minimum', ew.minimum, [
+    { min: -2, max: 0.4 },
+    { min: 0.6, max: 2 },
+  ]),
   b('equal', ew.equal, undefined),
   b('notEqual', ew.notEqual, undefined),
   b('less', ew.less, undefined),

@@ -4,7 +4,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  availableBackends, backend, backendUnavailableReason, BackendUnavailableError, defaultBackend, listBackends, setBackend, withBackend,
+  availableBackends,
+  backend,
+  backendUnavailableReason,
+  BackendUnavailableError,
+  defaultBackend,
+  listBackends,
+  setBackend,
+  withBackend,
 } from '../../lib/backend.ts';
 import { ValueError } from '../../lib/errors.ts';
 import { kernel, kernelsOf, registerBackend, servingBackend, activate as setBackendRaw, unregisterBackend } from '../../kernels/registry.ts';
@@ -31,7 +38,11 @@ describe('backend layer', () => {
     expect(withBackend('js', () => backend())).toBe('js');
     if (availableBackends().includes('wasm')) {
       expect(withBackend('wasm', () => backend())).toBe('wasm');
-      expect(() => withBackend('wasm', () => { throw new Error('boom'); })).toThrow('boom');
+      expect(() =>
+        withBackend('wasm', () => {
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
     }
     expect(backend()).toBe('js');
     expect(() => withBackend('nope', () => 1)).toThrow(ValueError);
@@ -59,13 +70,25 @@ describe('backend layer', () => {
       expect(avail).toContain('js');
       return;
     }
-    const M = 8, K = 64, N = 8; // 4096 multiply-adds: below the gpu.js threshold
+    const M = 8,
+      K = 64,
+      N = 8; // 4096 multiply-adds: below the gpu.js threshold
     let s = 12345;
-    const rnd = (n: number): Float32Array => Float32Array.from({ length: n }, () => {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      return Math.fround(s / 2 ** 32 - 0.5);
-    });
-    const args = { a: rnd(M * K), aShape: [M, K], b: rnd(K * N), bShape: [K, N], transposeA: false, transposeB: false, batchShape: [], dtype: 'float32' as const };
+    const rnd = (n: number): Float32Array =>
+      Float32Array.from({ length: n }, () => {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        return Math.fround(s / 2 ** 32 - 0.5);
+      });
+    const args = {
+      a: rnd(M * K),
+      aShape: [M, K],
+      b: rnd(K * N),
+      bShape: [K, N],
+      transposeA: false,
+      transposeB: false,
+      batchShape: [],
+      dtype: 'float32' as const,
+    };
     const viaWasm = kernelsOf('wasm')!.matmul!(args);
     const viaJs = jsKernels.matmul(args);
     // float32 accumulation (wasm) and float64 accumulation (js) differ on these data, so the check below can tell them apart
@@ -119,9 +142,18 @@ describe('backend layer', () => {
     expect(servingBackend('matmul', 'float64')).toBe('js');
     expect(['js', 'wasm']).toContain(servingBackend('reduce', 'float32')); // not implemented on gpu.js
     // a small float32 product goes through the gpu backend's kernel and falls back to js below the threshold
-    const r = kernel('matmul', 'float32')({
-      a: TensorData.fromHost(new Float32Array([1, 2, 3, 4])), aShape: [2, 2], b: TensorData.fromHost(new Float32Array([1, 0, 0, 1])), bShape: [2, 2],
-      transposeA: false, transposeB: false, batchShape: [], dtype: 'float32',
+    const r = kernel(
+      'matmul',
+      'float32',
+    )({
+      a: TensorData.fromHost(new Float32Array([1, 2, 3, 4])),
+      aShape: [2, 2],
+      b: TensorData.fromHost(new Float32Array([1, 0, 0, 1])),
+      bShape: [2, 2],
+      transposeA: false,
+      transposeB: false,
+      batchShape: [],
+      dtype: 'float32',
     });
     expect(Array.from(r.host())).toEqual([1, 2, 3, 4]);
   });

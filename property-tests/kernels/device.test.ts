@@ -42,16 +42,24 @@ const dev = (): DeviceBackend => (probe as { backend: DeviceBackend }).backend;
 describe.skipIf(reason !== null)('gpujs-headlessgl device kernels match the js kernels (float64)', () => {
   if (reason !== null) return;
   for (const c of deviceParityCases(dev())) {
-    it(c.name, () => {
-      fc.assert(c.property, { numRuns: c.numRuns });
-    }, 120_000);
+    it(
+      c.name,
+      () => {
+        fc.assert(c.property, { numRuns: c.numRuns });
+      },
+      120_000,
+    );
   }
 });
 
 // ------------------------------------------------------------------ training on the device
 
 describe.skipIf(reason !== null)('a CHEST training step on gpujs-headlessgl', () => {
-  const B = 24, D = 12, C = 12, K = 4, T = 48;
+  const B = 24,
+    D = 12,
+    C = 12,
+    K = 4,
+    T = 48;
   const [k1, k2, k3, k4] = g.split(g.prngKey(0), 4);
   // batches come from host arrays, as a data loader gives them
   const batchAt = (step: number) => ({
@@ -91,7 +99,8 @@ describe.skipIf(reason !== null)('a CHEST training step on gpujs-headlessgl', ()
     const ref = train('js', 4);
     const run = train('gpujs-headlessgl', 4);
     for (let s = 0; s < 4; s++) expect(Math.abs(run.losses[s] - ref.losses[s])).toBeLessThan(1e-4 * Math.abs(ref.losses[s]));
-    const pj = g.toArray(ref.params.hyperbolicProxies), pd = g.toArray(run.params.hyperbolicProxies);
+    const pj = g.toArray(ref.params.hyperbolicProxies),
+      pd = g.toArray(run.params.hyperbolicProxies);
     for (let i = 0; i < pj.length; i++) expect(Math.abs(pd[i] - pj[i])).toBeLessThan(1e-4);
     // one readback per step: the loss value
     for (const t of run.transfers) expect(t.readbacks).toBe(1);
@@ -157,7 +166,8 @@ describe.skipIf(reason !== null)('optimizer updates on the device', () => {
         return { v: vs.map((v) => g.item(v)), x: g.toArray(p.x), t };
       });
     for (let k = 0; k < opts.length; k++) {
-      const a = run('js', k), b = run('gpujs-headlessgl', k);
+      const a = run('js', k),
+        b = run('gpujs-headlessgl', k);
       for (let s = 0; s < 3; s++) expect(Math.abs(b.v[s] - a.v[s])).toBeLessThan(1e-4 * Math.max(1, Math.abs(a.v[s])));
       for (let i = 0; i < a.x.length; i++) expect(Math.abs(b.x[i] - a.x[i])).toBeLessThan(1e-4);
       // the parameters and the state go in once (x0, t0 uploaded in step 1) and nothing comes back during the steps
@@ -176,7 +186,8 @@ describe.skipIf(reason !== null)('device memory without dispose', () => {
     const previous = registry.activeName();
     registry.activate('test-peak');
     try {
-      const n = 100_000, depth = 40;
+      const n = 100_000,
+        depth = 40;
       const x = g.tensor(values(n, 31, -1, 1), [n]);
       const f = (t: g.Tensor): g.Tensor => {
         let y = t;
@@ -192,7 +203,9 @@ describe.skipIf(reason !== null)('device memory without dispose', () => {
       const ref = g.withBackend('js', () => g.toArray(g.grad(f)(g.cast(x, 'float64'))));
       const got = g.toArray(dx);
       for (let i = 0; i < n; i += 997) expect(Math.abs(got[i] - ref[i])).toBeLessThan(1e-5);
-      console.log(`[device] backward of a ${depth}-layer chain on [${n}]: peak ${(peak / 1e6).toFixed(1)} MB for ${(forward / 1e6).toFixed(1)} MB of forward values`);
+      console.log(
+        `[device] backward of a ${depth}-layer chain on [${n}]: peak ${(peak / 1e6).toFixed(1)} MB for ${(forward / 1e6).toFixed(1)} MB of forward values`,
+      );
     } finally {
       registry.activate(previous);
       p2.backend.context.destroy();
@@ -202,12 +215,14 @@ describe.skipIf(reason !== null)('device memory without dispose', () => {
   it('a gradient recorded by an outer trace keeps its temporaries (vjp of grad, hvp) and matches js', () => {
     const x = g.tensor(values(64, 41, -1, 1), [64]);
     const f = (t: g.Tensor): g.Tensor => g.sum(g.mul(g.tanh(t), g.square(t)));
-    const run = (backend: string): number[][] => g.withBackend(backend, () => {
-      const [, back] = g.vjp((t: g.Tensor) => g.grad(f)(t), x);
-      const h = g.hvp(f, x, g.onesLike(x));
-      return [g.toArray((back(g.onesLike(x)) as g.Tensor[])[0]), g.toArray(h)];
-    });
-    const a = run('js'), b = run('gpujs-headlessgl');
+    const run = (backend: string): number[][] =>
+      g.withBackend(backend, () => {
+        const [, back] = g.vjp((t: g.Tensor) => g.grad(f)(t), x);
+        const h = g.hvp(f, x, g.onesLike(x));
+        return [g.toArray((back(g.onesLike(x)) as g.Tensor[])[0]), g.toArray(h)];
+      });
+    const a = run('js'),
+      b = run('gpujs-headlessgl');
     for (let k = 0; k < 2; k++) for (let i = 0; i < 64; i++) expect(Math.abs(b[k][i] - a[k][i])).toBeLessThan(1e-4);
   });
 
@@ -233,7 +248,11 @@ describe.skipIf(reason !== null)('device memory without dispose', () => {
         const opt = g.adam({ lr: 0.01 });
         let p: W = { w: g.tensor(values(6 * 4, 3), [6, 4]) };
         let st = opt.init(p);
-        let at500 = base, first = NaN, last = NaN, maxBytes = 0, heap500 = 0;
+        let at500 = base,
+          first = NaN,
+          last = NaN,
+          maxBytes = 0,
+          heap500 = 0;
         for (let s = 1; s <= 1000; s++) {
           const [v, gr] = g.valueAndGrad(f)(p);
           [p, st] = opt.update(gr, st, p);
@@ -307,7 +326,9 @@ describe.skipIf(reason !== null)('device memory without dispose', () => {
       expect(at1000.spilled).toBe(start.spilled);
       expect(at1000.collected - at100.collected).toBeGreaterThan(900 * 4);
       expect(g.transferStats().readbacks).toBe(0);
-      console.log(`[device] yielding 1,000 steps: live tensors ${at100.live} → ${at1000.live}, GL textures ${at100.glTextures} → ${at1000.glTextures}, collected ${at1000.collected - start.collected}, spilled ${at1000.spilled - start.spilled}`);
+      console.log(
+        `[device] yielding 1,000 steps: live tensors ${at100.live} → ${at1000.live}, GL textures ${at100.glTextures} → ${at1000.glTextures}, collected ${at1000.collected - start.collected}, spilled ${at1000.spilled - start.spilled}`,
+      );
     } finally {
       g.setBackend(previous);
     }

@@ -68,12 +68,24 @@ function f32Array(n: number, seed: number): Float32Array {
 }
 
 interface MMCase {
-  aBatch: number[]; bBatch: number[]; batch: number[];
-  M: number; K: number; N: number; tA: boolean; tB: boolean; seed: number;
+  aBatch: number[];
+  bBatch: number[];
+  batch: number[];
+  M: number;
+  K: number;
+  N: number;
+  tA: boolean;
+  tB: boolean;
+  seed: number;
 }
 const mmCase: fc.Arbitrary<MMCase> = fc
   .record({
-    M: dim, K: dim, N: dim, tA: fc.boolean(), tB: fc.boolean(), seed: fc.nat(),
+    M: dim,
+    K: dim,
+    N: dim,
+    tA: fc.boolean(),
+    tB: fc.boolean(),
+    seed: fc.nat(),
     batchKind: fc.constantFrom('none', 'same', 'bcastA', 'bcastB', 'outer'),
   })
   .map(({ batchKind, ...r }) => {
@@ -82,7 +94,11 @@ const mmCase: fc.Arbitrary<MMCase> = fc
       same: [[3], [3], [3]],
       bcastA: [[1], [2], [2]],
       bcastB: [[2, 3], [3], [2, 3]],
-      outer: [[2, 1], [1, 3], [2, 3]],
+      outer: [
+        [2, 1],
+        [1, 3],
+        [2, 3],
+      ],
     };
     const [aBatch, bBatch, batch] = shapes[batchKind];
     return { ...r, aBatch, bBatch, batch };
@@ -92,14 +108,21 @@ function checkMatmul(set: GpuKernelSet, c: MMCase): void {
   const { M, K, N, tA, tB } = c;
   const aShape = [...c.aBatch, ...(tA ? [K, M] : [M, K])];
   const bShape = [...c.bBatch, ...(tB ? [N, K] : [K, N])];
-  const a = f32Array(aShape.reduce((p, q) => p * q, 1), c.seed);
-  const b = f32Array(bShape.reduce((p, q) => p * q, 1), c.seed ^ 0x9e3779b9);
+  const a = f32Array(
+    aShape.reduce((p, q) => p * q, 1),
+    c.seed,
+  );
+  const b = f32Array(
+    bShape.reduce((p, q) => p * q, 1),
+    c.seed ^ 0x9e3779b9,
+  );
   const base = { aShape, bShape, transposeA: tA, transposeB: tB, batchShape: c.batch };
   const calls = set.stats.matmul;
   const got = set.kernels.matmul({ ...base, a, b, dtype: 'float32' });
   expect(set.stats.matmul).toBe(calls + 1); // gpu.js ran, not the js fallback
   const want = jsMatmul({ ...base, a: Float64Array.from(a), b: Float64Array.from(b), dtype: 'float64' });
-  const absA = Float64Array.from(a, Math.abs), absB = Float64Array.from(b, Math.abs);
+  const absA = Float64Array.from(a, Math.abs),
+    absB = Float64Array.from(b, Math.abs);
   const mag = jsMatmul({ ...base, a: absA, b: absB, dtype: 'float64' }); // Σ|a||b| per entry
   expect(got).toBeInstanceOf(Float32Array);
   expect(got.length).toBe(want.length);
@@ -112,8 +135,10 @@ function checkMatmul(set: GpuKernelSet, c: MMCase): void {
 }
 
 function poincareTol(xy: number, x2: number, y2: number, c: number, d: number): number {
-  const Ah = 1 + 2 * c * Math.abs(xy) + c * y2, Bh = 1 + c * x2;
-  const A = 1 - 2 * c * xy + c * y2, B = 1 - c * x2;
+  const Ah = 1 + 2 * c * Math.abs(xy) + c * y2,
+    Bh = 1 + c * x2;
+  const A = 1 - 2 * c * xy + c * y2,
+    B = 1 - c * x2;
   const num2 = Math.max(A * A * x2 - 2 * A * B * xy + B * B * y2, 1e-30);
   const den = 1 - 2 * c * xy + c * c * x2 * y2;
   const m = Math.sqrt(num2) / den;
@@ -151,30 +176,42 @@ function sqEuclideanBound(x: Float32Array, y: Float32Array, D: number, i: number
 }
 
 function cosineBound(x: Float32Array, y: Float32Array, D: number, eps: number, i: number, j: number): E.Ev {
-  let s = E.ex(0), sa = E.ex(0), sb = E.ex(0);
+  let s = E.ex(0),
+    sa = E.ex(0),
+    sb = E.ex(0);
   for (let k = 0; k < D; k++) {
-    const a = E.ex(x[i * D + k]), b = E.ex(y[j * D + k]);
+    const a = E.ex(x[i * D + k]),
+      b = E.ex(y[j * D + k]);
     s = E.add(s, E.mul(a, b));
     sa = E.add(sa, E.mul(a, a));
     sb = E.add(sb, E.mul(b, b));
   }
-  const na = E.max(E.sqrt(sa), E.cst(eps)), nb = E.max(E.sqrt(sb), E.cst(eps));
+  const na = E.max(E.sqrt(sa), E.cst(eps)),
+    nb = E.max(E.sqrt(sb), E.cst(eps));
   return E.div(E.div(s, na), nb);
 }
 
 /** The three per-entry partials of the Poincaré backward kernel, replayed (kernels/gpu/poincare.ts). */
 function poincarePartials(g: number, xy: number, x2: number, y2: number, C: number, EPS: number): [E.Ev, E.Ev, E.Ev] {
-  const c = E.cst(C), c2 = E.cst(C * C), sc = E.cst(Math.sqrt(C)), eps = E.cst(EPS);
-  const one = E.ex(1), two = E.ex(2);
-  const p = E.ex(xy), a2 = E.ex(x2), b2 = E.ex(y2);
+  const c = E.cst(C),
+    c2 = E.cst(C * C),
+    sc = E.cst(Math.sqrt(C)),
+    eps = E.cst(EPS);
+  const one = E.ex(1),
+    two = E.ex(2);
+  const p = E.ex(xy),
+    a2 = E.ex(x2),
+    b2 = E.ex(y2);
   const A = E.add(E.sub(one, E.mul(E.mul(two, c), p)), E.mul(c, b2));
   const B = E.sub(one, E.mul(c, a2));
   const num2 = E.add(E.sub(E.mul(E.mul(A, A), a2), E.mul(E.mul(E.mul(two, A), B), p)), E.mul(E.mul(B, B), b2));
   const den = E.add(E.sub(one, E.mul(E.mul(two, c), p)), E.mul(E.mul(E.mul(c, c), a2), b2));
   // the clamps' subgradient shares must be decided identically on both sides
   if (Math.abs(num2.v - 1e-30) <= num2.e || Math.abs(den.v - 1e-15) <= den.e) throw new Error('undecided clamp: regenerate the points');
-  const shN = E.ex(num2.v > 1e-30 ? 1 : 0), shD = E.ex(den.v > 1e-15 ? 1 : 0);
-  const numC = E.max(num2, E.cst(1e-30)), denC = E.max(den, E.cst(1e-15));
+  const shN = E.ex(num2.v > 1e-30 ? 1 : 0),
+    shD = E.ex(den.v > 1e-15 ? 1 : 0);
+  const numC = E.max(num2, E.cst(1e-30)),
+    denC = E.max(den, E.cst(1e-15));
   const s = E.sqrt(numC);
   const u = E.min(E.max(E.div(E.mul(sc, s), denC), E.add(E.ex(-1), eps)), E.sub(one, eps));
   const gm = E.div(E.mul(E.ex(g), two), E.sub(one, E.mul(u, u)));
@@ -200,7 +237,7 @@ function ballPoints(n: number, D: number, c: number, seed: number, radius: (i: n
   for (let i = 0; i < n; i++) {
     let nrm = 0;
     for (let k = 0; k < D; k++) nrm += raw[i * D + k] ** 2;
-    const scale = (0.9 * radius(i) / Math.sqrt(c)) / Math.max(Math.sqrt(nrm), 1e-3);
+    const scale = (0.9 * radius(i)) / Math.sqrt(c) / Math.max(Math.sqrt(nrm), 1e-3);
     for (let k = 0; k < D; k++) out[i * D + k] = raw[i * D + k] * scale;
   }
   return out;
@@ -208,21 +245,33 @@ function ballPoints(n: number, D: number, c: number, seed: number, radius: (i: n
 
 /** Gram matrix and squared row norms, rounded to float32 (the kernel's inputs). */
 function gram(x: Float32Array, y: Float32Array, N: number, M: number, D: number): { xy: Float32Array; x2: Float32Array; y2: Float32Array } {
-  const xy = new Float32Array(N * M), x2 = new Float32Array(N), y2 = new Float32Array(M);
-  for (let i = 0; i < N; i++) { let s = 0; for (let k = 0; k < D; k++) s += x[i * D + k] ** 2; x2[i] = s; }
-  for (let j = 0; j < M; j++) { let s = 0; for (let k = 0; k < D; k++) s += y[j * D + k] ** 2; y2[j] = s; }
-  for (let i = 0; i < N; i++) for (let j = 0; j < M; j++) {
+  const xy = new Float32Array(N * M),
+    x2 = new Float32Array(N),
+    y2 = new Float32Array(M);
+  for (let i = 0; i < N; i++) {
     let s = 0;
-    for (let k = 0; k < D; k++) s += x[i * D + k] * y[j * D + k];
-    xy[i * M + j] = s;
+    for (let k = 0; k < D; k++) s += x[i * D + k] ** 2;
+    x2[i] = s;
   }
+  for (let j = 0; j < M; j++) {
+    let s = 0;
+    for (let k = 0; k < D; k++) s += y[j * D + k] ** 2;
+    y2[j] = s;
+  }
+  for (let i = 0; i < N; i++)
+    for (let j = 0; j < M; j++) {
+      let s = 0;
+      for (let k = 0; k < D; k++) s += x[i * D + k] * y[j * D + k];
+      xy[i * M + j] = s;
+    }
   return { xy, x2, y2 };
 }
 
 function checkPoincareBackward(set: GpuKernelSet, N: number, M: number, D: number, c: number, seed: number): void {
   // norms k/7 for x and (2m+1)/11 for y never coincide, so no pair is a coincident point (the
   // distance's kink, where the clamp's subgradient share is not decided by float32 arithmetic)
-  const x = ballPoints(N, D, c, seed, (i) => ((i % 7) + 1) / 7), y = ballPoints(M, D, c, seed + 1, (j) => (2 * (j % 5) + 1) / 11);
+  const x = ballPoints(N, D, c, seed, (i) => ((i % 7) + 1) / 7),
+    y = ballPoints(M, D, c, seed + 1, (j) => (2 * (j % 5) + 1) / 11);
   const { xy, x2, y2 } = gram(x, y, N, M, D);
   const g = f32Array(N * M, seed + 2);
   const eps = 1e-7;
@@ -235,7 +284,8 @@ function checkPoincareBackward(set: GpuKernelSet, N: number, M: number, D: numbe
 }
 
 function checkPairwise(set: GpuKernelSet, N: number, M: number, D: number, scale: number, seed: number, zeroRows: boolean): void {
-  const x = f32Array(N * D, seed).map((v) => v * scale), y = f32Array(M * D, seed + 1).map((v) => v * scale);
+  const x = f32Array(N * D, seed).map((v) => v * scale),
+    y = f32Array(M * D, seed + 1).map((v) => v * scale);
   if (zeroRows) {
     x.fill(0, 0, D); // a zero row: the cosine's clamped norm; identical rows: squared distance 0
     if (N > 1 && M > 0) x.set(y.subarray(0, D), D);
@@ -249,7 +299,8 @@ function checkPairwise(set: GpuKernelSet, N: number, M: number, D: number, scale
   const g = f32Array(N * M, seed + 2);
   const cos = Float32Array.from(c);
   const norms = (a: Float32Array, n: number) => Float32Array.from({ length: n }, (_, i) => Math.max(Math.hypot(...a.subarray(i * D, (i + 1) * D)), eps));
-  const nx = norms(x, N), ny = norms(y, M);
+  const nx = norms(x, N),
+    ny = norms(y, M);
   const got = onGpu(set, 'pairwiseCosineBackward', () => set.kernels.pairwiseCosineBackward(g, cos, nx, ny, N, M, 'float32'));
   const want = jsCosBackward(f64(g), f64(cos), f64(nx), f64(ny), N, M, 'float64');
   const gc = (o: number) => E.mul(E.ex(g[o]), E.ex(cos[o]));
@@ -273,7 +324,8 @@ function checkRows(set: GpuKernelSet, rows: number, n: number, scale: number, se
   const gb = onGpu(set, 'softmaxRowsBackward', () => set.kernels.softmaxRowsBackward(g, sf, rows, n, 'float32'));
   const dots = Array.from({ length: rows }, (_, i) => E.sumSeq(Array.from({ length: n }, (_, j) => E.mul(E.ex(g[i * n + j]), E.ex(sf[i * n + j])))));
   E.expectWithin('softmax backward', gb, jsSoftmaxBackward(f64(g), f64(sf), rows, n, 'float64'), (o) =>
-    E.mul(E.ex(sf[o]), E.sub(E.ex(g[o]), dots[Math.floor(o / n)])));
+    E.mul(E.ex(sf[o]), E.sub(E.ex(g[o]), dots[Math.floor(o / n)])),
+  );
 }
 
 const awkward = fc.constantFrom(1, 2, 3, 5, 17);
@@ -303,22 +355,33 @@ for (const mode of GPU_MODES) {
 
     it('matmul: all four transpose combinations, each with every batch layout', () => {
       const s = get();
-      const layouts: [number[], number[], number[]][] = [[[], [], []], [[3], [3], [3]], [[1], [2], [2]], [[2, 3], [3], [2, 3]], [[2, 1], [1, 3], [2, 3]]];
+      const layouts: [number[], number[], number[]][] = [
+        [[], [], []],
+        [[3], [3], [3]],
+        [[1], [2], [2]],
+        [[2, 3], [3], [2, 3]],
+        [
+          [2, 1],
+          [1, 3],
+          [2, 3],
+        ],
+      ];
       let seed = 11;
-      for (const tA of [false, true]) for (const tB of [false, true]) for (const [aBatch, bBatch, batch] of layouts) {
-        checkMatmul(s, { aBatch, bBatch, batch, M: 3, K: 17, N: 2, tA, tB, seed: seed++ });
-        expect(s.engines.matmul).toBe(ENGINE[mode]);
-      }
+      for (const tA of [false, true])
+        for (const tB of [false, true])
+          for (const [aBatch, bBatch, batch] of layouts) {
+            checkMatmul(s, { aBatch, bBatch, batch, M: 3, K: 17, N: 2, tA, tB, seed: seed++ });
+            expect(s.engines.matmul).toBe(ENGINE[mode]);
+          }
     });
 
     it('matmul with a long inner dimension (K = 1000, kept cheap: 2×1000 · 1000×3)', () => {
       checkMatmul(get(), { aBatch: [], bBatch: [], batch: [], M: 2, K: 1000, N: 3, tA: true, tB: false, seed: 5 });
     });
 
-    fcTest.prop(
-      [fc.record({ N: awkward, M: awkward, D: fc.constantFrom(1, 2, 3, 17), c: fc.constantFrom(0.5, 1, 2), seed: fc.nat() })],
-      { numRuns: mode === 'headlessgl' ? 15 : 25 },
-    )('poincarePairwiseBackward (partials kernel feeding the row/column sums)', ({ N, M, D, c, seed }) => {
+    fcTest.prop([fc.record({ N: awkward, M: awkward, D: fc.constantFrom(1, 2, 3, 17), c: fc.constantFrom(0.5, 1, 2), seed: fc.nat() })], {
+      numRuns: mode === 'headlessgl' ? 15 : 25,
+    })('poincarePairwiseBackward (partials kernel feeding the row/column sums)', ({ N, M, D, c, seed }) => {
       checkPoincareBackward(get(), N, M, D, c, seed);
     });
 
@@ -338,10 +401,9 @@ for (const mode of GPU_MODES) {
       checkPairwise(get(), 2, 1000, 3, 1, 18, true);
     });
 
-    fcTest.prop(
-      [fc.record({ rows: awkward, n: fc.constantFrom(1, 2, 3, 17, 64), scale: fc.constantFrom(0.1, 1, 20), seed: fc.nat() })],
-      { numRuns: mode === 'headlessgl' ? 15 : 25 },
-    )('softmaxRows, softmaxRowsBackward and logSumExpRows', ({ rows, n, scale, seed }) => {
+    fcTest.prop([fc.record({ rows: awkward, n: fc.constantFrom(1, 2, 3, 17, 64), scale: fc.constantFrom(0.1, 1, 20), seed: fc.nat() })], {
+      numRuns: mode === 'headlessgl' ? 15 : 25,
+    })('softmaxRows, softmaxRowsBackward and logSumExpRows', ({ rows, n, scale, seed }) => {
       checkRows(get(), rows, n, scale, seed);
     });
 
@@ -358,10 +420,9 @@ for (const mode of GPU_MODES) {
       expect(s.stats.destroyed).toBe(s.stats.evicted);
     });
 
-    fcTest.prop(
-      [fc.record({ N: dim, M: dim, D: fc.constantFrom(1, 2, 3, 17), c: fc.constantFrom(0.5, 1, 2), seed: fc.nat() })],
-      { numRuns: mode === 'headlessgl' ? 20 : 30 },
-    )('poincarePairwiseForward', ({ N, M, D, c, seed }) => {
+    fcTest.prop([fc.record({ N: dim, M: dim, D: fc.constantFrom(1, 2, 3, 17), c: fc.constantFrom(0.5, 1, 2), seed: fc.nat() })], {
+      numRuns: mode === 'headlessgl' ? 20 : 30,
+    })('poincarePairwiseForward', ({ N, M, D, c, seed }) => {
       // rows inside the ball of radius 0.9/√c
       const pts = (n: number, s: number): Float64Array => {
         const raw = f32Array(n * D, s);
@@ -369,20 +430,24 @@ for (const mode of GPU_MODES) {
         for (let i = 0; i < n; i++) {
           let nrm = 0;
           for (let k = 0; k < D; k++) nrm += raw[i * D + k] ** 2;
-          const scale = ((0.9 * ((i % 7) + 1)) / 7 / Math.sqrt(c)) / Math.max(Math.sqrt(nrm), 1e-3);
+          const scale = (0.9 * ((i % 7) + 1)) / 7 / Math.sqrt(c) / Math.max(Math.sqrt(nrm), 1e-3);
           for (let k = 0; k < D; k++) out[i * D + k] = Math.fround(raw[i * D + k] * scale);
         }
         return out;
       };
-      const x = pts(N, seed), y = pts(M, seed + 1);
-      const xy = new Float32Array(N * M), x2 = new Float32Array(N), y2 = new Float32Array(M);
+      const x = pts(N, seed),
+        y = pts(M, seed + 1);
+      const xy = new Float32Array(N * M),
+        x2 = new Float32Array(N),
+        y2 = new Float32Array(M);
       for (let i = 0; i < N; i++) for (let k = 0; k < D; k++) x2[i] += x[i * D + k] ** 2;
       for (let j = 0; j < M; j++) for (let k = 0; k < D; k++) y2[j] += y[j * D + k] ** 2;
-      for (let i = 0; i < N; i++) for (let j = 0; j < M; j++) {
-        let s = 0;
-        for (let k = 0; k < D; k++) s += x[i * D + k] * y[j * D + k];
-        xy[i * M + j] = s;
-      }
+      for (let i = 0; i < N; i++)
+        for (let j = 0; j < M; j++) {
+          let s = 0;
+          for (let k = 0; k < D; k++) s += x[i * D + k] * y[j * D + k];
+          xy[i * M + j] = s;
+        }
       const eps = 1e-7;
       const s = get();
       const calls = s.stats.poincarePairwiseForward;
@@ -390,13 +455,14 @@ for (const mode of GPU_MODES) {
       expect(s.stats.poincarePairwiseForward).toBe(calls + 1);
       expect(s.gpuMode).toBe(mode);
       const want = jsPoincare(Float64Array.from(xy), Float64Array.from(x2), Float64Array.from(y2), N, M, c, eps, 'float64');
-      for (let i = 0; i < N; i++) for (let j = 0; j < M; j++) {
-        const o = i * M + j;
-        const tol = poincareTol(xy[o], x2[i], y2[j], c, want[o]);
-        if (!(Math.abs(got[o] - want[o]) <= tol)) {
-          throw new Error(`(${i},${j}): gpu ${got[o]} vs f64 ${want[o]}, |err| ${Math.abs(got[o] - want[o])} > tol ${tol}`);
+      for (let i = 0; i < N; i++)
+        for (let j = 0; j < M; j++) {
+          const o = i * M + j;
+          const tol = poincareTol(xy[o], x2[i], y2[j], c, want[o]);
+          if (!(Math.abs(got[o] - want[o]) <= tol)) {
+            throw new Error(`(${i},${j}): gpu ${got[o]} vs f64 ${want[o]}, |err| ${Math.abs(got[o] - want[o])} > tol ${tol}`);
+          }
         }
-      }
     });
   });
 }
@@ -405,7 +471,15 @@ describe('gpu.js kernels fall back to js below the size threshold and for float6
   it('a tiny float32 product and any float64 product run on js', () => {
     const s = createGpuKernels('cpu');
     try {
-      const args = { a: new Float32Array([1, 2]), aShape: [1, 2], b: new Float32Array([3, 4]), bShape: [2, 1], transposeA: false, transposeB: false, batchShape: [] as number[] };
+      const args = {
+        a: new Float32Array([1, 2]),
+        aShape: [1, 2],
+        b: new Float32Array([3, 4]),
+        bShape: [2, 1],
+        transposeA: false,
+        transposeB: false,
+        batchShape: [] as number[],
+      };
       expect(Array.from(s.kernels.matmul({ ...args, dtype: 'float32' }))).toEqual([11]);
       const r64 = s.kernels.matmul({ ...args, a: new Float64Array([1, 2]), b: new Float64Array([3, 4]), dtype: 'float64' });
       expect(r64).toBeInstanceOf(Float64Array);

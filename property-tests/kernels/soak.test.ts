@@ -39,10 +39,18 @@ const availability = await gpuModeAvailability('gpu soak');
 const STEPS = 1000;
 const MAX_KERNELS = 64;
 const HEAP_BOUND = 4 * 2 ** 20;
-const D = 6, P = 5;
+const D = 6,
+  P = 5;
 const USED: GpuKernelName[] = [
-  'matmul', 'pairwiseSqEuclideanForward', 'pairwiseCosineForward', 'pairwiseCosineBackward',
-  'softmaxRows', 'softmaxRowsBackward', 'logSumExpRows', 'poincarePairwiseForward', 'poincarePairwiseBackward',
+  'matmul',
+  'pairwiseSqEuclideanForward',
+  'pairwiseCosineForward',
+  'pairwiseCosineBackward',
+  'softmaxRows',
+  'softmaxRowsBackward',
+  'logSumExpRows',
+  'poincarePairwiseForward',
+  'poincarePairwiseBackward',
 ];
 
 function loss(x: g.Tensor, p: g.Tensor): g.Tensor {
@@ -66,7 +74,10 @@ for (const mode of GPU_MODES) {
       try {
         const vg = g.valueAndGrad(loss, [0, 1]);
         let p = g.mul(g.randomNormal(g.prngKey(2), [P, D], 'float32'), 0.3);
-        let heap100 = 0, heap1000 = 0, first = NaN, last = NaN;
+        let heap100 = 0,
+          heap1000 = 0,
+          first = NaN,
+          last = NaN;
         for (let step = 1; step <= STEPS; step++) {
           const B = 4 + (Math.floor(step / 50) % 6);
           const x = g.mul(g.randomNormal(g.foldIn(g.prngKey(1), step), [B, D], 'float32'), 0.5);
@@ -83,7 +94,9 @@ for (const mode of GPU_MODES) {
           }
         }
         const s = set.stats;
-        console.log(`[gpu soak] gpujs-${mode}: compiled ${s.compiled}, evicted ${s.evicted}, cached ${set.cacheSize()}, heap growth ${((heap1000 - heap100) / 2 ** 20).toFixed(2)} MiB`);
+        console.log(
+          `[gpu soak] gpujs-${mode}: compiled ${s.compiled}, evicted ${s.evicted}, cached ${set.cacheSize()}, heap growth ${((heap1000 - heap100) / 2 ** 20).toFixed(2)} MiB`,
+        );
         expect(Number.isFinite(first) && Number.isFinite(last)).toBe(true);
         for (const k of USED) expect(s[k], k).toBeGreaterThanOrEqual(STEPS);
         expect(s.fallbacks).toBe(0);

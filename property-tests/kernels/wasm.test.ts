@@ -49,10 +49,9 @@ describe('WebAssembly binary writer', () => {
     c.block().get(0).eqz().brIf(0).loop();
     c.get(2).get(1).add().set(2).get(1).i32(1).add().tee(1).get(0).ltU().brIf(0);
     c.end().end().get(2);
-    const bytes = assemble(
-      { module: 'env', name: 'memory', minPages: 1, maxPages: 1, shared: false },
-      [{ name: 'sumTo', params: [I32], results: [I32], locals: [I32, I32], code: c }],
-    );
+    const bytes = assemble({ module: 'env', name: 'memory', minPages: 1, maxPages: 1, shared: false }, [
+      { name: 'sumTo', params: [I32], results: [I32], locals: [I32, I32], code: c },
+    ]);
     const api = wasmApi();
     expect(api.validate(bytes)).toBe(true);
     const mem = new api.Memory({ initial: 1, maximum: 1 });
@@ -102,22 +101,37 @@ const dim = fc.oneof(fc.constantFrom(1, 3, 4, 5, 8, 9, 17), fc.integer({ min: 1,
 const batchAxes = fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 });
 
 /** A broadcast batched matmul problem with random transposes. */
-const problem = fc.record({
-  M: dim, K: dim, N: dim, tA: fc.boolean(), tB: fc.boolean(),
-  batch: batchAxes, aBroadcast: fc.boolean(), bBroadcast: fc.boolean(), seed: fc.integer({ min: 1, max: 2 ** 30 }),
-}).map(({ M, K, N, tA, tB, batch, aBroadcast, bBroadcast, seed }) => {
-  const aBatch = aBroadcast ? batch.map(() => 1) : batch;
-  const bBatch = bBroadcast ? batch.slice(1) : batch;
-  const aShape = [...aBatch, ...(tA ? [K, M] : [M, K])];
-  const bShape = [...bBatch, ...(tB ? [N, K] : [K, N])];
-  const batchShape = broadcastShape(aBatch, bBatch);
-  const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
-  const args: MatmulArgs = {
-    a: f32Array(size(aShape), seed), aShape, b: f32Array(size(bShape), seed + 7), bShape,
-    transposeA: tA, transposeB: tB, batchShape, dtype: 'float32',
-  };
-  return args;
-});
+const problem = fc
+  .record({
+    M: dim,
+    K: dim,
+    N: dim,
+    tA: fc.boolean(),
+    tB: fc.boolean(),
+    batch: batchAxes,
+    aBroadcast: fc.boolean(),
+    bBroadcast: fc.boolean(),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  })
+  .map(({ M, K, N, tA, tB, batch, aBroadcast, bBroadcast, seed }) => {
+    const aBatch = aBroadcast ? batch.map(() => 1) : batch;
+    const bBatch = bBroadcast ? batch.slice(1) : batch;
+    const aShape = [...aBatch, ...(tA ? [K, M] : [M, K])];
+    const bShape = [...bBatch, ...(tB ? [N, K] : [K, N])];
+    const batchShape = broadcastShape(aBatch, bBatch);
+    const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+    const args: MatmulArgs = {
+      a: f32Array(size(aShape), seed),
+      aShape,
+      b: f32Array(size(bShape), seed + 7),
+      bShape,
+      transposeA: tA,
+      transposeB: tB,
+      batchShape,
+      dtype: 'float32',
+    };
+    return args;
+  });
 
 const blockings: GemmParams[] = [DEFAULT_GEMM, { MR: 3, NR: 4, KC: 8, U: 4 }, { MR: 4, NR: 8, KC: 16, U: 2 }];
 
@@ -126,7 +140,8 @@ describeWasm('wasm matmul parity with the exact product', () => {
     const set = createWasmKernels({ minWork: 0, minOutput: 0, gemm });
     fcTest.prop([problem], { numRuns: 60 })(`random shapes, transposes and broadcast batches, blocking ${JSON.stringify(gemm)}`, (args) => {
       const before = set.stats.matmul;
-      const aCopy = args.a.slice(), bCopy = args.b.slice();
+      const aCopy = args.a.slice(),
+        bCopy = args.b.slice();
       const got = set.kernels.matmul(args);
       expect(set.stats.matmul).toBe(before + 1); // it ran on WebAssembly, not the js fallback
       expect(got).toBeInstanceOf(Float32Array);
@@ -139,13 +154,24 @@ describeWasm('wasm matmul parity with the exact product', () => {
   it('awkward and large dimensions: 1000 rows, k blocks around KC = 256, non-square', () => {
     const set = createWasmKernels({ minWork: 0, minOutput: 0 });
     const shapes: Array<[number, number, number, boolean, boolean]> = [
-      [1000, 3, 17, false, false], [17, 255, 9, true, false], [9, 256, 33, false, true], [33, 257, 5, true, true],
-      [7, 513, 1000, false, false], [1, 1000, 1, false, false], [130, 64, 130, false, true],
+      [1000, 3, 17, false, false],
+      [17, 255, 9, true, false],
+      [9, 256, 33, false, true],
+      [33, 257, 5, true, true],
+      [7, 513, 1000, false, false],
+      [1, 1000, 1, false, false],
+      [130, 64, 130, false, true],
     ];
     for (const [M, K, N, tA, tB] of shapes) {
       const args: MatmulArgs = {
-        a: f32Array(M * K, M + K), aShape: tA ? [K, M] : [M, K], b: f32Array(K * N, K + N), bShape: tB ? [N, K] : [K, N],
-        transposeA: tA, transposeB: tB, batchShape: [], dtype: 'float32',
+        a: f32Array(M * K, M + K),
+        aShape: tA ? [K, M] : [M, K],
+        b: f32Array(K * N, K + N),
+        bShape: tB ? [N, K] : [K, N],
+        transposeA: tA,
+        transposeB: tB,
+        batchShape: [],
+        dtype: 'float32',
       };
       const before = set.stats.matmul;
       expectWithinBound(args, set.kernels.matmul(args));
@@ -156,11 +182,23 @@ describeWasm('wasm matmul parity with the exact product', () => {
   it('worker threads: two threads share the row panels of every product; results within the same bound; destroy stops them', () => {
     const set = createWasmKernels({ minWork: 0, minOutput: 0, threads: 2, minThreadWork: 0 });
     expect(set.threads().count).toBe(1); // started lazily
-    const shapes: Array<[number, number, number]> = [[1, 1, 1], [5, 300, 9], [64, 64, 64], [130, 257, 33], [1000, 16, 24]];
+    const shapes: Array<[number, number, number]> = [
+      [1, 1, 1],
+      [5, 300, 9],
+      [64, 64, 64],
+      [130, 257, 33],
+      [1000, 16, 24],
+    ];
     for (const [M, K, N] of shapes) {
       const args: MatmulArgs = {
-        a: f32Array(2 * M * K, 3 * M + K), aShape: [2, M, K], b: f32Array(K * N, K + 5 * N), bShape: [K, N],
-        transposeA: false, transposeB: false, batchShape: [2], dtype: 'float32',
+        a: f32Array(2 * M * K, 3 * M + K),
+        aShape: [2, M, K],
+        b: f32Array(K * N, K + 5 * N),
+        bShape: [K, N],
+        transposeA: false,
+        transposeB: false,
+        batchShape: [2],
+        dtype: 'float32',
       };
       expectWithinBound(args, set.kernels.matmul(args));
       // the pool starts with the first product of at least two row panels per thread (M ≥ 13 here)
@@ -176,7 +214,14 @@ describeWasm('wasm matmul parity with the exact product', () => {
     set.destroy();
     expect(set.threads()).toEqual({ count: 1, reason: 'destroyed', workerChunks: 0 });
     const after: MatmulArgs = {
-      a: f32Array(64 * 64, 1), aShape: [64, 64], b: f32Array(64 * 64, 2), bShape: [64, 64], transposeA: false, transposeB: false, batchShape: [], dtype: 'float32',
+      a: f32Array(64 * 64, 1),
+      aShape: [64, 64],
+      b: f32Array(64 * 64, 2),
+      bShape: [64, 64],
+      transposeA: false,
+      transposeB: false,
+      batchShape: [],
+      dtype: 'float32',
     };
     expectWithinBound(after, set.kernels.matmul(after)); // single-threaded after destroy
   });
@@ -184,7 +229,14 @@ describeWasm('wasm matmul parity with the exact product', () => {
   it('worker threads alone (the caller only waits) compute every chunk of a product, right', () => {
     const set = createWasmKernels({ minWork: 0, minOutput: 0, threads: 3, minThreadWork: 0, callerWorks: false });
     const args: MatmulArgs = {
-      a: f32Array(130 * 70, 11), aShape: [130, 70], b: f32Array(70 * 50, 12), bShape: [70, 50], transposeA: false, transposeB: false, batchShape: [], dtype: 'float32',
+      a: f32Array(130 * 70, 11),
+      aShape: [130, 70],
+      b: f32Array(70 * 50, 12),
+      bShape: [70, 50],
+      transposeA: false,
+      transposeB: false,
+      batchShape: [],
+      dtype: 'float32',
     };
     expectWithinBound(args, set.kernels.matmul(args));
     // 33 row panels in chunks of ⌈33 / (4·3)⌉ = 3: 11 chunks, all done by the two workers
@@ -200,10 +252,11 @@ describeWasm('wasm matmul parity with the exact product', () => {
     expect(startGemmPool(wrong, memory, 1, { timeoutMs: 5000 })).toMatch(/could not instantiate/);
     // a gemm that traps: the workers flag the job, run() reports it, and the pool refuses later jobs
     const c = new Code().unreachable();
-    const trapping = new api.Module(assemble(
-      { module: 'env', name: 'memory', minPages: 1, maxPages: 2, shared: true },
-      [{ name: 'gemm', params: new Array(9).fill(I32), results: [], locals: [], code: c }],
-    ));
+    const trapping = new api.Module(
+      assemble({ module: 'env', name: 'memory', minPages: 1, maxPages: 2, shared: true }, [
+        { name: 'gemm', params: new Array(9).fill(I32), results: [], locals: [], code: c },
+      ]),
+    );
     const pool = startGemmPool(trapping, memory, 1, { timeoutMs: 5000, callerWorks: false });
     if (typeof pool === 'string') throw new Error(pool);
     const job = { aPtr: 256, bPtr: 256, cPtr: 256, panels: 4, nq: 1, K: 1, Mp: 16, Np: 8 };
@@ -216,8 +269,14 @@ describeWasm('wasm matmul parity with the exact product', () => {
   it('memory grows on demand, never shrinks, and results stay right after growth', () => {
     const set = createWasmKernels({ minWork: 0, minOutput: 0 });
     const small = (n: number): MatmulArgs => ({
-      a: f32Array(n * n, n), aShape: [n, n], b: f32Array(n * n, n + 1), bShape: [n, n],
-      transposeA: false, transposeB: false, batchShape: [], dtype: 'float32',
+      a: f32Array(n * n, n),
+      aShape: [n, n],
+      b: f32Array(n * n, n + 1),
+      bShape: [n, n],
+      transposeA: false,
+      transposeB: false,
+      batchShape: [],
+      dtype: 'float32',
     });
     expectWithinBound(small(8), set.kernels.matmul(small(8)));
     const m0 = set.memoryBytes();
@@ -239,7 +298,14 @@ describeWasm('wasm matmul parity with the exact product', () => {
     const step = (t: number): void => {
       const n = shapes[Math.floor(t / 50) % shapes.length];
       const args: MatmulArgs = {
-        a: f32Array(n * n, t + 1), aShape: [n, n], b: f32Array(n * n, t + 2), bShape: [n, n], transposeA: t % 2 === 1, transposeB: t % 3 === 1, batchShape: [], dtype: 'float32',
+        a: f32Array(n * n, t + 1),
+        aShape: [n, n],
+        b: f32Array(n * n, t + 2),
+        bShape: [n, n],
+        transposeA: t % 2 === 1,
+        transposeB: t % 3 === 1,
+        batchShape: [],
+        dtype: 'float32',
       };
       const out = set.kernels.matmul(args);
       if (t % 97 === 0) expectWithinBound(args, out);
@@ -262,7 +328,14 @@ describeWasm('wasm matmul parity with the exact product', () => {
   it('small products (below minWork), float64 and empty products run on js, with js results', () => {
     const set: WasmKernelSet = createWasmKernels({ minWork: 1000 });
     const tiny: MatmulArgs = {
-      a: f32Array(6, 3), aShape: [2, 3], b: f32Array(6, 4), bShape: [3, 2], transposeA: false, transposeB: false, batchShape: [], dtype: 'float32',
+      a: f32Array(6, 3),
+      aShape: [2, 3],
+      b: f32Array(6, 4),
+      bShape: [3, 2],
+      transposeA: false,
+      transposeB: false,
+      batchShape: [],
+      dtype: 'float32',
     };
     expect(set.kernels.matmul(tiny)).toEqual(jsMatmul(tiny));
     const f64: MatmulArgs = { ...tiny, a: Float64Array.from(tiny.a), b: Float64Array.from(tiny.b), aShape: [2, 3], dtype: 'float64' };

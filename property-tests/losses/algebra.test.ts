@@ -29,10 +29,12 @@ function expectRel(a: number, b: number, rel: number, what = ''): void {
 }
 
 function expectTreesClose(a: Tree, b: Tree, rel: number): void {
-  const la = g.treeLeaves(a), lb = g.treeLeaves(b);
+  const la = g.treeLeaves(a),
+    lb = g.treeLeaves(b);
   expect(la.length).toBe(lb.length);
   la.forEach((t, i) => {
-    const x = g.toArray(t), y = g.toArray(lb[i]);
+    const x = g.toArray(t),
+      y = g.toArray(lb[i]);
     x.forEach((v, j) => expect(Math.abs(v - y[j]), `leaf ${i} [${j}]: ${v} vs ${y[j]}`).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(v), Math.abs(y[j]))));
   });
 }
@@ -43,7 +45,13 @@ const labelsArb = (B: number, C: number) => fc.array(fc.nat({ max: C - 1 }), { m
 
 type Args = [x: Tensor, w: Tensor, y: Labels];
 const problemArb = fc
-  .record({ B: fc.integer({ min: 1, max: 5 }), C: fc.integer({ min: 1, max: 3 }), K: fc.integer({ min: 1, max: 3 }), D: fc.integer({ min: 2, max: 4 }), seed: fc.nat({ max: 1_000_000 }) })
+  .record({
+    B: fc.integer({ min: 1, max: 5 }),
+    C: fc.integer({ min: 1, max: 3 }),
+    K: fc.integer({ min: 1, max: 3 }),
+    D: fc.integer({ min: 2, max: 4 }),
+    seed: fc.nat({ max: 1_000_000 }),
+  })
   .chain((p) => fc.tuple(fc.constant(p), labelsArb(p.B, p.C)));
 
 /** A pool of losses over Args (K known), some already weighted or composed. */
@@ -63,23 +71,28 @@ const lossArb = fc.record({ i: fc.nat({ max: 5 }), w: fc.oneof(fc.constant(1), f
 const pick = (K: number, { i, w }: { i: number; w: number }): Loss<Args> => g.weighted(w, pool(K)[i]);
 
 describe('the loss monoid (lossMonoid, weighted, sumLosses, contramap)', () => {
-  test.prop([problemArb, lossArb], { numRuns: RUNS })('left and right identity: concat(empty, f) = f = concat(f, empty), values and gradients', ([p, y], lf) => {
-    const M = g.lossMonoid<Args>();
-    const f = pick(p.K, lf);
-    const x = normal(p.seed, [p.B, p.D]), w = normal(p.seed + 1, [p.C * p.K, p.D]);
-    const v = g.item(f(x, w, y));
-    expect(g.item(M.concat(M.empty, f)(x, w, y))).toBe(v + 0);
-    expect(g.item(M.concat(f, M.empty)(x, w, y))).toBe(v + 0);
-    expect(g.item(M.empty(x, w, y))).toBe(0);
-    const gf = g.grad((a: Tensor, b: Tensor) => f(a, b, y), [0, 1])(x, w);
-    expectTreesClose(g.grad((a: Tensor, b: Tensor) => M.concat(M.empty, f)(a, b, y), [0, 1])(x, w), gf, 0);
-    expectTreesClose(g.grad((a: Tensor, b: Tensor) => M.concat(f, M.empty)(a, b, y), [0, 1])(x, w), gf, 0);
-  });
+  test.prop([problemArb, lossArb], { numRuns: RUNS })(
+    'left and right identity: concat(empty, f) = f = concat(f, empty), values and gradients',
+    ([p, y], lf) => {
+      const M = g.lossMonoid<Args>();
+      const f = pick(p.K, lf);
+      const x = normal(p.seed, [p.B, p.D]),
+        w = normal(p.seed + 1, [p.C * p.K, p.D]);
+      const v = g.item(f(x, w, y));
+      expect(g.item(M.concat(M.empty, f)(x, w, y))).toBe(v + 0);
+      expect(g.item(M.concat(f, M.empty)(x, w, y))).toBe(v + 0);
+      expect(g.item(M.empty(x, w, y))).toBe(0);
+      const gf = g.grad((a: Tensor, b: Tensor) => f(a, b, y), [0, 1])(x, w);
+      expectTreesClose(g.grad((a: Tensor, b: Tensor) => M.concat(M.empty, f)(a, b, y), [0, 1])(x, w), gf, 0);
+      expectTreesClose(g.grad((a: Tensor, b: Tensor) => M.concat(f, M.empty)(a, b, y), [0, 1])(x, w), gf, 0);
+    },
+  );
 
   test.prop([problemArb, lossArb, lossArb, lossArb], { numRuns: RUNS })('associativity of concat (to the rounding of two additions)', ([p, y], a, b, c) => {
     const M = g.lossMonoid<Args>();
     const [f, h, k] = [pick(p.K, a), pick(p.K, b), pick(p.K, c)];
-    const x = normal(p.seed, [p.B, p.D]), w = normal(p.seed + 1, [p.C * p.K, p.D]);
+    const x = normal(p.seed, [p.B, p.D]),
+      w = normal(p.seed + 1, [p.C * p.K, p.D]);
     const left = g.item(M.concat(M.concat(f, h), k)(x, w, y));
     const right = g.item(M.concat(f, M.concat(h, k))(x, w, y));
     const scale = [f, h, k].reduce((s, l) => s + Math.abs(g.item(l(x, w, y))), 0);
@@ -93,7 +106,8 @@ describe('the loss monoid (lossMonoid, weighted, sumLosses, contramap)', () => {
 
   test.prop([problemArb, lossArb, weightArb(5)], { numRuns: RUNS })('weighted(w, f) = w·f (values exactly, gradients to 1e-10)', ([p, y], lf, wt) => {
     const f = pool(p.K)[lf.i];
-    const x = normal(p.seed, [p.B, p.D]), w = normal(p.seed + 1, [p.C * p.K, p.D]);
+    const x = normal(p.seed, [p.B, p.D]),
+      w = normal(p.seed + 1, [p.C * p.K, p.D]);
     const v = g.item(f(x, w, y));
     expect(g.item(g.weighted(wt, f)(x, w, y))).toBe(wt === 0 ? 0 : wt * v);
     expect(g.item(g.weighted(1, f)(x, w, y))).toBe(v);
@@ -112,8 +126,10 @@ describe('the loss monoid (lossMonoid, weighted, sumLosses, contramap)', () => {
   });
 
   test.prop([problemArb, lossArb, lossArb], { numRuns: RUNS })('contramap: identity, composition, and a monoid homomorphism', ([p, y], a, b) => {
-    const f = pick(p.K, a), h = pick(p.K, b);
-    const x = normal(p.seed, [p.B, p.D]), w = normal(p.seed + 1, [p.C * p.K, p.D]);
+    const f = pick(p.K, a),
+      h = pick(p.K, b);
+    const x = normal(p.seed, [p.B, p.D]),
+      w = normal(p.seed + 1, [p.C * p.K, p.D]);
     const M = g.lossMonoid<Args>();
     const v = g.item(f(x, w, y));
     expect(g.item(g.contramap(f, (...a: Args) => a)(x, w, y))).toBe(v);
@@ -164,20 +180,33 @@ function chestInputs(s: ChestCase): ChestInputs {
 }
 
 const chestOptionsArb = (K: number): fc.Arbitrary<ChestOptions> =>
-  fc.record(
-    {
-      c: fc.constantFrom(0.1, 1),
-      clipR: fc.constantFrom(2.3, 1),
-      euclidean: fc.record({ la: fc.constantFrom(20, 7), gamma: fc.constantFrom(0.1, 0.5), margin: fc.constantFrom(0.01, 0.1), tau: fc.constantFrom(0.2, 0, 1) }, { requiredKeys: [] }),
-      hyperbolic: fc.record({ la: fc.constantFrom(5, 2), gamma: fc.constantFrom(0.1, 0.4), margin: fc.constantFrom(0.01, 0) }, { requiredKeys: [] }),
-      hyphc: fc.record(
-        { temperature: fc.constantFrom(0.05, 0.5), triplets: fc.constantFrom(1024, 5), seed: fc.nat({ max: 100 }), similarity: fc.constantFrom('euclideanProxies', 'labels', 'hyperbolicProxies') as fc.Arbitrary<'euclideanProxies' | 'labels' | 'hyperbolicProxies'> },
-        { requiredKeys: [] },
-      ),
-      weights: fc.record({ euclidean: fc.constantFrom(1, 0, 0.5), hyperbolic: fc.constantFrom(1, 0, 2), hyphc: fc.constantFrom(0.1, 0, 1) }, { requiredKeys: [] }),
-    },
-    { requiredKeys: [] },
-  ).map((o) => ({ ...o, centersPerClass: K }));
+  fc
+    .record(
+      {
+        c: fc.constantFrom(0.1, 1),
+        clipR: fc.constantFrom(2.3, 1),
+        euclidean: fc.record(
+          { la: fc.constantFrom(20, 7), gamma: fc.constantFrom(0.1, 0.5), margin: fc.constantFrom(0.01, 0.1), tau: fc.constantFrom(0.2, 0, 1) },
+          { requiredKeys: [] },
+        ),
+        hyperbolic: fc.record({ la: fc.constantFrom(5, 2), gamma: fc.constantFrom(0.1, 0.4), margin: fc.constantFrom(0.01, 0) }, { requiredKeys: [] }),
+        hyphc: fc.record(
+          {
+            temperature: fc.constantFrom(0.05, 0.5),
+            triplets: fc.constantFrom(1024, 5),
+            seed: fc.nat({ max: 100 }),
+            similarity: fc.constantFrom('euclideanProxies', 'labels', 'hyperbolicProxies') as fc.Arbitrary<'euclideanProxies' | 'labels' | 'hyperbolicProxies'>,
+          },
+          { requiredKeys: [] },
+        ),
+        weights: fc.record(
+          { euclidean: fc.constantFrom(1, 0, 0.5), hyperbolic: fc.constantFrom(1, 0, 2), hyphc: fc.constantFrom(0.1, 0, 1) },
+          { requiredKeys: [] },
+        ),
+      },
+      { requiredKeys: [] },
+    )
+    .map((o) => ({ ...o, centersPerClass: K }));
 
 describe('CHEST = the weighted sum of its terms', () => {
   test.prop([chestCaseArb.chain(([s, y]) => fc.tuple(fc.constant(s), fc.constant(y), chestOptionsArb(s.K)))], { numRuns: RUNS })(
@@ -222,7 +251,9 @@ describe('CHEST = the weighted sum of its terms', () => {
       const K = s.K;
       const h = g.item(g.chest({ centersPerClass: K, c, clipR, weights: { euclidean: 0, hyphc: 0 } })(inp, y));
       expect(h).toBe(g.item(g.hyperbolicSoftTriple({ centersPerClass: K, c, clipR })(inp.hyperbolic, inp.hyperbolicProxies, y)));
-      const hcChest = g.item(g.chest({ centersPerClass: K, c, clipR, hyphc: { seed: 3, triplets: 7 }, weights: { euclidean: 0, hyperbolic: 0, hyphc: 1 } })(inp, y));
+      const hcChest = g.item(
+        g.chest({ centersPerClass: K, c, clipR, hyphc: { seed: 3, triplets: 7 }, weights: { euclidean: 0, hyperbolic: 0, hyphc: 1 } })(inp, y),
+      );
       const ball = g.poincareBall({ c });
       const pe = inp.euclideanProxies;
       const sim = g.div(g.add(g.cosineSimilarity(pe, pe), 1), 2);
@@ -252,7 +283,15 @@ describe('a CHEST variant built from the public API: ProxyAnchor instead of Soft
         g.hyperbolicProxies(ball, i.hyperbolicProxies),
         l,
       ]),
-      g.weighted(0.1, g.contramap(g.hyphc(), (i: ChestInputs): Parameters<ReturnType<typeof g.hyphc>> => [ball, g.hyperbolicProxies(ball, i.hyperbolicProxies), sim, triplets])),
+      g.weighted(
+        0.1,
+        g.contramap(g.hyphc(), (i: ChestInputs): Parameters<ReturnType<typeof g.hyphc>> => [
+          ball,
+          g.hyperbolicProxies(ball, i.hyperbolicProxies),
+          sim,
+          triplets,
+        ]),
+      ),
     ]);
     // ----
     const r = g.checkGrad((i) => anchorChest(i as unknown as ChestInputs, yy), [inp as unknown as Tree], { rtol: 1e-5, atol: 1e-6 });
@@ -263,7 +302,19 @@ describe('a CHEST variant built from the public API: ProxyAnchor instead of Soft
     expect(Math.abs(vAnchor - vChest)).toBeGreaterThan(1e-6);
     // the shared HypHC term is the same in both
     const onlyHc = g.item(g.chestTerms({ centersPerClass: 1, hyphc: { similarity: () => sim, triplets: 64 } })(inp, yy).hyphc);
-    expectRel(g.item(g.contramap(g.hyphc(), (i: ChestInputs): Parameters<ReturnType<typeof g.hyphc>> => [ball, g.hyperbolicProxies(ball, i.hyperbolicProxies), sim, triplets])(inp)), onlyHc, 1e-15, 'HypHC term');
+    expectRel(
+      g.item(
+        g.contramap(g.hyphc(), (i: ChestInputs): Parameters<ReturnType<typeof g.hyphc>> => [
+          ball,
+          g.hyperbolicProxies(ball, i.hyperbolicProxies),
+          sim,
+          triplets,
+        ])(inp),
+      ),
+      onlyHc,
+      1e-15,
+      'HypHC term',
+    );
   });
 });
 
@@ -271,7 +322,8 @@ describe('SoftTriple identities', () => {
   test.prop([problemArb, fc.constantFrom(20, 3), fc.constantFrom(0.1, 0.7), fc.constantFrom(0.01, 0.2)], { numRuns: RUNS })(
     'euclideanSoftTriple = softTriple(cosineSimilarity(x, w)) + 0.2·centerRegularizer(w)',
     ([p, y], la, gamma, margin) => {
-      const x = normal(p.seed, [p.B, p.D]), w = normal(p.seed + 1, [p.C * p.K, p.D]);
+      const x = normal(p.seed, [p.B, p.D]),
+        w = normal(p.seed + 1, [p.C * p.K, p.D]);
       const o = { la, gamma, margin, centersPerClass: p.K };
       const lhs = g.item(g.euclideanSoftTriple(o)(x, w, y));
       const st = g.item(g.softTriple(o)(g.cosineSimilarity(x, w), y));
@@ -281,26 +333,33 @@ describe('SoftTriple identities', () => {
     },
   );
 
-  test.prop([problemArb.filter(([p]) => p.C >= 2), fc.double({ min: 0.01, max: 10, noNaN: true }), fc.double({ min: 0.01, max: 10, noNaN: true }), fc.constantFrom(20, 4), fc.constantFrom(0.01, 0.3)], { numRuns: RUNS })(
-    'K = 1 by hand: γ is irrelevant and softTriple = CE of λ(cos − δ·onehot)',
-    ([p, y], gamma1, gamma2, la, margin) => {
-      const x = normal(p.seed, [p.B, p.D]), w = normal(p.seed + 1, [p.C, p.D]);
-      const sim = g.cosineSimilarity(x, w);
-      const v1 = g.item(g.softTriple({ centersPerClass: 1, la, gamma: gamma1, margin })(sim, y));
-      const v2 = g.item(g.softTriple({ centersPerClass: 1, la, gamma: gamma2, margin })(sim, y));
-      expect(v1).toBe(v2);
-      const s = g.toArray(sim);
-      let total = 0;
-      for (let i = 0; i < p.B; i++) {
-        const logits = Array.from({ length: p.C }, (_, c) => la * (s[i * p.C + c] - (c === y[i] ? margin : 0)));
-        const m = Math.max(...logits);
-        total += m + Math.log(logits.reduce((a, l) => a + Math.exp(l - m), 0)) - logits[y[i]];
-      }
-      expectRel(v1, total / p.B, 1e-13, 'by hand');
-      const hot = g.oneHot(y, p.C, 'float64');
-      expectRel(v1, g.item(g.crossEntropy(g.mul(g.sub(sim, g.mul(hot, margin)), la), y)), 1e-14, 'crossEntropy');
-    },
-  );
+  test.prop(
+    [
+      problemArb.filter(([p]) => p.C >= 2),
+      fc.double({ min: 0.01, max: 10, noNaN: true }),
+      fc.double({ min: 0.01, max: 10, noNaN: true }),
+      fc.constantFrom(20, 4),
+      fc.constantFrom(0.01, 0.3),
+    ],
+    { numRuns: RUNS },
+  )('K = 1 by hand: γ is irrelevant and softTriple = CE of λ(cos − δ·onehot)', ([p, y], gamma1, gamma2, la, margin) => {
+    const x = normal(p.seed, [p.B, p.D]),
+      w = normal(p.seed + 1, [p.C, p.D]);
+    const sim = g.cosineSimilarity(x, w);
+    const v1 = g.item(g.softTriple({ centersPerClass: 1, la, gamma: gamma1, margin })(sim, y));
+    const v2 = g.item(g.softTriple({ centersPerClass: 1, la, gamma: gamma2, margin })(sim, y));
+    expect(v1).toBe(v2);
+    const s = g.toArray(sim);
+    let total = 0;
+    for (let i = 0; i < p.B; i++) {
+      const logits = Array.from({ length: p.C }, (_, c) => la * (s[i * p.C + c] - (c === y[i] ? margin : 0)));
+      const m = Math.max(...logits);
+      total += m + Math.log(logits.reduce((a, l) => a + Math.exp(l - m), 0)) - logits[y[i]];
+    }
+    expectRel(v1, total / p.B, 1e-13, 'by hand');
+    const hot = g.oneHot(y, p.C, 'float64');
+    expectRel(v1, g.item(g.crossEntropy(g.mul(g.sub(sim, g.mul(hot, margin)), la), y)), 1e-14, 'crossEntropy');
+  });
 
   test.prop([fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 4 }), fc.nat({ max: 1_000_000 }), fc.boolean()], { numRuns: RUNS })(
     'centerRegularizer by hand: K = 2 orthogonal centers give sqrt(2 + 1e-5)/(C·2·1)·C, any scale',
@@ -313,7 +372,10 @@ describe('SoftTriple identities', () => {
         const na = Math.hypot(...a);
         const dot = a.reduce((s, v, i) => s + v * b0[i], 0);
         const b = general ? b0 : b0.map((v, i) => v - (dot / (na * na)) * a[i]);
-        rows.push(a.map((v) => v * (1 + c)), b.map((v) => v * 0.5));
+        rows.push(
+          a.map((v) => v * (1 + c)),
+          b.map((v) => v * 0.5),
+        );
         coss.push(general ? dot / (na * Math.hypot(...b0)) : 0);
       }
       const w = g.tensor(rows.flat(), [2 * C, D], 'float64');
@@ -337,12 +399,15 @@ describe('baselines by hand (plain JS on the cosine / distance matrices)', () =>
   test.prop([caseArb, fc.constantFrom(32, 4), fc.constantFrom(0.1, 0)], { numRuns: RUNS })(
     'proxyAnchor: positive term averaged over proxies with a positive in the batch, negative term over all C',
     ([{ B, C, D, seed }, y], alpha, delta) => {
-      const x = normal(seed, [B, D]), p = normal(seed + 1, [C, D]);
+      const x = normal(seed, [B, D]),
+        p = normal(seed + 1, [C, D]);
       const s = g.toArray(g.cosineSimilarity(x, p));
-      let pos = 0, neg = 0;
+      let pos = 0,
+        neg = 0;
       const withPos = new Set(y);
       for (let c = 0; c < C; c++) {
-        let sp = 0, sn = 0;
+        let sp = 0,
+          sn = 0;
         for (let i = 0; i < B; i++) {
           if (y[i] === c) sp += Math.exp(-alpha * (s[i * C + c] - delta));
           else sn += Math.exp(alpha * (s[i * C + c] + delta));
@@ -358,9 +423,12 @@ describe('baselines by hand (plain JS on the cosine / distance matrices)', () =>
   test.prop([caseArb, fc.constantFrom(0.05, 1), fc.constantFrom(1, 3)], { numRuns: RUNS })(
     'normalizedSoftmax = CE(cos/T); proxyNCA = CE(−scale·‖x̂ − p̂‖²)',
     ([{ B, C, D, seed }, y], T, scale) => {
-      const x = normal(seed, [B, D]), p = normal(seed + 1, [C, D]);
-      const xr = g.toArray(g.normalize(x)), pr = g.toArray(g.normalize(p));
-      let ns = 0, nca = 0;
+      const x = normal(seed, [B, D]),
+        p = normal(seed + 1, [C, D]);
+      const xr = g.toArray(g.normalize(x)),
+        pr = g.toArray(g.normalize(p));
+      let ns = 0,
+        nca = 0;
       for (let i = 0; i < B; i++) {
         const cos = Array.from({ length: C }, (_, c) => xr.slice(i * D, (i + 1) * D).reduce((a, v, k) => a + v * pr[c * D + k], 0));
         const d2 = Array.from({ length: C }, (_, c) => xr.slice(i * D, (i + 1) * D).reduce((a, v, k) => a + (v - pr[c * D + k]) ** 2, 0));
@@ -374,27 +442,50 @@ describe('baselines by hand (plain JS on the cosine / distance matrices)', () =>
     },
   );
 
-  test.prop([caseArb, fc.constantFrom(0.2, 1)], { numRuns: RUNS })('tripletMargin: batch-hard mean over anchors with a positive and a negative', ([{ B, D, seed }, y], margin) => {
-    const x = normal(seed, [B, D]);
-    const r = g.toArray(x);
-    const d = (i: number, j: number) => Math.sqrt(Math.max(Array.from({ length: D }, (_, k) => (r[i * D + k] - r[j * D + k]) ** 2).reduce((a, b) => a + b, 0), 1e-12));
-    let total = 0, n = 0;
-    for (let i = 0; i < B; i++) {
-      const pos = y.map((_, j) => j).filter((j) => j !== i && y[j] === y[i]);
-      const neg = y.map((_, j) => j).filter((j) => y[j] !== y[i]);
-      if (!pos.length || !neg.length) continue;
-      total += Math.max(0, Math.max(...pos.map((j) => d(i, j))) - Math.min(...neg.map((j) => d(i, j))) + margin);
-      n++;
-    }
-    const v = g.item(g.tripletMargin({ margin })(x, y));
-    if (n === 0) expect(Math.abs(v)).toBe(0);
-    else expect(Math.abs(v - total / n)).toBeLessThanOrEqual(1e-12 * Math.max(1, total / n));
-  });
+  test.prop([caseArb, fc.constantFrom(0.2, 1)], { numRuns: RUNS })(
+    'tripletMargin: batch-hard mean over anchors with a positive and a negative',
+    ([{ B, D, seed }, y], margin) => {
+      const x = normal(seed, [B, D]);
+      const r = g.toArray(x);
+      const d = (i: number, j: number) =>
+        Math.sqrt(
+          Math.max(
+            Array.from({ length: D }, (_, k) => (r[i * D + k] - r[j * D + k]) ** 2).reduce((a, b) => a + b, 0),
+            1e-12,
+          ),
+        );
+      let total = 0,
+        n = 0;
+      for (let i = 0; i < B; i++) {
+        const pos = y.map((_, j) => j).filter((j) => j !== i && y[j] === y[i]);
+        const neg = y.map((_, j) => j).filter((j) => y[j] !== y[i]);
+        if (!pos.length || !neg.length) continue;
+        total += Math.max(0, Math.max(...pos.map((j) => d(i, j))) - Math.min(...neg.map((j) => d(i, j))) + margin);
+        n++;
+      }
+      const v = g.item(g.tripletMargin({ margin })(x, y));
+      if (n === 0) expect(Math.abs(v)).toBe(0);
+      else expect(Math.abs(v - total / n)).toBeLessThanOrEqual(1e-12 * Math.max(1, total / n));
+    },
+  );
 });
 
 describe('HypHC by hand', () => {
-  const caseArb = fc.record({ P: fc.integer({ min: 3, max: 6 }), D: fc.integer({ min: 2, max: 3 }), c: fc.constantFrom(0.1, 1), T: fc.constantFrom(0.05, 1), seed: fc.nat({ max: 1_000_000 }) });
-  const tripsArb = (P: number) => fc.array(fc.shuffledSubarray(Array.from({ length: P }, (_, i) => i), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 6 }) as unknown as fc.Arbitrary<Triplet[]>;
+  const caseArb = fc.record({
+    P: fc.integer({ min: 3, max: 6 }),
+    D: fc.integer({ min: 2, max: 3 }),
+    c: fc.constantFrom(0.1, 1),
+    T: fc.constantFrom(0.05, 1),
+    seed: fc.nat({ max: 1_000_000 }),
+  });
+  const tripsArb = (P: number) =>
+    fc.array(
+      fc.shuffledSubarray(
+        Array.from({ length: P }, (_, i) => i),
+        { minLength: 3, maxLength: 3 },
+      ),
+      { minLength: 1, maxLength: 6 },
+    ) as unknown as fc.Arbitrary<Triplet[]>;
 
   test.prop([caseArb.chain((s) => fc.tuple(fc.constant(s), tripsArb(s.P))), weightArb(2)], { numRuns: RUNS })(
     'equal similarities a: every triplet gives 3a − a·Σsoftmax = 2a, and the gradient vanishes',
@@ -437,8 +528,24 @@ describe('HypHC by hand', () => {
     // i, j close together near the boundary (deep LCA), k on the opposite side (LCAs with k near the origin)
     const ball = g.poincareBall({ c });
     const r = 0.9 * ball.radius;
-    const pts = g.tensor([[r, 0.05 * r], [r, -0.05 * r], [-r, 0]], [3, 2], 'float64');
-    const S = g.tensor([[1, 0.9, 0.2], [0.9, 1, 0.3], [0.2, 0.3, 1]], [3, 3], 'float64');
+    const pts = g.tensor(
+      [
+        [r, 0.05 * r],
+        [r, -0.05 * r],
+        [-r, 0],
+      ],
+      [3, 2],
+      'float64',
+    );
+    const S = g.tensor(
+      [
+        [1, 0.9, 0.2],
+        [0.9, 1, 0.3],
+        [0.2, 0.3, 1],
+      ],
+      [3, 3],
+      'float64',
+    );
     expectRel(g.item(g.hyphc({ temperature: 0.05 })(ball, pts, S, [[0, 1, 2]])), 0.2 + 0.3, 1e-6, 'deep pair');
     // relabelled: the same triplet in another order gives the same value
     expectRel(g.item(g.hyphc({ temperature: 0.05 })(ball, pts, S, [[2, 0, 1]])), 0.5, 1e-6, 'order');

@@ -57,7 +57,8 @@ function cosine(a: number[], b: number[]): number {
 function minWithinClassGap(w: Tensor, K: number): number {
   const r = rowsOf(w);
   let m = Infinity;
-  for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) if (Math.floor(i / K) === Math.floor(j / K)) m = Math.min(m, 1 - cosine(r[i], r[j]));
+  for (let i = 0; i < r.length; i++)
+    for (let j = i + 1; j < r.length; j++) if (Math.floor(i / K) === Math.floor(j / K)) m = Math.min(m, 1 - cosine(r[i], r[j]));
   return m;
 }
 
@@ -120,18 +121,26 @@ describe('SoftTriple family: grad = central differences', () => {
 });
 
 describe('HypHC: grad = central differences', () => {
-  const hyphcCase = fc.record({
-    P: fc.integer({ min: 3, max: 6 }),
-    D: fc.integer({ min: 2, max: 3 }),
-    c: fc.constantFrom(0.1, 1),
-    T: fc.constantFrom(0.05, 0.2, 1),
-    seed: fc.nat({ max: 1_000_000 }),
-  }).chain((s) =>
-    fc.tuple(
-      fc.constant(s),
-      fc.array(fc.shuffledSubarray(Array.from({ length: s.P }, (_, i) => i), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 6 }),
-    ),
-  );
+  const hyphcCase = fc
+    .record({
+      P: fc.integer({ min: 3, max: 6 }),
+      D: fc.integer({ min: 2, max: 3 }),
+      c: fc.constantFrom(0.1, 1),
+      T: fc.constantFrom(0.05, 0.2, 1),
+      seed: fc.nat({ max: 1_000_000 }),
+    })
+    .chain((s) =>
+      fc.tuple(
+        fc.constant(s),
+        fc.array(
+          fc.shuffledSubarray(
+            Array.from({ length: s.P }, (_, i) => i),
+            { minLength: 3, maxLength: 3 },
+          ),
+          { minLength: 1, maxLength: 6 },
+        ),
+      ),
+    );
   test.prop([hyphcCase], { numRuns: RUNS })(
     'hyphc on points from ball.toPoincare, a random symmetric similarity and random triplets',
     ([{ P, D, c, T, seed }, trip]) => {
@@ -179,13 +188,16 @@ describe('baselines: grad = central differences', () => {
     },
   );
 
-  test.prop([
-    fc.record({ B: fc.integer({ min: 3, max: 6 }), D: fc.integer({ min: 2, max: 3 }), seed: fc.nat({ max: 1_000_000 }) }).chain((s) =>
-      fc.tuple(fc.constant(s), labelsArb(s.B, 2)),
-    ),
-    fc.constantFrom(0.2, 1, 2),
-    fc.constantFrom('euclidean', 'cosine') as fc.Arbitrary<'euclidean' | 'cosine'>,
-  ], { numRuns: RUNS })('tripletMargin (distinct distances, away from the ReLU kink)', ([{ B, D, seed }, y], margin, distance) => {
+  test.prop(
+    [
+      fc
+        .record({ B: fc.integer({ min: 3, max: 6 }), D: fc.integer({ min: 2, max: 3 }), seed: fc.nat({ max: 1_000_000 }) })
+        .chain((s) => fc.tuple(fc.constant(s), labelsArb(s.B, 2))),
+      fc.constantFrom(0.2, 1, 2),
+      fc.constantFrom('euclidean', 'cosine') as fc.Arbitrary<'euclidean' | 'cosine'>,
+    ],
+    { numRuns: RUNS },
+  )('tripletMargin (distinct distances, away from the ReLU kink)', ([{ B, D, seed }, y], margin, distance) => {
     const x = normal(seed, [B, D]);
     const r = rowsOf(x);
     const d = (i: number, j: number) => (distance === 'cosine' ? 1 - cosine(r[i], r[j]) : Math.hypot(...r[i].map((v, k) => v - r[j][k])));
@@ -210,14 +222,15 @@ describe('baselines: grad = central differences', () => {
 });
 
 describe('CHEST end to end: grad = central differences in all four inputs', () => {
-  const chestCase = fc.record({
-    B: fc.integer({ min: 1, max: 4 }),
-    C: fc.integer({ min: 1, max: 3 }),
-    K: fc.integer({ min: 1, max: 3 }),
-    DE: fc.integer({ min: 2, max: 3 }),
-    DH: fc.integer({ min: 2, max: 3 }),
-    seed: fc.nat({ max: 1_000_000 }),
-  })
+  const chestCase = fc
+    .record({
+      B: fc.integer({ min: 1, max: 4 }),
+      C: fc.integer({ min: 1, max: 3 }),
+      K: fc.integer({ min: 1, max: 3 }),
+      DE: fc.integer({ min: 2, max: 3 }),
+      DH: fc.integer({ min: 2, max: 3 }),
+      seed: fc.nat({ max: 1_000_000 }),
+    })
     .filter(({ C, K }) => C * K >= 3) // HypHC needs three proxies
     .chain((s) => fc.tuple(fc.constant(s), labelsArb(s.B, s.C)));
 
@@ -244,7 +257,8 @@ describe('CHEST end to end: grad = central differences in all four inputs', () =
     const ga = g.treeLeaves(g.grad((i: ChestInputs) => L(i, y))(inp) as unknown as Tree);
     const gf = g.treeLeaves(g.grad((i: ChestInputs) => Lf(i, y))(inp) as unknown as Tree);
     ga.forEach((t, k) => {
-      const a = g.toArray(t), b = g.toArray(gf[k]);
+      const a = g.toArray(t),
+        b = g.toArray(gf[k]);
       a.forEach((v, j) => expect(Math.abs(v - b[j])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(v))));
     });
     expectGrad((i) => Lf(i as unknown as ChestInputs, y), [inp as unknown as Tree]);
@@ -290,7 +304,8 @@ describe('CHEST end to end: grad = central differences in all four inputs', () =
         const Lf = g.chest(frozen(options, sim));
         // chest computes exp(−d) per pair with ball.dist, the frozen matrix with ball.pairwiseDist:
         // equal up to the last bits of the two distance formulas
-        const lv = g.item(L(inp, y, trip)), lf = g.item(Lf(inp, y, trip));
+        const lv = g.item(L(inp, y, trip)),
+          lf = g.item(Lf(inp, y, trip));
         expect(Math.abs(lv - lf)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(lf)));
         const ga = g.toArray(g.grad((i: ChestInputs) => L(i, y, trip))(inp).hyperbolicProxies);
         const gf = g.toArray(g.grad((i: ChestInputs) => Lf(i, y, trip))(inp).hyperbolicProxies);

@@ -37,7 +37,10 @@ function allFinite(t: Tensor): boolean {
  * finite scalar of the inputs' dtype and every gradient entry is finite.
  */
 function expectFinite(f: (...xs: Tree[]) => Tensor, args: Tree[], dtype: DType = 'float64'): number {
-  const [v, grads] = g.valueAndGrad(f, args.map((_, i) => i))(...args) as [Tensor, Tree[]];
+  const [v, grads] = g.valueAndGrad(
+    f,
+    args.map((_, i) => i),
+  )(...args) as [Tensor, Tree[]];
   expect(v.size).toBe(1);
   expect(v.dtype).toBe(dtype);
   expect(Number.isFinite(g.item(v)), `value ${g.item(v)}`).toBe(true);
@@ -144,7 +147,13 @@ describe('finite values and gradients on degenerate inputs (float64 and float32)
     expect(g.toArray(gr).every((e) => e === 0)).toBe(true); // -0 === 0
   });
 
-  const hyphcDegenerate = fc.record({ P: fc.integer({ min: 3, max: 6 }), D: fc.integer({ min: 1, max: 3 }), seed: fc.nat({ max: 1_000_000 }), dtype: dtypeArb, c: fc.constantFrom(0.1, 1) });
+  const hyphcDegenerate = fc.record({
+    P: fc.integer({ min: 3, max: 6 }),
+    D: fc.integer({ min: 1, max: 3 }),
+    seed: fc.nat({ max: 1_000_000 }),
+    dtype: dtypeArb,
+    c: fc.constantFrom(0.1, 1),
+  });
   test.prop([hyphcDegenerate, fc.array(fc.tuple(fc.nat(5), fc.nat(5), fc.nat(5)), { minLength: 1, maxLength: 8 })], { numRuns: RUNS * 2 })(
     'HypHC with degenerate triplets: repeated indices, collinear / coinciding / zero points',
     ({ P, D, seed, dtype, c }, raw) => {
@@ -152,7 +161,11 @@ describe('finite values and gradients on degenerate inputs (float64 and float32)
       const trip = raw.map((t) => t.map((i) => i % P) as unknown as Triplet);
       const S = g.randomUniform(g.prngKey(seed + 9), [P, P], dtype);
       const dir = normal(seed, [1, D], dtype);
-      const scales = g.tensor(Array.from({ length: P }, (_, i) => [0.5, -0.3, 1, 0, 2, 0.5][i]), [P, 1], dtype);
+      const scales = g.tensor(
+        Array.from({ length: P }, (_, i) => [0.5, -0.3, 1, 0, 2, 0.5][i]),
+        [P, 1],
+        dtype,
+      );
       const pointSets: [string, Tensor][] = [
         ['random', ball.toPoincare(normal(seed + 1, [P, D], dtype))],
         ['collinear with the origin (one diameter, incl. the origin and a repeated point)', ball.toPoincare(g.mul(scales, dir))],
@@ -173,14 +186,26 @@ describe('finite values and gradients on degenerate inputs (float64 and float32)
   test.prop([batch.filter(([s]) => s.C * s.K >= 3)], { numRuns: RUNS })('CHEST with collinear hyperbolic proxies and repeated-index triplets', ([s, y]) => {
     const P = s.C * s.K;
     const dir = normal(s.seed, [1, s.D], s.dtype);
-    const ph = g.mul(g.tensor(Array.from({ length: P }, (_, i) => (i % 3) - 1), [P, 1], s.dtype), dir); // −d, 0, d, −d, …
+    const ph = g.mul(
+      g.tensor(
+        Array.from({ length: P }, (_, i) => (i % 3) - 1),
+        [P, 1],
+        s.dtype,
+      ),
+      dir,
+    ); // −d, 0, d, −d, …
     const inp: ChestInputs = {
       euclidean: normal(s.seed + 1, [s.B, s.D], s.dtype),
       hyperbolic: normal(s.seed + 2, [s.B, s.D], s.dtype),
       euclideanProxies: normal(s.seed + 3, [P, s.D], s.dtype),
       hyperbolicProxies: ph,
     };
-    const trip: Triplet[] = [[0, 0, 0], [0, 1, 1], [2, 1, 2], [0, 1, 2]];
+    const trip: Triplet[] = [
+      [0, 0, 0],
+      [0, 1, 1],
+      [2, 1, 2],
+      [0, 1, 2],
+    ];
     expectFinite((i) => g.chest({ centersPerClass: s.K })(i as unknown as ChestInputs, y, trip), [inp as unknown as Tree], s.dtype);
   });
 });
@@ -197,7 +222,14 @@ describe('float32 inputs give float32 results close to float64', () => {
       ['proxyAnchor', (a, _b, c) => g.proxyAnchor()(a, c, y)],
       ['normalizedSoftmax', (a, _b, c) => g.normalizedSoftmax()(a, c, y)],
       ['proxyNCA', (a, _b, c) => g.proxyNCA()(a, c, y)],
-      ['chest', (a, b) => g.chest({ centersPerClass: s.K, weights: s.C * s.K >= 3 ? {} : { hyphc: 0 } })({ euclidean: a, hyperbolic: a, euclideanProxies: b, hyperbolicProxies: b }, y)],
+      [
+        'chest',
+        (a, b) =>
+          g.chest({ centersPerClass: s.K, weights: s.C * s.K >= 3 ? {} : { hyphc: 0 } })(
+            { euclidean: a, hyperbolic: a, euclideanProxies: b, hyperbolicProxies: b },
+            y,
+          ),
+      ],
     ];
     for (const [name, f] of cases) {
       const v64 = f(x, w, p);
@@ -263,7 +295,14 @@ describe('typed errors naming the function', () => {
     expectThrows(() => g.hyperbolicSoftTriple({ centersPerClass: 4 })(x, w, y), g.ShapeError, 'hyperbolicSoftTriple:', /K = 4/);
     expectThrows(() => g.centerRegularizer({ centersPerClass: 4 })(w), g.ShapeError, 'centerRegularizer:', /K = 4/, /\[6, 3\]/);
     expectThrows(() => g.chest({ centersPerClass: 4 })(inp, y), g.ShapeError, 'chest:', /6 proxies/, /centersPerClass = 4/);
-    expectThrows(() => g.chest({ centersPerClass: K })({ ...inp, hyperbolicProxies: normal(6, [4, 2]) }, y), g.ShapeError, 'chest:', /\[6, 3\]/, /\[4, 2\]/, /same C·K/);
+    expectThrows(
+      () => g.chest({ centersPerClass: K })({ ...inp, hyperbolicProxies: normal(6, [4, 2]) }, y),
+      g.ShapeError,
+      'chest:',
+      /\[6, 3\]/,
+      /\[4, 2\]/,
+      /same C·K/,
+    );
     expectThrows(() => g.chest({ centersPerClass: K })({ ...inp, hyperbolic: normal(6, [3, 2]) }, y), g.ShapeError, 'chest:', /same B/);
     expectThrows(() => g.softTriple({ centersPerClass: 1.5 }), g.ValueError, 'softTriple:', /centersPerClass/);
     expectThrows(() => g.chest({ centersPerClass: 0 }), g.ValueError, 'chest:', /centersPerClass/);

@@ -11,7 +11,10 @@ import * as g from '../../lib/index.ts';
 import type { PoincareBall, Tensor } from '../../lib/index.ts';
 
 const ball = g.poincareBall({ c: 1 });
-const P = g.tensor([[0.1, 0.2], [0.3, -0.1]]);
+const P = g.tensor([
+  [0.1, 0.2],
+  [0.3, -0.1],
+]);
 const key = g.prngKey(0);
 
 /** method → a valid call from its arguments, the valid arguments, and which of them are row tensors */
@@ -141,7 +144,8 @@ describe('shape checks at the entry of every method with two or more row tensors
     expect(ball.mobiusScalarMul(g.tensor([[2], [0.5]]), P).shape).toEqual([2, 2]);
     expectTyped(() => ball.geodesic(P, P, g.tensor([0.2, 0.7, 0.1])), g.ShapeError, 'geodesic');
     // a batch of times along one geodesic (x, y one point each)
-    const one = g.tensor([[0.1, 0.2]]), two = g.tensor([[-0.3, 0.1]]);
+    const one = g.tensor([[0.1, 0.2]]),
+      two = g.tensor([[-0.3, 0.1]]);
     expect(ball.geodesic(one, two, g.tensor([0, 0.5, 1])).shape).toEqual([3, 2]);
     expectTyped(() => ball.mobiusScalarMul(g.tensor([2, 0.5, 1]), P), g.ShapeError, 'mobiusScalarMul');
     expect(ball.componentInner(P, P).shape).toEqual([2, 2]);

@@ -70,7 +70,13 @@ function rowsFor({ c, D, dirs, frac, near, v }: Case, kind: string): number[][] 
   const on = (d: number[], f: number) => d.map((t) => Math.fround(t * f * R));
   const p = [on(unit(0), frac), on(unit(4), frac)];
   if (kind === 'p') return p;
-  if (kind === 'q') return p.map((r) => on(r.map((t, k) => t / R + near * (dirs[(k + 7) % 12] ?? 0)).map((t, _, a) => t / Math.hypot(...a)), frac));
+  if (kind === 'q')
+    return p.map((r) =>
+      on(
+        r.map((t, k) => t / R + near * (dirs[(k + 7) % 12] ?? 0)).map((t, _, a) => t / Math.hypot(...a)),
+        frac,
+      ),
+    );
   if (kind === 'o') return p.map((r) => r.map((t) => -t));
   if (kind === 'v') return [v.slice(0, D), v.slice(4, 4 + D)].map((r) => r.map(Math.fround));
   return [Array.from({ length: D }, (_, k) => v[k % 8]), Array.from({ length: D }, (_, k) => v[(k + 3) % 8])]; // m: [2, D]
@@ -124,14 +130,32 @@ describe('float32 gradients on the boundary are finite where float64 gradients a
     });
   }
 
-  test.prop([fc.record({ c: fc.constantFrom(1e-3, 0.1, 1, 10), t: fc.double({ min: 1e-8, max: 1e-3, noNaN: true }), s: fc.constantFrom(1, 1 + 5e-7, 1 - 6e-8) })], { numRuns: 50 })(
-    'lcaDepth of two nearly equal boundary points, c a float32 tensor: finite gradients (a, b and c)',
-    ({ c, t, s }) => {
-      const R = s / Math.sqrt(c);
-      const a = g.tensor([[R, 0], [0.6 * R, 0.8 * R]], undefined, 'float32');
-      const b = g.tensor([[R * Math.cos(t), R * Math.sin(t)], [0.6 * R * (1 - t), 0.8 * R * (1 - t)]], undefined, 'float32');
-      const gs = g.grad((aa: Tensor, bb: Tensor, cc: Tensor) => g.sum(g.poincareBall({ c: cc }).lcaDepth(aa, bb)), [0, 1, 2])(a, b, g.scalar(c, 'float32')) as Tensor[];
-      gs.forEach((x) => expect(g.toArray(x).every(Number.isFinite)).toBe(true));
-    },
-  );
+  test.prop(
+    [fc.record({ c: fc.constantFrom(1e-3, 0.1, 1, 10), t: fc.double({ min: 1e-8, max: 1e-3, noNaN: true }), s: fc.constantFrom(1, 1 + 5e-7, 1 - 6e-8) })],
+    { numRuns: 50 },
+  )('lcaDepth of two nearly equal boundary points, c a float32 tensor: finite gradients (a, b and c)', ({ c, t, s }) => {
+    const R = s / Math.sqrt(c);
+    const a = g.tensor(
+      [
+        [R, 0],
+        [0.6 * R, 0.8 * R],
+      ],
+      undefined,
+      'float32',
+    );
+    const b = g.tensor(
+      [
+        [R * Math.cos(t), R * Math.sin(t)],
+        [0.6 * R * (1 - t), 0.8 * R * (1 - t)],
+      ],
+      undefined,
+      'float32',
+    );
+    const gs = g.grad((aa: Tensor, bb: Tensor, cc: Tensor) => g.sum(g.poincareBall({ c: cc }).lcaDepth(aa, bb)), [0, 1, 2])(
+      a,
+      b,
+      g.scalar(c, 'float32'),
+    ) as Tensor[];
+    gs.forEach((x) => expect(g.toArray(x).every(Number.isFinite)).toBe(true));
+  });
 });

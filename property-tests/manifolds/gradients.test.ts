@@ -33,7 +33,11 @@ type Ball = ReturnType<typeof g.poincareBall>;
 /** A fixed, non-trivial cotangent of `shape`: sum(op(...)·W) is a scalar test function. */
 function weights(shape: readonly number[], dtype: DType): Tensor {
   const n = shape.reduce((p, d) => p * d, 1);
-  return g.tensor(Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + 0.3) + 0.5), shape, dtype);
+  return g.tensor(
+    Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + 0.3) + 0.5),
+    shape,
+    dtype,
+  );
 }
 const scalarize = (t: Tensor): Tensor => g.sum(g.mul(t, weights(t.shape, t.dtype)));
 
@@ -79,17 +83,19 @@ const FNS: readonly Fn[] = [
  * x with 0, …) occurs.
  */
 function edgeCase(dtype: DType) {
-  return fc.tuple(curvatureArb(), fc.constantFrom(2, 3, 8, 33, 64)).chain(([c, dim]) =>
-    fc.tuple(
-      fc.constant(c),
-      fc.constant(dim),
-      ballRowArb({ c, dim, dtype, minRadiusFraction: 1 - 1e-9, maxRadiusFraction: 1 - 1e-9 }),
-      fc.array(ballRowArb({ c, dim, dtype, maxRadiusFraction: 1 - 1e-9 }), { minLength: 2, maxLength: 2 }),
-      unitVectorArb(dim),
-      fc.array(tangentRowArb({ dim, maxNorm: 1e6 }), { minLength: 2, maxLength: 2 }),
-      fc.double({ min: -3, max: 3, noNaN: true }),
-    ),
-  );
+  return fc
+    .tuple(curvatureArb(), fc.constantFrom(2, 3, 8, 33, 64))
+    .chain(([c, dim]) =>
+      fc.tuple(
+        fc.constant(c),
+        fc.constant(dim),
+        ballRowArb({ c, dim, dtype, minRadiusFraction: 1 - 1e-9, maxRadiusFraction: 1 - 1e-9 }),
+        fc.array(ballRowArb({ c, dim, dtype, maxRadiusFraction: 1 - 1e-9 }), { minLength: 2, maxLength: 2 }),
+        unitVectorArb(dim),
+        fc.array(tangentRowArb({ dim, maxNorm: 1e6 }), { minLength: 2, maxLength: 2 }),
+        fc.double({ min: -3, max: 3, noNaN: true }),
+      ),
+    );
 }
 
 function expectFinite(label: string, t: Tensor): void {
@@ -110,7 +116,17 @@ for (const dtype of DTYPES) {
       const P2 = T([zero, B, zero, B, B, G[1], G[0]]);
       const P3 = T([B, zero, negB, zero, B, G[0], zero]);
       const V1 = T([zero, big, zero, big, big.map((x) => -x), V[0], V[1]]);
-      const M = g.add(g.eye(dim, dim, dtype), g.mul(g.tensor(Array.from({ length: dim * dim }, (_, i) => Math.sin(i + r)), [dim, dim], dtype), 0.3));
+      const M = g.add(
+        g.eye(dim, dim, dtype),
+        g.mul(
+          g.tensor(
+            Array.from({ length: dim * dim }, (_, i) => Math.sin(i + r)),
+            [dim, dim],
+            dtype,
+          ),
+          0.3,
+        ),
+      );
       const W = g.tensor([1, 0, 0.5, 2, 1e-3, 1, 0], [7], dtype);
       const tt = g.scalar(Math.abs(r) / 3, dtype);
       for (const fn of FNS) {
@@ -125,7 +141,10 @@ for (const dtype of DTYPES) {
         });
         const out = fn.f(ball, ...args);
         expectFinite(`${fn.name} value`, out);
-        const grads = g.grad((...xs: Tensor[]) => scalarize(fn.f(ball, ...xs)), args.map((_, i) => i))(...args) as Tensor[];
+        const grads = g.grad(
+          (...xs: Tensor[]) => scalarize(fn.f(ball, ...xs)),
+          args.map((_, i) => i),
+        )(...args) as Tensor[];
         grads.forEach((gt, i) => expectFinite(`${fn.name} d/d(arg ${i})`, gt));
       }
     });
@@ -138,15 +157,20 @@ for (const dtype of DTYPES) {
   describe(`clamps do not kill gradients at the boundary (${dtype})`, () => {
     // At radius fraction 1 − 1e-9 (or the closest float32 point) √c‖x‖ is past the artanh clamp 1 − ε':
     // the custom artanh backward still passes g/(1 − x̂²), so distances keep pulling points inward.
-    test.prop([
-      fc.tuple(curvatureArb(), fc.constantFrom(2, 5, 16, 64)).chain(([c, dim]) =>
-        fc.tuple(
-          fc.constant(c),
-          ballRowArb({ c, dim, dtype, minRadiusFraction: 1 - 1e-9, maxRadiusFraction: 1 - 1e-9 }),
-          ballRowArb({ c, dim, dtype, maxRadiusFraction: 0.9 }),
-        ),
-      ),
-    ], { numRuns: RUNS })('∇dist0 and ∇ₓdist(x, y) at boundary points are finite, non-zero, and increase the distance outward', ([c, b, y]) => {
+    test.prop(
+      [
+        fc
+          .tuple(curvatureArb(), fc.constantFrom(2, 5, 16, 64))
+          .chain(([c, dim]) =>
+            fc.tuple(
+              fc.constant(c),
+              ballRowArb({ c, dim, dtype, minRadiusFraction: 1 - 1e-9, maxRadiusFraction: 1 - 1e-9 }),
+              ballRowArb({ c, dim, dtype, maxRadiusFraction: 0.9 }),
+            ),
+          ),
+      ],
+      { numRuns: RUNS },
+    )('∇dist0 and ∇ₓdist(x, y) at boundary points are finite, non-zero, and increase the distance outward', ([c, b, y]) => {
       const ball = g.poincareBall({ c });
       const x = g.tensor([b], undefined, dtype);
       const gd0 = g.toArray(g.grad((t: Tensor) => g.sum(ball.dist0(t)))(x));
@@ -173,35 +197,39 @@ for (const dtype of DTYPES) {
 const interiorArb = fc.tuple(curvatureArb(), fc.constantFrom(2, 3, 5, 8)).chain(([c, dim]) => {
   const R = 1 / Math.sqrt(c);
   const frac = fc.double({ min: 0.1, max: 0.9, noNaN: true });
-  return fc.tuple(
-    fc.constant(c),
-    fc.constant(dim),
-    fc.array(fc.tuple(unitVectorArb(dim), unitVectorArb(dim), frac, frac, fc.double({ min: 0.2, max: 2.9, noNaN: true })), { minLength: 2, maxLength: 2 }),
-    fc.array(fc.tuple(unitVectorArb(dim), fc.double({ min: 0.05, max: 1, noNaN: true })), { minLength: 2, maxLength: 2 }),
-    fc.double({ min: -2, max: 2, noNaN: true }),
-    fc.double({ min: 0.05, max: 0.95, noNaN: true }),
-  ).map(([cc, d, pairs, vecs, r, t]) => {
-    const xs: number[][] = [], ys: number[][] = [], zs: number[][] = [];
-    for (const [u1, w, f1, f2, beta] of pairs) {
-      // u⊥: the part of w orthogonal to u1 (when w ∥ u1: of the basis vector where u1 is smallest)
-      const orth = (e: number[]) => {
-        const p = e.reduce((s, y, j) => s + y * u1[j], 0);
-        return e.map((x, i) => x - p * u1[i]);
-      };
-      let perp = orth(w);
-      if (Math.hypot(...perp) < 1e-3) {
-        const k = u1.reduce((best, x, i) => (Math.abs(x) < Math.abs(u1[best]) ? i : best), 0);
-        perp = orth(u1.map((_, i) => (i === k ? 1 : 0)));
+  return fc
+    .tuple(
+      fc.constant(c),
+      fc.constant(dim),
+      fc.array(fc.tuple(unitVectorArb(dim), unitVectorArb(dim), frac, frac, fc.double({ min: 0.2, max: 2.9, noNaN: true })), { minLength: 2, maxLength: 2 }),
+      fc.array(fc.tuple(unitVectorArb(dim), fc.double({ min: 0.05, max: 1, noNaN: true })), { minLength: 2, maxLength: 2 }),
+      fc.double({ min: -2, max: 2, noNaN: true }),
+      fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+    )
+    .map(([cc, d, pairs, vecs, r, t]) => {
+      const xs: number[][] = [],
+        ys: number[][] = [],
+        zs: number[][] = [];
+      for (const [u1, w, f1, f2, beta] of pairs) {
+        // u⊥: the part of w orthogonal to u1 (when w ∥ u1: of the basis vector where u1 is smallest)
+        const orth = (e: number[]) => {
+          const p = e.reduce((s, y, j) => s + y * u1[j], 0);
+          return e.map((x, i) => x - p * u1[i]);
+        };
+        let perp = orth(w);
+        if (Math.hypot(...perp) < 1e-3) {
+          const k = u1.reduce((best, x, i) => (Math.abs(x) < Math.abs(u1[best]) ? i : best), 0);
+          perp = orth(u1.map((_, i) => (i === k ? 1 : 0)));
+        }
+        const np = Math.hypot(...perp);
+        const u2 = u1.map((x, i) => Math.cos(beta) * x + (Math.sin(beta) * perp[i]) / np);
+        xs.push(u1.map((x) => x * f1 * R));
+        ys.push(u2.map((x) => x * f2 * R));
+        zs.push(u1.map((x, i) => (0.5 * (x + u2[i]) * (f1 + f2) * R) / 2));
       }
-      const np = Math.hypot(...perp);
-      const u2 = u1.map((x, i) => Math.cos(beta) * x + (Math.sin(beta) * perp[i]) / np);
-      xs.push(u1.map((x) => x * f1 * R));
-      ys.push(u2.map((x) => x * f2 * R));
-      zs.push(u1.map((x, i) => (0.5 * (x + u2[i]) * (f1 + f2) * R) / 2));
-    }
-    const vs = vecs.map(([u, n]) => u.map((x) => (x * n) / Math.sqrt(cc)));
-    return { c: cc, dim: d, xs, ys, zs, vs, r, t };
-  });
+      const vs = vecs.map(([u, n]) => u.map((x) => (x * n) / Math.sqrt(cc)));
+      return { c: cc, dim: d, xs, ys, zs, vs, r, t };
+    });
 });
 
 describe('gradients = central differences (float64, interior inputs)', () => {
@@ -212,20 +240,34 @@ describe('gradients = central differences (float64, interior inputs)', () => {
   };
   test.prop([interiorArb], { numRuns: RUNS })('maps, Möbius operations, gyration', ({ c, dim, xs, ys, zs, vs, r }) => {
     const ball = g.poincareBall({ c });
-    const x = T(xs), y = T(ys), z = T(zs), v = T(vs);
+    const x = T(xs),
+      y = T(ys),
+      z = T(zs),
+      v = T(vs);
     check('expmap0', (a) => ball.expmap0(a), [v]);
     check('logmap0', (a) => ball.logmap0(a), [x]);
     check('expmap', (a, b) => ball.expmap(a, b), [x, v]);
     check('logmap', (a, b) => ball.logmap(a, b), [x, y]);
     check('mobiusAdd', (a, b) => ball.mobiusAdd(a, b), [x, y]);
     check('mobiusScalarMul', (s, a) => ball.mobiusScalarMul(s, a), [g.scalar(r, 'float64'), x]);
-    const m = g.add(g.eye(dim, dim, 'float64'), g.mul(g.tensor(Array.from({ length: dim * dim }, (_, i) => Math.cos(2.1 * i + r)), [dim, dim], 'float64'), 0.4));
+    const m = g.add(
+      g.eye(dim, dim, 'float64'),
+      g.mul(
+        g.tensor(
+          Array.from({ length: dim * dim }, (_, i) => Math.cos(2.1 * i + r)),
+          [dim, dim],
+          'float64',
+        ),
+        0.4,
+      ),
+    );
     check('mobiusMatvec', (mm, a) => ball.mobiusMatvec(mm, a), [m, x]);
     check('gyration', (a, b, w) => ball.gyration(a, b, w), [x, y, z]);
   });
   test.prop([interiorArb], { numRuns: RUNS })('distances, conformal factor, LCA depth', ({ c, xs, ys }) => {
     const ball = g.poincareBall({ c });
-    const x = T(xs), y = T(ys);
+    const x = T(xs),
+      y = T(ys);
     check('dist', (a, b) => ball.dist(a, b), [x, y]);
     check('dist0', (a) => ball.dist0(a), [x]);
     check('pairwiseDist', (a, b) => ball.pairwiseDist(a, b), [x, y]);
@@ -235,7 +277,9 @@ describe('gradients = central differences (float64, interior inputs)', () => {
   test.prop([interiorArb], { numRuns: RUNS })('project, toPoincare, egrad2rgrad, transport, geodesic, midpoint', ({ c, xs, ys, vs, t }) => {
     const ball = g.poincareBall({ c });
     const R = 1 / Math.sqrt(c);
-    const x = T(xs), y = T(ys), v = T(vs);
+    const x = T(xs),
+      y = T(ys),
+      v = T(vs);
     // project: the identity inside, a rescaling of points outside (at 1.5× the radius)
     check('project (inside)', (a) => ball.project(a), [x]);
     check('project (outside)', (a) => ball.project(a), [g.mul(g.normalize(x), 1.5 * R)]);
@@ -256,7 +300,9 @@ describe('gradients = central differences (float64, interior inputs)', () => {
 describe('gradients flow to a learnable curvature c (float64, vs central differences)', () => {
   const T = (rows: number[][]) => g.tensor(rows, undefined, 'float64');
   test.prop([interiorArb], { numRuns: RUNS })('d/dc of dist, dist0, expmap0, logmap, pairwiseDist, lcaDepth, weightedMidpoint', ({ c, xs, ys, vs }) => {
-    const x = T(xs), y = T(ys), v = T(vs);
+    const x = T(xs),
+      y = T(ys),
+      v = T(vs);
     const ct = g.scalar(c, 'float64');
     const fns: [string, (b: Ball) => Tensor][] = [
       ['dist', (b) => b.dist(x, y)],

@@ -103,7 +103,8 @@ const refDepth = (a: V, b: V, c: number): number => refDepthNoise(a, b, c).depth
  */
 function specDepth(a: V, b: V, c: number): { depth: number; cond: number } | undefined {
   const r = 1 / c;
-  const na = Math.sqrt(sq(a)), nb = Math.sqrt(sq(b));
+  const na = Math.sqrt(sq(a)),
+    nb = Math.sqrt(sq(b));
   if (na === 0 || nb === 0) return undefined;
   const cosT = Math.max(-1, Math.min(1, dot(a, b) / (na * nb)));
   const sinT = Math.sqrt(1 - cosT * cosT);
@@ -138,7 +139,9 @@ function conditionNumber(a: V, b: V, c: number, ref: (a: V, b: V, c: number) => 
 /** (−a) ⊕ b in float64 (plain numbers, the textbook formula). */
 function mobiusSub(a: V, b: V, c: number): V {
   const x = scale(a, -1);
-  const xy = dot(x, b), x2 = sq(x), y2 = sq(b);
+  const xy = dot(x, b),
+    x2 = sq(x),
+    y2 = sq(b);
   const den = 1 + 2 * c * xy + c * c * x2 * y2;
   return add(scale(x, (1 + 2 * c * xy + c * y2) / den), scale(b, (1 - c * x2) / den));
 }
@@ -152,7 +155,8 @@ function rightAngleDepth(a: V, b: V, c: number): number {
   const e = mobiusSub(a, b, c);
   const ne = Math.sqrt(sq(e));
   if (na === 0 || ne === 0) return 0;
-  const ah = scale(a, 1 / na), eh = scale(e, 1 / ne);
+  const ah = scale(a, 1 / na),
+    eh = scale(e, 1 / ne);
   const sinPhi = (Math.sqrt(sq(subv(ah, eh))) * Math.sqrt(sq(add(ah, eh)))) / 2;
   const sinhRho = (2 * Math.sqrt(c) * na) / (1 - c * na * na);
   return Math.asinh(sinhRho * sinPhi) / Math.sqrt(c);
@@ -166,7 +170,10 @@ function pairArb(dtype: DType, rows = 3, minFraction = 0) {
     fc
       .tuple(
         fc.constant(c),
-        fc.array(fc.tuple(ballRowArb({ c, dim, dtype, minRadiusFraction: minFraction }), ballRowArb({ c, dim, dtype })), { minLength: rows, maxLength: rows }),
+        fc.array(fc.tuple(ballRowArb({ c, dim, dtype, minRadiusFraction: minFraction }), ballRowArb({ c, dim, dtype })), {
+          minLength: rows,
+          maxLength: rows,
+        }),
       )
       .map(([cc, prs]) => [cc, prs.map((p) => p[0]), prs.map((p) => p[1])] as const),
   );
@@ -178,10 +185,11 @@ const round = (v: V, dtype: DType) => (dtype === 'float32' ? v.map(Math.fround) 
 for (const dtype of DTYPES) {
   const u = unitRoundoff(dtype);
   describe(`lcaDepth (${dtype})`, () => {
-    test.prop([pairArb(dtype, 3, 0.05)], { numRuns: RUNS })('equals HypHC\'s reflection construction', ([c, A, B]) => {
+    test.prop([pairArb(dtype, 3, 0.05)], { numRuns: RUNS })("equals HypHC's reflection construction", ([c, A, B]) => {
       const ball = g.poincareBall({ c });
       const got = g.toArray(ball.lcaDepth(T(A, dtype), T(B, dtype)));
-      const As = rowsOf(T(A, dtype)), Bs = rowsOf(T(B, dtype));
+      const As = rowsOf(T(A, dtype)),
+        Bs = rowsOf(T(B, dtype));
       got.forEach((v, i) => {
         const { depth: ref, noise } = refDepthNoise(As[i], Bs[i], c);
         // rows where the float64 construction itself has lost more than 1e-6 (b within ≈ 1e-10 of a)
@@ -196,10 +204,14 @@ for (const dtype of DTYPES) {
 
     test.prop([pairArb(dtype, 3)], { numRuns: RUNS })('0 ≤ lcaDepth(a, b) ≤ min(dist0(a), dist0(b)); symmetric', ([c, A, B]) => {
       const ball = g.poincareBall({ c });
-      const a = T(A, dtype), b = T(B, dtype);
-      const ab = g.toArray(ball.lcaDepth(a, b)), ba = g.toArray(ball.lcaDepth(b, a));
-      const da = g.toArray(ball.dist0(a)), db = g.toArray(ball.dist0(b));
-      const As = rowsOf(a), Bs = rowsOf(b);
+      const a = T(A, dtype),
+        b = T(B, dtype);
+      const ab = g.toArray(ball.lcaDepth(a, b)),
+        ba = g.toArray(ball.lcaDepth(b, a));
+      const da = g.toArray(ball.dist0(a)),
+        db = g.toArray(ball.dist0(b));
+      const As = rowsOf(a),
+        Bs = rowsOf(b);
       ab.forEach((v, i) => {
         const kappa = conditionNumber(As[i], Bs[i], c);
         const tol = K * u * (kappa + 1);
@@ -212,7 +224,8 @@ for (const dtype of DTYPES) {
     test.prop([pairArb(dtype, 3, 0.05)], { numRuns: RUNS })('equals the closed form of docs §4 (α, R, p) where that form is well-conditioned', ([c, A, B]) => {
       const ball = g.poincareBall({ c });
       const got = g.toArray(ball.lcaDepth(T(A, dtype), T(B, dtype)));
-      const As = rowsOf(T(A, dtype)), Bs = rowsOf(T(B, dtype));
+      const As = rowsOf(T(A, dtype)),
+        Bs = rowsOf(T(B, dtype));
       got.forEach((v, i) => {
         const spec = specDepth(As[i], Bs[i], c);
         if (spec === undefined) return;
@@ -224,14 +237,16 @@ for (const dtype of DTYPES) {
     // Nearly identical pairs b = a + ε·w, ε down to 1e-10 (float64) / 1e-4 (float32) of the radius:
     // the depth then hinges on the direction of b − a, which the reflection construction resolves
     // poorly; the right-angle relation (triangle 0, a, foot) gives it directly.
-    const nearArb = fc.tuple(curvatureArb(), dimArb).chain(([c, dim]) =>
-      fc.tuple(
-        fc.constant(c),
-        ballRowArb({ c, dim, dtype: 'float64', minRadiusFraction: 0.01, maxRadiusFraction: 0.99 }),
-        unitVectorArb(dim),
-        fc.double({ min: dtype === 'float64' ? -10 : -4, max: -2, noNaN: true }),
-      ),
-    );
+    const nearArb = fc
+      .tuple(curvatureArb(), dimArb)
+      .chain(([c, dim]) =>
+        fc.tuple(
+          fc.constant(c),
+          ballRowArb({ c, dim, dtype: 'float64', minRadiusFraction: 0.01, maxRadiusFraction: 0.99 }),
+          unitVectorArb(dim),
+          fc.double({ min: dtype === 'float64' ? -10 : -4, max: -2, noNaN: true }),
+        ),
+      );
     // float64 only for now: in float32 the error reached 1.5× this bound (the float32 cancellation
     // in b − a is not modelled by it) — an open item, recorded in the session's closing note.
     if (dtype === 'float64') {
@@ -255,27 +270,31 @@ for (const dtype of DTYPES) {
     // the origin (depth 0) — except for b = a, where there is no geodesic and the depth is 0 by
     // convention. Rounding in (−a) ⊕ b tilts the computed diameter by ≈ u, so the computed depth is
     // 0 up to ≈ K·u·λ_a·√c‖a‖/√c (sinh(√c·h) = λ_a√c‖a‖ sin φ).
-    const degenerateArb = fc.tuple(curvatureArb(), dimArb).chain(([c, dim]) =>
-      fc.tuple(fc.constant(c), unitVectorArb(dim), radiusFractionArb(0, 0.999), fc.integer({ min: 0, max: 30 })),
+    const degenerateArb = fc
+      .tuple(curvatureArb(), dimArb)
+      .chain(([c, dim]) => fc.tuple(fc.constant(c), unitVectorArb(dim), radiusFractionArb(0, 0.999), fc.integer({ min: 0, max: 30 })));
+    test.prop([degenerateArb], { numRuns: RUNS })(
+      'degenerate pairs: same ray, opposite rays, identical, zero → depth 0 with finite gradients',
+      ([c, dir, f, k]) => {
+        const ball = g.poincareBall({ c });
+        const R = 1 / Math.sqrt(c);
+        const p1 = round(scale(dir, f * R), dtype);
+        const s = 2 ** -k;
+        const zero = dir.map(() => 0);
+        const A = [p1, p1, scale(p1, s), p1, zero, p1, zero];
+        const B = [scale(p1, s), scale(p1, -s), scale(p1, -1), p1, p1, zero, zero];
+        const a = T(A, dtype),
+          b = T(B, dtype);
+        const d = g.toArray(ball.lcaDepth(a, b));
+        const lamA = 2 / (1 - c * sq(p1));
+        d.forEach((v, i) => {
+          expect(v, `pair ${i}`).toBeGreaterThanOrEqual(0);
+          within(`lca degenerate ${dtype}`, Math.sqrt(c) * v, K * u * lamA * Math.sqrt(c * sq(p1)), `(pair ${i}: a ${A[i]}, b ${B[i]})`);
+        });
+        expect(d.slice(3)).toEqual([0, 0, 0, 0]); // identical and zero pairs: exactly 0
+        const [ga, gb] = g.grad((x: Tensor, y: Tensor) => g.sum(ball.lcaDepth(x, y)), [0, 1])(a, b);
+        for (const gt of [ga, gb]) expect(g.toArray(gt).every(Number.isFinite), `gradient ${g.toArray(gt)}`).toBe(true);
+      },
     );
-    test.prop([degenerateArb], { numRuns: RUNS })('degenerate pairs: same ray, opposite rays, identical, zero → depth 0 with finite gradients', ([c, dir, f, k]) => {
-      const ball = g.poincareBall({ c });
-      const R = 1 / Math.sqrt(c);
-      const p1 = round(scale(dir, f * R), dtype);
-      const s = 2 ** -k;
-      const zero = dir.map(() => 0);
-      const A = [p1, p1, scale(p1, s), p1, zero, p1, zero];
-      const B = [scale(p1, s), scale(p1, -s), scale(p1, -1), p1, p1, zero, zero];
-      const a = T(A, dtype), b = T(B, dtype);
-      const d = g.toArray(ball.lcaDepth(a, b));
-      const lamA = 2 / (1 - c * sq(p1));
-      d.forEach((v, i) => {
-        expect(v, `pair ${i}`).toBeGreaterThanOrEqual(0);
-        within(`lca degenerate ${dtype}`, Math.sqrt(c) * v, K * u * lamA * Math.sqrt(c * sq(p1)), `(pair ${i}: a ${A[i]}, b ${B[i]})`);
-      });
-      expect(d.slice(3)).toEqual([0, 0, 0, 0]); // identical and zero pairs: exactly 0
-      const [ga, gb] = g.grad((x: Tensor, y: Tensor) => g.sum(ball.lcaDepth(x, y)), [0, 1])(a, b);
-      for (const gt of [ga, gb]) expect(g.toArray(gt).every(Number.isFinite), `gradient ${g.toArray(gt)}`).toBe(true);
-    });
   });
 }

@@ -29,9 +29,7 @@ import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import * as g from '../../lib/index.ts';
 import type { DType } from '../../lib/index.ts';
-import {
-  curvatureArb, lorentzRowArb, rowsOf, spherePointArb, tangentRowArb, unitRoundoff, unitVectorArb,
-} from '../../lib/testing/index.ts';
+import { curvatureArb, lorentzRowArb, rowsOf, spherePointArb, tangentRowArb, unitRoundoff, unitVectorArb } from '../../lib/testing/index.ts';
 
 const DTYPES: readonly DType[] = ['float64', 'float32'];
 const RUNS = Number(process.env.GEO_RUNS ?? 20);
@@ -69,25 +67,30 @@ for (const dtype of DTYPES) {
     // points up to √c-distance 4 from the origin (coordinates ≤ cosh 4 ≈ 27 /√c), so that two of them
     // are at most 8 apart and cosh-sized cancellation stays within float32's reach
     const lorentzCase = (n: number) =>
-      fc.tuple(curvatureArb(), dimArb).chain(([c, dim]) =>
-        fc.tuple(
-          fc.constant(c),
-          fc.array(fc.array(lorentzRowArb({ c, dim: dim + 1, maxDist: 4, dtype }), { minLength: 2, maxLength: 2 }), { minLength: n, maxLength: n }),
-          fc.array(tangentRowArb({ dim, maxNorm: 3 }), { minLength: 2, maxLength: 2 }),
-          fc.array(tangentRowArb({ dim, maxNorm: 3 }), { minLength: 2, maxLength: 2 }),
-        ),
-      );
+      fc
+        .tuple(curvatureArb(), dimArb)
+        .chain(([c, dim]) =>
+          fc.tuple(
+            fc.constant(c),
+            fc.array(fc.array(lorentzRowArb({ c, dim: dim + 1, maxDist: 4, dtype }), { minLength: 2, maxLength: 2 }), { minLength: n, maxLength: n }),
+            fc.array(tangentRowArb({ dim, maxNorm: 3 }), { minLength: 2, maxLength: 2 }),
+            fc.array(tangentRowArb({ dim, maxNorm: 3 }), { minLength: 2, maxLength: 2 }),
+          ),
+        );
 
     test.prop([lorentzCase(2)], { numRuns: RUNS })('expmap_x ∘ logmap_x = id; dist(x, y) = ‖logmap_x y‖_L', ([c, [X, Y]]) => {
       const lor = g.lorentz({ c });
-      const x = g.tensor(X, undefined, dtype), y = g.tensor(Y, undefined, dtype);
+      const x = g.tensor(X, undefined, dtype),
+        y = g.tensor(Y, undefined, dtype);
       const v = lor.logmap(x, y);
       const back = rowsOf(lor.expmap(x, v));
       const d = g.toArray(lor.dist(x, y));
       const nv = g.toArray(lor.norm(x, v));
-      const Ys = rowsOf(y), Xs = rowsOf(x);
+      const Ys = rowsOf(y),
+        Xs = rowsOf(x);
       back.forEach((r, i) => {
-        const cx = coshRho(Xs[i], c), cy = coshRho(Ys[i], c);
+        const cx = coshRho(Xs[i], c),
+          cy = coshRho(Ys[i], c);
         const th = Math.sqrt(c) * d[i];
         within(`lorentz expmap∘logmap ${dtype}`, Math.sqrt(c) * Math.hypot(...sub(r, Ys[i])), K * u * (1 + th) * cx ** 3 * Math.cosh(th));
         const hyp = Math.sqrt(2 * epsL) + Math.sqrt(2 * 4 * u * cx * cy) + K * u * (cx + cy);
@@ -97,17 +100,23 @@ for (const dtype of DTYPES) {
 
     test.prop([lorentzCase(2)], { numRuns: RUNS })('transp x → y preserves the Minkowski inner product and tangency', ([c, [X, Y], W1, W2]) => {
       const lor = g.lorentz({ c });
-      const x = g.tensor(X, undefined, dtype), y = g.tensor(Y, undefined, dtype);
+      const x = g.tensor(X, undefined, dtype),
+        y = g.tensor(Y, undefined, dtype);
       const A = X.map((xr, i) => round(lorentzTangent(xr, W1[i]), dtype));
       const B = X.map((xr, i) => round(lorentzTangent(xr, W2[i]), dtype));
-      const a = g.tensor(A, undefined, dtype), b = g.tensor(B, undefined, dtype);
-      const pa = lor.transp(x, y, a), pb = lor.transp(x, y, b);
-      const before = g.toArray(lor.minkowski(a, b)), after = g.toArray(lor.minkowski(pa, pb));
+      const a = g.tensor(A, undefined, dtype),
+        b = g.tensor(B, undefined, dtype);
+      const pa = lor.transp(x, y, a),
+        pb = lor.transp(x, y, b);
+      const before = g.toArray(lor.minkowski(a, b)),
+        after = g.toArray(lor.minkowski(pa, pb));
       const tang = g.toArray(lor.minkowski(y, pa));
       X.forEach((xr, i) => {
-        const cx = coshRho(xr, c), cy = coshRho(Y[i], c);
+        const cx = coshRho(xr, c),
+          cy = coshRho(Y[i], c);
         // every Minkowski product sums terms of size ≤ (ambient norms); transp multiplies them by ≈ cosh ρ_x cosh ρ_y
-        const na = Math.hypot(...A[i]), nb = Math.hypot(...B[i]);
+        const na = Math.hypot(...A[i]),
+          nb = Math.hypot(...B[i]);
         const scale = (cx * cy) ** 2 * na * nb;
         within(`lorentz transp preserves ⟨·,·⟩_L ${dtype}`, after[i] - before[i], K * u * scale + K * A[i].length * tiny(dtype) * (cx * cy) ** 2);
         within(`lorentz transp stays tangent ${dtype}`, tang[i] * Math.sqrt(c), K * u * cx * cy * cy * na + K * A[i].length * tiny(dtype) * cx * cy * cy);
@@ -132,26 +141,32 @@ for (const dtype of DTYPES) {
 
   describe(`sphere (${dtype})`, () => {
     const sph = g.sphere();
-    const sphereCase = fc.constantFrom(2, 3, 5, 8, 16, 33, 64).chain((dim) =>
-      fc.tuple(
-        spherePointArb({ dim, rows: 3, dtype }),
-        spherePointArb({ dim, rows: 3, dtype }),
-        fc.array(tangentRowArb({ dim, maxNorm: 3 }), { minLength: 3, maxLength: 3 }),
-        fc.array(tangentRowArb({ dim, maxNorm: 3 }), { minLength: 3, maxLength: 3 }),
-      ),
-    );
+    const sphereCase = fc
+      .constantFrom(2, 3, 5, 8, 16, 33, 64)
+      .chain((dim) =>
+        fc.tuple(
+          spherePointArb({ dim, rows: 3, dtype }),
+          spherePointArb({ dim, rows: 3, dtype }),
+          fc.array(tangentRowArb({ dim, maxNorm: 3 }), { minLength: 3, maxLength: 3 }),
+          fc.array(tangentRowArb({ dim, maxNorm: 3 }), { minLength: 3, maxLength: 3 }),
+        ),
+      );
     /** Reference angle in float64, accurate for near and antipodal pairs. */
     const angle = (x: number[], y: number[]) => 2 * Math.atan2(Math.hypot(...sub(x, y)), Math.hypot(...x.map((v, i) => v + y[i])));
     /** Tangent vector at x: the projection of w (float64, then stored). */
     const tangentAt = (x: number[], w: number[]) => {
       const p = dot(x, w) / dot(x, x);
-      return round(w.map((v, i) => v - p * x[i]), dtype);
+      return round(
+        w.map((v, i) => v - p * x[i]),
+        dtype,
+      );
     };
 
     test.prop([sphereCase], { numRuns: RUNS })('dist(x, y) = angle between x and y; dist(x, x) = 0', ([x, y]) => {
       const d = g.toArray(sph.dist(x, y));
       const dxx = g.toArray(sph.dist(x, x));
-      const X = rowsOf(x), Y = rowsOf(y);
+      const X = rowsOf(x),
+        Y = rowsOf(y);
       d.forEach((v, i) => {
         within(`sphere dist = angle ${dtype}`, v - angle(X[i], Y[i]), K * u);
         within(`sphere d(x,x) = 0 ${dtype}`, dxx[i], K * u);
@@ -162,7 +177,8 @@ for (const dtype of DTYPES) {
       const v = sph.logmap(x, y);
       const back = rowsOf(sph.expmap(x, v));
       const nv = rowsOf(v).map((r) => Math.hypot(...r));
-      const X = rowsOf(x), Y = rowsOf(y);
+      const X = rowsOf(x),
+        Y = rowsOf(y);
       back.forEach((r, i) => {
         const th = angle(X[i], Y[i]);
         const cond = 1 + th / Math.max(Math.sin(th), u);
@@ -172,18 +188,24 @@ for (const dtype of DTYPES) {
     });
 
     test.prop([sphereCase], { numRuns: RUNS })('transp x → y preserves ⟨u, v⟩ and lands in T_y', ([x, y, W1, W2]) => {
-      const X = rowsOf(x), Y = rowsOf(y);
-      const A = X.map((xr, i) => tangentAt(xr, W1[i])), B = X.map((xr, i) => tangentAt(xr, W2[i]));
-      const a = g.tensor(A, undefined, dtype), b = g.tensor(B, undefined, dtype);
-      const pa = sph.transp(x, y, a), pb = sph.transp(x, y, b);
-      const before = g.toArray(sph.inner(x, a, b)), after = g.toArray(sph.inner(y, pa, pb));
+      const X = rowsOf(x),
+        Y = rowsOf(y);
+      const A = X.map((xr, i) => tangentAt(xr, W1[i])),
+        B = X.map((xr, i) => tangentAt(xr, W2[i]));
+      const a = g.tensor(A, undefined, dtype),
+        b = g.tensor(B, undefined, dtype);
+      const pa = sph.transp(x, y, a),
+        pb = sph.transp(x, y, b);
+      const before = g.toArray(sph.inner(x, a, b)),
+        after = g.toArray(sph.inner(y, pa, pb));
       const tang = rowsOf(pa).map((r, i) => dot(r, Y[i]));
       before.forEach((v, i) => {
         const th = angle(X[i], Y[i]);
         const cond = 1 + th / Math.max(Math.sin(th), u);
         // a vector made tangent by projecting w (here, in float64, then stored) is tangent only up to
         // u·‖w‖, not u·‖P w‖: the error scale is ‖w‖
-        const na = Math.hypot(...W1[i]), nb = Math.hypot(...W2[i]);
+        const na = Math.hypot(...W1[i]),
+          nb = Math.hypot(...W2[i]);
         const floor = K * A[i].length * tiny(dtype) * cond;
         within(`sphere transp preserves inner ${dtype}`, after[i] - v, K * u * cond * na * nb + floor * (na + nb + 1));
         within(`sphere transp tangent at y ${dtype}`, tang[i], K * u * cond * na + floor);

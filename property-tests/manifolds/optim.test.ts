@@ -44,33 +44,38 @@ const RUNS = Number(process.env.GEO_RUNS ?? 4);
 /** c, dimension, the fixed points pᵢ (plain numbers) and a starting point. */
 const medianCase = (c: number, dtype: DType) =>
   fc.tuple(fc.integer({ min: 3, max: 5 }), fc.integer({ min: 2, max: 8 })).chain(([n, dim]) =>
-    fc.tuple(
-      fc.constant(dim),
-      unitVectorArb(dim),
-      unitVectorArb(dim),
-      fc.array(fc.tuple(fc.double({ min: -Math.PI / 12, max: Math.PI / 12, noNaN: true }), fc.double({ min: 0.6, max: 0.9, noNaN: true })), { minLength: n, maxLength: n }),
-      fc.double({ min: 0, max: 2 * Math.PI, noNaN: true }),
-      ballRowArb({ c, dim, dtype, maxRadiusFraction: 0.999 }),
-    ).map(([d, e1, w, jitter, phase, start]) => {
-      // an orthonormal pair e1, e2 spanning the plane (w made orthogonal to e1; a basis vector if w ∥ e1)
-      const orth = (v: number[]) => {
-        const p = v.reduce((s, x, i) => s + x * e1[i], 0);
-        return v.map((x, i) => x - p * e1[i]);
-      };
-      let e2 = orth(w);
-      if (Math.hypot(...e2) < 1e-3) {
-        const k = e1.reduce((best, x, i) => (Math.abs(x) < Math.abs(e1[best]) ? i : best), 0);
-        e2 = orth(e1.map((_, i) => (i === k ? 1 : 0)));
-      }
-      const ne2 = Math.hypot(...e2);
-      e2 = e2.map((x) => x / ne2);
-      const R = 1 / Math.sqrt(c);
-      const pts = jitter.map(([j, f], i) => {
-        const a = phase + (2 * Math.PI * i) / jitter.length + j;
-        return e1.map((x, k) => (Math.cos(a) * x + Math.sin(a) * e2[k]) * f * R);
-      });
-      return { dim: d, pts, start };
-    }),
+    fc
+      .tuple(
+        fc.constant(dim),
+        unitVectorArb(dim),
+        unitVectorArb(dim),
+        fc.array(fc.tuple(fc.double({ min: -Math.PI / 12, max: Math.PI / 12, noNaN: true }), fc.double({ min: 0.6, max: 0.9, noNaN: true })), {
+          minLength: n,
+          maxLength: n,
+        }),
+        fc.double({ min: 0, max: 2 * Math.PI, noNaN: true }),
+        ballRowArb({ c, dim, dtype, maxRadiusFraction: 0.999 }),
+      )
+      .map(([d, e1, w, jitter, phase, start]) => {
+        // an orthonormal pair e1, e2 spanning the plane (w made orthogonal to e1; a basis vector if w ∥ e1)
+        const orth = (v: number[]) => {
+          const p = v.reduce((s, x, i) => s + x * e1[i], 0);
+          return v.map((x, i) => x - p * e1[i]);
+        };
+        let e2 = orth(w);
+        if (Math.hypot(...e2) < 1e-3) {
+          const k = e1.reduce((best, x, i) => (Math.abs(x) < Math.abs(e1[best]) ? i : best), 0);
+          e2 = orth(e1.map((_, i) => (i === k ? 1 : 0)));
+        }
+        const ne2 = Math.hypot(...e2);
+        e2 = e2.map((x) => x / ne2);
+        const R = 1 / Math.sqrt(c);
+        const pts = jitter.map(([j, f], i) => {
+          const a = phase + (2 * Math.PI * i) / jitter.length + j;
+          return e1.map((x, k) => (Math.cos(a) * x + Math.sin(a) * e2[k]) * f * R);
+        });
+        return { dim: d, pts, start };
+      }),
   );
 
 interface Run {
@@ -102,7 +107,11 @@ for (const dtype of DTYPES) {
         const x0 = g.tensor([start], undefined, dtype);
         const runs: [string, Run, number][] = [
           ['rsgd', minimise(g.rsgd({ lr: (t) => (0.3 * R) / (1 + t / 100), manifold: ball }) as Optimizer<unknown>, ball, P, x0, 100), 1e-5],
-          ['radam', minimise(g.radam({ lr: (t) => 0.1 * R * (1 + Math.cos((Math.PI * t) / 300)), manifold: ball }) as Optimizer<unknown>, ball, P, x0, 300), 1e-3],
+          [
+            'radam',
+            minimise(g.radam({ lr: (t) => 0.1 * R * (1 + Math.cos((Math.PI * t) / 300)), manifold: ball }) as Optimizer<unknown>, ball, P, x0, 300),
+            1e-3,
+          ],
         ];
         // float64 evaluation of F and its Riemannian gradient
         const b64 = g.poincareBall({ c });
@@ -124,7 +133,7 @@ for (const dtype of DTYPES) {
             // v with Riemannian length λ_x‖v‖ = 1e-2/√c in a fixed pseudo-random direction
             const dir = Array.from({ length: dim }, (_, i) => Math.sin(3.7 * i + 1.9 * k + 0.4));
             const nd = Math.hypot(...dir);
-            const v = g.tensor([dir.map((e) => (e / nd) * (1e-2 * R) / lam)], undefined, 'float64');
+            const v = g.tensor([dir.map((e) => ((e / nd) * (1e-2 * R)) / lam)], undefined, 'float64');
             const f1 = g.item(F64(b64.expmap(x, v)));
             expect(f1, `${name}: F at a perturbation ${k} (${f1}) below F(x*) = ${f0}`).toBeGreaterThanOrEqual(f0);
           }
@@ -139,16 +148,19 @@ for (const dtype of DTYPES) {
     // f(x) = ½ Σ aᵢ (xᵢ − bᵢ)², aᵢ ∈ [0.5, 2]: gradient descent with lr 0.5 contracts the error by
     // max|1 − 0.5·aᵢ| ≤ 0.75 per step, so 120 steps leave ≤ 0.75¹²⁰·‖x₀ − b‖ ≈ 1e-15·‖x₀ − b‖; the
     // float32 floor is the rounding of b itself (u·|b|). With momentum 0.5 the contraction is faster still.
-    const quadCase = fc.integer({ min: 1, max: 16 }).chain((n) =>
-      fc.tuple(
-        fc.array(fc.double({ min: 0.5, max: 2, noNaN: true }), { minLength: n, maxLength: n }),
-        fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: n, maxLength: n }),
-        fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: n, maxLength: n }),
-        fc.constantFrom(0, 0.5),
-      ),
-    );
+    const quadCase = fc
+      .integer({ min: 1, max: 16 })
+      .chain((n) =>
+        fc.tuple(
+          fc.array(fc.double({ min: 0.5, max: 2, noNaN: true }), { minLength: n, maxLength: n }),
+          fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: n, maxLength: n }),
+          fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: n, maxLength: n }),
+          fc.constantFrom(0, 0.5),
+        ),
+      );
     test.prop([quadCase], { numRuns: 15 })('rsgd with no manifold minimises a quadratic', ([a, b, x0, momentum]) => {
-      const A = g.tensor(a, undefined, dtype), B = g.tensor(b, undefined, dtype);
+      const A = g.tensor(a, undefined, dtype),
+        B = g.tensor(b, undefined, dtype);
       const f = (x: Tensor) => g.mul(g.sum(g.mul(A, g.square(g.sub(x, B)))), 0.5);
       const opt = g.rsgd({ lr: 0.5, momentum });
       let x = g.tensor(x0, undefined, dtype);

@@ -60,48 +60,59 @@ function lcg(seed: number): () => number {
  * 10^-e (e ∈ [0, 8]), scaled to a fraction of the radius near the boundary; some rows of y repeat rows
  * of x exactly.
  */
-const caseArb = fc.record({
-  c: fc.constantFrom(1e-3, 0.1, 1, 10),
-  D: fc.constantFrom(1, 2, 3, 8, 33, 128),
-  N: fc.integer({ min: 1, max: 4 }),
-  M: fc.integer({ min: 1, max: 4 }),
-  seed: fc.nat(),
-  spread: fc.double({ min: 0, max: 8, noNaN: true }),
-}).map(({ c, D, N, M, seed, spread }) => {
-  const rnd = lcg(seed);
-  const base = Array.from({ length: D }, () => rnd() * 2 - 1);
-  const fractions = [0.5, 0.9, 0.99, 0.999, 0.9999];
-  const rows: number[][] = [];
-  for (let i = 0; i < N + M; i++) {
-    if (i >= N && rnd() < 0.25) {
-      rows.push(rows[Math.floor(rnd() * N)].slice());
-      continue;
+const caseArb = fc
+  .record({
+    c: fc.constantFrom(1e-3, 0.1, 1, 10),
+    D: fc.constantFrom(1, 2, 3, 8, 33, 128),
+    N: fc.integer({ min: 1, max: 4 }),
+    M: fc.integer({ min: 1, max: 4 }),
+    seed: fc.nat(),
+    spread: fc.double({ min: 0, max: 8, noNaN: true }),
+  })
+  .map(({ c, D, N, M, seed, spread }) => {
+    const rnd = lcg(seed);
+    const base = Array.from({ length: D }, () => rnd() * 2 - 1);
+    const fractions = [0.5, 0.9, 0.99, 0.999, 0.9999];
+    const rows: number[][] = [];
+    for (let i = 0; i < N + M; i++) {
+      if (i >= N && rnd() < 0.25) {
+        rows.push(rows[Math.floor(rnd() * N)].slice());
+        continue;
+      }
+      const scale = 10 ** (-spread * rnd());
+      const dir = base.map((b) => b + scale * (rnd() * 2 - 1));
+      const n = Math.hypot(...dir) || 1;
+      const r = (fractions[Math.floor(rnd() * fractions.length)] * (1 - 1e-3 * rnd())) / Math.sqrt(c);
+      rows.push(dir.map((v) => f32((v / n) * r)));
     }
-    const scale = 10 ** (-spread * rnd());
-    const dir = base.map((b) => b + scale * (rnd() * 2 - 1));
-    const n = Math.hypot(...dir) || 1;
-    const r = fractions[Math.floor(rnd() * fractions.length)] * (1 - 1e-3 * rnd()) / Math.sqrt(c);
-    rows.push(dir.map((v) => f32((v / n) * r)));
-  }
-  return { c, D, N, M, x: rows.slice(0, N), y: rows.slice(N) };
-});
+    return { c, D, N, M, x: rows.slice(0, N), y: rows.slice(N) };
+  });
 
 const t32 = (rows: number[][]): Tensor => g.tensor(rows, undefined, 'float32');
 
 describe('pairwiseDist near the boundary (float32)', () => {
   it("the issue's examples: y = x rotated by 1e-4 rad at 0.999 of the radius; self-distances", () => {
-    const c = 0.1, r = 0.999 / Math.sqrt(c), th = 1e-4;
+    const c = 0.1,
+      r = 0.999 / Math.sqrt(c),
+      th = 1e-4;
     const ball = g.poincareBall({ c });
-    const x = [[r, 0]], y = [[r * Math.cos(th), r * Math.sin(th)]];
+    const x = [[r, 0]],
+      y = [[r * Math.cos(th), r * Math.sin(th)]];
     const p = g.item(ball.pairwiseDist(t32(x), t32(y)));
     const d = g.item(ball.dist(t32(x), t32(y)));
-    const X = x.map((v) => v.map(f32)), Y = y.map((v) => v.map(f32));
+    const X = x.map((v) => v.map(f32)),
+      Y = y.map((v) => v.map(f32));
     const ref = refDist(X[0], Y[0], c, CAP_EPS32);
     expect(ref).toBeCloseTo(0.316, 3);
     const tol = 2 * U32 * (lambda(X[0], c) + lambda(Y[0], c)) * (ref + 1 / Math.sqrt(c));
     expect(Math.abs(p - ref)).toBeLessThanOrEqual(tol); // was 5e-10
     expect(Math.abs(p - d)).toBeLessThanOrEqual(1e-4);
-    for (const [cc, frac] of [[1e-3, 0.999], [1e-3, 0.99], [0.1, 0.999], [1, 0.9999]]) {
+    for (const [cc, frac] of [
+      [1e-3, 0.999],
+      [1e-3, 0.99],
+      [0.1, 0.999],
+      [1, 0.9999],
+    ]) {
       const z = t32([[0.6, 0.8].map((v) => (v * frac) / Math.sqrt(cc)), [0.8, -0.6].map((v) => (v * frac) / Math.sqrt(cc))]);
       const P = g.toArray(g.poincareBall({ c: cc }).pairwiseDist(z, z));
       expect(P[0]).toBeLessThanOrEqual(1e-10); // was 11.0 (c = 1e-3, 0.999) and 3.5e-2 (0.99)
@@ -137,10 +148,12 @@ describe('pairwiseDist near the boundary (float32)', () => {
     const w = x.flatMap((xr) => y.map((yr) => (Math.tanh((Math.sqrt(c) * refDist(xr, yr, c, 0)) / 2) > 1 - 2 * CAP_EPS32 ? 0 : rnd() * 2 - 1)));
     const f = (dt: DType) => (a: Tensor, b: Tensor) => g.sum(g.mul(ball.pairwiseDist(a, b), g.tensor(w, [N, M], dt)));
     const [gx32, gy32] = g.grad(f('float32'), [0, 1])(t32(x), t32(y)) as Tensor[];
-    const x64 = g.cast(t32(x), 'float64'), y64 = g.cast(t32(y), 'float64');
+    const x64 = g.cast(t32(x), 'float64'),
+      y64 = g.cast(t32(y), 'float64');
     const [gx64, gy64] = g.grad(f('float64'), [0, 1])(x64, y64) as Tensor[];
     const check = (a32: Tensor, a64: Tensor, rows: number[][], other: number[][], wAt: (i: number, j: number) => number) => {
-      const A = g.toArray(a32), B = g.toArray(a64);
+      const A = g.toArray(a32),
+        B = g.toArray(a64);
       rows.forEach((r, i) => {
         const li = lambda(r, c);
         const S = other.reduce((s, o, j) => s + Math.abs(wAt(i, j)) * li * (li + lambda(o, c)), 0);
@@ -157,7 +170,8 @@ describe('pairwiseDist near the boundary (float32)', () => {
 
 describe('pairwiseDist: the corrected entries agree with the definition (float64)', () => {
   /** pairs close enough to take the correction pass (‖x − y‖² ≤ (‖x‖² + ‖y‖²)/4), but not identical */
-  const nearArb = fc.record({ c: fc.constantFrom(0.1, 1, 10), D: fc.integer({ min: 2, max: 6 }), seed: fc.nat(), frac: fc.constantFrom(0.3, 0.8, 0.95) })
+  const nearArb = fc
+    .record({ c: fc.constantFrom(0.1, 1, 10), D: fc.integer({ min: 2, max: 6 }), seed: fc.nat(), frac: fc.constantFrom(0.3, 0.8, 0.95) })
     .map(({ c, D, seed, frac }) => {
       const rnd = lcg(seed);
       const base = Array.from({ length: D }, () => rnd() * 2 - 1);
@@ -169,25 +183,29 @@ describe('pairwiseDist: the corrected entries agree with the definition (float64
       return { c, D, x: g.tensor(rows.slice(0, 2), undefined, 'float64'), y: g.tensor(rows.slice(2), undefined, 'float64') };
     });
 
-  test.prop([nearArb], { numRuns: 30 })('values, fast gradient against finite differences, second order (composite) against finite differences', ({ c, x, y }) => {
-    const ball = g.poincareBall({ c });
-    const ct = g.scalar(c, 'float64');
-    const P = g.toArray(ball.pairwiseDist(x, y));
-    const C = g.toArray(poincarePairwiseComposite(x, y, ct));
-    P.forEach((v, o) => expect(Math.abs(v - C[o])).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(C[o]))));
-    const w = g.randomNormal(g.prngKey(3), [2, 3], 'float64');
-    const f = (a: Tensor, b: Tensor) => g.sum(g.mul(ball.pairwiseDist(a, b), w));
-    const r1 = g.checkGrad(f, [x, y], { rtol: 1e-6, atol: 1e-8 });
-    expect(r1.ok, r1.message).toBe(true);
-    // the fast backward against the composite's (the gradient computed inside vjp runs the composite's VJP)
-    const fast = g.grad(f, [0, 1])(x, y) as Tensor[];
-    const slow = g.vjp((a: Tensor) => g.grad(f, 0)(a, y), x)[0];
-    const A = g.toArray(fast[0]), B = g.toArray(slow);
-    const scale = Math.max(...B.map(Math.abs));
-    A.forEach((v, i) => expect(Math.abs(v - B[i])).toBeLessThanOrEqual(1e-9 * scale));
-    const r2 = g.checkGrad((a) => g.sum(g.square(g.grad(f, 0)(a as Tensor, y))), [x], { rtol: 1e-5, atol: 1e-6 });
-    expect(r2.ok, r2.message).toBe(true);
-  });
+  test.prop([nearArb], { numRuns: 30 })(
+    'values, fast gradient against finite differences, second order (composite) against finite differences',
+    ({ c, x, y }) => {
+      const ball = g.poincareBall({ c });
+      const ct = g.scalar(c, 'float64');
+      const P = g.toArray(ball.pairwiseDist(x, y));
+      const C = g.toArray(poincarePairwiseComposite(x, y, ct));
+      P.forEach((v, o) => expect(Math.abs(v - C[o])).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(C[o]))));
+      const w = g.randomNormal(g.prngKey(3), [2, 3], 'float64');
+      const f = (a: Tensor, b: Tensor) => g.sum(g.mul(ball.pairwiseDist(a, b), w));
+      const r1 = g.checkGrad(f, [x, y], { rtol: 1e-6, atol: 1e-8 });
+      expect(r1.ok, r1.message).toBe(true);
+      // the fast backward against the composite's (the gradient computed inside vjp runs the composite's VJP)
+      const fast = g.grad(f, [0, 1])(x, y) as Tensor[];
+      const slow = g.vjp((a: Tensor) => g.grad(f, 0)(a, y), x)[0];
+      const A = g.toArray(fast[0]),
+        B = g.toArray(slow);
+      const scale = Math.max(...B.map(Math.abs));
+      A.forEach((v, i) => expect(Math.abs(v - B[i])).toBeLessThanOrEqual(1e-9 * scale));
+      const r2 = g.checkGrad((a) => g.sum(g.square(g.grad(f, 0)(a as Tensor, y))), [x], { rtol: 1e-5, atol: 1e-6 });
+      expect(r2.ok, r2.message).toBe(true);
+    },
+  );
 
   // many corrected entries (more than N + M) take the centred Gram form: a cluster of 12 × 14 points
   test.prop([fc.record({ c: fc.constantFrom(0.1, 1), seed: fc.nat(), D: fc.constantFrom(3, 16), frac: fc.constantFrom(0.5, 0.99) })], { numRuns: 10 })(
@@ -200,21 +218,29 @@ describe('pairwiseDist: the corrected entries agree with the definition (float64
         const n = Math.hypot(...dir);
         return dir.map((v) => f32(((v / n) * frac * (0.98 + 0.02 * rnd())) / Math.sqrt(c)));
       });
-      const x = rows.slice(0, 12), y = rows.slice(12);
+      const x = rows.slice(0, 12),
+        y = rows.slice(12);
       const ball = g.poincareBall({ c });
       const P = g.toArray(ball.pairwiseDist(t32(x), t32(y)));
-      x.forEach((xr, i) => y.forEach((yr, j) => {
-        const ref = refDist(xr, yr, c, CAP_EPS32);
-        expect(Math.abs(P[i * 14 + j] - ref)).toBeLessThanOrEqual(2 * U32 * (lambda(xr, c) + lambda(yr, c)) * (ref + 1 / Math.sqrt(c)));
-      }));
-      const x64 = g.tensor(x, undefined, 'float64'), y64 = g.tensor(y, undefined, 'float64');
+      x.forEach((xr, i) =>
+        y.forEach((yr, j) => {
+          const ref = refDist(xr, yr, c, CAP_EPS32);
+          expect(Math.abs(P[i * 14 + j] - ref)).toBeLessThanOrEqual(2 * U32 * (lambda(xr, c) + lambda(yr, c)) * (ref + 1 / Math.sqrt(c)));
+        }),
+      );
+      const x64 = g.tensor(x, undefined, 'float64'),
+        y64 = g.tensor(y, undefined, 'float64');
       const w = g.randomNormal(g.prngKey(seed), [12, 14], 'float64');
       const f = (a: Tensor, b: Tensor) => g.sum(g.mul(ball.pairwiseDist(a, b), w));
       const fast = g.grad(f, [0, 1])(x64, y64) as Tensor[];
       const slowX = g.vjp((a: Tensor) => g.grad(f, 0)(a, y64), x64)[0];
       const slowY = g.vjp((b: Tensor) => g.grad(f, 1)(x64, b), y64)[0];
-      for (const [A, B] of [[fast[0], slowX], [fast[1], slowY]] as const) {
-        const a = g.toArray(A), b = g.toArray(B);
+      for (const [A, B] of [
+        [fast[0], slowX],
+        [fast[1], slowY],
+      ] as const) {
+        const a = g.toArray(A),
+          b = g.toArray(B);
         const scale = Math.max(...b.map(Math.abs));
         // the composite's pairwiseSqEuclidean backward cancels as u·‖x‖/‖x − y‖ for the pairs 1e-6 apart
         a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-8 * scale));
@@ -225,7 +251,14 @@ describe('pairwiseDist: the corrected entries agree with the definition (float64
   );
 
   it('identical pairs: distance ≈ 0 and finite (zero) gradients, also with a traced curvature', () => {
-    const x = g.tensor([[0.3, -0.2], [0.99, 0]], undefined, 'float32');
+    const x = g.tensor(
+      [
+        [0.3, -0.2],
+        [0.99, 0],
+      ],
+      undefined,
+      'float32',
+    );
     const ball = g.poincareBall({ c: 1 });
     const gr = g.grad((a: Tensor) => g.sum(ball.pairwiseDist(a, x)))(x);
     expect(g.toArray(gr).every(Number.isFinite)).toBe(true);

@@ -20,9 +20,7 @@ import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import * as g from '../../lib/index.ts';
 import type { DType, Tensor } from '../../lib/index.ts';
-import {
-  ballPointArb, conformalFactor, curvatureArb, rowsOf, tangentVectorArb, unitRoundoff,
-} from '../../lib/testing/index.ts';
+import { ballPointArb, conformalFactor, curvatureArb, rowsOf, tangentVectorArb, unitRoundoff } from '../../lib/testing/index.ts';
 
 const DTYPES: readonly DType[] = ['float64', 'float32'];
 const RUNS = Number(process.env.GEO_RUNS ?? 20);
@@ -115,15 +113,18 @@ for (const dtype of DTYPES) {
       },
     );
 
-    test.prop([
-      cDim.chain(([c, dim]) =>
-        fc.tuple(
-          fc.constant(c),
-          ballPointArb({ c, dim, rows: 3, dtype, maxRadiusFraction: 1 - 1e-9 }),
-          tangentVectorArb({ dim, rows: 3, dtype, maxNorm: 1e6 }),
+    test.prop(
+      [
+        cDim.chain(([c, dim]) =>
+          fc.tuple(
+            fc.constant(c),
+            ballPointArb({ c, dim, rows: 3, dtype, maxRadiusFraction: 1 - 1e-9 }),
+            tangentVectorArb({ dim, rows: 3, dtype, maxNorm: 1e6 }),
+          ),
         ),
-      ),
-    ], { numRuns: RUNS })('‖expmap(x, v)‖ < 1/√c strictly, for every x (up to fraction 1 − 1e-9) and v up to ‖v‖ = 1e6', ([c, x, v]) => {
+      ],
+      { numRuns: RUNS },
+    )('‖expmap(x, v)‖ < 1/√c strictly, for every x (up to fraction 1 − 1e-9) and v up to ‖v‖ = 1e6', ([c, x, v]) => {
       const ball = g.poincareBall({ c });
       expectStrictlyInside('expmap', ball.expmap(x, v), c);
       const huge = g.mul(g.normalize(g.add(v, 1e-3)), 1e6);
@@ -131,17 +132,17 @@ for (const dtype of DTYPES) {
       expectStrictlyInside('expmap (‖v‖ = 1e6, towards the origin)', ball.expmap(x, g.mul(g.normalize(g.add(x, 1e-9)), -1e6)), c);
     });
 
-    test.prop([
-      cDim.chain(([c, dim]) =>
-        fc.tuple(
-          fc.constant(c),
-          fc.oneof(
-            tangentVectorArb({ dim, rows: 3, dtype, maxNorm: 1e6 }),
-            ballPointArb({ c, dim, rows: 3, dtype, maxRadiusFraction: 1 - 1e-9 }),
+    test.prop(
+      [
+        cDim.chain(([c, dim]) =>
+          fc.tuple(
+            fc.constant(c),
+            fc.oneof(tangentVectorArb({ dim, rows: 3, dtype, maxNorm: 1e6 }), ballPointArb({ c, dim, rows: 3, dtype, maxRadiusFraction: 1 - 1e-9 })),
           ),
         ),
-      ),
-    ], { numRuns: RUNS })('project: idempotent, inside the ball, the identity inside its radius', ([c, x]) => {
+      ],
+      { numRuns: RUNS },
+    )('project: idempotent, inside the ball, the identity inside its radius', ([c, x]) => {
       const ball = g.poincareBall({ c });
       const p = ball.project(x);
       const maxR = (1 - ballEps(dtype)) / Math.sqrt(c);
@@ -154,9 +155,14 @@ for (const dtype of DTYPES) {
       });
     });
 
-    test.prop([
-      cDim.chain(([c, dim]) => fc.tuple(fc.constant(c), tangentVectorArb({ dim, rows: 3, dtype, maxNorm: 1e6 }), fc.double({ min: 0.1, max: 50, noNaN: true }))),
-    ], { numRuns: RUNS })('toPoincare: output strictly inside the ball, = expmap0(clip_r(x))', ([c, x, r]) => {
+    test.prop(
+      [
+        cDim.chain(([c, dim]) =>
+          fc.tuple(fc.constant(c), tangentVectorArb({ dim, rows: 3, dtype, maxNorm: 1e6 }), fc.double({ min: 0.1, max: 50, noNaN: true })),
+        ),
+      ],
+      { numRuns: RUNS },
+    )('toPoincare: output strictly inside the ball, = expmap0(clip_r(x))', ([c, x, r]) => {
       const ball = g.poincareBall({ c });
       const p = ball.toPoincare(x, r);
       expectStrictlyInside('toPoincare', p, c);
@@ -166,9 +172,16 @@ for (const dtype of DTYPES) {
       rowsOf(ball.clip(x, r)).forEach((row) => expect(Math.hypot(...row)).toBeLessThanOrEqual(r * (1 + 4 * u)));
     });
 
-    test.prop([cDim.chain(([c, dim]) => fc.tuple(fc.constant(c), fc.constant(dim), ballPointArb({ c, dim, rows: 3, dtype, maxRadiusFraction: lambdaMaxFraction(dtype) })))], {
-      numRuns: RUNS,
-    })('lambda(0) = 2 exactly; lambda(x) = 2/(1 − c‖x‖²)', ([c, dim, x]) => {
+    test.prop(
+      [
+        cDim.chain(([c, dim]) =>
+          fc.tuple(fc.constant(c), fc.constant(dim), ballPointArb({ c, dim, rows: 3, dtype, maxRadiusFraction: lambdaMaxFraction(dtype) })),
+        ),
+      ],
+      {
+        numRuns: RUNS,
+      },
+    )('lambda(0) = 2 exactly; lambda(x) = 2/(1 − c‖x‖²)', ([c, dim, x]) => {
       const ball = g.poincareBall({ c });
       expect(g.toArray(ball.lambda(g.zeros([2, dim], dtype)))).toEqual([2, 2]);
       const l = g.toArray(ball.lambda(x));

@@ -30,9 +30,7 @@ import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import * as g from '../../lib/index.ts';
 import type { DType, Tensor } from '../../lib/index.ts';
-import {
-  ballPointArb, conformalFactor, curvatureArb, rowsOf, tangentVectorArb, unitRoundoff, unitVectorArb,
-} from '../../lib/testing/index.ts';
+import { ballPointArb, conformalFactor, curvatureArb, rowsOf, tangentVectorArb, unitRoundoff, unitVectorArb } from '../../lib/testing/index.ts';
 
 const DTYPES: readonly DType[] = ['float64', 'float32'];
 const RUNS = Number(process.env.GEO_RUNS ?? 20);
@@ -99,14 +97,16 @@ function pointsArb(dtype: DType, n: number, rows = 2, maxRadiusFraction = 0.999)
  */
 function nearPairArb(dtype: DType, fx: number) {
   return fc.tuple(curvatureArb(), dimArb).chain(([c, dim]) =>
-    fc.tuple(
-      fc.constant(c),
-      ballPointArb({ c, dim, rows: 2, dtype: 'float64', maxRadiusFraction: fx }),
-      ballPointArb({ c, dim, rows: 2, dtype: 'float64', maxRadiusFraction: Math.tanh(3.5) }),
-    ).map(([c2, x, w]) => {
-      const y = g.poincareBall({ c: c2 }).mobiusAdd(x, w);
-      return [c2, g.cast(x, dtype), g.cast(y, dtype)] as const;
-    }),
+    fc
+      .tuple(
+        fc.constant(c),
+        ballPointArb({ c, dim, rows: 2, dtype: 'float64', maxRadiusFraction: fx }),
+        ballPointArb({ c, dim, rows: 2, dtype: 'float64', maxRadiusFraction: Math.tanh(3.5) }),
+      )
+      .map(([c2, x, w]) => {
+        const y = g.poincareBall({ c: c2 }).mobiusAdd(x, w);
+        return [c2, g.cast(x, dtype), g.cast(y, dtype)] as const;
+      }),
   );
 }
 
@@ -124,7 +124,8 @@ for (const dtype of DTYPES) {
       const ball = g.poincareBall({ c });
       const dxy = g.toArray(ball.dist(x, y));
       const dyx = g.toArray(ball.dist(y, x));
-      const X = rowsOf(x), Y = rowsOf(y);
+      const X = rowsOf(x),
+        Y = rowsOf(y);
       X.forEach((xr, i) => {
         const ref = refDist(xr, Y[i], c, eps);
         const L = conformalFactor(xr, c) + conformalFactor(Y[i], c) + lamM(ref, c);
@@ -136,8 +137,12 @@ for (const dtype of DTYPES) {
 
     test.prop([pointsArb(dtype, 3, 3)], { numRuns: RUNS })('triangle inequality d(x, z) ≤ d(x, y) + d(y, z)', ([c, , [x, y, z]]) => {
       const ball = g.poincareBall({ c });
-      const dxz = g.toArray(ball.dist(x, z)), dxy = g.toArray(ball.dist(x, y)), dyz = g.toArray(ball.dist(y, z));
-      const X = rowsOf(x), Y = rowsOf(y), Z = rowsOf(z);
+      const dxz = g.toArray(ball.dist(x, z)),
+        dxy = g.toArray(ball.dist(x, y)),
+        dyz = g.toArray(ball.dist(y, z));
+      const X = rowsOf(x),
+        Y = rowsOf(y),
+        Z = rowsOf(z);
       dxz.forEach((_, i) => {
         const L = 3 * Math.max(...[X[i], Y[i], Z[i]].map((p) => conformalFactor(p, c))) + lamM(dxz[i], c) + lamM(dxy[i], c) + lamM(dyz[i], c);
         const slack = Math.sqrt(c) * (dxz[i] - dxy[i] - dyz[i]);
@@ -151,8 +156,10 @@ for (const dtype of DTYPES) {
       'gyro-isometry: d(a ⊕ x, a ⊕ y) = d(x, y)',
       ([c, , [a, x, y]]) => {
         const ball = g.poincareBall({ c });
-        const ax = ball.mobiusAdd(a, x), ay = ball.mobiusAdd(a, y);
-        const lhs = g.toArray(ball.dist(ax, ay)), rhs = g.toArray(ball.dist(x, y));
+        const ax = ball.mobiusAdd(a, x),
+          ay = ball.mobiusAdd(a, y);
+        const lhs = g.toArray(ball.dist(ax, ay)),
+          rhs = g.toArray(ball.dist(x, y));
         const P = [a, x, y, ax, ay].map(rowsOf);
         lhs.forEach((v, i) => {
           const L = Math.max(...P.map((r) => conformalFactor(r[i], c))) + lamM(rhs[i], c);
@@ -163,15 +170,20 @@ for (const dtype of DTYPES) {
 
     // v = t·(3.5 − ρ_x)·2/(√c λ_x) along a unit direction (ρ_x = artanh(√c‖x‖), t ∈ [0, 1]) keeps
     // √c·d(0, expmap(x, v)) ≤ 7: no projection, no clamp, so d(x, expmap(x, v)) = λ_x‖v‖ exactly.
-    test.prop([
-      fc.tuple(curvatureArb(), dimArb).chain(([c, dim]) =>
-        fc.tuple(
-          fc.constant(c),
-          ballPointArb({ c, dim, rows: 2, dtype, maxRadiusFraction: 0.99 }),
-          fc.array(fc.tuple(unitVectorArb(dim), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 2, maxLength: 2 }),
-        ),
-      ),
-    ], { numRuns: RUNS })('d(x, expmap(x, v)) = λ_x‖v‖ (no projection)', ([c, x, dirs]) => {
+    test.prop(
+      [
+        fc
+          .tuple(curvatureArb(), dimArb)
+          .chain(([c, dim]) =>
+            fc.tuple(
+              fc.constant(c),
+              ballPointArb({ c, dim, rows: 2, dtype, maxRadiusFraction: 0.99 }),
+              fc.array(fc.tuple(unitVectorArb(dim), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 2, maxLength: 2 }),
+            ),
+          ),
+      ],
+      { numRuns: RUNS },
+    )('d(x, expmap(x, v)) = λ_x‖v‖ (no projection)', ([c, x, dirs]) => {
       const ball = g.poincareBall({ c });
       const X = rowsOf(x);
       const v = g.tensor(
@@ -185,7 +197,8 @@ for (const dtype of DTYPES) {
       );
       const y = ball.expmap(x, v);
       const d = g.toArray(ball.dist(x, y));
-      const Y = rowsOf(y), V = rowsOf(v);
+      const Y = rowsOf(y),
+        V = rowsOf(v);
       d.forEach((di, i) => {
         const want = conformalFactor(X[i], c) * Math.hypot(...V[i]);
         const L = conformalFactor(X[i], c) + conformalFactor(Y[i], c) + lamM(want, c);
@@ -206,15 +219,19 @@ for (const dtype of DTYPES) {
       });
     });
 
-    test.prop([
-      fc.tuple(curvatureArb(), dimArb).chain(([c, dim]) =>
-        fc.tuple(fc.constant(c), ballPointArb({ c, dim, rows: 3, dtype }), ballPointArb({ c, dim, rows: 3, dtype })),
-      ),
-    ], { numRuns: RUNS })('pairwiseDist[i][j] = dist(x_i, y_j), identical pairs included', ([c, x, y0]) => {
+    test.prop(
+      [
+        fc
+          .tuple(curvatureArb(), dimArb)
+          .chain(([c, dim]) => fc.tuple(fc.constant(c), ballPointArb({ c, dim, rows: 3, dtype }), ballPointArb({ c, dim, rows: 3, dtype }))),
+      ],
+      { numRuns: RUNS },
+    )('pairwiseDist[i][j] = dist(x_i, y_j), identical pairs included', ([c, x, y0]) => {
       const ball = g.poincareBall({ c });
       const y = g.concat([y0, g.slice(x, [1, 0], [1, x.shape[1]])], 0); // y_3 = x_1
       const P = g.toNested(ball.pairwiseDist(x, y)) as number[][];
-      const X = rowsOf(x), Y = rowsOf(y);
+      const X = rowsOf(x),
+        Y = rowsOf(y);
       X.forEach((xr, i) =>
         Y.forEach((yr, j) => {
           const d = g.toArray(ball.dist(g.tensor([xr], undefined, dtype), g.tensor([yr], undefined, dtype)))[0];
@@ -227,21 +244,31 @@ for (const dtype of DTYPES) {
   });
 
   describe(`Poincaré transport (${dtype})`, () => {
-    test.prop([
-      fc.tuple(curvatureArb(), dimArb).chain(([c, dim]) =>
-        fc.tuple(
-          fc.constant(c),
-          ballPointArb({ c, dim, rows: 2, dtype }),
-          ballPointArb({ c, dim, rows: 2, dtype }),
-          tangentVectorArb({ dim, rows: 2, dtype, maxNorm: 10 }),
-          tangentVectorArb({ dim, rows: 2, dtype, maxNorm: 10 }),
-        ),
-      ),
-    ], { numRuns: RUNS })('transp x→y preserves ⟨u, v⟩_x; transp(x, x, ·) = id', ([c, x, y, a, b]) => {
+    test.prop(
+      [
+        fc
+          .tuple(curvatureArb(), dimArb)
+          .chain(([c, dim]) =>
+            fc.tuple(
+              fc.constant(c),
+              ballPointArb({ c, dim, rows: 2, dtype }),
+              ballPointArb({ c, dim, rows: 2, dtype }),
+              tangentVectorArb({ dim, rows: 2, dtype, maxNorm: 10 }),
+              tangentVectorArb({ dim, rows: 2, dtype, maxNorm: 10 }),
+            ),
+          ),
+      ],
+      { numRuns: RUNS },
+    )('transp x→y preserves ⟨u, v⟩_x; transp(x, x, ·) = id', ([c, x, y, a, b]) => {
       const ball = g.poincareBall({ c });
-      const pa = ball.transp(x, y, a), pb = ball.transp(x, y, b);
-      const before = g.toArray(ball.inner(x, a, b)), after = g.toArray(ball.inner(y, pa, pb));
-      const X = rowsOf(x), Y = rowsOf(y), A = rowsOf(a), B = rowsOf(b);
+      const pa = ball.transp(x, y, a),
+        pb = ball.transp(x, y, b);
+      const before = g.toArray(ball.inner(x, a, b)),
+        after = g.toArray(ball.inner(y, pa, pb));
+      const X = rowsOf(x),
+        Y = rowsOf(y),
+        A = rowsOf(a),
+        B = rowsOf(b);
       before.forEach((v, i) => {
         // relative to ‖a‖_x‖b‖_x = λ_x²‖a‖‖b‖ (the scale of the inner product)
         const scale = conformalFactor(X[i], c) ** 2 * Math.hypot(...A[i]) * Math.hypot(...B[i]);
@@ -252,19 +279,30 @@ for (const dtype of DTYPES) {
         within(`transp preserves inner ${dtype}`, after[i] - v, K * u * L * scale + floor);
       });
       const same = rowsOf(ball.transp(x, x, a));
-      same.forEach((r, i) => within(`transp(x,x) = id ${dtype}`, Math.hypot(...sub(r, A[i])), K * conformalFactor(X[i], c) * (u * Math.hypot(...A[i]) + tiny(dtype))));
+      same.forEach((r, i) =>
+        within(`transp(x,x) = id ${dtype}`, Math.hypot(...sub(r, A[i])), K * conformalFactor(X[i], c) * (u * Math.hypot(...A[i]) + tiny(dtype))),
+      );
     });
 
-    test.prop([
-      fc.tuple(curvatureArb(), dimArb).chain(([c, dim]) =>
-        fc.tuple(fc.constant(c), fc.constant(dim), ballPointArb({ c, dim, rows: 3, dtype }), tangentVectorArb({ dim, rows: 3, dtype, maxNorm: 10 })),
-      ),
-    ], { numRuns: RUNS })('transp0(x, v) = transp(0, x, v); transp0back inverts it', ([c, dim, x, v]) => {
+    test.prop(
+      [
+        fc
+          .tuple(curvatureArb(), dimArb)
+          .chain(([c, dim]) =>
+            fc.tuple(fc.constant(c), fc.constant(dim), ballPointArb({ c, dim, rows: 3, dtype }), tangentVectorArb({ dim, rows: 3, dtype, maxNorm: 10 })),
+          ),
+      ],
+      { numRuns: RUNS },
+    )('transp0(x, v) = transp(0, x, v); transp0back inverts it', ([c, dim, x, v]) => {
       const ball = g.poincareBall({ c });
       const t0 = ball.transp0(x, v);
       const tt = ball.transp(g.zeros([3, dim], dtype), x, v);
       const back = ball.transp0back(x, t0);
-      const X = rowsOf(x), V = rowsOf(v), T0 = rowsOf(t0), TT = rowsOf(tt), BK = rowsOf(back);
+      const X = rowsOf(x),
+        V = rowsOf(v),
+        T0 = rowsOf(t0),
+        TT = rowsOf(tt),
+        BK = rowsOf(back);
       X.forEach((xr, i) => {
         const L = conformalFactor(xr, c);
         const nv = Math.hypot(...V[i]);
@@ -289,8 +327,12 @@ for (const dtype of DTYPES) {
     test.prop([pairs, fc.double({ min: 0, max: 1, noNaN: true })], { numRuns: RUNS })('constant speed: d(x, γ(t)) = t·d(x, y)', ([c, x, y], t) => {
       const ball = g.poincareBall({ c });
       const gt = ball.geodesic(x, y, t);
-      const dxg = g.toArray(ball.dist(x, gt)), dxy = g.toArray(ball.dist(x, y)), dgy = g.toArray(ball.dist(gt, y));
-      const X = rowsOf(x), Y = rowsOf(y), G = rowsOf(gt);
+      const dxg = g.toArray(ball.dist(x, gt)),
+        dxy = g.toArray(ball.dist(x, y)),
+        dgy = g.toArray(ball.dist(gt, y));
+      const X = rowsOf(x),
+        Y = rowsOf(y),
+        G = rowsOf(gt);
       dxy.forEach((d, i) => {
         const L = conformalFactor(X[i], c) + conformalFactor(Y[i], c) + conformalFactor(G[i], c) + lamM(d, c);
         within(`constant speed ${dtype}`, Math.sqrt(c) * (dxg[i] - t * d), K * u * L);
@@ -300,7 +342,8 @@ for (const dtype of DTYPES) {
 
     test.prop([pairs], { numRuns: RUNS })('weightedMidpoint of two points (equal weights) = geodesic(x, y, 1/2)', ([c, x, y]) => {
       const ball = g.poincareBall({ c });
-      const X = rowsOf(x), Y = rowsOf(y);
+      const X = rowsOf(x),
+        Y = rowsOf(y);
       X.forEach((xr, i) => {
         const pts = g.tensor([xr, Y[i]], undefined, dtype);
         const mid = ball.weightedMidpoint(pts);
@@ -326,11 +369,15 @@ for (const dtype of DTYPES) {
     test.prop([pointsArb(dtype, 2, 3)], { numRuns: RUNS })('dist_L(fromBall a, fromBall b) = dist_P(a, b); toBall ∘ fromBall = id', ([c, , [a, b]]) => {
       const ball = g.poincareBall({ c });
       const lor = g.lorentz({ c });
-      const la = lor.fromBall(a), lb = lor.fromBall(b);
-      const dl = g.toArray(lor.dist(la, lb)), dp = g.toArray(ball.dist(a, b));
-      const A = rowsOf(a), B = rowsOf(b);
+      const la = lor.fromBall(a),
+        lb = lor.fromBall(b);
+      const dl = g.toArray(lor.dist(la, lb)),
+        dp = g.toArray(ball.dist(a, b));
+      const A = rowsOf(a),
+        B = rowsOf(b);
       dl.forEach((v, i) => {
-        const ca = conformalFactor(A[i], c) - 1, cb = conformalFactor(B[i], c) - 1;
+        const ca = conformalFactor(A[i], c) - 1,
+          cb = conformalFactor(B[i], c) - 1;
         const L = ca + cb + 2 + lamM(dp[i], c);
         const tol = Math.sqrt(2 * 4 * u * ca * cb) + Math.sqrt(2 * epsL) + K * u * L;
         // the ball's artanh clamp caps its distances at (2/√c)·artanh(1 − ε'); the hyperboloid has no

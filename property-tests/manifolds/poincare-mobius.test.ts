@@ -49,7 +49,11 @@ function expectRowsClose(label: string, p: Tensor, q: Tensor | number[][], c: nu
     const err = Math.sqrt(c) * Math.hypot(...row.map((v, j) => v - Q[i][j]));
     const t = k * u * L(i);
     if (process.env.GEO_CALIBRATE) {
-      for (const [m, d] of [['err/(uΛ)', u * L(i)], ['err/u', u], ['err/(u√Λ)', u * Math.sqrt(L(i))]] as const) {
+      for (const [m, d] of [
+        ['err/(uΛ)', u * L(i)],
+        ['err/u', u],
+        ['err/(u√Λ)', u * Math.sqrt(L(i))],
+      ] as const) {
         worst.set(`${label} ${m}`, Math.max(worst.get(`${label} ${m}`) ?? 0, err / d));
       }
     }
@@ -67,9 +71,7 @@ function lam(c: number, ...pts: Tensor[]): (i: number) => number {
 function pointsArb(dtype: DType, n: number, rows = 2, maxRadiusFraction = 0.999) {
   return fc
     .tuple(curvatureArb(), dimArb)
-    .chain(([c, dim]) =>
-      fc.tuple(fc.constant(c), fc.array(ballPointArb({ c, dim, rows, dtype, maxRadiusFraction }), { minLength: n, maxLength: n })),
-    );
+    .chain(([c, dim]) => fc.tuple(fc.constant(c), fc.array(ballPointArb({ c, dim, rows, dtype, maxRadiusFraction }), { minLength: n, maxLength: n })));
 }
 
 for (const dtype of DTYPES) {
@@ -131,7 +133,8 @@ for (const dtype of DTYPES) {
     test.prop([scalarsArb(dtype)], { numRuns: RUNS })('scalar associativity: (r1 r2) ⊗ a = r1 ⊗ (r2 ⊗ a)', ([c, a, r1, r2]) => {
       const ball = g.poincareBall({ c });
       // keep |r1 r2| and |r2| within the same bound: use s2 = r2·2 ∈ [−2rMax, 2rMax] and s1 ∈ [−1, 1]
-      const s1 = Math.max(-1, Math.min(1, r1)), s2 = 2 * r2;
+      const s1 = Math.max(-1, Math.min(1, r1)),
+        s2 = 2 * r2;
       const lhs = ball.mobiusScalarMul(s1 * s2, a);
       const rhs = ball.mobiusScalarMul(s1, ball.mobiusScalarMul(s2, a));
       const L = lam(c, a, lhs);

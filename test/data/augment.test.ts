@@ -7,7 +7,11 @@ import * as g from '../../lib/index.ts';
 
 describe('randomShift', () => {
   // 3 images of 4×5 with distinct pixel values 1 … 20 (+ 100·image)
-  const x = g.tensor(Array.from({ length: 3 * 20 }, (_, i) => 1 + (i % 20) + 100 * Math.floor(i / 20)), [3, 20], 'float64');
+  const x = g.tensor(
+    Array.from({ length: 3 * 20 }, (_, i) => 1 + (i % 20) + 100 * Math.floor(i / 20)),
+    [3, 20],
+    'float64',
+  );
 
   it('each row is its image translated by one offset within ±maxShift, zero-filled', () => {
     const y = g.toNested(g.randomShift(g.prngKey(5), x, { height: 4, width: 5, maxShift: 2 })) as number[][];
@@ -38,7 +42,10 @@ describe('randomShift', () => {
   });
 
   it('uses every offset in −s … s over many rows', () => {
-    const one = g.tensor(Array.from({ length: 400 * 9 }, (_, i) => (i % 9 === 4 ? 1 : 0)), [400, 9]); // a dot at the centre of 3×3
+    const one = g.tensor(
+      Array.from({ length: 400 * 9 }, (_, i) => (i % 9 === 4 ? 1 : 0)),
+      [400, 9],
+    ); // a dot at the centre of 3×3
     const y = g.toArray(g.randomShift(g.prngKey(2), one, { height: 3, width: 3, maxShift: 1 }));
     const seen = new Set<number>();
     for (let n = 0; n < 400; n++) seen.add(y.slice(n * 9, n * 9 + 9).indexOf(1));

@@ -9,8 +9,14 @@ import * as E from 'fp-ts/Either';
 import { describe, expect, test } from 'vitest';
 import { toArray, toNested } from '../../lib/index.ts';
 import {
-  FeatureLoadError, loadFeatures, loadFeaturesNpy, parseFeaturesCsv, parseFeaturesJson, parseNpy,
-  type FeatureLoadErrorKind, type FeatureSet,
+  FeatureLoadError,
+  loadFeatures,
+  loadFeaturesNpy,
+  parseFeaturesCsv,
+  parseFeaturesJson,
+  parseNpy,
+  type FeatureLoadErrorKind,
+  type FeatureSet,
 } from '../../lib/data/index.ts';
 
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../fixtures/data/${name}`, import.meta.url)));
@@ -18,7 +24,12 @@ const fixtureText = (name: string): string => readFileSync(new URL(`../fixtures/
 
 /** The features of the fixtures (see make_fixtures.py). */
 /** (written by NumPy as float32, so 1e-3 is stored as its float32 rounding) */
-const X = [[0.5, -1.25, 3.0], [1e-3, 2.5, -0.75], [4.0, 0.0, 1.5], [-2.0, 0.125, 7.25]].map((r) => r.map(Math.fround));
+const X = [
+  [0.5, -1.25, 3.0],
+  [1e-3, 2.5, -0.75],
+  [4.0, 0.0, 1.5],
+  [-2.0, 0.125, 7.25],
+].map((r) => r.map(Math.fround));
 const Y = [0, 2, 1, 2];
 
 function right(r: E.Either<FeatureLoadError, FeatureSet>): FeatureSet {
@@ -138,7 +149,11 @@ describe('.npy: malformed input → Left with a message', () => {
     expectLeft(loadFeaturesNpy(npy(dict('<U3', [4, 3]), new Uint8Array(144)), LAB), 'dtype', /unsupported dtype "<U3"/);
     expectLeft(loadFeaturesNpy(npy(dict('<f2', [4, 3]), new Uint8Array(24)), LAB), 'dtype', /unsupported dtype "<f2"/);
     expectLeft(loadFeaturesNpy(npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (4,), }", f32([1, 2, 3, 4])), LAB), 'dtype', /structured/);
-    expectLeft(loadFeaturesNpy(npy(dict('<i4', [4, 3]), i32(X.flat().map(Math.round))), LAB), 'dtype', /features have dtype int32; expected float32 or float64/);
+    expectLeft(
+      loadFeaturesNpy(npy(dict('<i4', [4, 3]), i32(X.flat().map(Math.round))), LAB),
+      'dtype',
+      /features have dtype int32; expected float32 or float64/,
+    );
     expectLeft(loadFeaturesNpy(FEAT, npy(dict('<f8', [4]), f64(Y))), 'dtype', /labels have dtype float64; expected an integer dtype/);
   });
   test('Fortran order for a 2-D array (hand-built and written by NumPy)', () => {
@@ -146,7 +161,11 @@ describe('.npy: malformed input → Left with a message', () => {
     expectLeft(loadFeaturesNpy(fixture('features-fortran.npy'), LAB), 'dtype', /Fortran/);
   });
   test('data length does not match the shape', () => {
-    expectLeft(loadFeaturesNpy(npy(dict('<f4', [4, 3]), f32(X.flat().slice(0, 11))), LAB), 'shape', /needs 48 data bytes but the file has 44 \(truncated file\)/);
+    expectLeft(
+      loadFeaturesNpy(npy(dict('<f4', [4, 3]), f32(X.flat().slice(0, 11))), LAB),
+      'shape',
+      /needs 48 data bytes but the file has 44 \(truncated file\)/,
+    );
     expectLeft(loadFeaturesNpy(npy(dict('<f4', [4, 3]), f32([...X.flat(), 1])), LAB), 'shape', /trailing bytes/);
   });
   test('wrong ranks and lengths', () => {
@@ -193,7 +212,10 @@ describe('CSV: valid input', () => {
   });
   test('exponents, integral-float labels and float64 output', () => {
     const r = right(parseFeaturesCsv('1e-3,2.5E+1,3\n.5,-0.,4.0\n', { dtype: 'float64' }));
-    expect(toNested(r.x)).toEqual([[0.001, 25], [0.5, -0]]);
+    expect(toNested(r.x)).toEqual([
+      [0.001, 25],
+      [0.5, -0],
+    ]);
     expect(Array.from(r.labels)).toEqual([3, 4]);
   });
   test('header detection: names are a header, numeric names need header: true', () => {

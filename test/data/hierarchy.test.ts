@@ -101,7 +101,8 @@ describe('hierarchicalDataset', () => {
     const d = hierarchicalDataset(prngKey(4), { depth: 3, branching: 2, dim, perLeaf: 1, noise: 0, scale: 2, decay: 0.3 });
     const m = toArray(d.means);
     for (let level = 1; level <= 3; level++) {
-      let s = 0, n = 0;
+      let s = 0,
+        n = 0;
       for (let v = 0; v < d.tree.numNodes; v++) {
         if (d.tree.depth[v] !== level) continue;
         const p = d.tree.parent[v];
@@ -120,11 +121,20 @@ describe('hierarchicalDataset', () => {
     expect(precisionAt1(d.x, d.labels, 'euclidean')).toBe(1);
     const m = toArray(d.means);
     const dist = (u: number, v: number): number => Math.sqrt(m.slice(u * 16, u * 16 + 16).reduce((s, a, j) => s + (a - m[v * 16 + j]) ** 2, 0));
-    let sib = 0, cousin = 0, ns = 0, nc = 0;
+    let sib = 0,
+      cousin = 0,
+      ns = 0,
+      nc = 0;
     for (let a = 0; a < 9; a++) {
       for (let b = a + 1; b < 9; b++) {
         const dd = dist(d.tree.leaves[a], d.tree.leaves[b]);
-        if (d.tree.treeDistance(a, b) === 2) { sib += dd; ns++; } else { cousin += dd; nc++; }
+        if (d.tree.treeDistance(a, b) === 2) {
+          sib += dd;
+          ns++;
+        } else {
+          cousin += dd;
+          nc++;
+        }
       }
     }
     expect(sib / ns).toBeLessThan(cousin / nc);
@@ -171,10 +181,12 @@ describe('dendrogramPurity', () => {
     // singleton classes contribute no pairs
     expect(dendrogramPurity([4, 4, 5, 5, 6, 6, -1], [0, 0, 1, 2])).toBe(1);
   });
-  const dendro = fc.record({
-    labels: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 2, maxLength: 16 }),
-    merges: fc.array(fc.nat(), { minLength: 32, maxLength: 32 }),
-  }).filter(({ labels }) => new Set(labels).size < labels.length);
+  const dendro = fc
+    .record({
+      labels: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 2, maxLength: 16 }),
+      merges: fc.array(fc.nat(), { minLength: 32, maxLength: 32 }),
+    })
+    .filter(({ labels }) => new Set(labels).size < labels.length);
   propTest.prop([dendro], { numRuns: 100 })('equals the definition computed pair by pair on random binary dendrograms', ({ labels, merges }) => {
     const N = labels.length;
     const parent: number[] = new Array(N).fill(-1);
@@ -193,9 +205,14 @@ describe('dendrogramPurity', () => {
       parent[b] = v;
       roots.push(v);
     }
-    const up = (u: number): number[] => { const p = [u]; while (parent[p[p.length - 1]] >= 0) p.push(parent[p[p.length - 1]]); return p; };
+    const up = (u: number): number[] => {
+      const p = [u];
+      while (parent[p[p.length - 1]] >= 0) p.push(parent[p[p.length - 1]]);
+      return p;
+    };
     const leavesUnder = (v: number): number[] => Array.from({ length: N }, (_, i) => i).filter((i) => up(i).includes(v));
-    let sum = 0, pairs = 0;
+    let sum = 0,
+      pairs = 0;
     for (let i = 0; i < N; i++) {
       for (let j = i + 1; j < N; j++) {
         if (labels[i] !== labels[j]) continue;

@@ -27,7 +27,12 @@ describe('loadMnist', () => {
   test('rows are the package images at the given indices', async () => {
     const { x } = await loadMnist({ perClass: 3, offset: 10, dtype: 'float64' });
     const v = toArray(x);
-    for (const [row, digit, idx] of [[0, 0, 10], [2, 0, 12], [3, 1, 10], [29, 9, 12]]) {
+    for (const [row, digit, idx] of [
+      [0, 0, 10],
+      [2, 0, 12],
+      [3, 1, 10],
+      [29, 9, 12],
+    ]) {
       expect(v.slice(row * 784, (row + 1) * 784)).toEqual(pkg[digit].get(idx));
     }
   });

@@ -35,7 +35,12 @@ describe('isDecimalNumber', () => {
 
 describe('linear-time parsing of long malformed fields', () => {
   // long runs of digits that end in something else: the shapes that made the regex backtrack
-  const longFields = (n: number): string[] => ['1'.repeat(n) + 'x', '1'.repeat(n) + '.' + '2'.repeat(n) + 'e', '-' + '9'.repeat(n) + 'e+', '.' + '5'.repeat(n) + '..'];
+  const longFields = (n: number): string[] => [
+    '1'.repeat(n) + 'x',
+    '1'.repeat(n) + '.' + '2'.repeat(n) + 'e',
+    '-' + '9'.repeat(n) + 'e+',
+    '.' + '5'.repeat(n) + '..',
+  ];
 
   it('a 4 MB malformed feature field: Left in well under a second', () => {
     for (const f of longFields(1 << 20)) {

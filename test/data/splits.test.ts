@@ -29,17 +29,20 @@ describe('dmlSplit', () => {
   test('trainClasses overrides the half', () => {
     expect(Array.from(dmlSplit([0, 1, 2, 3], { trainClasses: 1 }).test)).toEqual([1, 2, 3]);
   });
-  propTest.prop([fc.array(fc.integer({ min: -5, max: 20 }), { minLength: 2, maxLength: 80 })])('a partition of the items by class; every train class is below every test class', (labels) => {
-    fc.pre(new Set(labels).size >= 2);
-    const s = dmlSplit(labels);
-    expect(s.train.length + s.test.length).toBe(labels.length);
-    expect(new Set([...s.train, ...s.test]).size).toBe(labels.length);
-    const tr = new Set(Array.from(s.train, (i) => labels[i]));
-    const te = new Set(Array.from(s.test, (i) => labels[i]));
-    for (const c of tr) expect(te.has(c)).toBe(false);
-    expect(Math.max(...tr)).toBeLessThan(Math.min(...te));
-    expect(tr.size).toBe(Math.ceil((tr.size + te.size) / 2));
-  });
+  propTest.prop([fc.array(fc.integer({ min: -5, max: 20 }), { minLength: 2, maxLength: 80 })])(
+    'a partition of the items by class; every train class is below every test class',
+    (labels) => {
+      fc.pre(new Set(labels).size >= 2);
+      const s = dmlSplit(labels);
+      expect(s.train.length + s.test.length).toBe(labels.length);
+      expect(new Set([...s.train, ...s.test]).size).toBe(labels.length);
+      const tr = new Set(Array.from(s.train, (i) => labels[i]));
+      const te = new Set(Array.from(s.test, (i) => labels[i]));
+      for (const c of tr) expect(te.has(c)).toBe(false);
+      expect(Math.max(...tr)).toBeLessThan(Math.min(...te));
+      expect(tr.size).toBe(Math.ceil((tr.size + te.size) / 2));
+    },
+  );
   test('errors', () => {
     expect(() => dmlSplit([3, 3, 3])).toThrow(/at least 2 classes/);
     expect(() => dmlSplit([0, 1], { trainClasses: 2 })).toThrow(ValueError);

@@ -12,28 +12,34 @@ import { ArgumentError, ValueError, loadWordNetNouns, parseWordNetNouns, wordnet
 const HEADER = '  1 This software and database is being provided to you, the LICENSEE, by  \n  2 Princeton University under the following license.  \n';
 
 // a tiny hierarchy: entity ← animal ← mammal ← {dog, cat}; dog ← puppy; Lassie is an instance of dog
-const DATA = HEADER + [
-  '00000100 03 n 01 entity 0 001 ~ 00000200 n 0000 | that which exists  ',
-  '00000200 05 n 02 animal 0 beast 0 002 @ 00000100 n 0000 ~ 00000300 n 0000 | a living organism  ',
-  '00000300 05 n 01 mammal 0 001 @ 00000200 n 0000 | warm-blooded  ',
-  '00000400 05 n 02 dog 0 Canis_familiaris 0 002 @ 00000300 n 0000 + 01234567 v 0101 | a domestic canid  ',
-  '00000500 05 n 01 cat 0 001 @ 00000300 n 0000 | a feline  ',
-  '00000600 05 n 01 puppy 0 001 @ 00000400 n 0000 | a young dog  ',
-  '00000700 18 n 01 Lassie 0 001 @i 00000400 n 0000 | a famous collie  ',
-  '00000800 05 n 01 dog 1 001 @ 00000100 n 0000 | a second sense: an unpleasant man  ',
-].join('\n') + '\n';
+const DATA =
+  HEADER +
+  [
+    '00000100 03 n 01 entity 0 001 ~ 00000200 n 0000 | that which exists  ',
+    '00000200 05 n 02 animal 0 beast 0 002 @ 00000100 n 0000 ~ 00000300 n 0000 | a living organism  ',
+    '00000300 05 n 01 mammal 0 001 @ 00000200 n 0000 | warm-blooded  ',
+    '00000400 05 n 02 dog 0 Canis_familiaris 0 002 @ 00000300 n 0000 + 01234567 v 0101 | a domestic canid  ',
+    '00000500 05 n 01 cat 0 001 @ 00000300 n 0000 | a feline  ',
+    '00000600 05 n 01 puppy 0 001 @ 00000400 n 0000 | a young dog  ',
+    '00000700 18 n 01 Lassie 0 001 @i 00000400 n 0000 | a famous collie  ',
+    '00000800 05 n 01 dog 1 001 @ 00000100 n 0000 | a second sense: an unpleasant man  ',
+  ].join('\n') +
+  '\n';
 
-const INDEX = HEADER + [
-  'animal n 1 1 @ 1 0 00000200  ',
-  'beast n 1 1 @ 1 0 00000200  ',
-  'canis_familiaris n 1 1 @ 1 0 00000400  ',
-  'cat n 1 1 @ 1 0 00000500  ',
-  'dog n 2 1 @ 2 0 00000800 00000400  ',
-  'entity n 1 1 ~ 1 0 00000100  ',
-  'lassie n 1 1 @i 1 0 00000700  ',
-  'mammal n 1 1 @ 1 0 00000300  ',
-  'puppy n 1 1 @ 1 0 00000600  ',
-].join('\n') + '\n';
+const INDEX =
+  HEADER +
+  [
+    'animal n 1 1 @ 1 0 00000200  ',
+    'beast n 1 1 @ 1 0 00000200  ',
+    'canis_familiaris n 1 1 @ 1 0 00000400  ',
+    'cat n 1 1 @ 1 0 00000500  ',
+    'dog n 2 1 @ 2 0 00000800 00000400  ',
+    'entity n 1 1 ~ 1 0 00000100  ',
+    'lassie n 1 1 @i 1 0 00000700  ',
+    'mammal n 1 1 @ 1 0 00000300  ',
+    'puppy n 1 1 @ 1 0 00000600  ',
+  ].join('\n') +
+  '\n';
 
 function parsed(): WordNetNouns {
   const r = parseWordNetNouns(DATA, INDEX);
@@ -63,11 +69,32 @@ describe('parseWordNetNouns', () => {
   });
 
   const broken: [string, string, string, 'data' | 'index', number, WordNetParseError['kind']][] = [
-    ['a truncated data line', DATA.replace('00000500 05 n 01 cat 0 001 @ 00000300 n 0000 | a feline', '00000500 05 n 01 cat 0 002 @ 00000300 n 0000 | a feline'), INDEX, 'data', 7, 'syntax'],
+    [
+      'a truncated data line',
+      DATA.replace('00000500 05 n 01 cat 0 001 @ 00000300 n 0000 | a feline', '00000500 05 n 01 cat 0 002 @ 00000300 n 0000 | a feline'),
+      INDEX,
+      'data',
+      7,
+      'syntax',
+    ],
     ['a bad word count', DATA.replace('00000300 05 n 01 mammal', '00000300 05 n zz mammal'), INDEX, 'data', 5, 'syntax'],
-    ['a pointer to a missing synset', DATA.replace('00000600 05 n 01 puppy 0 001 @ 00000400', '00000600 05 n 01 puppy 0 001 @ 00009999'), INDEX, 'data', 8, 'reference'],
+    [
+      'a pointer to a missing synset',
+      DATA.replace('00000600 05 n 01 puppy 0 001 @ 00000400', '00000600 05 n 01 puppy 0 001 @ 00009999'),
+      INDEX,
+      'data',
+      8,
+      'reference',
+    ],
     ['a duplicate offset', DATA.replace('00000500 05 n 01 cat', '00000400 05 n 01 cat'), INDEX, 'data', 7, 'duplicate'],
-    ['a hypernym cycle', DATA.replace('00000100 03 n 01 entity 0 001 ~ 00000200 n 0000', '00000100 03 n 01 entity 0 001 @ 00000600 n 0000'), INDEX, 'data', 3, 'cycle'],
+    [
+      'a hypernym cycle',
+      DATA.replace('00000100 03 n 01 entity 0 001 ~ 00000200 n 0000', '00000100 03 n 01 entity 0 001 @ 00000600 n 0000'),
+      INDEX,
+      'data',
+      3,
+      'cycle',
+    ],
     ['a synset missing from the index', DATA, INDEX.replace('cat n 1 1 @ 1 0 00000500  \n', ''), 'data', 7, 'reference'],
     ['a bad index line', DATA, INDEX.replace('cat n 1 1 @ 1 0 00000500', 'cat n 2 1 @ 1 0 00000500'), 'index', 6, 'syntax'],
     ['not noun data', DATA.replace('00000300 05 n 01', '00000300 05 v 01'), INDEX, 'data', 5, 'syntax'],
@@ -86,7 +113,12 @@ describe('parseWordNetNouns', () => {
   }
 
   it('empty or non-string input: Left, never a throw', () => {
-    for (const [d, i] of [['', INDEX], [HEADER, INDEX], [null, INDEX], [DATA, 3]] as const) {
+    for (const [d, i] of [
+      ['', INDEX],
+      [HEADER, INDEX],
+      [null, INDEX],
+      [DATA, 3],
+    ] as const) {
       const r = parseWordNetNouns(d as never, i as never);
       expect(E.isLeft(r)).toBe(true);
     }
@@ -104,7 +136,8 @@ describe('parseWordNetNouns', () => {
       }
       return best;
     };
-    const j1 = junk(1 << 20), j4 = junk(1 << 22);
+    const j1 = junk(1 << 20),
+      j4 = junk(1 << 22);
     expect(j4 / Math.max(j1, 0.05), `${j1.toFixed(1)} ms for 1 MB, ${j4.toFixed(1)} ms for 4 MB`).toBeLessThan(10);
     // n synsets in a chain, all with the same first lemma: a quadratic sense lookup would show here
     const chain = (n: number): [string, string] => {
@@ -128,7 +161,8 @@ describe('parseWordNetNouns', () => {
       }
       return best;
     };
-    const small = time(10_000), large = time(80_000);
+    const small = time(10_000),
+      large = time(80_000);
     expect(large / small, `${small.toFixed(0)} ms for 10k synsets, ${large.toFixed(0)} ms for 80k`).toBeLessThan(24);
   });
 });
@@ -136,15 +170,28 @@ describe('parseWordNetNouns', () => {
 describe('wordnetClosure', () => {
   it('the full closure: hypernym closure plus instance hypernyms and their ancestors (the reference protocol)', () => {
     const c = wordnetClosure(parsed());
-    expect(edgeSet(c)).toEqual(new Set([
-      'animal.n.01>entity.n.01',
-      'mammal.n.01>animal.n.01', 'mammal.n.01>entity.n.01',
-      'dog.n.02>mammal.n.01', 'dog.n.02>animal.n.01', 'dog.n.02>entity.n.01',
-      'cat.n.01>mammal.n.01', 'cat.n.01>animal.n.01', 'cat.n.01>entity.n.01',
-      'puppy.n.01>dog.n.02', 'puppy.n.01>mammal.n.01', 'puppy.n.01>animal.n.01', 'puppy.n.01>entity.n.01',
-      'lassie.n.01>dog.n.02', 'lassie.n.01>mammal.n.01', 'lassie.n.01>animal.n.01', 'lassie.n.01>entity.n.01',
-      'dog.n.01>entity.n.01',
-    ]));
+    expect(edgeSet(c)).toEqual(
+      new Set([
+        'animal.n.01>entity.n.01',
+        'mammal.n.01>animal.n.01',
+        'mammal.n.01>entity.n.01',
+        'dog.n.02>mammal.n.01',
+        'dog.n.02>animal.n.01',
+        'dog.n.02>entity.n.01',
+        'cat.n.01>mammal.n.01',
+        'cat.n.01>animal.n.01',
+        'cat.n.01>entity.n.01',
+        'puppy.n.01>dog.n.02',
+        'puppy.n.01>mammal.n.01',
+        'puppy.n.01>animal.n.01',
+        'puppy.n.01>entity.n.01',
+        'lassie.n.01>dog.n.02',
+        'lassie.n.01>mammal.n.01',
+        'lassie.n.01>animal.n.01',
+        'lassie.n.01>entity.n.01',
+        'dog.n.01>entity.n.01',
+      ]),
+    );
     expect(c.numNodes).toBe(8);
     expect(c.numEdges).toBe(18);
   });
@@ -152,7 +199,16 @@ describe('wordnetClosure', () => {
   it('restricted to a root: its descendants and the root, edges between them', () => {
     const c = wordnetClosure(parsed(), 'mammal.n.01');
     expect([...c.names].sort()).toEqual(['cat.n.01', 'dog.n.02', 'lassie.n.01', 'mammal.n.01', 'puppy.n.01']);
-    expect(edgeSet(c)).toEqual(new Set(['dog.n.02>mammal.n.01', 'cat.n.01>mammal.n.01', 'puppy.n.01>dog.n.02', 'puppy.n.01>mammal.n.01', 'lassie.n.01>dog.n.02', 'lassie.n.01>mammal.n.01']));
+    expect(edgeSet(c)).toEqual(
+      new Set([
+        'dog.n.02>mammal.n.01',
+        'cat.n.01>mammal.n.01',
+        'puppy.n.01>dog.n.02',
+        'puppy.n.01>mammal.n.01',
+        'lassie.n.01>dog.n.02',
+        'lassie.n.01>mammal.n.01',
+      ]),
+    );
   });
 
   it('typed errors', () => {

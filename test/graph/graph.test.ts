@@ -8,17 +8,36 @@ import { describe, expect, it } from 'vitest';
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import {
-  ArgumentError, ShapeError, ValueError, graphFromEdges, negativeSampler, poincareBall, prngKey, reconstructionMetrics, split, tensor, toArray, type Tensor,
+  ArgumentError,
+  ShapeError,
+  ValueError,
+  graphFromEdges,
+  negativeSampler,
+  poincareBall,
+  prngKey,
+  reconstructionMetrics,
+  split,
+  tensor,
+  toArray,
+  type Tensor,
 } from '../../lib/index.ts';
 
 /** random graphs: n nodes, edges as pairs */
-const graphArb = fc.integer({ min: 3, max: 14 }).chain((n) =>
-  fc.tuple(fc.constant(n), fc.array(fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 })), { minLength: 1, maxLength: 40 })),
-);
+const graphArb = fc
+  .integer({ min: 3, max: 14 })
+  .chain((n) =>
+    fc.tuple(fc.constant(n), fc.array(fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 })), { minLength: 1, maxLength: 40 })),
+  );
 
 describe('graphFromEdges', () => {
   it('sorted, deduplicated out-neighbours; self-loops dropped (from the edge list too); in-degrees as given', () => {
-    const g = graphFromEdges(4, [[0, 2], [0, 1], [0, 2], [1, 1], [3, 0]]);
+    const g = graphFromEdges(4, [
+      [0, 2],
+      [0, 1],
+      [0, 2],
+      [1, 1],
+      [3, 0],
+    ]);
     expect(g.numEdges).toBe(4);
     expect(Array.from(g.edges)).toEqual([0, 2, 0, 1, 0, 2, 3, 0]);
     expect(Array.from(g.neighboursOf(0))).toEqual([1, 2]);
@@ -131,7 +150,10 @@ describe('negativeSampler', () => {
 
   it('a node with few non-neighbours: the found negatives repeat (the reference behaviour)', () => {
     // node 0 is adjacent to 1..8 of 10 nodes: only node 9 is a negative
-    const g = graphFromEdges(10, [1, 2, 3, 4, 5, 6, 7, 8].map((v) => [0, v] as [number, number]));
+    const g = graphFromEdges(
+      10,
+      [1, 2, 3, 4, 5, 6, 7, 8].map((v) => [0, v] as [number, number]),
+    );
     const out = negativeSampler(g, { numNegatives: 5, maxTries: 3 }).sample(prngKey(0), [0, 1, 2]);
     for (let r = 0; r < 3; r++) expect(Array.from(out.subarray(r * 7 + 2, r * 7 + 7))).toEqual([9, 9, 9, 9, 9]);
   });
@@ -152,7 +174,10 @@ describe('negativeSampler', () => {
 
 /** sklearn-style average precision and the reference's ranks, by sorting every distance of a row */
 function bruteForce(d: number[][], neighbours: number[][]): { meanRank: number; map: number } {
-  let rankSum = 0, pairs = 0, apSum = 0, m = 0;
+  let rankSum = 0,
+    pairs = 0,
+    apSum = 0,
+    m = 0;
   d.forEach((row, u) => {
     const nb = new Set(neighbours[u]);
     if (nb.size === 0) return;
@@ -168,7 +193,8 @@ function bruteForce(d: number[][], neighbours: number[][]): { meanRank: number; 
     // AP: for each positive, precision among all j ≠ u with distance ≤ its distance (ties pessimistic)
     let ap = 0;
     for (const v of nb) {
-      let pos = 0, all = 0;
+      let pos = 0,
+        all = 0;
       row.forEach((x, j) => {
         if (j === u) return;
         if (x < row[v] || (x === row[v] && !nb.has(j)) || j === v) all++;
@@ -183,13 +209,16 @@ function bruteForce(d: number[][], neighbours: number[][]): { meanRank: number; 
 
 describe('reconstructionMetrics', () => {
   const euclid = (x: Tensor, y: Tensor): Tensor => {
-    const a = toArray(x), b = toArray(y), D = x.shape[1];
+    const a = toArray(x),
+      b = toArray(y),
+      D = x.shape[1];
     const out: number[] = [];
-    for (let i = 0; i < x.shape[0]; i++) for (let j = 0; j < y.shape[0]; j++) {
-      let s = 0;
-      for (let k = 0; k < D; k++) s += (a[i * D + k] - b[j * D + k]) ** 2;
-      out.push(Math.sqrt(s));
-    }
+    for (let i = 0; i < x.shape[0]; i++)
+      for (let j = 0; j < y.shape[0]; j++) {
+        let s = 0;
+        for (let k = 0; k < D; k++) s += (a[i * D + k] - b[j * D + k]) ** 2;
+        out.push(Math.sqrt(s));
+      }
     return tensor(out, [x.shape[0], y.shape[0]], 'float64');
   };
 
@@ -204,7 +233,10 @@ describe('reconstructionMetrics', () => {
       const x = tensor(xs, [n, dim], 'float64');
       const d = toArray(euclid(x, x));
       const rows = Array.from({ length: n }, (_, i) => d.slice(i * n, (i + 1) * n));
-      const want = bruteForce(rows, Array.from({ length: n }, (_, u) => Array.from(g.neighboursOf(u))));
+      const want = bruteForce(
+        rows,
+        Array.from({ length: n }, (_, u) => Array.from(g.neighboursOf(u))),
+      );
       const got = reconstructionMetrics(x, g, euclid, { blockEntries });
       expect(got.meanRank).toBeCloseTo(want.meanRank, 10);
       expect(got.map).toBeCloseTo(want.map, 10);
@@ -214,7 +246,15 @@ describe('reconstructionMetrics', () => {
 
   it('a perfect embedding scores mean rank 1 and MAP 1; a reversed one does not', () => {
     // path 0 - 1 - 2 - 3 on a line: each node's neighbours are the adjacent nodes
-    const g = graphFromEdges(4, [[0, 1], [1, 2], [2, 3]], { symmetric: true });
+    const g = graphFromEdges(
+      4,
+      [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+      ],
+      { symmetric: true },
+    );
     const line = tensor([[0], [1], [2], [3]], undefined, 'float64');
     const m = reconstructionMetrics(line, g, euclid);
     expect(m.meanRank).toBe(1);
@@ -228,8 +268,19 @@ describe('reconstructionMetrics', () => {
 
   it('works with ball.pairwiseDist and a query subset', () => {
     const ball = poincareBall({ c: 1 });
-    const g = graphFromEdges(3, [[1, 0], [2, 0]]);
-    const x = tensor([[0, 0], [0.5, 0], [-0.5, 0.1]], undefined, 'float64');
+    const g = graphFromEdges(3, [
+      [1, 0],
+      [2, 0],
+    ]);
+    const x = tensor(
+      [
+        [0, 0],
+        [0.5, 0],
+        [-0.5, 0.1],
+      ],
+      undefined,
+      'float64',
+    );
     const m = reconstructionMetrics(x, g, (a, b) => ball.pairwiseDist(a, b), { nodes: [1] });
     expect(m.numNodes).toBe(1);
     expect(m.meanRank).toBe(1);

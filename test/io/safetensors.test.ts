@@ -30,11 +30,13 @@ const treeArb: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree }>((tie) => ({
 
 function expectSameTree(a: Tree, b: Tree): void {
   expect(g.sameStructure(a, b)).toBe(true);
-  const la = g.treeLeaves(a), lb = g.treeLeaves(b);
+  const la = g.treeLeaves(a),
+    lb = g.treeLeaves(b);
   la.forEach((x: Tensor, i) => {
     expect(lb[i].dtype).toBe(x.dtype);
     expect(lb[i].shape).toEqual(x.shape);
-    const va = g.toArray(x), vb = g.toArray(lb[i]);
+    const va = g.toArray(x),
+      vb = g.toArray(lb[i]);
     va.forEach((v, k) => expect(Object.is(vb[k], v)).toBe(true)); // bit-exact, −0 included
   });
 }
@@ -67,7 +69,18 @@ describe('saveParams / loadParams round trip', () => {
   });
 
   it('layout: u64 LE header length, padded JSON header, dotted tree paths, F32/F64, metadata', () => {
-    const tree = { layers: [{ w: g.tensor([[1, 2], [3, 4]]) }, { w: g.tensor([5], undefined, 'float64') }], scale: g.scalar(2) };
+    const tree = {
+      layers: [
+        {
+          w: g.tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+        },
+        { w: g.tensor([5], undefined, 'float64') },
+      ],
+      scale: g.scalar(2),
+    };
     const bytes = g.saveParams(tree, { note: 'hi' });
     const dv = new DataView(bytes.buffer);
     const n = dv.getUint32(0, true);
@@ -135,20 +148,40 @@ describe('loadParams on malformed files: Left, never a throw', () => {
     ['bad JSON', file('{"a": '), /not valid UTF-8 JSON/],
     ['invalid UTF-8', file('{"a":1}').map((b, i) => (i === 10 ? 0xff : b)), /not valid UTF-8 JSON/],
     ['not an object', file('[1,2]'), /must be a JSON object/],
-    ['huge header length', (() => { const b = file('{}'); new DataView(b.buffer).setUint32(4, 1, true); return b; })(), /above the limit/],
+    [
+      'huge header length',
+      (() => {
+        const b = file('{}');
+        new DataView(b.buffer).setUint32(4, 1, true);
+        return b;
+      })(),
+      /above the limit/,
+    ],
     ['header length beyond file', file('{}', new Uint8Array(0), 1000), /runs past the end/],
     ['unknown dtype', file({ a: { dtype: 'I8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)), /dtype "I8"/],
     ['bad shape', file({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, f32([1])), /invalid shape/],
     ['bad offsets', file({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 0] } }, f32([1])), /invalid data_offsets/],
     ['wrong size', file({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, f32([1])), /needs 8/],
-    ['overlap', file({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32([1, 2])), /overlaps/],
+    [
+      'overlap',
+      file({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32([1, 2])),
+      /overlaps/,
+    ],
     ['gap', file({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32([1, 2])), /gap/],
     ['huge shape', file({ a: { dtype: 'F64', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 8] } }, new Uint8Array(8)), /spans 8 bytes/],
     ['bad metadata', file({ __metadata__: { k: 1 } }), /not a string/],
-    ['path clash', file({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, 'a.b': { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32([1, 2])), /continues below|clashes/],
+    [
+      'path clash',
+      file({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, 'a.b': { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32([1, 2])),
+      /continues below|clashes/,
+    ],
     ['not bytes', 'abc' as unknown as Uint8Array, /expected a Uint8Array/],
     // assigning the key '__proto__' would set the tree's prototype and silently drop the tensor
-    ['a tensor named __proto__', file('{"__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', f32([1, 2])), /"__proto__"/],
+    [
+      'a tensor named __proto__',
+      file('{"__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', f32([1, 2])),
+      /"__proto__"/,
+    ],
     ['a path through __proto__', file('{"a.__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', f32([1])), /"__proto__"/],
   ];
   for (const [name, bytes, msg] of cases) {
@@ -162,10 +195,13 @@ describe('loadParams on malformed files: Left, never a throw', () => {
     });
   }
 
-  test.prop([fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 0, max: 200 })], { numRuns: 300 })('random bytes and random truncations never throw', (junk, cut) => {
-    expect(() => g.loadParams(junk)).not.toThrow();
-    expect(() => g.loadParams(good.subarray(0, Math.min(cut, good.length)))).not.toThrow();
-  });
+  test.prop([fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 0, max: 200 })], { numRuns: 300 })(
+    'random bytes and random truncations never throw',
+    (junk, cut) => {
+      expect(() => g.loadParams(junk)).not.toThrow();
+      expect(() => g.loadParams(good.subarray(0, Math.min(cut, good.length)))).not.toThrow();
+    },
+  );
 
   it('is linear time: 4× the tensors take about 4× the time (not 16×); 4× the junk is a Left in about 4× the time', () => {
     const headerOf = (n: number): Uint8Array => {

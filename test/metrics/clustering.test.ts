@@ -42,19 +42,30 @@ describe('normalizedMutualInformation', () => {
     expect(normalizedMutualInformation(y, y)).toBeCloseTo(1, 15);
     expect(normalizedMutualInformation(y, [5, 5, -1, -1, 9, 9, 9, 0])).toBeCloseTo(1, 15);
   });
-  propTest.prop([fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 2, maxLength: 60 }), fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 60, maxLength: 60 }), fc.integer({ min: 0, max: 1000 })])(
-    'invariant to renaming either side, symmetric, and within [0, 1]',
-    (a, bFull, seed) => {
-      const b = bFull.slice(0, a.length);
-      const perm = permutation(prngKey(seed), 6);
-      const v = normalizedMutualInformation(a, b);
-      expect(v).toBeGreaterThanOrEqual(0);
-      expect(v).toBeLessThanOrEqual(1);
-      expect(normalizedMutualInformation(b, a)).toBeCloseTo(v, 12);
-      expect(normalizedMutualInformation(a.map((y) => perm[y] * 3 - 4), b)).toBeCloseTo(v, 12);
-      expect(normalizedMutualInformation(a, b.map((y) => perm[y]))).toBeCloseTo(v, 12);
-    },
-  );
+  propTest.prop([
+    fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 2, maxLength: 60 }),
+    fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 60, maxLength: 60 }),
+    fc.integer({ min: 0, max: 1000 }),
+  ])('invariant to renaming either side, symmetric, and within [0, 1]', (a, bFull, seed) => {
+    const b = bFull.slice(0, a.length);
+    const perm = permutation(prngKey(seed), 6);
+    const v = normalizedMutualInformation(a, b);
+    expect(v).toBeGreaterThanOrEqual(0);
+    expect(v).toBeLessThanOrEqual(1);
+    expect(normalizedMutualInformation(b, a)).toBeCloseTo(v, 12);
+    expect(
+      normalizedMutualInformation(
+        a.map((y) => perm[y] * 3 - 4),
+        b,
+      ),
+    ).toBeCloseTo(v, 12);
+    expect(
+      normalizedMutualInformation(
+        a,
+        b.map((y) => perm[y]),
+      ),
+    ).toBeCloseTo(v, 12);
+  });
   test('a random clustering is near 0', () => {
     const n = 5000;
     const y = randomInt(prngKey(1), n, 0, 10);
@@ -68,7 +79,9 @@ describe('normalizedMutualInformation', () => {
     expect(normalizedMutualInformation([], [])).toBe(1);
   });
   test('agrees with scikit-learn 1.9 normalized_mutual_info_score (fixture)', () => {
-    const ref = JSON.parse(readFileSync(new URL('../fixtures/data/pml-reference.json', import.meta.url), 'utf8')) as { nmi: { a: number[]; b: number[]; nmi: number }[] };
+    const ref = JSON.parse(readFileSync(new URL('../fixtures/data/pml-reference.json', import.meta.url), 'utf8')) as {
+      nmi: { a: number[]; b: number[]; nmi: number }[];
+    };
     expect(ref.nmi.length).toBe(4);
     for (const { a, b, nmi: expected } of ref.nmi) expect(normalizedMutualInformation(a, b)).toBeCloseTo(expected, 13);
   });
@@ -103,7 +116,15 @@ describe('kmeans', () => {
     expect(new Set(runs).size).toBeGreaterThan(1);
   });
   test('k = N puts every point in its own cluster; k = 1 gives the mean', () => {
-    const pts = tensor([[0, 0], [1, 0], [0, 3]], undefined, 'float64');
+    const pts = tensor(
+      [
+        [0, 0],
+        [1, 0],
+        [0, 3],
+      ],
+      undefined,
+      'float64',
+    );
     const r = kmeans(pts, 3, prngKey(0));
     expect(new Set(r.assignments).size).toBe(3);
     expect(r.inertia).toBe(0);
@@ -112,7 +133,16 @@ describe('kmeans', () => {
     expect(one.inertia).toBeCloseTo(1 / 9 + 1 + 4 / 9 + 1 + 1 / 9 + 4, 12);
   });
   test('identical points with k > 1 do not break it', () => {
-    const r = kmeans(tensor([[2, 2], [2, 2], [2, 2], [2, 2]]), 3, prngKey(9));
+    const r = kmeans(
+      tensor([
+        [2, 2],
+        [2, 2],
+        [2, 2],
+        [2, 2],
+      ]),
+      3,
+      prngKey(9),
+    );
     expect(r.inertia).toBe(0);
     for (const a of r.assignments) expect(a >= 0 && a < 3).toBe(true);
   });
@@ -134,7 +164,13 @@ describe('nmi of embeddings', () => {
   test('separated classes give NMI 1, invariant to permuting class ids', () => {
     expect(nmi(x, labels, prngKey(1))).toBeCloseTo(1, 12);
     const perm = permutation(prngKey(2), 6);
-    expect(nmi(x, Array.from(labels, (y) => perm[y] + 100), prngKey(1))).toBeCloseTo(1, 12);
+    expect(
+      nmi(
+        x,
+        Array.from(labels, (y) => perm[y] + 100),
+        prngKey(1),
+      ),
+    ).toBeCloseTo(1, 12);
   });
   test('labels unrelated to the geometry give NMI near 0', () => {
     const random = randomInt(prngKey(3), 120, 0, 6);

@@ -9,13 +9,30 @@ import { readFileSync } from 'node:fs';
 import { fc, test as propTest } from '@fast-check/vitest';
 import { describe, expect, test, vi } from 'vitest';
 import {
-  ArgumentError, ShapeError, ValueError, abs, expandDims, neg, poincareBall, prngKey, randomNormal, sub, sum, tensor,
-  toArray, type Tensor,
+  ArgumentError,
+  ShapeError,
+  ValueError,
+  abs,
+  expandDims,
+  neg,
+  poincareBall,
+  prngKey,
+  randomNormal,
+  sub,
+  sum,
+  tensor,
+  toArray,
+  type Tensor,
 } from '../../lib/index.ts';
 import { knn, mapAtR, precisionAt1, rPrecision, recallAtK, retrievalMetrics, type Distance } from '../../lib/metrics/index.ts';
 import { neighbourLists } from '../../lib/metrics/neighbours.ts';
 
-const col = (xs: readonly number[]): Tensor => tensor(xs.map((v) => [v]), undefined, 'float64');
+const col = (xs: readonly number[]): Tensor =>
+  tensor(
+    xs.map((v) => [v]),
+    undefined,
+    'float64',
+  );
 
 // ------------------------------------------------------------ hand-derived: points on a line
 //
@@ -81,7 +98,16 @@ describe('hand-derived case on a line (euclidean)', () => {
 // cosine (angles 0°, 5.71°, 26.57°, 90°):
 //   nearest: q0 → x1 (hit), q1 → x0 (hit), q2 → x1 (miss, 20.9° < 26.6° to x0), q3 → x2 (hit)   P@1 = 3/4
 //   q2's order is x1, x0, x3: its only relevant item is third                           Recall@2 = 3/4, Recall@3 = 1
-const PLANE = tensor([[1, 0], [10, 1], [1, 0.5], [0, 2]], undefined, 'float64');
+const PLANE = tensor(
+  [
+    [1, 0],
+    [10, 1],
+    [1, 0.5],
+    [0, 2],
+  ],
+  undefined,
+  'float64',
+);
 const PLANE_LABELS = [0, 0, 1, 1];
 
 describe('hand-derived case in the plane: the distance option matters', () => {
@@ -91,13 +117,22 @@ describe('hand-derived case in the plane: the distance option matters', () => {
     expect(rPrecision(PLANE, PLANE_LABELS, 'euclidean')).toBe(1 / 4);
     expect(mapAtR(PLANE, PLANE_LABELS, 'euclidean')).toBe(1 / 4);
   });
-  test("cosine (the default)", () => {
+  test('cosine (the default)', () => {
     expect(recallAtK(PLANE, PLANE_LABELS, [1, 2, 3])).toEqual([3 / 4, 3 / 4, 1]);
     expect(precisionAt1(PLANE, PLANE_LABELS)).toBe(3 / 4);
     expect(Array.from(knn(PLANE, 3).indices.subarray(6, 9))).toEqual([1, 0, 3]);
   });
   test('cosine is scale-invariant, euclidean is not', () => {
-    const scaled = tensor([[3, 0], [10, 1], [0.1, 0.05], [0, 2]], undefined, 'float64');
+    const scaled = tensor(
+      [
+        [3, 0],
+        [10, 1],
+        [0.1, 0.05],
+        [0, 2],
+      ],
+      undefined,
+      'float64',
+    );
     expect(recallAtK(scaled, PLANE_LABELS, [1, 2])).toEqual([3 / 4, 3 / 4]);
     expect(recallAtK(scaled, PLANE_LABELS, [1], 'euclidean')).not.toEqual([1 / 4]);
   });
@@ -126,7 +161,9 @@ describe('hyperbolic distance: ball.pairwiseDist', () => {
     const nn = knn(pts, 23, (a, b) => ball.pairwiseDist(a, b));
     const all = toArray(ball.pairwiseDist(pts, pts));
     for (let q = 0; q < 24; q++) {
-      const order = Array.from({ length: 24 }, (_, j) => j).filter((j) => j !== q).sort((i, j) => all[q * 24 + i] - all[q * 24 + j] || i - j);
+      const order = Array.from({ length: 24 }, (_, j) => j)
+        .filter((j) => j !== q)
+        .sort((i, j) => all[q * 24 + i] - all[q * 24 + j] || i - j);
       expect(Array.from(nn.indices.subarray(q * 23, q * 23 + 23))).toEqual(order);
     }
     const m = retrievalMetrics(pts, labels, { ks: [1, 5], distance: ball.pairwiseDist });
@@ -165,7 +202,18 @@ describe('documented conventions', () => {
     expect(() => precisionAt1(col([0, 1, 2]), [0, 1, 2])).toThrow(/no query has another item of its class/);
   });
   test('a zero embedding under cosine is at distance 1 from everything', () => {
-    const nn = knn(tensor([[0, 0], [1, 0], [0, 1]], undefined, 'float64'), 2);
+    const nn = knn(
+      tensor(
+        [
+          [0, 0],
+          [1, 0],
+          [0, 1],
+        ],
+        undefined,
+        'float64',
+      ),
+      2,
+    );
     expect(Array.from(nn.distances.subarray(0, 2))).toEqual([1, 1]);
   });
 });
@@ -199,19 +247,31 @@ describe('agreement with pytorch-metric-learning 2.9 AccuracyCalculator (fixture
 /** The definitions written out directly: full sort of every row by (distance, index). */
 function reference(points: number[][], labels: number[], ks: number[]): { recall: number[]; p1: number; rp: number; map: number } {
   const n = points.length;
-  let queries = 0, p1 = 0, rp = 0, map = 0;
+  let queries = 0,
+    p1 = 0,
+    rp = 0,
+    map = 0;
   const hits = ks.map(() => 0);
   for (let q = 0; q < n; q++) {
     const R = labels.filter((y) => y === labels[q]).length - 1;
     if (R === 0) continue;
     queries++;
     const d = (j: number): number => points[q].reduce((s, v, t) => s + (v - points[j][t]) ** 2, 0);
-    const order = Array.from({ length: n }, (_, j) => j).filter((j) => j !== q).sort((i, j) => d(i) - d(j) || i - j);
+    const order = Array.from({ length: n }, (_, j) => j)
+      .filter((j) => j !== q)
+      .sort((i, j) => d(i) - d(j) || i - j);
     const rel = order.map((j) => (labels[j] === labels[q] ? 1 : 0));
-    ks.forEach((k, t) => { if (rel.slice(0, k).some((r) => r === 1)) hits[t]++; });
+    ks.forEach((k, t) => {
+      if (rel.slice(0, k).some((r) => r === 1)) hits[t]++;
+    });
     p1 += rel[0];
-    let c = 0, ap = 0;
-    for (let i = 0; i < R; i++) if (rel[i]) { c++; ap += c / (i + 1); }
+    let c = 0,
+      ap = 0;
+    for (let i = 0; i < R; i++)
+      if (rel[i]) {
+        c++;
+        ap += c / (i + 1);
+      }
     rp += c / R;
     map += ap / R;
   }
@@ -219,12 +279,15 @@ function reference(points: number[][], labels: number[], ks: number[]): { recall
 }
 
 describe('brute-force reference (integer coordinates, so exact ties are frequent)', () => {
-  const data = fc.integer({ min: 2, max: 24 }).chain((n) =>
-    fc.record({
-      points: fc.array(fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 2, maxLength: 2 }), { minLength: n, maxLength: n }),
-      labels: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
-    }),
-  ).filter(({ labels }) => new Set(labels).size < labels.length);
+  const data = fc
+    .integer({ min: 2, max: 24 })
+    .chain((n) =>
+      fc.record({
+        points: fc.array(fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 2, maxLength: 2 }), { minLength: n, maxLength: n }),
+        labels: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
+      }),
+    )
+    .filter(({ labels }) => new Set(labels).size < labels.length);
   propTest.prop([data], { numRuns: 150 })('retrievalMetrics equals the definitions', ({ points, labels }) => {
     const ks = [1, 2, 3, 5];
     const m = retrievalMetrics(tensor(points, undefined, 'float64'), labels, { ks, distance: 'euclidean' });
@@ -245,7 +308,10 @@ describe('blocked distance computation', () => {
       const nn = knn(x, 4, dist);
       for (const q of [0, 1, 1000, 1996, 1997, 1998, 2099]) {
         const d = (j: number): number => {
-          let dot = 0, a = 0, b = 0, e = 0;
+          let dot = 0,
+            a = 0,
+            b = 0,
+            e = 0;
           for (let t = 0; t < 3; t++) {
             dot += v[q * 3 + t] * v[j * 3 + t];
             a += v[q * 3 + t] ** 2;
@@ -254,7 +320,9 @@ describe('blocked distance computation', () => {
           }
           return dist === 'euclidean' ? e : 1 - dot / Math.sqrt(a * b);
         };
-        const order = Array.from({ length: N }, (_, j) => j).filter((j) => j !== q).sort((i, j) => d(i) - d(j) || i - j);
+        const order = Array.from({ length: N }, (_, j) => j)
+          .filter((j) => j !== q)
+          .sort((i, j) => d(i) - d(j) || i - j);
         expect(Array.from(nn.indices.subarray(q * 4, q * 4 + 4))).toEqual(order.slice(0, 4));
         for (let t = 0; t < 4; t++) {
           const expected = dist === 'euclidean' ? Math.sqrt(d(order[t])) : d(order[t]);
@@ -326,7 +394,9 @@ describe('typed errors', () => {
   test('a distance function with the wrong output shape or NaN → typed errors', () => {
     expect(() => precisionAt1(x, LINE_LABELS, (a) => a)).toThrow(ShapeError);
     expect(() => precisionAt1(x, LINE_LABELS, (a, b) => sub(expandDims(sum(a, -1), 1), expandDims(sum(b, -1), 0)))).not.toThrow();
-    expect(() => precisionAt1(x, LINE_LABELS, (a, b) => tensor(new Float64Array(a.shape[0] * b.shape[0]).fill(NaN), [a.shape[0], b.shape[0]]))).toThrow(/returned NaN/);
+    expect(() => precisionAt1(x, LINE_LABELS, (a, b) => tensor(new Float64Array(a.shape[0] * b.shape[0]).fill(NaN), [a.shape[0], b.shape[0]]))).toThrow(
+      /returned NaN/,
+    );
   });
   test('empty ks → []', () => {
     expect(recallAtK(x, LINE_LABELS, [])).toEqual([]);

@@ -249,7 +249,8 @@ export async function serve(js: string | BundleFiles, options: ServeOptions = {}
   const files = new Map<string, string>(typeof js === 'string' ? [['/bundle.js', js]] : Object.entries(js).map(([p, c]) => [p, c.text]));
   const isolated = options.crossOriginIsolated ?? true;
   const title = (options.title ?? 'gyrograd browser test').replace(/[<&]/g, '');
-  const html = `<!doctype html>\n<html><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,"></head>\n` +
+  const html =
+    `<!doctype html>\n<html><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,"></head>\n` +
     `<body><script type="module" src="/bundle.js"></script></body></html>\n`;
   const headers = (type: string): Record<string, string> => ({
     'content-type': `${type}; charset=utf-8`,
@@ -275,8 +276,14 @@ export async function serve(js: string | BundleFiles, options: ServeOptions = {}
 
 /** Content types {@link serveDir} sends, by file extension. */
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml', '.bin': 'application/octet-stream',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.bin': 'application/octet-stream',
 };
 
 /**
@@ -302,13 +309,15 @@ export async function serveDir(dir: string, options: Pick<ServeOptions, 'crossOr
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, {
-      'content-type': type,
-      'cache-control': 'no-store',
-      ...(isolated
-        ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' }
-        : {}),
-    }).end(req.method === 'HEAD' ? undefined : readFileSync(file));
+    res
+      .writeHead(200, {
+        'content-type': type,
+        'cache-control': 'no-store',
+        ...(isolated
+          ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' }
+          : {}),
+      })
+      .end(req.method === 'HEAD' ? undefined : readFileSync(file));
   });
   return listenLocally(server);
 }
@@ -361,7 +370,9 @@ export async function runInBrowser(entryFile: string, options: RunInBrowserOptio
     page.on('console', (msg: ConsoleMessage) => log(`[browser] ${msg.type() === 'log' ? '' : `${msg.type()}: `}${msg.text()}`, msg.type()));
     // an uncaught error or a crash before the result fails the run at once
     let fatal: ((e: Error) => void) | undefined;
-    const failed = new Promise<never>((_, reject) => { fatal = reject; });
+    const failed = new Promise<never>((_, reject) => {
+      fatal = reject;
+    });
     failed.catch(() => undefined);
     page.on('pageerror', (e: Error) => {
       const err = new Error(`[browser] uncaught in the page: ${e.stack ?? e.message}`);
@@ -372,9 +383,13 @@ export async function runInBrowser(entryFile: string, options: RunInBrowserOptio
     const timeout = options.resultTimeoutMs ?? 90_000;
     const done = (async () => {
       await page.goto(server.url, { waitUntil: 'load', timeout });
-      await page.waitForFunction(() => '__result' in globalThis || '__error' in globalThis, undefined, { timeout, polling: 50 }).catch((e: unknown) => {
-        throw new Error(`runInBrowser(${entryFile}): the page published neither __result nor __error within ${timeout} ms (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
-      });
+      await page
+        .waitForFunction(() => '__result' in globalThis || '__error' in globalThis, undefined, { timeout, polling: 50 })
+        .catch((e: unknown) => {
+          throw new Error(
+            `runInBrowser(${entryFile}): the page published neither __result nor __error within ${timeout} ms (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`,
+          );
+        });
       return page.evaluate(() => {
         const g = globalThis as { __result?: unknown; __error?: unknown };
         return '__error' in g ? { error: g.__error } : { result: g.__result };

@@ -23,11 +23,11 @@ export function publish(compute: () => unknown): void {
   Promise.resolve()
     .then(compute)
     .then(
-      (value) => { g.__result = value; },
+      (value) => {
+        g.__result = value;
+      },
       (e: unknown) => {
-        g.__error = e instanceof Error
-          ? { name: e.name, message: e.message, stack: e.stack }
-          : { name: 'NonError', message: String(e), stack: undefined };
+        g.__error = e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : { name: 'NonError', message: String(e), stack: undefined };
       },
     );
 }

@@ -140,7 +140,10 @@ function copyPackage(name: string, fromDir: string, destModules: string, done: S
   done.add(dir);
   const rel = path.relative(path.join(ROOT, 'node_modules'), dir);
   copyPackageFiles(dir, path.join(destModules, rel), name);
-  const pj = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+  const pj = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+  };
   for (const d of Object.keys(pj.dependencies ?? {})) if (!BUILD_ONLY.has(d)) copyPackage(d, dir, destModules, done, false);
   for (const d of Object.keys(pj.optionalDependencies ?? {})) if (!BUILD_ONLY.has(d)) copyPackage(d, dir, destModules, done, true);
 }
@@ -255,14 +258,24 @@ async function main(): Promise<void> {
       // CommonJS code in the bundle (gpu.js) calls require('gl'): give the ES module a require of its own
       banner: { js: "import { createRequire as __gyrogradCreateRequire } from 'node:module';\nconst require = __gyrogradCreateRequire(import.meta.url);" },
     });
-    const sources = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules')).sort();
-    const bundled = [...new Set(Object.keys(result.metafile.inputs).filter((f) => f.includes('node_modules')).map((f) => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(f)?.[1] ?? f))].sort();
+    const sources = Object.keys(result.metafile.inputs)
+      .filter((f) => !f.includes('node_modules'))
+      .sort();
+    const bundled = [
+      ...new Set(
+        Object.keys(result.metafile.inputs)
+          .filter((f) => f.includes('node_modules'))
+          .map((f) => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(f)?.[1] ?? f),
+      ),
+    ].sort();
     say(`bundle: ${MiB(statSync(path.join(p, 'app', 'device-check.mjs')).size)}, ${sources.length} source files, packages ${bundled.join(', ')}`);
 
     // 3. native packages and their runtime dependencies
     const done = new Set<string>();
     for (const n of NATIVE) copyPackage(n, ROOT, path.join(p, 'app', 'node_modules'), done, true);
-    say(`native packages: ${[...done].map((d) => path.relative(path.join(ROOT, 'node_modules'), d)).join(', ')} (${MiB(duBytes(path.join(p, 'app', 'node_modules')))})`);
+    say(
+      `native packages: ${[...done].map((d) => path.relative(path.join(ROOT, 'node_modules'), d)).join(', ')} (${MiB(duBytes(path.join(p, 'app', 'node_modules')))})`,
+    );
 
     // 4. shared libraries: non-glibc ones as fallbacks, glibc as the last resort
     const elfs = [node, ...listFiles(path.join(p, 'app', 'node_modules')).filter((f) => f.endsWith('.node'))];
@@ -295,9 +308,20 @@ async function main(): Promise<void> {
     execFileSync('sh', ['-c', `tar -C "${p}" -cf - . | gzip -9 > "${tarball}"`], { stdio: 'inherit' });
     const id = createHash('sha256').update(readFileSync(tarball)).digest('hex').slice(0, 16);
     writeFileSync(path.join(PACK, 'pack.id'), `${id}\n`);
-    writeFileSync(path.join(PACK, 'sources.sha256'), sources.map((f) => `${createHash('sha256').update(readFileSync(path.join(ROOT, f))).digest('hex')}  ${f}`).join('\n') + '\n');
+    writeFileSync(
+      path.join(PACK, 'sources.sha256'),
+      sources
+        .map(
+          (f) =>
+            `${createHash('sha256')
+              .update(readFileSync(path.join(ROOT, f)))
+              .digest('hex')}  ${f}`,
+        )
+        .join('\n') + '\n',
+    );
 
-    let commit = 'unknown', dirty = 'unknown';
+    let commit = 'unknown',
+      dirty = 'unknown';
     try {
       commit = sh('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT });
       dirty = sh('git', ['status', '--porcelain', '--', ...sources], { cwd: ROOT }) === '' ? 'no' : 'yes';
@@ -330,8 +354,14 @@ async function main(): Promise<void> {
     writeFileSync(path.join(PACK, 'manifest.json'), JSON.stringify(manifest, null, 2));
     manifest.carriedBytes = duBytes(PACK);
     writeFileSync(path.join(PACK, 'manifest.json'), JSON.stringify(manifest, null, 2));
-    say(`unpacked: ${Object.entries(parts).map(([k, v]) => `${k} ${MiB(v)}`).join(', ')}; total ${MiB(manifest.unpackedTotal)}`);
-    say(`.device/: pack.tar.gz ${MiB(manifest.tarballBytes)}; carried in all ${MiB(manifest.carriedBytes)} (limit ${MiB(LIMIT)}); id ${id}, commit ${commit}${dirty === 'yes' ? ' + uncommitted changes' : ''}; ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    say(
+      `unpacked: ${Object.entries(parts)
+        .map(([k, v]) => `${k} ${MiB(v)}`)
+        .join(', ')}; total ${MiB(manifest.unpackedTotal)}`,
+    );
+    say(
+      `.device/: pack.tar.gz ${MiB(manifest.tarballBytes)}; carried in all ${MiB(manifest.carriedBytes)} (limit ${MiB(LIMIT)}); id ${id}, commit ${commit}${dirty === 'yes' ? ' + uncommitted changes' : ''}; ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
     if (manifest.carriedBytes > LIMIT) {
       console.error(`[pack] .device is ${MiB(manifest.carriedBytes)} > ${MiB(LIMIT)}: too large to carry`);
       process.exitCode = 1;
@@ -345,10 +375,14 @@ async function main(): Promise<void> {
     const t = mkdtempSync(path.join(os.tmpdir(), 'gyrograd-packtest-'));
     try {
       say(`--test: run.sh --quick with DEVICE_RUN_DIR and OUT under ${t}`);
-      const r = spawnSync('bash', [path.join(ROOT, 'tools', 'device', 'run.sh'), '--quick', ...process.argv.slice(2).filter((a) => a.startsWith('--backends='))], {
-        stdio: 'inherit',
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: t, DEVICE_RUN_DIR: path.join(t, 'run'), OUT: path.join(t, 'out') },
-      });
+      const r = spawnSync(
+        'bash',
+        [path.join(ROOT, 'tools', 'device', 'run.sh'), '--quick', ...process.argv.slice(2).filter((a) => a.startsWith('--backends='))],
+        {
+          stdio: 'inherit',
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: t, DEVICE_RUN_DIR: path.join(t, 'run'), OUT: path.join(t, 'out') },
+        },
+      );
       say(`--test: run.sh exited with ${r.status}`);
       if (r.status !== 0) process.exitCode = 1;
       cpSync(path.join(t, 'out'), path.join(ROOT, 'bench', 'out', 'pack-test'), { recursive: true });

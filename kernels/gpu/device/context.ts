@@ -140,8 +140,9 @@ export function createDeviceContext(name: string, gpu: GPU, opts: DeviceContextO
 
   const compile = (key: string, src: string, n: number): CompiledKernel => {
     if (destroyed) throw new Error(`${name}: backend was destroyed`);
-    return cache.get(`${key}|${n}|${src}`, () =>
-      gpu.createKernel(src, { output: [n], pipeline: true, immutable: true, precision: 'single', tactic: 'precision' }) as unknown as CompiledKernel,
+    return cache.get(
+      `${key}|${n}|${src}`,
+      () => gpu.createKernel(src, { output: [n], pipeline: true, immutable: true, precision: 'single', tactic: 'precision' }) as unknown as CompiledKernel,
     );
   };
 

@@ -24,19 +24,18 @@ const UNARY: Record<UnaryOp, (p0: string, p1: string) => string> = {
   exp: () => 'const y = Math.exp(x);',
   log: () => 'const y = Math.log(x);',
   log1p: () => 'const u = 1.0 + x;\nlet y = x;\nif (u !== 1.0) { y = Math.log(u) * x / (u - 1.0); }',
-  expm1: () =>
-    'const u = Math.exp(x);\nlet y = x;\nif (u !== 1.0) { y = u - 1.0; if (y !== -1.0) { y = y * x / Math.log(u); } }\nif (x > 80.0) { y = u; }',
+  expm1: () => 'const u = Math.exp(x);\nlet y = x;\nif (u !== 1.0) { y = u - 1.0; if (y !== -1.0) { y = y * x / Math.log(u); } }\nif (x > 80.0) { y = u; }',
   sqrt: () => 'const y = Math.sqrt(x);',
   rsqrt: () => 'const y = 1.0 / Math.sqrt(x);',
   square: () => 'const y = x * x;',
   reciprocal: () => 'const y = 1.0 / x;',
   tanh: () => 'const t = Math.exp(-2.0 * Math.abs(x));\nlet y = (1.0 - t) / (1.0 + t);\nif (x < 0.0) { y = -y; }',
-  atanh: () =>
-    'const w = 2.0 * x / (1.0 - x);\nconst u = 1.0 + w;\nlet y = 0.5 * w;\nif (u !== 1.0) { y = 0.5 * Math.log(u) * w / (u - 1.0); }',
+  atanh: () => 'const w = 2.0 * x / (1.0 - x);\nconst u = 1.0 + w;\nlet y = 0.5 * w;\nif (u !== 1.0) { y = 0.5 * Math.log(u) * w / (u - 1.0); }',
   atan: () => 'const y = Math.atan(x);',
   cos: () => 'const y = Math.cos(x);',
   sin: () => 'const y = Math.sin(x);',
-  sinh: () => 'const e = Math.exp(Math.abs(x));\nlet y = 0.5 * (e - 1.0 / e);\nif (Math.abs(x) < 0.0001) { y = Math.abs(x) + Math.abs(x) * x * x / 6.0; }\nif (x < 0.0) { y = -y; }',
+  sinh: () =>
+    'const e = Math.exp(Math.abs(x));\nlet y = 0.5 * (e - 1.0 / e);\nif (Math.abs(x) < 0.0001) { y = Math.abs(x) + Math.abs(x) * x * x / 6.0; }\nif (x < 0.0) { y = -y; }',
   cosh: () => 'const e = Math.exp(Math.abs(x));\nconst y = 0.5 * (e + 1.0 / e);',
   asinh: () => {
     return 'const a = Math.abs(x);\nlet y = Math.log(a + Math.sqrt(a * a + 1.0));\nif (a < 0.0001) { y = a - a * a * a / 6.0; }\nif (a > 100000000.0) { y = Math.log(a) + 0.6931471805599453; }\nif (x < 0.0) { y = -y; }';
@@ -44,12 +43,14 @@ const UNARY: Record<UnaryOp, (p0: string, p1: string) => string> = {
   acosh: () => 'let y = Math.log(x + Math.sqrt(x * x - 1.0));\nif (x > 100000000.0) { y = Math.log(x) + 0.6931471805599453; }',
   sigmoid: () => 'let y = 0.0;\nif (x >= 0.0) { y = 1.0 / (1.0 + Math.exp(-x)); } else { const e = Math.exp(x); y = e / (1.0 + e); }',
   relu: () => 'let y = 0.0;\nif (x > 0.0) { y = x; }',
-  softplus: () => 'const ax = Math.abs(x);\nconst t = Math.exp(-ax);\nconst u = 1.0 + t;\nlet l = t;\nif (u !== 1.0) { l = Math.log(u) * t / (u - 1.0); }\nlet y = l;\nif (x > 0.0) { y = x + l; }',
+  softplus: () =>
+    'const ax = Math.abs(x);\nconst t = Math.exp(-ax);\nconst u = 1.0 + t;\nlet l = t;\nif (u !== 1.0) { l = Math.log(u) * t / (u - 1.0); }\nlet y = l;\nif (x > 0.0) { y = x + l; }',
   sign: () => 'let y = 0.0;\nif (x > 0.0) { y = 1.0; }\nif (x < 0.0) { y = -1.0; }',
   isFinite: () => 'let y = 0.0;\nif (Math.abs(x) <= 3.4028234663852886e38) { y = 1.0; }',
   step: () => 'let y = 0.0;\nif (x > 0.0) { y = 1.0; }',
   clamp: (p0, p1) => `let y = x;\n${p0 === '' ? '' : `if (x < ${p0}) { y = ${p0}; }\n`}${p1 === '' ? '' : `if (x > ${p1}) { y = ${p1}; }`}`,
-  clampMask: (p0, p1) => `let y = 1.0;\n${p0 === '' ? '' : `if (x < ${p0}) { y = 0.0; }\n`}${p1 === '' ? '' : `if (x > ${p1}) { y = 0.0; }`}\nif (x !== x) { y = 0.0; }`,
+  clampMask: (p0, p1) =>
+    `let y = 1.0;\n${p0 === '' ? '' : `if (x < ${p0}) { y = 0.0; }\n`}${p1 === '' ? '' : `if (x > ${p1}) { y = 0.0; }`}\nif (x !== x) { y = 0.0; }`,
 };
 
 /** Statements computing `y` from `a` and `b` for the binary maps. */
@@ -102,7 +103,10 @@ export function broadcastKernel(
   const n = sizeOf(outShape);
   const uniforms = operands.map((o) => asUniform(o.data));
   const dense = operands.filter((_, i) => uniforms[i] === undefined);
-  const [shape, strides] = collapse(outShape, dense.map((o) => broadcastStrides(o.shape, outShape)));
+  const [shape, strides] = collapse(
+    outShape,
+    dense.map((o) => broadcastStrides(o.shape, outShape)),
+  );
   const ops: Operand[] = [];
   let di = 0;
   operands.forEach((o, i) => {
@@ -112,29 +116,55 @@ export function broadcastKernel(
       const s = strides[di++];
       // as many entries as the output: read in place, no offsets
       const contiguous = sizeOf(o.shape) === n;
-      ops.push({ arg: o.data, read: contiguous ? `const ${o.name} = ${o.name}_t[this.thread.x];` : `const ${o.name} = ${o.name}_t[off_${o.name}];`, strides: contiguous ? undefined : s });
+      ops.push({
+        arg: o.data,
+        read: contiguous ? `const ${o.name} = ${o.name}_t[this.thread.x];` : `const ${o.name} = ${o.name}_t[off_${o.name}];`,
+        strides: contiguous ? undefined : s,
+      });
     }
   });
   const needOffsets = ops.map((o, i) => ({ o, i })).filter(({ o }) => o.strides !== undefined);
   let src = '';
   if (needOffsets.length > 0) {
-    src += offsetsSrc('this.thread.x', shape, needOffsets.map(({ o }) => o.strides!), needOffsets.map(({ i }) => `off_${operands[i].name}`));
+    src += offsetsSrc(
+      'this.thread.x',
+      shape,
+      needOffsets.map(({ o }) => o.strides!),
+      needOffsets.map(({ i }) => `off_${operands[i].name}`),
+    );
   }
   for (const o of ops) src += o.read + '\n';
   src += body + '\nreturn y;\n';
   const args = operands.map((o, i) => (typeof ops[i].arg === 'number' ? `${o.name}_u` : `${o.name}_t`));
   // a uniform's value is an argument, not part of the source: the kernel is shared across values
   const sig = ops.map((o) => (typeof o.arg === 'number' ? 'u' : 't')).join('');
-  return ctx.run(`${key}:${sig}`, kernelSrc(args, src), n, ops.map((o) => o.arg));
+  return ctx.run(
+    `${key}:${sig}`,
+    kernelSrc(args, src),
+    n,
+    ops.map((o) => o.arg),
+  );
 }
 
 type Unary = (op: UnaryOp, x: TensorData, dtype: DType, p0?: number, p1?: number) => TensorData;
 type Binary = (
-  op: BinaryOp, a: TensorData, aShape: readonly number[], b: TensorData, bShape: readonly number[], outShape: readonly number[], dtype: DType,
+  op: BinaryOp,
+  a: TensorData,
+  aShape: readonly number[],
+  b: TensorData,
+  bShape: readonly number[],
+  outShape: readonly number[],
+  dtype: DType,
 ) => TensorData;
 type Where = (
-  c: TensorData, cShape: readonly number[], a: TensorData, aShape: readonly number[], b: TensorData, bShape: readonly number[],
-  outShape: readonly number[], dtype: DType,
+  c: TensorData,
+  cShape: readonly number[],
+  a: TensorData,
+  aShape: readonly number[],
+  b: TensorData,
+  bShape: readonly number[],
+  outShape: readonly number[],
+  dtype: DType,
 ) => TensorData;
 type BroadcastTo = (x: TensorData, shape: readonly number[], outShape: readonly number[], dtype: DType) => TensorData;
 
@@ -151,7 +181,16 @@ export function makeUnary(ctx: DeviceContext): Unary {
 /** The device broadcasting binary map. */
 export function makeBinary(ctx: DeviceContext): Binary {
   return (op, a, aShape, b, bShape, outShape) =>
-    broadcastKernel(ctx, `bin:${op}`, [{ name: 'a', data: a, shape: aShape }, { name: 'b', data: b, shape: bShape }], outShape, BINARY[op]);
+    broadcastKernel(
+      ctx,
+      `bin:${op}`,
+      [
+        { name: 'a', data: a, shape: aShape },
+        { name: 'b', data: b, shape: bShape },
+      ],
+      outShape,
+      BINARY[op],
+    );
 }
 
 /** The device broadcasting select. */
@@ -160,7 +199,11 @@ export function makeWhere(ctx: DeviceContext): Where {
     broadcastKernel(
       ctx,
       'where',
-      [{ name: 'c', data: c, shape: cShape }, { name: 'a', data: a, shape: aShape }, { name: 'b', data: b, shape: bShape }],
+      [
+        { name: 'c', data: c, shape: cShape },
+        { name: 'a', data: a, shape: aShape },
+        { name: 'b', data: b, shape: bShape },
+      ],
       outShape,
       'let y = b;\nif (c !== 0.0) { y = a; }',
     );

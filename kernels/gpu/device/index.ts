@@ -33,8 +33,21 @@ export { DEFAULT_BUDGET_BYTES, HARDWARE_BUDGET_BYTES, MAX_DEVICE_ELEMENTS, type 
 
 /** Names of the kernels a device backend implements. */
 export const DEVICE_KERNEL_NAMES = [
-  'unary', 'binary', 'where', 'broadcastTo', 'reduce', 'softmaxRows', 'softmaxRowsBackward', 'logSumExpRows',
-  'matmul', 'transpose', 'slice', 'padSlice', 'concat', 'gather', 'scatterAdd',
+  'unary',
+  'binary',
+  'where',
+  'broadcastTo',
+  'reduce',
+  'softmaxRows',
+  'softmaxRowsBackward',
+  'logSumExpRows',
+  'matmul',
+  'transpose',
+  'slice',
+  'padSlice',
+  'concat',
+  'gather',
+  'scatterAdd',
 ] as const;
 /** A kernel a device backend implements. */
 export type DeviceKernelName = (typeof DEVICE_KERNEL_NAMES)[number];

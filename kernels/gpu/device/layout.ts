@@ -83,7 +83,12 @@ export function makeConcat(ctx: DeviceContext): Concat {
     src += 'return 0.0;\n';
     // an empty input is never read: pass a non-empty one in its place
     const filler = xs.find((x) => x.length > 0)!;
-    return ctx.run(`cat${xs.length}`, kernelSrc(args, src), sizeOf(outShape), xs.map((x) => (x.length > 0 ? x : filler)));
+    return ctx.run(
+      `cat${xs.length}`,
+      kernelSrc(args, src),
+      sizeOf(outShape),
+      xs.map((x) => (x.length > 0 ? x : filler)),
+    );
   };
 }
 
@@ -95,9 +100,7 @@ export function makeGather(ctx: DeviceContext): Gather {
     const outer = sizeOf(shape.slice(0, axis));
     const m = indices.length;
     const idx = TensorData.fromHost(Float32Array.from(indices));
-    const src =
-      offsetsSrc('this.thread.x', [outer, m, inner], [], [], ['o', 't', 'j']) +
-      `return x[(o * ${lit(n)} + idx[t]) * ${lit(inner)} + j];\n`;
+    const src = offsetsSrc('this.thread.x', [outer, m, inner], [], [], ['o', 't', 'j']) + `return x[(o * ${lit(n)} + idx[t]) * ${lit(inner)} + j];\n`;
     return ctx.run('gather', kernelSrc(['x', 'idx'], src), outer * m * inner, [x, idx]);
   };
 }
@@ -126,11 +129,11 @@ export function makeScatterAdd(ctx: DeviceContext): ScatterAdd {
       `let s = x[this.thread.x];\nconst b = st[p];\nconst c = st[p + 1.0] - b;\n` +
       `for (let r = 0; r < ${Math.max(maxCount, 1)}; r++) {\nif (r >= c) { break; }\n` +
       `s += u[(o * ${lit(m)} + ord[b + r]) * ${lit(inner)} + j];\n}\nreturn s;\n`;
-    return ctx.run(
-      'scatter',
-      kernelSrc(['x', 'u', 'st', 'ord'], src),
-      outer * n * inner,
-      [x, updates.length > 0 ? updates : x, TensorData.fromHost(start), TensorData.fromHost(order)],
-    );
+    return ctx.run('scatter', kernelSrc(['x', 'u', 'st', 'ord'], src), outer * n * inner, [
+      x,
+      updates.length > 0 ? updates : x,
+      TensorData.fromHost(start),
+      TensorData.fromHost(order),
+    ]);
   };
 }

@@ -31,15 +31,15 @@ export function makeMatmul(ctx: DeviceContext): (args: DeviceMatmulArgs) => Tens
     // batch strides: each operand's batch axes broadcast to batchShape, in units of whole matrices
     const aBatch = broadcastStrides(aShape.slice(0, -2), batchShape).map((s) => s * M * K);
     const bBatch = broadcastStrides(bShape.slice(0, -2), batchShape).map((s) => s * K * N);
-    const ars = transposeA ? 1 : K, acs = transposeA ? M : 1;
-    const brs = transposeB ? 1 : N, bcs = transposeB ? K : 1;
+    const ars = transposeA ? 1 : K,
+      acs = transposeA ? M : 1;
+    const brs = transposeB ? 1 : N,
+      bcs = transposeB ? K : 1;
     const outShape = [...batchShape, M, N];
     const aStr = [...aBatch, ars, 0];
     const bStr = [...bBatch, 0, bcs];
     let src = offsetsSrc('this.thread.x', outShape, [aStr, bStr], ['ai0', 'bi0']);
-    src +=
-      `let s = 0.0;\nfor (let k = 0; k < ${K}; k++) {\n` +
-      `s += a[ai0 + k * ${lit(acs)}] * b[bi0 + k * ${lit(brs)}];\n}\nreturn s;\n`;
+    src += `let s = 0.0;\nfor (let k = 0; k < ${K}; k++) {\n` + `s += a[ai0 + k * ${lit(acs)}] * b[bi0 + k * ${lit(brs)}];\n}\nreturn s;\n`;
     return ctx.run('mm', kernelSrc(['a', 'b'], src), batch * M * N, [args.a, args.b]);
   };
 }

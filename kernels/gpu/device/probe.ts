@@ -40,9 +40,7 @@ export interface TimedProbe {
 }
 
 /** Result of {@link probeDeviceMode}. */
-export type DeviceProbe =
-  | { readonly ok: true; readonly backend: DeviceBackend; readonly info: RendererInfo }
-  | { readonly ok: false; readonly reason: string };
+export type DeviceProbe = { readonly ok: true; readonly backend: DeviceBackend; readonly info: RendererInfo } | { readonly ok: false; readonly reason: string };
 
 export { isHardwareRenderer, isSoftwareRenderer } from '../renderer.ts';
 
@@ -56,7 +54,8 @@ interface GlLike {
 /** The renderer of a gpu.js GPU's GL context. */
 export function rendererOf(gpu: GPU): RendererInfo {
   const gl = (gpu as unknown as { context?: GlLike }).context;
-  let renderer = '', vendor = '';
+  let renderer = '',
+    vendor = '';
   try {
     if (gl && typeof gl.getParameter === 'function') {
       const ext = gl.getExtension('WEBGL_debug_renderer_info') as { UNMASKED_RENDERER_WEBGL: number; UNMASKED_VENDOR_WEBGL: number } | null;
@@ -100,7 +99,10 @@ export function probeDeviceMode(mode: DeviceMode, name: string, opts: DeviceCont
     gpu = new (gpuJs())({ mode });
     if (gpu.mode !== mode) throw new Error(`gpu.js runs mode '${gpu.mode}' instead of '${mode}'`);
     const k = gpu.createKernel(PROBE_SRC, {
-      output: [PROBE_INPUT.length], pipeline: true, immutable: true, precision: 'single',
+      output: [PROBE_INPUT.length],
+      pipeline: true,
+      immutable: true,
+      precision: 'single',
     }) as unknown as ((a: Float32Array) => { toArray(): ArrayLike<number>; delete(): void }) & { destroy?: () => void };
     const t = k(PROBE_INPUT);
     const r = t.toArray();
@@ -140,7 +142,8 @@ export function timedProbe(b: DeviceBackend, hostMatmul: (args: MatmulArgs) => S
       return t;
     };
     const deviceMs = best(() => {
-      const a = TensorData.fromHost(vals), c = TensorData.fromHost(vals);
+      const a = TensorData.fromHost(vals),
+        c = TensorData.fromHost(vals);
       const out = b.kernels.matmul({ ...common, a, b: c });
       out.host();
       out.release();

@@ -83,7 +83,12 @@ export function makeReduce(ctx: DeviceContext): Reduce {
     if (op !== 'norm' && red.length === 1 && red[0][1] === 1 && red[0][0] >= SPLIT_MIN && m * 64 <= red[0][0]) {
       return splitReduce(ctx, op, x, m, red[0][0]);
     }
-    let src = offsetsSrc('this.thread.x', kept.map(([n]) => n), [kept.map(([, s]) => s)], ['base']);
+    let src = offsetsSrc(
+      'this.thread.x',
+      kept.map(([n]) => n),
+      [kept.map(([, s]) => s)],
+      ['base'],
+    );
     const { open, index, close } = loopsSrc(red, 'base');
     if (op === 'sum') src += `let acc = 0.0;\n${open}acc += x[${index}];\n${close}return acc;\n`;
     else if (op === 'max' || op === 'min') {
@@ -105,10 +110,7 @@ type RowsBackward = (g: TensorData, s: TensorData, rows: number, n: number, dtyp
 
 /** Statements computing `sh`, the shift of the row starting at `o` (its max, or 0 if not finite). */
 function shiftSrc(n: number): string {
-  return (
-    `let sh = x[o];\nfor (let j = 1; j < ${n}; j++) { sh = Math.max(sh, x[o + j]); }\n` +
-    `if (!(Math.abs(sh) <= 3.4028234663852886e38)) { sh = 0.0; }\n`
-  );
+  return `let sh = x[o];\nfor (let j = 1; j < ${n}; j++) { sh = Math.max(sh, x[o + j]); }\n` + `if (!(Math.abs(sh) <= 3.4028234663852886e38)) { sh = 0.0; }\n`;
 }
 
 /** The device logSumExp over rows. */

@@ -18,7 +18,17 @@ import { checkProbeResult, isSoftwareRenderer, PROBE_INPUT, PROBE_SRC } from './
 import { DeviceMemory, SyncReadError, TensorData, type DeviceStore } from '../../data.ts';
 import { KernelCache } from '../cache.ts';
 import type { CompiledKernel } from '../common.ts';
-import { COPY_SRC, DEFAULT_BUDGET_BYTES, DeviceLimitError, FILL_SRC, MAX_DEVICE_ELEMENTS, type DeviceArg, type DeviceContext, type DeviceContextOptions, type DeviceCounters } from './context.ts';
+import {
+  COPY_SRC,
+  DEFAULT_BUDGET_BYTES,
+  DeviceLimitError,
+  FILL_SRC,
+  MAX_DEVICE_ELEMENTS,
+  type DeviceArg,
+  type DeviceContext,
+  type DeviceContextOptions,
+  type DeviceCounters,
+} from './context.ts';
 
 /** A gpu.js WebGPU pipeline result as far as this module uses it. */
 interface BufferResult {
@@ -32,7 +42,6 @@ export interface WebGpuHandle {
   lastUse: Promise<unknown>;
 }
 
-
 /** Wraps a gpu.js WebGPU `GPU` as a device context with asynchronous handles. */
 export function createWebGpuContext(name: string, gpu: GPU, opts: DeviceContextOptions = {}): DeviceContext {
   const counters: DeviceCounters = { compiled: 0, evicted: 0, destroyed: 0, calls: 0, fallbacks: 0, glTextures: -1 };
@@ -42,14 +51,18 @@ export function createWebGpuContext(name: string, gpu: GPU, opts: DeviceContextO
   const cache = new KernelCache(opts.maxKernels ?? 1024, counters, (k) => k.destroy?.());
   const compile = (key: string, src: string, n: number): CompiledKernel => {
     if (destroyed) throw new Error(`${name}: backend was destroyed`);
-    return cache.get(`${key}|${n}|${src}`, () =>
-      gpu.createKernel(src, { output: [n], pipeline: true, immutable: true, precision: 'single' }) as unknown as CompiledKernel,
+    return cache.get(
+      `${key}|${n}|${src}`,
+      () => gpu.createKernel(src, { output: [n], pipeline: true, immutable: true, precision: 'single' }) as unknown as CompiledKernel,
     );
   };
   const call = (k: CompiledKernel, args: readonly unknown[]): WebGpuHandle => {
     const buffer = Promise.all(args).then((resolved) => k(...resolved) as Promise<BufferResult>);
     // a failed kernel rejects its readers; the bookkeeping chains never reject
-    const settled = buffer.then(() => undefined, () => undefined);
+    const settled = buffer.then(
+      () => undefined,
+      () => undefined,
+    );
     return { buffer, lastUse: settled };
   };
   const read = async (h: WebGpuHandle, length: number): Promise<Float32Array> => {
@@ -69,7 +82,12 @@ export function createWebGpuContext(name: string, gpu: GPU, opts: DeviceContextO
     },
     readAsync: read,
     free(h) {
-      void h.lastUse.then(() => h.buffer).then((b) => b.delete(), () => undefined);
+      void h.lastUse
+        .then(() => h.buffer)
+        .then(
+          (b) => b.delete(),
+          () => undefined,
+        );
     },
   };
 
@@ -81,7 +99,10 @@ export function createWebGpuContext(name: string, gpu: GPU, opts: DeviceContextO
       if (n > MAX_DEVICE_ELEMENTS) throw new DeviceLimitError(`${name}: output of ${n} elements exceeds the device limit ${MAX_DEVICE_ELEMENTS}`);
       const k = compile(key, src, n);
       const inputs = args.map((a) => (typeof a === 'number' ? undefined : a.on(store)));
-      const h = call(k, args.map((a, i) => (typeof a === 'number' ? a : inputs[i]!.buffer)));
+      const h = call(
+        k,
+        args.map((a, i) => (typeof a === 'number' ? a : inputs[i]!.buffer)),
+      );
       for (const inp of inputs) if (inp !== undefined) inp.lastUse = Promise.all([inp.lastUse, h.lastUse]);
       counters.calls++;
       return TensorData.fromDevice(store, h, n);
@@ -132,8 +153,9 @@ export async function createWebGpuBackend(
   try {
     const Gpu = await loadGpuJs();
     gpu = new Gpu({ mode: 'webgpu' });
-    const k = gpu.createKernel(PROBE_SRC, { output: [PROBE_INPUT.length], pipeline: true, immutable: true }) as unknown as
-      ((a: Float32Array) => Promise<BufferResult>) & { destroy?: () => void };
+    const k = gpu.createKernel(PROBE_SRC, { output: [PROBE_INPUT.length], pipeline: true, immutable: true }) as unknown as ((
+      a: Float32Array,
+    ) => Promise<BufferResult>) & { destroy?: () => void };
     const t = await k(PROBE_INPUT);
     const r = (await t.toArray()) as Float32Array;
     t.delete();

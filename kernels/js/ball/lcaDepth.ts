@@ -66,12 +66,14 @@ interface LcaScratch {
  * for the row pair at offset o.
  */
 function unitVectors(a: Storage, b: Storage, o: number, so: number, D: number, na: number, nb: number, s: LcaScratch): void {
-  const ua = na === 0 ? 1 : na, ub = nb === 0 ? 1 : nb; // unitRows: x / where(‖x‖ = 0, 1, ‖x‖)
+  const ua = na === 0 ? 1 : na,
+    ub = nb === 0 ? 1 : nb; // unitRows: x / where(‖x‖ = 0, 1, ‖x‖)
   const { ah, bh, d1, s2 } = s;
   for (let j = 0; j < D; j++) {
     ah[so + j] = a[o + j] / ua; // storing rounds as the op layer does
     bh[so + j] = b[o + j] / ub;
-    const x = ah[so + j], y = bh[so + j];
+    const x = ah[so + j],
+      y = bh[so + j];
     d1[j] = x - y;
     s2[j] = x + y;
   }
@@ -83,18 +85,37 @@ function lcaNorms(a: Storage, b: Storage, rows: number, D: number, k: LcaConst, 
   const whole = dots;
   const f32 = k.f32;
   const col = (): Float64Array => new Float64Array(rows);
-  const sa = col(), sb = col(), sd = col();
+  const sa = col(),
+    sb = col(),
+    sd = col();
   const st = {
-    na: col(), nb: col(), a2: col(), b2: col(), dn: col(), n1: col(), n2: col(),
-    d1a: dots ? col() : undefined, s2a: dots ? col() : undefined, d1b: dots ? col() : undefined, s2b: dots ? col() : undefined,
+    na: col(),
+    nb: col(),
+    a2: col(),
+    b2: col(),
+    dn: col(),
+    n1: col(),
+    n2: col(),
+    d1a: dots ? col() : undefined,
+    s2a: dots ? col() : undefined,
+    d1b: dots ? col() : undefined,
+    s2b: dots ? col() : undefined,
   };
   const { dv, d1, s2 } = s;
-  let badA = false, badB = false, badD = false;
+  let badA = false,
+    badB = false,
+    badD = false;
   for (let i = 0, o = 0; i < rows; i++, o += D) {
-    let qa = 0, qb = 0, qd = 0, a2 = 0, b2 = 0;
+    let qa = 0,
+      qb = 0,
+      qd = 0,
+      a2 = 0,
+      b2 = 0;
     for (let j = 0; j < D; j++) {
-      const aj = a[o + j], bj = b[o + j];
-      const aa = aj * aj, bb = bj * bj;
+      const aj = a[o + j],
+        bj = b[o + j];
+      const aa = aj * aj,
+        bb = bj * bj;
       qa += aa;
       qb += bb;
       a2 += rd(aa, f32);
@@ -102,14 +123,17 @@ function lcaNorms(a: Storage, b: Storage, rows: number, D: number, k: LcaConst, 
       const t = rd(aj - bj, f32);
       qd += t * t;
     }
-    sa[i] = qa; sb[i] = qb; sd[i] = qd;
+    sa[i] = qa;
+    sb[i] = qb;
+    sd[i] = qd;
     st.a2[i] = rd(a2, f32);
     st.b2[i] = rd(b2, f32);
     badA ||= isBad(qa);
     badB ||= isBad(qb);
     badD ||= isBad(qd);
   }
-  let bad1 = false, bad2 = false;
+  let bad1 = false,
+    bad2 = false;
   const { ah, bh } = s;
   for (let i = 0, o = 0; i < rows; i++, o += D) {
     const na = rd(normOf(sa[i], badA, a, o, D), f32);
@@ -122,15 +146,22 @@ function lcaNorms(a: Storage, b: Storage, rows: number, D: number, k: LcaConst, 
     } else st.dn[i] = rd(Math.sqrt(sd[i]), f32);
     // one sweep: the unit vectors (unitVectors' operations and roundings; stored for the backward only),
     // the sums of squares of â − b̂ and â + b̂ and, with dots, the four dot products, each summed in index order
-    const ua = na === 0 ? 1 : na, ub = nb === 0 ? 1 : nb;
-    let q1 = 0, q2 = 0;
+    const ua = na === 0 ? 1 : na,
+      ub = nb === 0 ? 1 : nb;
+    let q1 = 0,
+      q2 = 0;
     if (dots) {
-      let x1 = 0, x2 = 0, x3 = 0, x4 = 0;
+      let x1 = 0,
+        x2 = 0,
+        x3 = 0,
+        x4 = 0;
       for (let j = 0; j < D; j++) {
-        const x = rd(a[o + j] / ua, f32), y = rd(b[o + j] / ub, f32);
+        const x = rd(a[o + j] / ua, f32),
+          y = rd(b[o + j] / ub, f32);
         ah[o + j] = x;
         bh[o + j] = y;
-        const p = rd(x - y, f32), q = rd(x + y, f32);
+        const p = rd(x - y, f32),
+          q = rd(x + y, f32);
         q1 += p * p;
         q2 += q * q;
         x1 += p * x;
@@ -138,11 +169,16 @@ function lcaNorms(a: Storage, b: Storage, rows: number, D: number, k: LcaConst, 
         x3 += p * y;
         x4 += q * y;
       }
-      st.d1a![i] = x1; st.s2a![i] = x2; st.d1b![i] = x3; st.s2b![i] = x4;
+      st.d1a![i] = x1;
+      st.s2a![i] = x2;
+      st.d1b![i] = x3;
+      st.s2b![i] = x4;
     } else {
       for (let j = 0; j < D; j++) {
-        const x = rd(a[o + j] / ua, f32), y = rd(b[o + j] / ub, f32);
-        const p = rd(x - y, f32), q = rd(x + y, f32);
+        const x = rd(a[o + j] / ua, f32),
+          y = rd(b[o + j] / ub, f32);
+        const p = rd(x - y, f32),
+          q = rd(x + y, f32);
         q1 += p * p;
         q2 += q * q;
       }
@@ -165,7 +201,8 @@ interface LcaRow {
   sinT: number;
   same: boolean; // ‖a − b‖ < MIN
   safeDn: number; // where(same, 1, ‖a − b‖)
-  A: number; B: number; // 1 − c‖a‖², 1 − c‖b‖²
+  A: number;
+  B: number; // 1 − c‖a‖², 1 − c‖b‖²
   W: number; // c·safeDn² + A·B (before the MIN floor)
   root: number; // √max(W, MIN)
   P0: number; // ‖a‖‖b‖
@@ -177,7 +214,8 @@ interface LcaRow {
 }
 
 function lcaScalars(st: LcaRows, i: number, k: LcaConst, r: LcaRow): void {
-  const f32 = k.f32, c = k.c;
+  const f32 = k.f32,
+    c = k.c;
   const sinT = rd(rd(st.n1[i] * st.n2[i], f32) / 2, f32);
   const dn = st.dn[i];
   const same = dn < k.min;
@@ -192,8 +230,19 @@ function lcaScalars(st: LcaRows, i: number, k: LcaConst, r: LcaRow): void {
   const Dn = rd(Q * root, f32);
   const sh = rd(Nm / Dn, f32);
   const depth = rd(rd(Math.asinh(sh), f32) / k.sc, f32);
-  r.sinT = sinT; r.same = same; r.safeDn = safeDn; r.A = A; r.B = B; r.W = W; r.root = root;
-  r.P0 = P0; r.Nm = Nm; r.Q = Q; r.Dn = Dn; r.sh = sh; r.depth = same ? 0 : depth;
+  r.sinT = sinT;
+  r.same = same;
+  r.safeDn = safeDn;
+  r.A = A;
+  r.B = B;
+  r.W = W;
+  r.root = root;
+  r.P0 = P0;
+  r.Nm = Nm;
+  r.Q = Q;
+  r.Dn = Dn;
+  r.sh = sh;
+  r.depth = same ? 0 : depth;
 }
 
 function newLcaRow(): LcaRow {
@@ -252,7 +301,17 @@ export function lcaDepthForward({ a, b, rows, D, c, minNorm, dtype, save = false
  * x = 0, as the op layer's norm does.
  */
 export function lcaDepthBackward({
-  g, a, b, rows, D, c, minNorm, needA, needB, dtype, saved,
+  g,
+  a,
+  b,
+  rows,
+  D,
+  c,
+  minNorm,
+  needA,
+  needB,
+  dtype,
+  saved,
 }: LcaDepthArgs & { readonly g: Storage; readonly needA: boolean; readonly needB: boolean; readonly saved?: LcaResiduals }): {
   da: Storage | undefined;
   db: Storage | undefined;
@@ -270,7 +329,11 @@ export function lcaDepthBackward({
   for (let i = 0, o = 0; i < rows; i++, o += D) {
     lcaScalars(st, i, k, r);
     if (r.same) continue; // where(same, 0, depth): no cotangent reaches depth
-    const na = st.na[i], nb = st.nb[i], n1 = st.n1[i], n2 = st.n2[i], dn = st.dn[i];
+    const na = st.na[i],
+      nb = st.nb[i],
+      n1 = st.n1[i],
+      n2 = st.n2[i],
+      dn = st.dn[i];
     // depth = asinh(sh)/√c
     const gSh = g[i] / sc / Math.sqrt(r.sh * r.sh + 1);
     // sh = Nm / Dn
@@ -291,30 +354,44 @@ export function lcaDepthBackward({
     const g1 = (gSin * n2) / 2;
     const g2 = (gSin * n1) / 2;
     // the norms' derivatives are x / where(‖x‖ = 0, 1, ‖x‖) (formed in this order: finite for tiny rows)
-    const s1 = n1 === 0 ? 1 : n1, s22 = n2 === 0 ? 1 : n2, sd = dn === 0 ? 1 : dn;
+    const s1 = n1 === 0 ? 1 : n1,
+      s22 = n2 === 0 ? 1 : n2,
+      sd = dn === 0 ? 1 : dn;
     // unitRows' backward: (ĝ − ⟨ĝ, x̂⟩x̂) / max(‖x‖, MIN), ĝ_a = g1·(â − b̂)/n1 + g2·(â + b̂)/n2, ĝ_b = −g1·(â − b̂)/n1 + g2·(â + b̂)/n2
     const ga0 = g1 * (st.d1a![i] / s1) + g2 * (st.s2a![i] / s22);
     const gb0 = -g1 * (st.d1b![i] / s1) + g2 * (st.s2b![i] / s22);
     // 1/max(‖x‖, MIN) ≤ 1e15 is finite; the other reciprocals are used where they are (else divide)
-    const ra = 1 / maxOf(na, min), rb = 1 / maxOf(nb, min);
+    const ra = 1 / maxOf(na, min),
+      rb = 1 / maxOf(nb, min);
     const recip = s1 >= 1e-290 && s22 >= 1e-290 && sd >= 1e-290;
-    const r1 = 1 / s1, r2 = 1 / s22, rdn = 1 / sd;
+    const r1 = 1 / s1,
+      r2 = 1 / s22,
+      rdn = 1 / sd;
     if (recip && da && db) {
       // the common case, branch-free (the same operations as the general loop below)
-      const a1 = 2 * gA2, b1 = 2 * gB2;
+      const a1 = 2 * gA2,
+        b1 = 2 * gB2;
       for (let j = 0; j < D; j++) {
-        const x = ah[o + j], y = bh[o + j];
-        const aj = a[o + j], bj = b[o + j];
-        const u1 = rd(x - y, f32) * r1, u2 = rd(x + y, f32) * r2, ud = rd(aj - bj, f32) * rdn;
+        const x = ah[o + j],
+          y = bh[o + j];
+        const aj = a[o + j],
+          bj = b[o + j];
+        const u1 = rd(x - y, f32) * r1,
+          u2 = rd(x + y, f32) * r2,
+          ud = rd(aj - bj, f32) * rdn;
         da[o + j] = (g1 * u1 + g2 * u2 - ga0 * x) * ra + gNa * x + a1 * aj + gDnorm * ud;
         db[o + j] = (-g1 * u1 + g2 * u2 - gb0 * y) * rb + gNb * y + b1 * bj - gDnorm * ud;
       }
       continue;
     }
     for (let j = 0; j < D; j++) {
-      const x = ah[o + j], y = bh[o + j];
-      const aj = a[o + j], bj = b[o + j];
-      const p = rd(x - y, f32), q = rd(x + y, f32), t = rd(aj - bj, f32);
+      const x = ah[o + j],
+        y = bh[o + j];
+      const aj = a[o + j],
+        bj = b[o + j];
+      const p = rd(x - y, f32),
+        q = rd(x + y, f32),
+        t = rd(aj - bj, f32);
       const u1 = recip ? p * r1 : p / s1;
       const u2 = recip ? q * r2 : q / s22;
       const ud = recip ? t * rdn : t / sd;

@@ -90,8 +90,20 @@ function tpForward(x: Storage, rows: number, D: number, k: TPConst, V: Storage, 
   const f32 = k.f32;
   const col = (): Float64Array => new Float64Array(rows);
   const st: TPRows = {
-    nx0: col(), nx: col(), q: col(), f: col(), nv0: col(), scn: col(), th: col(), t: col(),
-    ne0: col(), ne: col(), p1: new Uint8Array(rows), np0: col(), np: col(), p2: new Uint8Array(rows),
+    nx0: col(),
+    nx: col(),
+    q: col(),
+    f: col(),
+    nv0: col(),
+    scn: col(),
+    th: col(),
+    t: col(),
+    ne0: col(),
+    ne: col(),
+    p1: new Uint8Array(rows),
+    np0: col(),
+    np: col(),
+    p2: new Uint8Array(rows),
   };
   const ss = col();
   // clip_r: v = x·min(r / max(‖x‖, MIN), 1)
@@ -111,7 +123,10 @@ function tpForward(x: Storage, rows: number, D: number, k: TPConst, V: Storage, 
     const nx = maxOf(nx0, k.min);
     const q = rd(k.r / nx, f32);
     const f = q <= 1 || q !== q ? q : 1;
-    st.nx0[i] = nx0; st.nx[i] = nx; st.q[i] = q; st.f[i] = f;
+    st.nx0[i] = nx0;
+    st.nx[i] = nx;
+    st.q[i] = q;
+    st.f[i] = f;
     let s = 0;
     for (let j = 0; j < D; j++) {
       V[o + j] = x[o + j] * f;
@@ -129,7 +144,10 @@ function tpForward(x: Storage, rows: number, D: number, k: TPConst, V: Storage, 
     const scn = rd(k.sc * maxOf(nv0, k.min), f32);
     const th = rd(Math.tanh(scn), f32);
     const t = rd(th / scn, f32);
-    st.nv0[i] = nv0; st.scn[i] = scn; st.th[i] = th; st.t[i] = t;
+    st.nv0[i] = nv0;
+    st.scn[i] = scn;
+    st.th[i] = th;
+    st.t[i] = t;
     let s = 0;
     for (let j = 0; j < D; j++) {
       E[o + j] = t * V[o + j];
@@ -145,7 +163,8 @@ function tpForward(x: Storage, rows: number, D: number, k: TPConst, V: Storage, 
   for (let i = 0, o = 0; i < rows; i++, o += D) {
     const ne0 = rd(normOf(ss[i], bad, E, o, D), f32);
     const ne = maxOf(ne0, k.min);
-    st.ne0[i] = ne0; st.ne[i] = ne;
+    st.ne0[i] = ne0;
+    st.ne[i] = ne;
     if (ne > k.mx) {
       st.p1[i] = 1;
       let s = 0;
@@ -163,7 +182,8 @@ function tpForward(x: Storage, rows: number, D: number, k: TPConst, V: Storage, 
   for (let i = 0, o = 0; i < rows; i++, o += D) {
     const np0 = rd(normOf(ss[i], bad, P, o, D), f32);
     const np = maxOf(np0, k.min);
-    st.np0[i] = np0; st.np[i] = np;
+    st.np0[i] = np0;
+    st.np[i] = np;
     st.p2[i] = np > k.mx ? 1 : 0;
   }
   return st;
@@ -206,13 +226,24 @@ export function toPoincareForward({ x, rows, D, clipR, c, eps, minNorm, dtype, s
  * else recomputing it (the same values).
  */
 export function toPoincareBackward({
-  g, x, rows, D, clipR, c, eps, minNorm, dtype, saved,
+  g,
+  x,
+  rows,
+  D,
+  clipR,
+  c,
+  eps,
+  minNorm,
+  dtype,
+  saved,
 }: ToPoincareArgs & { readonly g: Storage; readonly saved?: ToPoincareResiduals }): Storage {
   const k = tpConst(clipR, c, eps, minNorm, dtype);
   const { mx, min, sc } = k;
   let V: Storage, E: Storage, P: Storage, st: TPRows;
-  if (saved !== undefined) ({ V, E, P } = saved), (st = saved.rows as TPRows);
-  else {
+  if (saved !== undefined) {
+    ({ V, E, P } = saved);
+    st = saved.rows as TPRows;
+  } else {
     V = alloc(dtype, rows * D);
     E = alloc(dtype, rows * D);
     P = alloc(dtype, rows * D);
@@ -227,14 +258,19 @@ export function toPoincareBackward({
     // p = where(ne > mx, (e/ne)·mx, e)
     if (st.p1[i] === 1) projectBack(G, E, o, st.ne0[i], st.ne[i], mx, min, D);
     // e = t·v, t = tanh(s)/s, s = √c·max(‖v‖, MIN)
-    const scn = st.scn[i], th = st.th[i], t = st.t[i], nv0 = st.nv0[i];
+    const scn = st.scn[i],
+      th = st.th[i],
+      t = st.t[i],
+      nv0 = st.nv0[i];
     const gt = dot(G, V, o, D);
     const gScn = (-gt * th) / (scn * scn) + (gt / scn) * (1 - th * th);
     const gv0 = gScn * sc * maxShare(nv0, min); // cotangent of ‖v‖
     const sv = nv0 === 0 ? 1 : nv0;
     for (let j = 0; j < D; j++) G[j] = G[j] * t + gv0 * (V[o + j] / sv);
     // v = x·f, f = min(q, 1), q = r / max(‖x‖, MIN)
-    const f = st.f[i], nx = st.nx[i], nx0 = st.nx0[i];
+    const f = st.f[i],
+      nx = st.nx[i],
+      nx0 = st.nx0[i];
     const gf = dot(G, x, o, D);
     const gx0 = ((-gf * minShare(st.q[i], 1) * k.r) / (nx * nx)) * maxShare(nx0, min); // cotangent of ‖x‖
     const sx = nx0 === 0 ? 1 : nx0;

@@ -33,13 +33,24 @@ export interface FusedImpl<A, S = never> {
    * cotangents of the inputs flagged in `needs`, or undefined to use the
    * composite; `saved` is what the forward saved, or undefined (then recompute)
    */
-  readonly backward?: (g: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: A, needs: readonly boolean[], saved: S | undefined) => readonly (Tensor | undefined)[] | undefined;
+  readonly backward?: (
+    g: Tensor,
+    inputs: readonly Tensor[],
+    out: Tensor,
+    attrs: A,
+    needs: readonly boolean[],
+    saved: S | undefined,
+  ) => readonly (Tensor | undefined)[] | undefined;
 }
 
 const untraced = (t: Tensor): boolean => boxOf(live(t)) === undefined;
 
 /** Builds an op equal to `composite`, computed by `impl` where it applies. */
-export function fusedOp<A, S = never>(name: string, composite: (inputs: readonly Tensor[], attrs: A) => Tensor, impl: FusedImpl<A, S>): (inputs: readonly Tensor[], attrs: A) => Tensor {
+export function fusedOp<A, S = never>(
+  name: string,
+  composite: (inputs: readonly Tensor[], attrs: A) => Tensor,
+  impl: FusedImpl<A, S>,
+): (inputs: readonly Tensor[], attrs: A) => Tensor {
   const p = definePrimitive<A>({
     name,
     // forward mode and vmap run the composite definition on the traced inputs (its ops have both rules)

@@ -40,8 +40,21 @@ export const lcaDepthFused = fusedOp<LcaDepthAttrs, LcaResiduals>('lcaDepth', ([
   backward: (g, [a, b, c], _out, { minNorm }, needs, saved) => {
     if (needs[2]) return undefined; // a traced curvature: use the composite
     const [rows, D] = rowsOf(a);
-    const { da, db } = kernel('lcaDepthBackward', a.dtype)({
-      g: dataRef(g), a: dataRef(a), b: dataRef(b), rows, D, c: dataOf(c)[0], minNorm, needA: needs[0], needB: needs[1], dtype: a.dtype, saved,
+    const { da, db } = kernel(
+      'lcaDepthBackward',
+      a.dtype,
+    )({
+      g: dataRef(g),
+      a: dataRef(a),
+      b: dataRef(b),
+      rows,
+      D,
+      c: dataOf(c)[0],
+      minNorm,
+      needA: needs[0],
+      needB: needs[1],
+      dtype: a.dtype,
+      saved,
     });
     return [da && fromData(da, a.shape), db && fromData(db, b.shape), undefined];
   },

@@ -30,16 +30,18 @@ function logSumExpComposite(x: Tensor, axes: readonly number[]): Tensor {
  * for higher-order derivatives.
  */
 const logSumExpLast = fusedOp<undefined>('logSumExp', ([x]) => logSumExpComposite(x, [x.rank - 1]), {
-    kernels: ['logSumExpRows', 'softmaxRows'],
-    forward: ([x]) => {
-      const n = x.shape[x.rank - 1], rows = x.size / n;
-      return fromData(kernel('logSumExpRows', x.dtype)(dataRef(x), rows, n, x.dtype), keptShape(x.shape, [x.rank - 1], true));
-    },
-    backward: (g, [x]) => {
-      const n = x.shape[x.rank - 1], rows = x.size / n;
-      const s = fromData(kernel('softmaxRows', x.dtype)(dataRef(x), rows, n, x.dtype), x.shape);
-      return [mul(g, s)];
-    },
+  kernels: ['logSumExpRows', 'softmaxRows'],
+  forward: ([x]) => {
+    const n = x.shape[x.rank - 1],
+      rows = x.size / n;
+    return fromData(kernel('logSumExpRows', x.dtype)(dataRef(x), rows, n, x.dtype), keptShape(x.shape, [x.rank - 1], true));
+  },
+  backward: (g, [x]) => {
+    const n = x.shape[x.rank - 1],
+      rows = x.size / n;
+    const s = fromData(kernel('softmaxRows', x.dtype)(dataRef(x), rows, n, x.dtype), x.shape);
+    return [mul(g, s)];
+  },
 });
 
 /**

@@ -46,15 +46,19 @@ function radialCoef(a: ArrayLike<number>, r: ArrayLike<number>, n: ArrayLike<num
 const cosineOp = fusedOp<CosineAttrs>('pairwiseCosine', cosineComposite, {
   kernels: ['pairwiseCosineForward', 'pairwiseCosineBackward'],
   forward: ([x, y], attrs) => {
-    const [N, D] = x.shape, M = y.shape[0];
+    const [N, D] = x.shape,
+      M = y.shape[0];
     const c = kernel('pairwiseCosineForward', x.dtype)(dataRef(x), dataRef(y), N, M, D, attrs.eps, x.dtype);
     return fromData(c, [N, M]);
   },
   backward: (g, [x, y], out, { eps }, needs) => {
-    const N = x.shape[0], M = y.shape[0];
+    const N = x.shape[0],
+      M = y.shape[0];
     const dt = x.dtype;
-    const rx = norm(x, 1), ry = norm(y, 1);
-    const nx = maximum(rx, eps), ny = maximum(ry, eps);
+    const rx = norm(x, 1),
+      ry = norm(y, 1);
+    const nx = maximum(rx, eps),
+      ny = maximum(ry, eps);
     const k = kernel('pairwiseCosineBackward', dt)(dataRef(g), dataRef(out), dataRef(nx), dataRef(ny), N, M, dt);
     const H = fromStorage(castStorage(k.dxy.host(), dt), [N, M], dt);
     const col = (v: Float64Array, n: number): Tensor => fromStorage(castStorage(v, dt), [n, 1], dt);

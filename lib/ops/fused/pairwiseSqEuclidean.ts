@@ -24,7 +24,8 @@ function sqEuclideanComposite([x, y]: readonly Tensor[]): Tensor {
 const sqEuclideanOp = fusedOp<undefined>('pairwiseSqEuclidean', sqEuclideanComposite, {
   kernels: ['pairwiseSqEuclideanForward'],
   forward: ([x, y]) => {
-    const [N, D] = x.shape, M = y.shape[0];
+    const [N, D] = x.shape,
+      M = y.shape[0];
     const d = kernel('pairwiseSqEuclideanForward', x.dtype)(dataRef(x), dataRef(y), N, M, D, x.dtype);
     return fromData(d, [N, M]);
   },

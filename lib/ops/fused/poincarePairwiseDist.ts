@@ -179,9 +179,13 @@ interface Correction {
 }
 
 function correction(x: Tensor, y: Tensor, fix: Int32Array): Correction {
-  const N = x.shape[0], M = y.shape[0], D = x.shape[1];
-  const xs = dataOf(x), ys = dataOf(y);
-  const a2 = rowSq64(xs, N, D), b2 = rowSq64(ys, M, D);
+  const N = x.shape[0],
+    M = y.shape[0],
+    D = x.shape[1];
+  const xs = dataOf(x),
+    ys = dataOf(y);
+  const a2 = rowSq64(xs, N, D),
+    b2 = rowSq64(ys, M, D);
   const E = new Float64Array(fix.length);
   if (fix.length <= N + M) {
     fix.forEach((o, t) => {
@@ -199,13 +203,17 @@ function correction(x: Tensor, y: Tensor, fix: Int32Array): Correction {
     for (let i = 0; i < n * D; i++) out[i] = v[i] - o[i % D];
     return fromStorage(castStorage(out, x.dtype), [n, D], x.dtype);
   };
-  const xc = centre(xs, N), yc = centre(ys, M);
+  const xc = centre(xs, N),
+    yc = centre(ys, M);
   const xyc = dataOf(matmul(xc, yc, { transposeB: true }));
-  const xcs = dataOf(xc), ycs = dataOf(yc);
-  const ac = rowSq64(xcs, N, D), bc = rowSq64(ycs, M, D);
+  const xcs = dataOf(xc),
+    ycs = dataOf(yc);
+  const ac = rowSq64(xcs, N, D),
+    bc = rowSq64(ycs, M, D);
   const direct = new Uint8Array(fix.length);
   fix.forEach((f, t) => {
-    const i = (f / M) | 0, j = f - i * M;
+    const i = (f / M) | 0,
+      j = f - i * M;
     const sc = ac[i] + bc[j];
     const e = sc - 2 * xyc[f];
     if (e > ILL_CONDITIONED_KAPPA * sc) E[t] = e;
@@ -227,7 +235,8 @@ interface Saved {
 
 function gram(x: Tensor, y: Tensor): Saved {
   const xy = matmul(x, y, { transposeB: true });
-  const x2 = rowSq(x), y2 = rowSq(y);
+  const x2 = rowSq(x),
+    y2 = rowSq(y);
   const fix = illConditioned(dataOf(xy), dataOf(x2), dataOf(y2), x.shape[0], y.shape[0]);
   return { xy, x2, y2, corr: fix && correction(x, y, fix) };
 }
@@ -235,7 +244,8 @@ function gram(x: Tensor, y: Tensor): Saved {
 const op = fusedOp<undefined, Saved>('poincarePairwiseDist', composite, {
   kernels: ['poincarePairwiseForward', 'poincarePairwiseBackward'],
   forward: ([x, y, c], _a, save) => {
-    const N = x.shape[0], M = y.shape[0];
+    const N = x.shape[0],
+      M = y.shape[0];
     const dt = x.dtype;
     const s = gram(x, y);
     const cv = dataOf(c)[0];
@@ -248,14 +258,16 @@ const op = fusedOp<undefined, Saved>('poincarePairwiseDist', composite, {
     const out: Storage = castStorage(d.host(), dt);
     const { fix, E, a2, b2 } = corr;
     for (let t = 0; t < fix.length; t++) {
-      const o = fix[t], i = (o / M) | 0;
+      const o = fix[t],
+        i = (o / M) | 0;
       out[o] = exactValue(E[t], a2[i], b2[o - i * M], cv, eps);
     }
     return fromStorage(out, [N, M], dt);
   },
   backward: (g, [x, y, c], _out, _a, needs, saved) => {
     if (needs[2]) return undefined; // a traced curvature: use the composite
-    const N = x.shape[0], M = y.shape[0];
+    const N = x.shape[0],
+      M = y.shape[0];
     const dt = x.dtype;
     const cv = dataOf(c)[0];
     const eps = artanhEps(dt);
@@ -270,7 +282,15 @@ const op = fusedOp<undefined, Saved>('poincarePairwiseDist', composite, {
     const { dxy, rx, ry } = kernel('poincarePairwiseBackward', dt)(dataRef(gk), dataRef(xy), dataRef(x2), dataRef(y2), N, M, cv, eps, dt);
     const dh = dxy.host(); // in dt from the js kernel (rounded once, as castStorage would), float64 from another backend
     const Dm = fromStorage(dh instanceof (dt === 'float64' ? Float64Array : Float32Array) ? dh : castStorage(dh, dt), [N, M], dt);
-    const col = (v: TensorData, n: number): Tensor => fromStorage(castStorage(v.host().map((t) => 2 * t), dt), [n, 1], dt);
+    const col = (v: TensorData, n: number): Tensor =>
+      fromStorage(
+        castStorage(
+          v.host().map((t) => 2 * t),
+          dt,
+        ),
+        [n, 1],
+        dt,
+      );
     // ∂/∂x_i = Σ_j D_ij y_j + 2 x_i Σ_j ∂/∂‖x_i‖²  (and symmetrically for y)
     let gx = needs[0] ? add(matmul(Dm, y), mul(x, col(rx, N))) : undefined;
     let gy = needs[1] ? add(matmul(Dm, x, { transposeA: true }), mul(y, col(ry, M))) : undefined;
@@ -291,21 +311,34 @@ const op = fusedOp<undefined, Saved>('poincarePairwiseDist', composite, {
  * for them); the others loop over their differences.
  */
 function correctionBackward(
-  corr: Correction, g: Storage, x: Tensor, y: Tensor, c: number, eps: number, needX: boolean, needY: boolean,
+  corr: Correction,
+  g: Storage,
+  x: Tensor,
+  y: Tensor,
+  c: number,
+  eps: number,
+  needX: boolean,
+  needY: boolean,
 ): [Tensor | undefined, Tensor | undefined] {
-  const N = x.shape[0], M = y.shape[0], D = x.shape[1];
+  const N = x.shape[0],
+    M = y.shape[0],
+    D = x.shape[1];
   const dt = x.dtype;
-  const xs = dataOf(x), ys = dataOf(y);
+  const xs = dataOf(x),
+    ys = dataOf(y);
   const cx = needX ? new Float64Array(N * D) : undefined;
   const cy = needY ? new Float64Array(M * D) : undefined;
-  const rx = new Float64Array(N), ry = new Float64Array(M); // Σ 2g·∂d/∂‖x‖², Σ 2g·∂d/∂‖y‖²
+  const rx = new Float64Array(N),
+    ry = new Float64Array(M); // Σ 2g·∂d/∂‖x‖², Σ 2g·∂d/∂‖y‖²
   const W = corr.centred ? new Float64Array(N * M) : undefined;
-  const wr = new Float64Array(N), wc = new Float64Array(M); // row and column sums of 2W
+  const wr = new Float64Array(N),
+    wc = new Float64Array(M); // row and column sums of 2W
   const direct = corr.centred?.direct;
   corr.fix.forEach((o, t) => {
     const gij = g[o];
     if (gij === 0) return;
-    const i = (o / M) | 0, j = o - i * M;
+    const i = (o / M) | 0,
+      j = o - i * M;
     const e = exactEntry(corr.E[t], corr.a2[i], corr.b2[j], c, eps);
     const gE = 2 * gij * e.gE;
     rx[i] += 2 * gij * e.gx2;

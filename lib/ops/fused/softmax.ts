@@ -30,15 +30,15 @@ function rowsOf(x: Tensor): [number, number] {
 
 /** The fused softmax over the last axis. */
 const softmaxLast = fusedOp<undefined>('softmax', ([x]) => softmaxComposite(x, x.rank - 1), {
-    kernels: ['softmaxRows', 'softmaxRowsBackward'],
-    forward: ([x]) => {
-      const [rows, n] = rowsOf(x);
-      return fromData(kernel('softmaxRows', x.dtype)(dataRef(x), rows, n, x.dtype), x.shape);
-    },
-    backward: (g, [x], out) => {
-      const [rows, n] = rowsOf(x);
-      return [fromData(kernel('softmaxRowsBackward', x.dtype)(dataRef(g), dataRef(out), rows, n, x.dtype), x.shape)];
-    },
+  kernels: ['softmaxRows', 'softmaxRowsBackward'],
+  forward: ([x]) => {
+    const [rows, n] = rowsOf(x);
+    return fromData(kernel('softmaxRows', x.dtype)(dataRef(x), rows, n, x.dtype), x.shape);
+  },
+  backward: (g, [x], out) => {
+    const [rows, n] = rowsOf(x);
+    return [fromData(kernel('softmaxRowsBackward', x.dtype)(dataRef(g), dataRef(out), rows, n, x.dtype), x.shape)];
+  },
 });
 
 /**
@@ -52,4 +52,3 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   if (a === x.rank - 1 && x.shape[a] > 0) return softmaxLast([x], undefined);
   return softmaxComposite(x, a);
 }
-

@@ -20,7 +20,9 @@ export function smokeLoss(x: Tensor): Tensor {
  * gpu.js rather than on their small-product fallback (DEFAULT_MIN_WORK).
  */
 export function matmulOperands(): { a: number[]; aShape: number[]; b: number[]; bShape: number[] } {
-  const M = 128, K = 64, N = 128;
+  const M = 128,
+    K = 64,
+    N = 128;
   const a = Array.from({ length: M * K }, (_, i) => Math.sin(i * 0.37) * 2);
   const b = Array.from({ length: K * N }, (_, i) => Math.cos(i * 0.11) - 0.25);
   return { a, aShape: [M, K], b, bShape: [K, N] };

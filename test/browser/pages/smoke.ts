@@ -51,8 +51,17 @@ function gpujsWebgl2(): SmokeReport['gpujsWebgl2'] {
       'function (a, b) { let s = 0; for (let k = 0; k < 3; k++) { s += a[this.thread.y][k] * b[k][this.thread.x]; } return s; }',
       { output: [2, 4] },
     );
-    const a = [[1, 2, 3], [4, 5, 6], [7, 8, 9], [-1, 0.5, 2]];
-    const b = [[1, -1], [0.25, 2], [3, 0]];
+    const a = [
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+      [-1, 0.5, 2],
+    ];
+    const b = [
+      [1, -1],
+      [0.25, 2],
+      [3, 0],
+    ];
     const r = kernel(a, b) as ArrayLike<ArrayLike<number>>;
     const values = Array.from(r, (row) => Array.from(row));
     const expected = a.map((row) => [0, 1].map((j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
@@ -72,7 +81,8 @@ publish(async (): Promise<SmokeReport> => {
   const x = tensor(gradInput, undefined, 'float64');
   const dx = grad(smokeLoss)(x);
   const ops = matmulOperands();
-  const a = tensor(ops.a, ops.aShape), b = tensor(ops.b, ops.bShape);
+  const a = tensor(ops.a, ops.aShape),
+    b = tensor(ops.b, ops.bShape);
   const available = availableBackends();
   const matmuls: SmokeReport['matmuls'] = {};
   for (const name of available) {

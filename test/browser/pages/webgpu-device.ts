@@ -28,7 +28,16 @@ publish(async (): Promise<WebGpuDeviceReport> => {
   try {
     await g.setBackend('gpujs-webgpu');
   } catch (e) {
-    return { available: false, reason: e instanceof Error ? e.message : String(e), info: undefined, ops: null, train: null, syncRead: null, memory: null, printed: null };
+    return {
+      available: false,
+      reason: e instanceof Error ? e.message : String(e),
+      info: undefined,
+      ops: null,
+      train: null,
+      syncRead: null,
+      memory: null,
+      printed: null,
+    };
   }
   const ops = await readAll(opCases());
   let syncRead: string | null = null;

@@ -36,7 +36,8 @@ interface BrowserGlobals {
 const nav = (globalThis as unknown as BrowserGlobals).navigator;
 
 publish(async (): Promise<WebGpuReport> => {
-  const a = [1, 2, 3, 4, 5, 6, 7, 8], b = [0.5, -1, 2, 0, 1.5, -0.25, 3, 1];
+  const a = [1, 2, 3, 4, 5, 6, 7, 8],
+    b = [0.5, -1, 2, 0, 1.5, -0.25, 3, 1];
   const expected = a.map((v, i) => v * b[i] + 1);
   const report: WebGpuReport = {
     userAgent: nav.userAgent,
