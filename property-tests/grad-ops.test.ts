@@ -18,19 +18,10 @@ import type { Tensor, Tree } from '../lib/index.ts';
 import { broadcastableShapesArb, distinctTensorArb, shapeArb, tensorArb, type ValueOptions } from '../lib/testing/index.ts';
 import { ELEMENTWISE_OPS, ELEMENTWISE_OPS_EXCLUDED } from '../lib/testing/ops.ts';
 import * as elementwise from '../lib/ops/elementwise.ts';
+import { weights } from '../test/support/cotangent.ts';
 
 const TOL = { rtol: 1e-5, atol: 1e-6 };
 const RUNS = 25;
-
-/** A fixed, non-trivial cotangent of `shape`: turns any op into a scalar test function. */
-function weights(shape: readonly number[]): Tensor {
-  const n = shape.reduce((p, d) => p * d, 1);
-  return g.tensor(
-    Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + 0.3) + 0.5),
-    shape,
-    'float64',
-  );
-}
 
 /** sum(op(...xs) · W): its gradient is the VJP of `op` with cotangent W. */
 function scalarize(op: (...xs: Tensor[]) => Tensor): (...xs: Tree[]) => Tensor {

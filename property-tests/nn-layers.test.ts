@@ -16,20 +16,11 @@ import fc from 'fast-check';
 import * as g from '../lib/index.ts';
 import type { Tensor, Tree } from '../lib/index.ts';
 import { shapeArb, tensorArb } from '../lib/testing/index.ts';
+import { dotWeights as dotW } from '../test/support/cotangent.ts';
 
 const TOL = { rtol: 1e-5, atol: 1e-6 };
 const RUNS = 25;
 
-/** A fixed, non-trivial cotangent of `shape`. */
-function weights(shape: readonly number[]): Tensor {
-  const n = shape.reduce((p, d) => p * d, 1);
-  return g.tensor(
-    Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + 0.3) + 0.5),
-    shape,
-    'float64',
-  );
-}
-const dotW = (y: Tensor): Tensor => g.sum(g.mul(y, weights(y.shape)));
 
 /** Rows of `x` (last axis) all have a population variance ≥ `min`. */
 function rowVariancesAtLeast(x: Tensor, min: number): boolean {

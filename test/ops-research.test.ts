@@ -10,18 +10,10 @@ import fc from 'fast-check';
 import * as g from '../lib/index.ts';
 import type { Tensor } from '../lib/index.ts';
 import { distinctTensorArb, shapeArb, tensorArb } from '../lib/testing/index.ts';
+import { weights } from './support/cotangent.ts';
 
 const TOL = { rtol: 1e-5, atol: 1e-6 };
 const RUNS = 20;
-
-function weights(shape: readonly number[]): Tensor {
-  const n = shape.reduce((p, d) => p * d, 1);
-  return g.tensor(
-    Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + 0.3) + 0.5),
-    shape,
-    'float64',
-  );
-}
 
 /** grad of ⟨op(x), W⟩ against central differences. */
 function expectGradOk(op: (x: Tensor) => Tensor, x: Tensor): void {
