@@ -21,7 +21,6 @@ import { dotWeights as dotW } from '../test/support/cotangent.ts';
 const TOL = { rtol: 1e-5, atol: 1e-6 };
 const RUNS = 25;
 
-
 /** Rows of `x` (last axis) all have a population variance ≥ `min`. */
 function rowVariancesAtLeast(x: Tensor, min: number): boolean {
   const D = x.shape[x.rank - 1];
