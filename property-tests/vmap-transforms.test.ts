@@ -145,6 +145,11 @@ describe('axes', () => {
       expect(() => g.vmap((x: Tensor) => (read(x), x))(a), name).toThrow(new RegExp(`^${name}: cannot read the values of a tensor inside vmap`));
     }
     expect(() => g.vmap((x: Tensor) => (g.toArray(x), x))(a)).toThrow(g.ValueError);
+    // a curvature batched by vmap is checked for every example, not only the first
+    const pt = g.tensor([[0.1, 0.2]], undefined, 'float64');
+    const dist0At = (c: Tensor) => g.sum(g.poincareBall({ c }).dist0(pt));
+    expect(g.toArray(g.vmap(dist0At)(g.tensor([0.5, 1], undefined, 'float64'))).every(Number.isFinite)).toBe(true);
+    expect(() => g.vmap(dist0At)(g.tensor([0.5, -1], undefined, 'float64'))).toThrow(/^poincareBall: curvature c must be positive and finite, got -1/);
     // an unbatched argument (inAxes null) is an ordinary value inside vmap
     expect(g.toArray(g.vmap((x: Tensor, c: Tensor) => g.mul(x, g.item(c)), [0, null])(a, g.scalar(3)))).toEqual([3, 3, 3, 3, 3, 3]);
   });

@@ -65,8 +65,10 @@ export function checkCurvature(fn: string, c: Curvature): void {
       `${fn}: curvature c must be a positive number or a one-element tensor, got ${c instanceof Tensor ? `shape [${c.shape.join(', ')}]` : typeof c}`,
     );
   }
-  const v = dataOf(c)[0];
-  if (!(v > 0) || !Number.isFinite(v)) throw new ValueError(`${fn}: curvature c must be positive and finite, got ${v}`);
+  // every stored value: inside vmap a one-element curvature stands for one value per example
+  for (const v of dataOf(c)) {
+    if (!(v > 0) || !Number.isFinite(v)) throw new ValueError(`${fn}: curvature c must be positive and finite, got ${v}`);
+  }
 }
 
 /** The curvature as a scalar tensor of `dtype` (differentiable when c is a tensor). */
