@@ -21,9 +21,11 @@ import { treeLeaves, treeMap, treeUnflatten, type Tree } from './tree.ts';
 /**
  * Cotangents reaching one tensor are summed by the `add` op (two row-sparse
  * cotangents of `take` by concatenating their rows, so a table's gradient
- * stays O(rows touched)), converted by `cast`.
+ * stays O(rows touched)), converted by `cast`: the one accumulator of every
+ * backward pass that ops run in (grad, vjp, fused ops' composite VJPs, jvp's
+ * transposed VJPs). @internal
  */
-const OPS: Accumulator = { add: (a, b) => addRowSparse(a, b) ?? add(a, b), cast };
+export const COTANGENT_OPS: Accumulator = { add: (a, b) => addRowSparse(a, b) ?? add(a, b), cast };
 
 /** Rejects argnums that are neither an integer nor an array of integers (ranges are checked per call). */
 function checkArgnumsKind(fn: string, argnums: unknown): void {
@@ -80,7 +82,7 @@ function valueAndGradTraced(fn: string, f: (...args: never[]) => Tensor, argnums
     trace.done = true;
   }
   checkScalarOutput(fn, out);
-  const grads = backward(live0(out, trace), onesLike(strip(out)), trace, OPS);
+  const grads = backward(live0(out, trace), onesLike(strip(out)), trace, COTANGENT_OPS);
   const gradOf = (i: number): unknown =>
     treeUnflatten(
       args[i] as Tree,
@@ -128,7 +130,7 @@ export function valueAndGrad<A extends readonly unknown[], const N extends numbe
  * structure of the arguments). `f` may return a tensor of any shape.
  */
 export function vjp<A extends readonly Tree[]>(f: (...args: A) => Tensor, ...primals: A): [Tensor, (cotangent: Tensor) => { -readonly [I in keyof A]: A[I] }] {
-  return vjpWith(OPS, f, primals);
+  return vjpWith(COTANGENT_OPS, f, primals);
 }
 
 /**

@@ -15,11 +15,10 @@ import { zerosLike } from '../tensor/create.ts';
 import { boxed, boxOf, Tensor, type Box, type Trace } from '../tensor/tensor.ts';
 import { add } from '../ops/elementwise.ts';
 import { cast } from '../ops/cast.ts';
-import { live0, vjpWith, type Accumulator } from './backward.ts';
+import { live0, vjpWith } from './backward.ts';
+import { COTANGENT_OPS as OPS } from './grad.ts';
 import { bind, live, newTrace, type Primitive, type TraceHandler } from './primitive.ts';
 import { sameStructure, treeLeaves, treeUnflatten, type Tree } from './tree.ts';
-
-const OPS: Accumulator = { add, cast };
 
 /** The tangent of each forward-mode box. */
 const tangents = new WeakMap<Box, Tensor>();

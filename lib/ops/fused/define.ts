@@ -7,14 +7,10 @@
  * differentiable to any order.
  */
 import { activeImplements, activeIsDevice, type KernelName } from '../../../kernels/registry.ts';
-import { vjpWith, type Accumulator } from '../../autodiff/backward.ts';
+import { vjpWith } from '../../autodiff/backward.ts';
+import { COTANGENT_OPS as OPS } from '../../autodiff/grad.ts';
 import { bind, definePrimitive, live } from '../../autodiff/primitive.ts';
 import { boxOf, type Tensor } from '../../tensor/tensor.ts';
-import { cast } from '../cast.ts';
-import { add } from '../elementwise.ts';
-
-/** How the composite's backward pass combines cotangents (as the public `vjp` does). */
-const OPS: Accumulator = { add, cast };
 
 /** The fast path of a fused op, on untraced tensors. */
 export interface FusedImpl<A, S = never> {
