@@ -102,7 +102,7 @@ export { vmap, type InAxes } from './autodiff/vmap.ts';
 export { jacfwd, jacrev, hessian, type Argnums, type JacobianOf, type HessianOf } from './autodiff/jacobian.ts';
 
 // parameters on disk (safetensors)
-export { saveParams, loadParams, loadParamsWithMetadata, SafetensorsError, type LoadedParams } from './io/safetensors.ts';
+export { saveParams, saveParamsAsync, loadParams, loadParamsWithMetadata, SafetensorsError, type LoadedParams } from './io/safetensors.ts';
 
 // backends
 export {
@@ -171,6 +171,7 @@ export { kaimingUniform, glorotUniform, orthogonal, type Initializer } from './n
 export { dropout } from './nn/dropout.ts';
 export { layerNorm, type LayerNormParams, type LayerNormInitOptions, type LayerNormOptions } from './nn/layerNorm.ts';
 export { embedding, type EmbeddingParams, type EmbeddingInitOptions } from './nn/embedding.ts';
+export { conv2d, type Conv2dParams, type Conv2dInitOptions, type Conv2dOptions } from './nn/conv2d.ts';
 
 // Euclidean optimizers and schedules
 export {
