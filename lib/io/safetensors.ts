@@ -14,7 +14,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ArgumentError, GradError, ValueError, describe } from '../errors.ts';
 import { treeLeavesWithPaths, type Tree } from '../autodiff/tree.ts';
-import { boxOf, fromStorage, requireTensor, dataOf, Tensor } from '../tensor/tensor.ts';
+import { boxOf, fromStorage, requireTensor, dataOf, dataRef, Tensor } from '../tensor/tensor.ts';
+import type { Storage } from '../../kernels/types.ts';
 import { strip } from '../autodiff/primitive.ts';
 
 /** A malformed safetensors file (returned in a `Left` by {@link loadParams}). */
@@ -57,8 +58,39 @@ export function saveParams(tree: Tree, metadata?: Readonly<Record<string, string
   return encodeParams('saveParams', tree, metadata);
 }
 
+/**
+ * {@link saveParams} for trees that may hold tensors only readable
+ * asynchronously (WebGPU-resident parameters, where `saveParams` throws a
+ * `SyncReadError`): the same bytes, with every tensor read by an awaited
+ * download. Validation errors are thrown synchronously, before anything is read.
+ * @throws as {@link saveParams}
+ */
+export function saveParamsAsync(tree: Tree, metadata?: Readonly<Record<string, string>>): Promise<Uint8Array> {
+  const plan = planParams('saveParamsAsync', tree, metadata);
+  return (async () => {
+    const values: Storage[] = [];
+    for (const { leaf } of plan.named) values.push(await dataRef(strip(leaf)).hostAsync());
+    return writeParams(plan, values);
+  })();
+}
+
 /** {@link saveParams} with its errors naming `fn` (the public function called). @internal */
 export function encodeParams(fn: string, tree: Tree, metadata?: Readonly<Record<string, string>>): Uint8Array {
+  const plan = planParams(fn, tree, metadata);
+  return writeParams(
+    plan,
+    plan.named.map(({ leaf }) => dataOf(strip(leaf))),
+  );
+}
+
+interface ParamsPlan {
+  readonly named: readonly { readonly name: string; readonly leaf: Tensor }[];
+  readonly headerBytes: Uint8Array;
+  readonly dataBytes: number;
+}
+
+/** Validates a tree and lays out its file: the padded header and the sorted tensors (reads no values). */
+function planParams(fn: string, tree: Tree, metadata?: Readonly<Record<string, string>>): ParamsPlan {
   const lone = tree instanceof Tensor;
   const entries = lone ? [{ path: [] as string[], leaf: tree }] : treeLeavesWithPaths(tree, fn).map(([path, leaf]) => ({ path, leaf }));
   if (metadata !== undefined) {
@@ -92,17 +124,23 @@ export function encodeParams(fn: string, tree: Tree, metadata?: Readonly<Record<
     json += ' '.repeat(pad);
     hb = enc.encode(json);
   }
-  const out = new Uint8Array(8 + hb.length + offset);
+  return { named, headerBytes: hb, dataBytes: offset };
+}
+
+/** The file's bytes from its plan and each tensor's values (in the plan's order). */
+function writeParams(plan: ParamsPlan, values: readonly Storage[]): Uint8Array {
+  const hb = plan.headerBytes;
+  const out = new Uint8Array(8 + hb.length + plan.dataBytes);
   const view = new DataView(out.buffer);
   view.setUint32(0, hb.length, true);
   view.setUint32(4, 0, true);
   out.set(hb, 8);
   let at = 8 + hb.length;
-  for (const { leaf } of named) {
-    const v = dataOf(strip(leaf));
+  plan.named.forEach(({ leaf }, k) => {
+    const v = values[k];
     if (leaf.dtype === 'float64') for (let i = 0; i < v.length; i++, at += 8) view.setFloat64(at, v[i], true);
     else for (let i = 0; i < v.length; i++, at += 4) view.setFloat32(at, v[i], true);
-  }
+  });
   return out;
 }
 

@@ -11,6 +11,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../../lib/index.ts';
 import type { Tensor, Tree } from '../../lib/index.ts';
 import { shapeArb } from '../../lib/testing/index.ts';
+import { DeviceMemory, SyncReadError, TensorData, type DeviceStore } from '../../kernels/data.ts';
+import { fromData } from '../../lib/tensor/tensor.ts';
 
 const leafArb = fc.tuple(shapeArb({ maxRank: 3, minDim: 0 }), fc.constantFrom('float32' as const, 'float64' as const)).chain(([s, dt]) => {
   const n = s.reduce((p, d) => p * d, 1);
@@ -264,5 +266,43 @@ describe('saveParamsFile / loadParamsFile (Node)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('saveParamsAsync', () => {
+  /** A device store whose handles can only be read asynchronously, as WebGPU buffers. */
+  const asyncOnly: DeviceStore<Float32Array> = {
+    name: 'async-only test store',
+    upload: (v) => Float32Array.from(v),
+    read: () => {
+      throw new SyncReadError('async-only test store: read it with toArrayAsync');
+    },
+    readAsync: (h) => Promise.resolve(Float32Array.from(h)),
+    fill: (value, n) => new Float32Array(n).fill(value),
+    free: () => undefined,
+    memory: new DeviceMemory(1 << 30),
+  };
+  const onDevice = (values: number[], shape: number[]): g.Tensor => fromData(TensorData.fromDevice(asyncOnly, Float32Array.from(values), values.length), shape);
+
+  it('writes the bytes saveParams writes for host tensors', async () => {
+    const tree = { a: g.tensor([1.5, -2, 3], [3]), b: [g.tensor([[0.25]], undefined, 'float64')] };
+    expect(await g.saveParamsAsync(tree, { note: 'x' })).toEqual(g.saveParams(tree, { note: 'x' }));
+  });
+
+  it('saves tensors that only an asynchronous read can reach, where saveParams throws SyncReadError', async () => {
+    const tree = { w: onDevice([1, 2, 3, 4, 5, 6], [2, 3]), b: g.tensor([7, 8], [2]) };
+    expect(() => g.saveParams(tree)).toThrow(SyncReadError);
+    const bytes = await g.saveParamsAsync(tree);
+    const back = g.loadParams(bytes);
+    if (E.isLeft(back)) throw back.left;
+    const p = back.right as { w: g.Tensor; b: g.Tensor };
+    expect(p.w.shape).toEqual([2, 3]);
+    expect(g.toArray(p.w)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(g.toArray(p.b)).toEqual([7, 8]);
+  });
+
+  it('throws its validation errors synchronously, naming saveParamsAsync', () => {
+    expect(() => g.saveParamsAsync({ 'a.b': g.ones([1]) })).toThrow(/saveParamsAsync: the key "a\.b"/);
+    expect(() => g.saveParamsAsync({ a: 3 } as never)).toThrow(/saveParamsAsync/);
   });
 });
