@@ -103,11 +103,30 @@ export function gpuJsState(): 'ready' | 'async' | 'missing' {
   }
 }
 
-/** Loads gpu.js (a dynamic import: a separate chunk in bundles); rejects with {@link GpuJsMissingError} when it is not installed. */
+/** How {@link loadGpuJs} imports gpu.js (replaceable by tests, to simulate a failed chunk fetch). @internal */
+let importGpuJs: () => Promise<unknown> = () => import('gpu.js');
+
+/** Replaces the importer of {@link loadGpuJs} and forgets any load state; returns a function that restores both. @internal (tests only) */
+export function withGpuJsImporterForTests(importer: () => Promise<unknown>): () => void {
+  const saved = { importGpuJs, loaded, failure, pending };
+  importGpuJs = importer;
+  loaded = undefined;
+  failure = undefined;
+  pending = undefined;
+  return () => ({ importGpuJs, loaded, failure, pending } = saved);
+}
+
+/**
+ * Loads gpu.js (a dynamic import: a separate chunk in bundles); rejects with
+ * {@link GpuJsMissingError} when it is not installed or its chunk failed to
+ * load. A failed dynamic import is not remembered: the next call tries again
+ * (a chunk fetch can fail for a moment on a flaky network), while a failure
+ * of Node's synchronous load (gpu.js not installed) stays final.
+ */
 export function loadGpuJs(): Promise<GpuClass> {
   if (loaded !== undefined) return Promise.resolve(loaded);
   if (failure !== undefined) return Promise.reject(failure);
-  pending ??= import('gpu.js').then(
+  pending ??= importGpuJs().then(
     (mod: unknown) => {
       const c = classOf(mod);
       if (c === undefined) throw new GpuJsMissingError("gpu.js failed to load: the module 'gpu.js' exports no GPU class");
@@ -115,8 +134,8 @@ export function loadGpuJs(): Promise<GpuClass> {
       return c;
     },
     (e: unknown) => {
-      failure = missing(e);
-      throw failure;
+      pending = undefined;
+      throw missing(e);
     },
   );
   return pending;

@@ -14,11 +14,17 @@ export function gpuFactories(): GpuFactories | undefined {
   return loaded;
 }
 
-/** Loads the factories (a dynamic import: a separate chunk). */
+/** Loads the factories (a dynamic import: a separate chunk); a failed fetch is not remembered, so the next call tries again. */
 export function loadGpuFactories(): Promise<GpuFactories> {
-  pending ??= import('./factories.ts').then((m) => {
-    loaded = m;
-    return m;
-  });
+  pending ??= import('./factories.ts').then(
+    (m) => {
+      loaded = m;
+      return m;
+    },
+    (e: unknown) => {
+      pending = undefined;
+      throw e;
+    },
+  );
   return pending;
 }
