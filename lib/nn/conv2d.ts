@@ -6,9 +6,8 @@
  * `matmul` — so its gradients, JVPs and batching rules are those ops' rules.
  * 'same' padding reads a zero appended to each flattened image.
  */
-import type { DType } from '../../kernels/types.ts';
 import { ArgumentError, ShapeError, ValueError, describe, fmtShape, optionsOf } from '../errors.ts';
-import { randomUniform, split, type PRNGKey } from '../tensor/random.ts';
+import type { PRNGKey } from '../tensor/random.ts';
 import { isTensor, type Tensor } from '../tensor/tensor.ts';
 import { zeros } from '../tensor/create.ts';
 import { add } from '../ops/elementwise.ts';
@@ -16,7 +15,7 @@ import { matmul } from '../ops/linalg.ts';
 import { take } from '../ops/indexing.ts';
 import { concat, reshape } from '../ops/shape.ts';
 import { checkTensor } from '../ops/util.ts';
-import { glorotUniform, kaimingUniform, orthogonal, type Initializer } from './init.ts';
+import { linearInit, type LinearInitOptions } from './layers.ts';
 
 /** Parameters of a convolution: `w [kh, kw, inC, outC]` (HWIO) and `b [outC]`. */
 export type Conv2dParams = {
@@ -26,15 +25,8 @@ export type Conv2dParams = {
   readonly b: Tensor;
 };
 
-/** Options of {@link conv2d}'s init. */
-export interface Conv2dInitOptions {
-  /** weight initialiser over fan-in kh·kw·inC (default 'kaiming', PyTorch's nn.Conv2d) */
-  readonly init?: Initializer;
-  /** PyTorch-style uniform bias ±1/√fanIn (default), or zeros */
-  readonly bias?: 'uniform' | 'zeros';
-  /** dtype of the parameters (default `'float32'`) */
-  readonly dtype?: DType;
-}
+/** Options of {@link conv2d}'s init: those of `linear.init`, over the fan-in kh·kw·inC (default Kaiming, as PyTorch's nn.Conv2d). */
+export type Conv2dInitOptions = LinearInitOptions;
 
 /** Options of {@link conv2d}'s apply. */
 export interface Conv2dOptions {
@@ -63,25 +55,8 @@ export const conv2d = {
     ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new ValueError(`${fn}: ${name} must be an integer ≥ 1, got ${describe(v)}`);
     }
-    const dtype = options.dtype ?? 'float32';
-    const init = options.init ?? 'kaiming';
-    if (init !== 'kaiming' && init !== 'glorot' && init !== 'orthogonal') {
-      throw new ValueError(`${fn}: option init must be 'kaiming', 'glorot' or 'orthogonal', got ${describe(init)}`);
-    }
-    if (options.bias !== undefined && options.bias !== 'uniform' && options.bias !== 'zeros') {
-      throw new ValueError(`${fn}: option bias must be 'uniform' or 'zeros', got ${describe(options.bias)}`);
-    }
-    const fanIn = kh * kw * inChannels;
-    const [kW, kB] = split(key, 2);
-    const w2 =
-      init === 'orthogonal'
-        ? orthogonal(kW, fanIn, outChannels, dtype)
-        : init === 'glorot'
-          ? glorotUniform(kW, fanIn, outChannels, dtype)
-          : kaimingUniform(kW, fanIn, outChannels, dtype);
-    const bound = 1 / Math.sqrt(fanIn);
-    const b = options.bias === 'zeros' ? zeros([outChannels], dtype) : randomUniform(kB, [outChannels], dtype, -bound, bound);
-    return { w: reshape(w2, [kh, kw, inChannels, outChannels]), b };
+    const { w, b } = linearInit(fn, key, kh * kw * inChannels, outChannels, options);
+    return { w: reshape(w, [kh, kw, inChannels, outChannels]), b };
   },
 
   /** `x [N, H, W, inC] → [N, Ho, Wo, outC]`. */

@@ -42,7 +42,8 @@ export const linear = {
   },
 };
 
-function linearInit(fn: string, key: PRNGKey, inDim: number, outDim: number, options?: LinearInitOptions): LinearParams {
+/** `[inDim, outDim]` weights and `[outDim]` bias as `options` asks, errors naming `fn` (shared with conv2d.init). @internal */
+export function linearInit(fn: string, key: PRNGKey, inDim: number, outDim: number, options?: LinearInitOptions): LinearParams {
   options = optionsOf(fn, options);
   const dtype = options.dtype ?? 'float32';
   const init = options.init ?? 'kaiming';
