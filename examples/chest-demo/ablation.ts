@@ -6,10 +6,13 @@
  * - CHEST without its HypHC term (`weights.hyphc = 0`): does HypHC matter?
  * - two Euclidean SoftTriple heads on one backbone (CHEST with both spaces
  *   Euclidean): is the gain the hyperbolic space, or training two heads?
+ * - hyperbolic-only at CHEST's learning rate (where its tuned rate differs):
+ *   is CHEST's hyperbolic head better only because it trains at a larger rate?
  * Writes ablation.md; scores each head like the demo (the second head of the
  * two-Euclidean control with cosine).
  *
  *   npx tsx examples/chest-demo/ablation.ts [--demo DIR] [--seeds N] [--out DIR]
+ *     [--protocols mnist-seen,hierarchy-seen] [--controls chestNoHyphc,twoEuclidean,hyperbolicAtChestRate]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +24,8 @@ import { meanStd, pairedTest } from './stats.ts';
 import { train, type Variant } from './train.ts';
 
 type Scores = Partial<Record<'e' | 'h', HeadScores>>;
+const CONTROLS = ['chestNoHyphc', 'twoEuclidean', 'hyperbolicAtChestRate'] as const;
+type Control = (typeof CONTROLS)[number];
 interface DemoJson {
   protocols: { id: string; runs: { variant: string; seed: number; scores: Scores }[] }[];
 }
@@ -34,9 +39,13 @@ async function main(): Promise<void> {
   const demo = JSON.parse(readFileSync(join(demoDir, 'results.json'), 'utf8')) as DemoJson;
   const t0 = performance.now();
   const ball = g.poincareBall({ c: C_BALL });
-  const protocols = [(await mnistProtocols(2000, false))[1], hierarchyProtocol(2000, false)];
+  const wanted = arg('--protocols', 'mnist-seen,hierarchy-seen').split(',');
+  const controls = arg('--controls', 'chestNoHyphc,twoEuclidean').split(',') as Control[];
+  for (const c of controls) if (!CONTROLS.includes(c)) throw new Error(`--controls: unknown control ${c} (${CONTROLS.join(', ')})`);
+  const protocols = [...(await mnistProtocols(2000, false)), hierarchyProtocol(2000, false)].filter((p) => wanted.includes(p.id));
+  if (protocols.length !== wanted.length) throw new Error(`--protocols ${wanted.join(',')}: expected ids among mnist-unseen, mnist-seen, hierarchy-seen`);
   const md: string[] = [
-    "# What CHEST's gain is made of (seen-class protocols)",
+    `# What CHEST's gain is made of (${wanted.join(', ')})`,
     '',
     `Controls trained with CHEST's learning rate, budget and seeds 0…${seeds - 1}, paired with the demo's runs of the same seeds. MAP@R and R@1 in %, mean ± std over seeds; Δ = first − second, paired t-test.`,
   ];
@@ -50,27 +59,38 @@ async function main(): Promise<void> {
         if (!r) throw new Error(`${demoDir}/results.json lacks ${v} seed ${s}`);
         return r.scores;
       });
-    const control: Record<string, Scores[]> = { chestNoHyphc: [], twoEuclidean: [] };
-    for (const v of ['chestNoHyphc', 'twoEuclidean'] as Variant[]) {
+    const control: Record<Control, Scores[]> = { chestNoHyphc: [], twoEuclidean: [], hyperbolicAtChestRate: [] };
+    for (const c of controls) {
+      const v: Variant = c === 'hyperbolicAtChestRate' ? 'hyperbolic' : c;
       for (let s = 0; s < seeds; s++) {
         const r = train(v, g.prngKey(s), p.xTrain, p.yTrain, { ...cfg, lr: lr.chest });
         const { e, h } = embed(r.params.net, p.xTest, ball);
         const second = v === 'twoEuclidean' ? score(g.normalize(h), p.yTest, 'cosine', p.tree) : score(h, p.yTest, ball.pairwiseDist, p.tree);
-        control[v].push({ e: score(e, p.yTest, 'cosine', p.tree), h: second });
+        control[c].push({ e: score(e, p.yTest, 'cosine', p.tree), h: second });
         console.log(
-          `${p.id} ${v} seed ${s}: E MAP@R ${(100 * control[v][s].e!.mapAtR).toFixed(1)} · second head MAP@R ${(100 * second.mapAtR).toFixed(1)} (${r.seconds.toFixed(1)} s)`,
+          `${p.id} ${c} seed ${s}: E MAP@R ${(100 * control[c][s].e!.mapAtR).toFixed(1)} · second head MAP@R ${(100 * second.mapAtR).toFixed(1)} (${r.seconds.toFixed(1)} s)`,
         );
       }
     }
-    const rows: [string, Scores[], 'e' | 'h'][] = [
+    const has = (c: Control): boolean => controls.includes(c);
+    const rows: (readonly [string, Scores[], 'e' | 'h'])[] = [
       ['Euclidean-only', runsOf('euclidean'), 'e'],
       ['hyperbolic-only', runsOf('hyperbolic'), 'h'],
       ['CHEST, Euclidean head', runsOf('chest'), 'e'],
       ['CHEST, hyperbolic head', runsOf('chest'), 'h'],
-      ['CHEST without HypHC, Euclidean head', control.chestNoHyphc, 'e'],
-      ['CHEST without HypHC, hyperbolic head', control.chestNoHyphc, 'h'],
-      ['two Euclidean heads, first head', control.twoEuclidean, 'e'],
-      ['two Euclidean heads, second head', control.twoEuclidean, 'h'],
+      ...(has('chestNoHyphc')
+        ? ([
+            ['CHEST without HypHC, Euclidean head', control.chestNoHyphc, 'e'],
+            ['CHEST without HypHC, hyperbolic head', control.chestNoHyphc, 'h'],
+          ] as const)
+        : []),
+      ...(has('twoEuclidean')
+        ? ([
+            ['two Euclidean heads, first head', control.twoEuclidean, 'e'],
+            ['two Euclidean heads, second head', control.twoEuclidean, 'h'],
+          ] as const)
+        : []),
+      ...(has('hyperbolicAtChestRate') ? ([[`hyperbolic-only at CHEST's rate ${lr.chest}`, control.hyperbolicAtChestRate, 'h']] as const) : []),
     ];
     const f = (xs: number[]) => {
       const [m, sd] = meanStd(xs.map((v) => 100 * v));
@@ -78,11 +98,26 @@ async function main(): Promise<void> {
     };
     md.push('', `## ${p.title}`, '', '| run | R@1 | MAP@R |', '|---|---:|---:|');
     for (const [label, sc, hd] of rows) md.push(`| ${label} | ${f(sc.map((x) => x[hd]!.recall[0]))} | ${f(sc.map((x) => x[hd]!.mapAtR))} |`);
-    const cmp: [string, Scores[], 'e' | 'h', Scores[], 'e' | 'h'][] = [
-      ['CHEST − CHEST without HypHC (Euclidean head)', runsOf('chest'), 'e', control.chestNoHyphc, 'e'],
-      ['CHEST − CHEST without HypHC (hyperbolic head)', runsOf('chest'), 'h', control.chestNoHyphc, 'h'],
-      ['CHEST Euclidean head − two Euclidean heads (first head)', runsOf('chest'), 'e', control.twoEuclidean, 'e'],
-      ['two Euclidean heads (first head) − Euclidean-only', control.twoEuclidean, 'e', runsOf('euclidean'), 'e'],
+    const cmp: (readonly [string, Scores[], 'e' | 'h', Scores[], 'e' | 'h'])[] = [
+      ...(has('chestNoHyphc')
+        ? ([
+            ['CHEST − CHEST without HypHC (Euclidean head)', runsOf('chest'), 'e', control.chestNoHyphc, 'e'],
+            ['CHEST − CHEST without HypHC (hyperbolic head)', runsOf('chest'), 'h', control.chestNoHyphc, 'h'],
+          ] as const)
+        : []),
+      ...(has('twoEuclidean')
+        ? ([
+            ['CHEST Euclidean head − two Euclidean heads (first head)', runsOf('chest'), 'e', control.twoEuclidean, 'e'],
+            ['two Euclidean heads (first head) − Euclidean-only', control.twoEuclidean, 'e', runsOf('euclidean'), 'e'],
+            ['CHEST hyperbolic head − two Euclidean heads (second head)', runsOf('chest'), 'h', control.twoEuclidean, 'h'],
+          ] as const)
+        : []),
+      ...(has('hyperbolicAtChestRate')
+        ? ([
+            ["CHEST hyperbolic head − hyperbolic-only at CHEST's rate", runsOf('chest'), 'h', control.hyperbolicAtChestRate, 'h'],
+            ["hyperbolic-only at CHEST's rate − hyperbolic-only (tuned rate)", control.hyperbolicAtChestRate, 'h', runsOf('hyperbolic'), 'h'],
+          ] as const)
+        : []),
     ];
     md.push('', '| comparison | MAP@R Δ (pts) | p (paired t) | wins | R@1 Δ (pts) | p (paired t) |', '|---|---:|---:|---:|---:|---:|');
     for (const [label, a, ha, b, hb] of cmp) {

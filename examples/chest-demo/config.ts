@@ -29,19 +29,22 @@ export function configFor(
   dimH: number,
 ): { cfg: TrainConfig; lr: Record<MainVariant, number> } {
   const img = p.images;
+  const conv = p.backbone === 'conv';
   // the budget: fewer steps where learning converges fast (seen digits), more for the cheap hierarchy runs
-  const defaultSteps = p.id === 'mnist-unseen' ? 200 : p.id === 'mnist-seen' ? 150 : 300;
+  const defaultSteps = p.id.startsWith('mnist-unseen') ? 600 : p.id.startsWith('mnist-seen') ? 150 : 300;
   const steps = o.steps ?? (o.quick ? 8 : defaultSteps);
   const cfg: TrainConfig = {
     model: {
       inDim: p.xTrain.shape[1],
       hidden: img && !o.quick ? 512 : 128,
       feature: img && !o.quick ? 256 : 64,
-      dimE: img ? 64 : 16,
-      dimH,
+      // unseen digits: wider heads and many centers per class keep more of the within-class structure that transfers
+      dimE: conv ? 128 : img ? 64 : 16,
+      dimH: conv && dimH > 2 ? 128 : dimH,
       classes: p.trainClasses,
-      proxiesPerClass: 4,
+      proxiesPerClass: conv ? 32 : 4,
       dropout: 0.1,
+      backbone: p.backbone,
     },
     steps,
     classesPerBatch: Math.min(p.trainClasses, 8),
@@ -51,6 +54,7 @@ export function configFor(
     c: C_BALL,
     triplets: 256,
     maxShift: img ? 2 : 0,
+    ...(conv ? { la: 50 } : {}),
   };
   const base = p.id.replace(/-validation$/, '');
   return { cfg, lr: TUNED_LR[base] ?? { euclidean: 1e-3, hyperbolic: 1e-3, chest: 1e-3 } };

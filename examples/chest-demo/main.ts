@@ -225,8 +225,13 @@ function lastEpochSpread(r: ProtocolResult, v: Variant, hd: Head): string {
 }
 
 function fmtTest(t: PairedTest): string {
-  const p = (x: number) => (Number.isNaN(x) ? '—' : x < 0.001 ? x.toExponential(1) : x.toFixed(3));
+  const p = fmtP;
   return `${t.meanDiff >= 0 ? '+' : ''}${(100 * t.meanDiff).toFixed(2)} | ${Number.isNaN(t.t) ? '—' : Number.isFinite(t.t) ? t.t.toFixed(2) : String(t.t)} | ${p(t.pT)} | ${t.wins}/${t.losses} | ${p(t.pSign)}`;
+}
+
+/** A p-value for the tables: 3 decimals, or 1 significant digit below 0.001 (never "0.000"). */
+function fmtP(x: number): string {
+  return Number.isNaN(x) ? '—' : x < 0.001 ? x.toExponential(1) : x.toFixed(3);
 }
 
 function testsTable(r: ProtocolResult): string {
@@ -290,7 +295,7 @@ function verdict(r: ProtocolResult): string[] {
       const f = (x: HeadScores) => (m === 'R@1' ? x.recall[0] : x.mapAtR);
       const t = pairedTest(a.map(f), b.map(f));
       const sig = t.pT < 0.05 ? (t.meanDiff > 0 ? 'better (p < 0.05)' : 'worse (p < 0.05)') : 'no significant difference';
-      return `${m} ${t.meanDiff >= 0 ? '+' : ''}${(100 * t.meanDiff).toFixed(2)} pts, ${sig}, paired t p = ${Number.isNaN(t.pT) ? '—' : t.pT.toFixed(3)}, wins ${t.wins}/${t.n}`;
+      return `${m} ${t.meanDiff >= 0 ? '+' : ''}${(100 * t.meanDiff).toFixed(2)} pts, ${sig}, paired t p = ${fmtP(t.pT)}, wins ${t.wins}/${t.n}`;
     });
     lines.push(`- ${label}: ${parts.join('; ')}.`);
   }
@@ -343,6 +348,13 @@ function lossRows(r: ProtocolResult): Record<string, number | string>[] {
 }
 
 // ---------------------------------------------------------------- main
+
+/** The backbone in words, for the tables' captions. */
+function backboneText(cfg: TrainConfig): string {
+  const m = cfg.model;
+  if (m.backbone === 'conv') return `conv backbone 28×28×1 → conv 5×5/2 (32) → conv 3×3/2 (64) → dense ${m.feature} with layer norm`;
+  return `MLP ${m.inDim}→${m.hidden}→${m.feature}`;
+}
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
@@ -398,7 +410,7 @@ async function main(): Promise<void> {
       '',
       `## ${r.protocol.title}`,
       '',
-      `${r.protocol.xTrain.shape[0]} training items (${r.protocol.trainClasses} classes), ${r.protocol.yTest.length} test items; ${r.cfg.steps} steps of ${r.cfg.classesPerBatch} classes × ${r.cfg.samplesPerClass}; MLP ${r.cfg.model.inDim}→${r.cfg.model.hidden}→${r.cfg.model.feature}, D_E = ${r.cfg.model.dimE}, D_H = ${r.cfg.model.dimH}, ${r.cfg.model.proxiesPerClass} proxies per class, dropout ${r.cfg.model.dropout}, weight decay ${r.cfg.weightDecay}${r.cfg.maxShift ? `, random shifts ±${r.cfg.maxShift} px` : ''}; learning rates ${VARIANTS.map((v) => `${VARIANT_NAME[v]} ${r.lr[v]}`).join(', ')}.`,
+      `${r.protocol.xTrain.shape[0]} training items (${r.protocol.trainClasses} classes), ${r.protocol.yTest.length} test items; ${r.cfg.steps} steps of ${r.cfg.classesPerBatch} classes × ${r.cfg.samplesPerClass}; ${backboneText(r.cfg)}, D_E = ${r.cfg.model.dimE}, D_H = ${r.cfg.model.dimH}, ${r.cfg.model.proxiesPerClass} proxies per class, SoftTriple λ = ${r.cfg.la ?? '20 (Euclidean) and 5 (hyperbolic)'}, dropout ${r.cfg.model.dropout}, weight decay ${r.cfg.weightDecay}${r.cfg.maxShift ? `, random shifts ±${r.cfg.maxShift} px` : ''}; learning rates ${VARIANTS.map((v) => `${VARIANT_NAME[v]} ${r.lr[v]}`).join(', ')}.`,
       '',
       resultTable(r),
       '',

@@ -29,6 +29,8 @@ export interface TrainConfig {
   readonly triplets: number;
   /** random-shift augmentation of 28×28 images (0: none, e.g. for feature vectors) */
   readonly maxShift: number;
+  /** SoftTriple's scale λ in both spaces (default: each loss's own, 20 Euclidean and 5 hyperbolic) */
+  readonly la?: number;
 }
 
 /** Loss terms of one step (unweighted; absent terms are not part of the variant). */
@@ -54,10 +56,13 @@ type TermTensors = { total: Tensor; euclidean?: Tensor; hyperbolic?: Tensor; hyp
 /** The loss of a variant on a batch, as its terms; the single-space variants are exactly CHEST's corresponding term. */
 export function lossFor(variant: Variant, cfg: TrainConfig): (p: Params, x: Tensor, y: Int32Array, key: PRNGKey, dropKey: PRNGKey | null) => TermTensors {
   const K = cfg.model.proxiesPerClass;
-  const eLoss = g.euclideanSoftTriple({ centersPerClass: K });
-  const hLoss = g.hyperbolicSoftTriple({ centersPerClass: K, c: cfg.c });
-  const cTerms = g.chestTerms({ centersPerClass: K, c: cfg.c, hyphc: { triplets: cfg.triplets } });
-  const cTermsNoHyphc = g.chestTerms({ centersPerClass: K, c: cfg.c, weights: { hyphc: 0 } });
+  // λ: the losses' own defaults (20 Euclidean, 5 hyperbolic) unless the config sets one for both spaces
+  const la = cfg.la === undefined ? {} : { la: cfg.la };
+  const eLoss = g.euclideanSoftTriple({ centersPerClass: K, ...la });
+  const hLoss = g.hyperbolicSoftTriple({ centersPerClass: K, c: cfg.c, ...la });
+  const spaces = { euclidean: la, hyperbolic: la };
+  const cTerms = g.chestTerms({ centersPerClass: K, c: cfg.c, hyphc: { triplets: cfg.triplets }, ...spaces });
+  const cTermsNoHyphc = g.chestTerms({ centersPerClass: K, c: cfg.c, weights: { hyphc: 0 }, ...spaces });
   return (p, x, y, key, dropKey) => {
     const { e, h } = forward(p.net, x, cfg.model.dropout, dropKey);
     if (variant === 'euclidean') {

@@ -5,7 +5,7 @@
  * with the best MAP@R (mean over the loss's heads). Writes tuning.md and
  * tuning.json; the chosen rates go into config.ts `TUNED_LR` by hand.
  *
- *   npx tsx examples/chest-demo/tune.ts [--quick] [--out DIR]
+ *   npx tsx examples/chest-demo/tune.ts [--quick] [--out DIR] [--protocol ID]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +23,10 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   const t0 = performance.now();
   const ball = g.poincareBall({ c: C_BALL });
-  const protocols = [...(await mnistProtocols(2000, quick)), hierarchyProtocol(2000, quick)];
+  const pIdx = argv.indexOf('--protocol');
+  const only = pIdx >= 0 ? argv[pIdx + 1] : undefined;
+  const protocols = [...(await mnistProtocols(2000, quick)), hierarchyProtocol(2000, quick)].filter((p) => only === undefined || p.id === only);
+  if (protocols.length === 0) throw new Error(`--protocol ${only}: no such protocol (mnist-unseen, mnist-seen, hierarchy-seen)`);
   const rows: { protocol: string; variant: MainVariant; lr: number; map: number; r1: number }[] = [];
   const best: Record<string, Record<string, number>> = {};
   for (const p of protocols) {
