@@ -78,9 +78,10 @@ function pairwiseOk(ctx: KernelContext, x: Storage, y: Storage, N: number, M: nu
   );
 }
 
-type SqEuclidean = (x: Storage, y: Storage, N: number, M: number, D: number, dtype: DType) => Storage;
-type CosineForward = (x: Storage, y: Storage, N: number, M: number, D: number, eps: number, dtype: DType) => Storage;
-type CosineBackward = (g: Storage, cos: Storage, nx: Storage, ny: Storage, N: number, M: number, dtype: DType) => { dxy: Storage; rx: Storage; ry: Storage };
+// the js kernels' signatures
+type SqEuclidean = typeof jsSqEuclidean;
+type CosineForward = typeof jsCosineForward;
+type CosineBackward = typeof jsCosineBackward;
 
 /** The gpu.js squared-Euclidean forward of a kernel set. */
 export function makeSqEuclidean(ctx: KernelContext): SqEuclidean {

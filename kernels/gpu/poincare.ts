@@ -12,7 +12,6 @@
  *   headlessgl the stack stays on the device (a pipelined texture).
  */
 import { poincarePairwiseBackward as jsBackward, poincarePairwiseForward as jsForward } from '../js/poincare.ts';
-import type { DType, Storage } from '../types.ts';
 import { f32, MAX_ELEMENTS, readback, type CompiledKernel, type KernelContext } from './common.ts';
 import { colSums, plane, rowSums } from './planes.ts';
 
@@ -61,17 +60,9 @@ ${ENTRY}  const numC = Math.max(num2, 1e-30);
   return gnum * (2 * c * A * a2 - 2 * c * B * p + B * B) + gden * this.constants.c2 * a2;
 }`;
 
-type Forward = (xy: Storage, x2: Storage, y2: Storage, N: number, M: number, c: number, eps: number, dtype: DType) => Storage;
-type Backward = (
-  g: Storage,
-  xy: Storage,
-  x2: Storage,
-  y2: Storage,
-  N: number,
-  M: number,
-  c: number,
-  eps: number,
-) => { dxy: Float64Array; rx: Float64Array; ry: Float64Array };
+// the js kernels' signatures (the gpu.js backward ignores `dxyType`: its dxy is float64, which the caller casts)
+type Forward = typeof jsForward;
+type Backward = typeof jsBackward;
 
 /** The gpu.js Poincaré forward of a kernel set. */
 export function makePoincareForward(ctx: KernelContext): Forward {

@@ -13,7 +13,7 @@
  * implements the composite's conventions for them (−∞ masks, NaN).
  */
 import { logSumExpRows as jsLse, softmaxRows as jsSoftmax, softmaxRowsBackward as jsSoftmaxBackward } from '../js/rows.ts';
-import type { DType, Storage } from '../types.ts';
+import type { DType } from '../types.ts';
 import { allBelow, f32, MAX_ELEMENTS, readback, type KernelContext } from './common.ts';
 
 const LSE_SRC = `function (x) {
@@ -64,8 +64,9 @@ const SOFTMAX_BACKWARD_SRC = `function (g, s, d) {
   return s[o] * (g[o] - d[this.thread.y]);
 }`;
 
-type Rows = (x: Storage, rows: number, n: number, dtype: DType) => Storage;
-type RowsBackward = (g: Storage, s: Storage, rows: number, n: number, dtype: DType) => Storage;
+// the js kernels' signatures
+type Rows = typeof jsSoftmax;
+type RowsBackward = typeof jsSoftmaxBackward;
 
 function rowsOk(ctx: KernelContext, rows: number, n: number, dtype: DType): boolean {
   return dtype === 'float32' && rows * n >= ctx.minWork && rows > 0 && n > 0 && rows * n <= MAX_ELEMENTS && ctx.fits2d(n, rows);

@@ -64,27 +64,6 @@ export function poincarePairwiseBackward(
   M: number,
   c: number,
   eps: number,
-): { dxy: Float64Array; rx: Float64Array; ry: Float64Array };
-export function poincarePairwiseBackward(
-  g: Storage,
-  xy: Storage,
-  x2: Storage,
-  y2: Storage,
-  N: number,
-  M: number,
-  c: number,
-  eps: number,
-  dxyType: DType,
-): { dxy: Storage; rx: Float64Array; ry: Float64Array };
-export function poincarePairwiseBackward(
-  g: Storage,
-  xy: Storage,
-  x2: Storage,
-  y2: Storage,
-  N: number,
-  M: number,
-  c: number,
-  eps: number,
   dxyType: DType = 'float64',
 ): { dxy: Storage; rx: Float64Array; ry: Float64Array } {
   const dxy = alloc(dxyType, N * M);

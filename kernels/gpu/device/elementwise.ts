@@ -13,7 +13,8 @@
 import type { BinaryOp, UnaryOp } from '../../js/elementwise.ts';
 import { broadcastStrides, collapse } from '../../js/elementwise.ts';
 import { TensorData } from '../../data.ts';
-import { sizeOf, type DType } from '../../types.ts';
+import { sizeOf } from '../../types.ts';
+import type { DataKernels } from '../../kernel-types.ts';
 import { kernelSrc, lit, offsetsSrc } from './codegen.ts';
 import type { DeviceArg, DeviceContext } from './context.ts';
 
@@ -146,27 +147,11 @@ export function broadcastKernel(
   );
 }
 
-type Unary = (op: UnaryOp, x: TensorData, dtype: DType, p0?: number, p1?: number) => TensorData;
-type Binary = (
-  op: BinaryOp,
-  a: TensorData,
-  aShape: readonly number[],
-  b: TensorData,
-  bShape: readonly number[],
-  outShape: readonly number[],
-  dtype: DType,
-) => TensorData;
-type Where = (
-  c: TensorData,
-  cShape: readonly number[],
-  a: TensorData,
-  aShape: readonly number[],
-  b: TensorData,
-  bShape: readonly number[],
-  outShape: readonly number[],
-  dtype: DType,
-) => TensorData;
-type BroadcastTo = (x: TensorData, shape: readonly number[], outShape: readonly number[], dtype: DType) => TensorData;
+// the kernels' signatures on TensorData, from the kernel table
+type Unary = DataKernels['unary'];
+type Binary = DataKernels['binary'];
+type Where = DataKernels['where'];
+type BroadcastTo = DataKernels['broadcastTo'];
 
 /** The device unary map. */
 export function makeUnary(ctx: DeviceContext): Unary {

@@ -10,16 +10,17 @@
  * table) so that each thread sums only its own updates, in index order.
  */
 import { TensorData } from '../../data.ts';
-import { sizeOf, type DType } from '../../types.ts';
+import type { DataKernels } from '../../kernel-types.ts';
+import { sizeOf } from '../../types.ts';
 import { kernelSrc, lit, offsetsSrc, stridesOf } from './codegen.ts';
 import type { DeviceContext } from './context.ts';
 
-type Transpose = (x: TensorData, shape: readonly number[], perm: readonly number[], dtype: DType) => TensorData;
-type Slice = (x: TensorData, shape: readonly number[], begin: readonly number[], size: readonly number[], dtype: DType) => TensorData;
-type PadSlice = (g: TensorData, size: readonly number[], fullShape: readonly number[], begin: readonly number[], dtype: DType) => TensorData;
-type Concat = (xs: readonly TensorData[], shapes: readonly (readonly number[])[], axis: number, dtype: DType) => TensorData;
-type Gather = (x: TensorData, shape: readonly number[], indices: Int32Array, axis: number, dtype: DType) => TensorData;
-type ScatterAdd = (x: TensorData, shape: readonly number[], indices: Int32Array, updates: TensorData, axis: number, dtype: DType) => TensorData;
+type Transpose = DataKernels['transpose'];
+type Slice = DataKernels['slice'];
+type PadSlice = DataKernels['padSlice'];
+type Concat = DataKernels['concat'];
+type Gather = DataKernels['gather'];
+type ScatterAdd = DataKernels['scatterAdd'];
 
 /** The device transpose (any axis permutation). */
 export function makeTranspose(ctx: DeviceContext): Transpose {

@@ -9,12 +9,12 @@
  * row's maximum, or 0 when it is not finite.
  */
 import { TensorData } from '../../data.ts';
-import type { ReduceOp } from '../../js/reduce.ts';
-import { sizeOf, type DType } from '../../types.ts';
+import type { DataKernels } from '../../kernel-types.ts';
+import { sizeOf } from '../../types.ts';
 import { kernelSrc, lit, offsetsSrc, stridesOf } from './codegen.ts';
 import type { DeviceContext } from './context.ts';
 
-type Reduce = (op: ReduceOp, x: TensorData, shape: readonly number[], axes: readonly number[], dtype: DType) => TensorData;
+type Reduce = DataKernels['reduce'];
 
 /** Collapsed layout: kept axes (sizes, input strides) and reduced axes (sizes, input strides). */
 function layout(shape: readonly number[], axes: readonly number[]): { kept: [number, number][]; red: [number, number][] } {
@@ -105,8 +105,8 @@ export function makeReduce(ctx: DeviceContext): Reduce {
   };
 }
 
-type Rows = (x: TensorData, rows: number, n: number, dtype: DType) => TensorData;
-type RowsBackward = (g: TensorData, s: TensorData, rows: number, n: number, dtype: DType) => TensorData;
+type Rows = DataKernels['softmaxRows'];
+type RowsBackward = DataKernels['softmaxRowsBackward'];
 
 /** Statements computing `sh`, the shift of the row starting at `o` (its max, or 0 if not finite). */
 function shiftSrc(n: number): string {
