@@ -20,6 +20,7 @@ import * as g from '../../lib/index.ts';
 import type { Tensor } from '../../lib/index.ts';
 import { featuresProtocol, hierarchyProtocol, mnistProtocols, type Protocol } from './data.ts';
 import { embed, KS, quickScore, score, type HeadScores } from './evaluate.ts';
+import { describeBackbone } from './model.ts';
 import { diskSpec, lossSpec, render, similaritySpec } from './plots.ts';
 import { meanStd, pairedTest, type PairedTest } from './stats.ts';
 import { train, type StepTerms, type TrainConfig } from './train.ts';
@@ -349,13 +350,6 @@ function lossRows(r: ProtocolResult): Record<string, number | string>[] {
 
 // ---------------------------------------------------------------- main
 
-/** The backbone in words, for the tables' captions. */
-function backboneText(cfg: TrainConfig): string {
-  const m = cfg.model;
-  if (m.backbone === 'conv') return `conv backbone 28×28×1 → conv 5×5/2 (32) → conv 3×3/2 (64) → dense ${m.feature} with layer norm`;
-  return `MLP ${m.inDim}→${m.hidden}→${m.feature}`;
-}
-
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const t0 = performance.now();
@@ -410,7 +404,7 @@ async function main(): Promise<void> {
       '',
       `## ${r.protocol.title}`,
       '',
-      `${r.protocol.xTrain.shape[0]} training items (${r.protocol.trainClasses} classes), ${r.protocol.yTest.length} test items; ${r.cfg.steps} steps of ${r.cfg.classesPerBatch} classes × ${r.cfg.samplesPerClass}; ${backboneText(r.cfg)}, D_E = ${r.cfg.model.dimE}, D_H = ${r.cfg.model.dimH}, ${r.cfg.model.proxiesPerClass} proxies per class, SoftTriple λ = ${r.cfg.la ?? '20 (Euclidean) and 5 (hyperbolic)'}, dropout ${r.cfg.model.dropout}, weight decay ${r.cfg.weightDecay}${r.cfg.maxShift ? `, random shifts ±${r.cfg.maxShift} px` : ''}; learning rates ${VARIANTS.map((v) => `${VARIANT_NAME[v]} ${r.lr[v]}`).join(', ')}.`,
+      `${r.protocol.xTrain.shape[0]} training items (${r.protocol.trainClasses} classes), ${r.protocol.yTest.length} test items; ${r.cfg.steps} steps of ${r.cfg.classesPerBatch} classes × ${r.cfg.samplesPerClass}; ${describeBackbone(r.cfg.model)}, D_E = ${r.cfg.model.dimE}, D_H = ${r.cfg.model.dimH}, ${r.cfg.model.proxiesPerClass} proxies per class, SoftTriple λ = ${r.cfg.la ?? '20 (Euclidean) and 5 (hyperbolic)'}, dropout ${r.cfg.model.dropout}, weight decay ${r.cfg.weightDecay}${r.cfg.maxShift ? `, random shifts ±${r.cfg.maxShift} px` : ''}; learning rates ${VARIANTS.map((v) => `${VARIANT_NAME[v]} ${r.lr[v]}`).join(', ')}.`,
       '',
       resultTable(r),
       '',

@@ -56,6 +56,15 @@ const CONV1 = { channels: 32, kernel: 5, stride: 2 } as const;
 const CONV2 = { channels: 64, kernel: 3, stride: 2 } as const;
 const CONV_OUT = 5 * 5 * CONV2.channels;
 
+/** The backbone in words, for the tables' captions. */
+export function describeBackbone(cfg: ModelConfig): string {
+  if (cfg.backbone === 'conv') {
+    const c = (l: typeof CONV1 | typeof CONV2): string => `conv ${l.kernel}×${l.kernel}/${l.stride} (${l.channels})`;
+    return `conv backbone 28×28×1 → ${c(CONV1)} → ${c(CONV2)} → dense ${cfg.feature} with layer norm`;
+  }
+  return `MLP ${cfg.inDim}→${cfg.hidden}→${cfg.feature}`;
+}
+
 /** Seeded parameters: Kaiming backbone, orthogonal heads, small random proxies (tangent vectors at 0 for the ball). */
 export function initParams(key: PRNGKey, cfg: ModelConfig): Params {
   const [k1, k2, ke, kh, kpe, kph] = g.split(key, 6);
