@@ -172,6 +172,7 @@ export { dropout } from './nn/dropout.ts';
 export { layerNorm, type LayerNormParams, type LayerNormInitOptions, type LayerNormOptions } from './nn/layerNorm.ts';
 export { embedding, type EmbeddingParams, type EmbeddingInitOptions } from './nn/embedding.ts';
 export { conv2d, type Conv2dParams, type Conv2dInitOptions, type Conv2dOptions } from './nn/conv2d.ts';
+export { maxPool2d, avgPool2d, type PoolSize } from './nn/pool.ts';
 
 // Euclidean optimizers and schedules
 export {
