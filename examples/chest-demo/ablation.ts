@@ -9,12 +9,15 @@
  * - hyperbolic-only at CHEST's learning rate (where its tuned rate differs):
  *   is CHEST's hyperbolic head better only because it trains at a larger rate?
  * Writes ablation.md; scores each head like the demo (the second head of the
- * two-Euclidean control with cosine).
+ * two-Euclidean control with cosine), and the controls' scores to
+ * ablation-<protocol>.json. The demo's results.json is read once the controls
+ * are trained (waiting for it if the demo is still running), so both may run
+ * at the same time.
  *
  *   npx tsx examples/chest-demo/ablation.ts [--demo DIR] [--seeds N] [--out DIR]
  *     [--protocols mnist-seen,hierarchy-seen] [--controls chestNoHyphc,twoEuclidean,hyperbolicAtChestRate]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as g from '../../lib/index.ts';
 import { C_BALL, configFor } from './config.ts';
@@ -36,7 +39,18 @@ async function main(): Promise<void> {
   const demoDir = arg('--demo', 'demo-output');
   const out = arg('--out', demoDir);
   const seeds = Number(arg('--seeds', '5'));
-  const demo = JSON.parse(readFileSync(join(demoDir, 'results.json'), 'utf8')) as DemoJson;
+  // read when the controls are trained, so that the demo and this script can run side by side:
+  // waits (up to 3 hours) for a demo still running to write its results.json
+  let demoJson: DemoJson | undefined;
+  const demo = (): DemoJson => {
+    const file = join(demoDir, 'results.json');
+    for (let waited = 0; !existsSync(file); waited += 30) {
+      if (waited >= 3 * 3600) throw new Error(`${file} did not appear; run the demo first`);
+      if (waited === 0) console.log(`waiting for ${file} (the demo's runs) …`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000);
+    }
+    return (demoJson ??= JSON.parse(readFileSync(file, 'utf8')) as DemoJson);
+  };
   const t0 = performance.now();
   const ball = g.poincareBall({ c: C_BALL });
   const wanted = arg('--protocols', 'mnist-seen,hierarchy-seen').split(',');
@@ -51,10 +65,10 @@ async function main(): Promise<void> {
   ];
   for (const p of protocols) {
     const { cfg, lr } = configFor(p, { quick: false }, p.images ? 64 : 16);
-    const base = demo.protocols.find((x) => x.id === p.id);
-    if (!base) throw new Error(`${demoDir}/results.json has no ${p.id} runs; run the demo first`);
     const runsOf = (v: string): Scores[] =>
       Array.from({ length: seeds }, (_, s) => {
+        const base = demo().protocols.find((x) => x.id === p.id);
+        if (!base) throw new Error(`${demoDir}/results.json has no ${p.id} runs; run the demo first`);
         const r = base.runs.find((x) => x.variant === v && x.seed === s);
         if (!r) throw new Error(`${demoDir}/results.json lacks ${v} seed ${s}`);
         return r.scores;
@@ -72,6 +86,8 @@ async function main(): Promise<void> {
         );
       }
     }
+    // the controls' scores, kept whatever happens next
+    writeFileSync(join(out, `ablation-${p.id}.json`), JSON.stringify({ protocol: p.id, controls: control }, null, 1));
     const has = (c: Control): boolean => controls.includes(c);
     const rows: (readonly [string, Scores[], 'e' | 'h'])[] = [
       ['Euclidean-only', runsOf('euclidean'), 'e'],

@@ -31,16 +31,16 @@ export function configFor(
   const img = p.images;
   const conv = p.backbone === 'conv';
   // the budget: fewer steps where learning converges fast (seen digits), more for the cheap hierarchy runs
-  const defaultSteps = p.id.startsWith('mnist-unseen') ? 600 : p.id.startsWith('mnist-seen') ? 150 : 300;
+  const defaultSteps = p.id.startsWith('mnist-unseen') ? 300 : p.id.startsWith('mnist-seen') ? 150 : 300;
   const steps = o.steps ?? (o.quick ? 8 : defaultSteps);
   const cfg: TrainConfig = {
     model: {
       inDim: p.xTrain.shape[1],
       hidden: img && !o.quick ? 512 : 128,
       feature: img && !o.quick ? 256 : 64,
-      // unseen digits: wider heads and many centers per class keep more of the within-class structure that transfers
-      dimE: conv ? 128 : img ? 64 : 16,
-      dimH: conv && dimH > 2 ? 128 : dimH,
+      // unseen digits: heads as wide as the feature and many centers per class keep more of the within-class structure that transfers
+      dimE: conv ? 256 : img ? 64 : 16,
+      dimH: conv && dimH > 2 ? 256 : dimH,
       classes: p.trainClasses,
       proxiesPerClass: conv ? 32 : 4,
       dropout: 0.1,

@@ -21,7 +21,7 @@ export type MlpNet = Heads & {
   readonly l2: g.LinearParams;
 };
 
-/** The convolutional backbone for 28×28 images: two strided convolutions, then a dense layer. */
+/** The convolutional backbone for 28×28 images: a convolution with max pooling, a strided convolution, then a dense layer. */
 export type ConvNet = Heads & {
   readonly c1: g.Conv2dParams;
   readonly c2: g.Conv2dParams;
@@ -51,8 +51,9 @@ export interface ModelConfig {
   readonly backbone?: 'mlp' | 'conv';
 }
 
-// the conv backbone: 28×28×1 → 5×5 stride 2 → 12×12×32 → 3×3 stride 2 → 5×5×64 → dense
-const CONV1 = { channels: 32, kernel: 5, stride: 2 } as const;
+// the conv backbone: 28×28×1 → 5×5 conv (stride 1) → 24×24×32 → 2×2 max pool → 12×12×32 → 3×3 stride 2 → 5×5×64 → dense
+const CONV1 = { channels: 32, kernel: 5, stride: 1 } as const;
+const POOL1 = 2;
 const CONV2 = { channels: 64, kernel: 3, stride: 2 } as const;
 const CONV_OUT = 5 * 5 * CONV2.channels;
 
@@ -60,7 +61,7 @@ const CONV_OUT = 5 * 5 * CONV2.channels;
 export function describeBackbone(cfg: ModelConfig): string {
   if (cfg.backbone === 'conv') {
     const c = (l: typeof CONV1 | typeof CONV2): string => `conv ${l.kernel}×${l.kernel}/${l.stride} (${l.channels})`;
-    return `conv backbone 28×28×1 → ${c(CONV1)} → ${c(CONV2)} → dense ${cfg.feature} with layer norm`;
+    return `conv backbone 28×28×1 → ${c(CONV1)} → max pool ${POOL1}×${POOL1} → ${c(CONV2)} → dense ${cfg.feature} with layer norm`;
   }
   return `MLP ${cfg.inDim}→${cfg.hidden}→${cfg.feature}`;
 }
@@ -98,7 +99,7 @@ export function forward(net: Net, x: Tensor, rate: number, dropKey: PRNGKey | nu
 }
 
 function convFeature(net: ConvNet, x: Tensor): Tensor {
-  const a1 = g.relu(g.conv2d.apply(net.c1, g.reshape(x, [x.shape[0], 28, 28, 1]), { stride: CONV1.stride }));
+  const a1 = g.maxPool2d(g.relu(g.conv2d.apply(net.c1, g.reshape(x, [x.shape[0], 28, 28, 1]), { stride: CONV1.stride })), POOL1);
   const a2 = g.relu(g.conv2d.apply(net.c2, a1, { stride: CONV2.stride }));
   return g.relu(g.layerNorm.apply(net.norm, g.linear.apply(net.fc, g.reshape(a2, [x.shape[0], CONV_OUT]))));
 }
