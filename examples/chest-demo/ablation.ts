@@ -8,6 +8,8 @@
  *   Euclidean): is the gain the hyperbolic space, or training two heads?
  * - hyperbolic-only at CHEST's learning rate (where its tuned rate differs):
  *   is CHEST's hyperbolic head better only because it trains at a larger rate?
+ * - CHEST at another rate (`--rate R`, e.g. a re-tuned one): how much of
+ *   CHEST's result is its rate?
  * Writes ablation.md; scores each head like the demo (the second head of the
  * two-Euclidean control with cosine), and the controls' scores to
  * ablation-<protocol>.json. The demo's results.json is read once the controls
@@ -15,7 +17,7 @@
  * at the same time.
  *
  *   npx tsx examples/chest-demo/ablation.ts [--demo DIR] [--seeds N] [--out DIR]
- *     [--protocols mnist-seen,hierarchy-seen] [--controls chestNoHyphc,twoEuclidean,hyperbolicAtChestRate]
+ *     [--protocols mnist-seen,hierarchy-seen] [--controls chestNoHyphc,twoEuclidean,hyperbolicAtChestRate,chestAtRate] [--rate R]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +29,7 @@ import { meanStd, pairedTest } from './stats.ts';
 import { train, type Variant } from './train.ts';
 
 type Scores = Partial<Record<'e' | 'h', HeadScores>>;
-const CONTROLS = ['chestNoHyphc', 'twoEuclidean', 'hyperbolicAtChestRate'] as const;
+const CONTROLS = ['chestNoHyphc', 'twoEuclidean', 'hyperbolicAtChestRate', 'chestAtRate'] as const;
 type Control = (typeof CONTROLS)[number];
 interface DemoJson {
   protocols: { id: string; runs: { variant: string; seed: number; scores: Scores }[] }[];
@@ -56,6 +58,8 @@ async function main(): Promise<void> {
   const wanted = arg('--protocols', 'mnist-seen,hierarchy-seen').split(',');
   const controls = arg('--controls', 'chestNoHyphc,twoEuclidean').split(',') as Control[];
   for (const c of controls) if (!CONTROLS.includes(c)) throw new Error(`--controls: unknown control ${c} (${CONTROLS.join(', ')})`);
+  const rate = Number(arg('--rate', 'NaN'));
+  if (controls.includes('chestAtRate') && !(rate > 0)) throw new Error(`--controls chestAtRate needs --rate R > 0, got ${arg('--rate', '(none)')}`);
   const protocols = [...(await mnistProtocols(2000, false)), hierarchyProtocol(2000, false)].filter((p) => wanted.includes(p.id));
   if (protocols.length !== wanted.length) throw new Error(`--protocols ${wanted.join(',')}: expected ids among mnist-unseen, mnist-seen, hierarchy-seen`);
   const md: string[] = [
@@ -73,11 +77,11 @@ async function main(): Promise<void> {
         if (!r) throw new Error(`${demoDir}/results.json lacks ${v} seed ${s}`);
         return r.scores;
       });
-    const control: Record<Control, Scores[]> = { chestNoHyphc: [], twoEuclidean: [], hyperbolicAtChestRate: [] };
+    const control: Record<Control, Scores[]> = { chestNoHyphc: [], twoEuclidean: [], hyperbolicAtChestRate: [], chestAtRate: [] };
     for (const c of controls) {
-      const v: Variant = c === 'hyperbolicAtChestRate' ? 'hyperbolic' : c;
+      const v: Variant = c === 'hyperbolicAtChestRate' ? 'hyperbolic' : c === 'chestAtRate' ? 'chest' : c;
       for (let s = 0; s < seeds; s++) {
-        const r = train(v, g.prngKey(s), p.xTrain, p.yTrain, { ...cfg, lr: lr.chest });
+        const r = train(v, g.prngKey(s), p.xTrain, p.yTrain, { ...cfg, lr: c === 'chestAtRate' ? rate : lr.chest });
         const { e, h } = embed(r.params.net, p.xTest, ball);
         const second = v === 'twoEuclidean' ? score(g.normalize(h), p.yTest, 'cosine', p.tree) : score(h, p.yTest, ball.pairwiseDist, p.tree);
         control[c].push({ e: score(e, p.yTest, 'cosine', p.tree), h: second });
@@ -107,6 +111,12 @@ async function main(): Promise<void> {
           ] as const)
         : []),
       ...(has('hyperbolicAtChestRate') ? ([[`hyperbolic-only at CHEST's rate ${lr.chest}`, control.hyperbolicAtChestRate, 'h']] as const) : []),
+      ...(has('chestAtRate')
+        ? ([
+            [`CHEST at rate ${rate}, Euclidean head`, control.chestAtRate, 'e'],
+            [`CHEST at rate ${rate}, hyperbolic head`, control.chestAtRate, 'h'],
+          ] as const)
+        : []),
     ];
     const f = (xs: number[]) => {
       const [m, sd] = meanStd(xs.map((v) => 100 * v));
@@ -132,6 +142,14 @@ async function main(): Promise<void> {
         ? ([
             ["CHEST hyperbolic head − hyperbolic-only at CHEST's rate", runsOf('chest'), 'h', control.hyperbolicAtChestRate, 'h'],
             ["hyperbolic-only at CHEST's rate − hyperbolic-only (tuned rate)", control.hyperbolicAtChestRate, 'h', runsOf('hyperbolic'), 'h'],
+          ] as const)
+        : []),
+      ...(has('chestAtRate')
+        ? ([
+            [`CHEST at rate ${rate} − Euclidean-only (Euclidean head)`, control.chestAtRate, 'e', runsOf('euclidean'), 'e'],
+            [`CHEST at rate ${rate} − hyperbolic-only (hyperbolic head)`, control.chestAtRate, 'h', runsOf('hyperbolic'), 'h'],
+            [`CHEST at rate ${lr.chest} − CHEST at rate ${rate} (Euclidean head)`, runsOf('chest'), 'e', control.chestAtRate, 'e'],
+            [`CHEST at rate ${lr.chest} − CHEST at rate ${rate} (hyperbolic head)`, runsOf('chest'), 'h', control.chestAtRate, 'h'],
           ] as const)
         : []),
     ];
