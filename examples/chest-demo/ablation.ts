@@ -25,12 +25,78 @@ import * as g from '../../lib/index.ts';
 import { C_BALL, configFor } from './config.ts';
 import { hierarchyProtocol, mnistProtocols } from './data.ts';
 import { embed, score, type HeadScores } from './evaluate.ts';
-import { meanStd, pairedTest } from './stats.ts';
+import { fmtP, meanStd, pairedTest } from './stats.ts';
 import { train, type Variant } from './train.ts';
 
 type Scores = Partial<Record<'e' | 'h', HeadScores>>;
 const CONTROLS = ['chestNoHyphc', 'twoEuclidean', 'hyperbolicAtChestRate', 'chestAtRate'] as const;
 type Control = (typeof CONTROLS)[number];
+type Head = 'e' | 'h';
+/** a table row: label, scores per seed, head */
+type Row = readonly [string, Scores[], Head];
+/** a paired comparison: label, first runs and head, second runs and head */
+type Comparison = readonly [string, Scores[], Head, Scores[], Head];
+
+/**
+ * What each control trains (variant, rate) and reports (its rows, and its
+ * comparisons with the demo's runs `demo(variant)`), keyed by control so that
+ * a new control is one entry.
+ */
+function controlSpecs(
+  chestRate: number,
+  rate: number,
+): Record<Control, { variant: Variant; lr: number; rows: (c: Scores[]) => Row[]; comparisons: (c: Scores[], demo: (v: string) => Scores[]) => Comparison[] }> {
+  return {
+    chestNoHyphc: {
+      variant: 'chestNoHyphc',
+      lr: chestRate,
+      rows: (c) => [
+        ['CHEST without HypHC, Euclidean head', c, 'e'],
+        ['CHEST without HypHC, hyperbolic head', c, 'h'],
+      ],
+      comparisons: (c, demo) => [
+        ['CHEST − CHEST without HypHC (Euclidean head)', demo('chest'), 'e', c, 'e'],
+        ['CHEST − CHEST without HypHC (hyperbolic head)', demo('chest'), 'h', c, 'h'],
+      ],
+    },
+    twoEuclidean: {
+      variant: 'twoEuclidean',
+      lr: chestRate,
+      rows: (c) => [
+        ['two Euclidean heads, first head', c, 'e'],
+        ['two Euclidean heads, second head', c, 'h'],
+      ],
+      comparisons: (c, demo) => [
+        ['CHEST Euclidean head − two Euclidean heads (first head)', demo('chest'), 'e', c, 'e'],
+        ['two Euclidean heads (first head) − Euclidean-only', c, 'e', demo('euclidean'), 'e'],
+        ['CHEST hyperbolic head − two Euclidean heads (second head)', demo('chest'), 'h', c, 'h'],
+      ],
+    },
+    hyperbolicAtChestRate: {
+      variant: 'hyperbolic',
+      lr: chestRate,
+      rows: (c) => [[`hyperbolic-only at CHEST's rate ${chestRate}`, c, 'h']],
+      comparisons: (c, demo) => [
+        ["CHEST hyperbolic head − hyperbolic-only at CHEST's rate", demo('chest'), 'h', c, 'h'],
+        ["hyperbolic-only at CHEST's rate − hyperbolic-only (tuned rate)", c, 'h', demo('hyperbolic'), 'h'],
+      ],
+    },
+    chestAtRate: {
+      variant: 'chest',
+      lr: rate,
+      rows: (c) => [
+        [`CHEST at rate ${rate}, Euclidean head`, c, 'e'],
+        [`CHEST at rate ${rate}, hyperbolic head`, c, 'h'],
+      ],
+      comparisons: (c, demo) => [
+        [`CHEST at rate ${rate} − Euclidean-only (Euclidean head)`, c, 'e', demo('euclidean'), 'e'],
+        [`CHEST at rate ${rate} − hyperbolic-only (hyperbolic head)`, c, 'h', demo('hyperbolic'), 'h'],
+        [`CHEST at rate ${chestRate} − CHEST at rate ${rate} (Euclidean head)`, demo('chest'), 'e', c, 'e'],
+        [`CHEST at rate ${chestRate} − CHEST at rate ${rate} (hyperbolic head)`, demo('chest'), 'h', c, 'h'],
+      ],
+    },
+  };
+}
 interface DemoJson {
   protocols: { id: string; runs: { variant: string; seed: number; scores: Scores }[] }[];
 }
@@ -69,19 +135,23 @@ async function main(): Promise<void> {
   ];
   for (const p of protocols) {
     const { cfg, lr } = configFor(p, { quick: false }, p.images ? 64 : 16);
+    // the demo's runs of one protocol, looked up once they are needed
+    let base: DemoJson['protocols'][number] | undefined;
     const runsOf = (v: string): Scores[] =>
       Array.from({ length: seeds }, (_, s) => {
-        const base = demo().protocols.find((x) => x.id === p.id);
+        base ??= demo().protocols.find((x) => x.id === p.id);
         if (!base) throw new Error(`${demoDir}/results.json has no ${p.id} runs; run the demo first`);
         const r = base.runs.find((x) => x.variant === v && x.seed === s);
         if (!r) throw new Error(`${demoDir}/results.json lacks ${v} seed ${s}`);
         return r.scores;
       });
-    const control: Record<Control, Scores[]> = { chestNoHyphc: [], twoEuclidean: [], hyperbolicAtChestRate: [], chestAtRate: [] };
+    const specs = controlSpecs(lr.chest, rate);
+    const control: Partial<Record<Control, Scores[]>> = {};
     for (const c of controls) {
-      const v: Variant = c === 'hyperbolicAtChestRate' ? 'hyperbolic' : c === 'chestAtRate' ? 'chest' : c;
+      const { variant: v, lr: rateOf } = specs[c];
+      control[c] = [];
       for (let s = 0; s < seeds; s++) {
-        const r = train(v, g.prngKey(s), p.xTrain, p.yTrain, { ...cfg, lr: c === 'chestAtRate' ? rate : lr.chest });
+        const r = train(v, g.prngKey(s), p.xTrain, p.yTrain, { ...cfg, lr: rateOf });
         const { e, h } = embed(r.params.net, p.xTest, ball);
         const second = v === 'twoEuclidean' ? score(g.normalize(h), p.yTest, 'cosine', p.tree) : score(h, p.yTest, ball.pairwiseDist, p.tree);
         control[c].push({ e: score(e, p.yTest, 'cosine', p.tree), h: second });
@@ -92,31 +162,12 @@ async function main(): Promise<void> {
     }
     // the controls' scores, kept whatever happens next
     writeFileSync(join(out, `ablation-${p.id}.json`), JSON.stringify({ protocol: p.id, controls: control }, null, 1));
-    const has = (c: Control): boolean => controls.includes(c);
-    const rows: (readonly [string, Scores[], 'e' | 'h'])[] = [
+    const rows: Row[] = [
       ['Euclidean-only', runsOf('euclidean'), 'e'],
       ['hyperbolic-only', runsOf('hyperbolic'), 'h'],
       ['CHEST, Euclidean head', runsOf('chest'), 'e'],
       ['CHEST, hyperbolic head', runsOf('chest'), 'h'],
-      ...(has('chestNoHyphc')
-        ? ([
-            ['CHEST without HypHC, Euclidean head', control.chestNoHyphc, 'e'],
-            ['CHEST without HypHC, hyperbolic head', control.chestNoHyphc, 'h'],
-          ] as const)
-        : []),
-      ...(has('twoEuclidean')
-        ? ([
-            ['two Euclidean heads, first head', control.twoEuclidean, 'e'],
-            ['two Euclidean heads, second head', control.twoEuclidean, 'h'],
-          ] as const)
-        : []),
-      ...(has('hyperbolicAtChestRate') ? ([[`hyperbolic-only at CHEST's rate ${lr.chest}`, control.hyperbolicAtChestRate, 'h']] as const) : []),
-      ...(has('chestAtRate')
-        ? ([
-            [`CHEST at rate ${rate}, Euclidean head`, control.chestAtRate, 'e'],
-            [`CHEST at rate ${rate}, hyperbolic head`, control.chestAtRate, 'h'],
-          ] as const)
-        : []),
+      ...controls.flatMap((c) => specs[c].rows(control[c]!)),
     ];
     const f = (xs: number[]) => {
       const [m, sd] = meanStd(xs.map((v) => 100 * v));
@@ -124,35 +175,7 @@ async function main(): Promise<void> {
     };
     md.push('', `## ${p.title}`, '', '| run | R@1 | MAP@R |', '|---|---:|---:|');
     for (const [label, sc, hd] of rows) md.push(`| ${label} | ${f(sc.map((x) => x[hd]!.recall[0]))} | ${f(sc.map((x) => x[hd]!.mapAtR))} |`);
-    const cmp: (readonly [string, Scores[], 'e' | 'h', Scores[], 'e' | 'h'])[] = [
-      ...(has('chestNoHyphc')
-        ? ([
-            ['CHEST − CHEST without HypHC (Euclidean head)', runsOf('chest'), 'e', control.chestNoHyphc, 'e'],
-            ['CHEST − CHEST without HypHC (hyperbolic head)', runsOf('chest'), 'h', control.chestNoHyphc, 'h'],
-          ] as const)
-        : []),
-      ...(has('twoEuclidean')
-        ? ([
-            ['CHEST Euclidean head − two Euclidean heads (first head)', runsOf('chest'), 'e', control.twoEuclidean, 'e'],
-            ['two Euclidean heads (first head) − Euclidean-only', control.twoEuclidean, 'e', runsOf('euclidean'), 'e'],
-            ['CHEST hyperbolic head − two Euclidean heads (second head)', runsOf('chest'), 'h', control.twoEuclidean, 'h'],
-          ] as const)
-        : []),
-      ...(has('hyperbolicAtChestRate')
-        ? ([
-            ["CHEST hyperbolic head − hyperbolic-only at CHEST's rate", runsOf('chest'), 'h', control.hyperbolicAtChestRate, 'h'],
-            ["hyperbolic-only at CHEST's rate − hyperbolic-only (tuned rate)", control.hyperbolicAtChestRate, 'h', runsOf('hyperbolic'), 'h'],
-          ] as const)
-        : []),
-      ...(has('chestAtRate')
-        ? ([
-            [`CHEST at rate ${rate} − Euclidean-only (Euclidean head)`, control.chestAtRate, 'e', runsOf('euclidean'), 'e'],
-            [`CHEST at rate ${rate} − hyperbolic-only (hyperbolic head)`, control.chestAtRate, 'h', runsOf('hyperbolic'), 'h'],
-            [`CHEST at rate ${lr.chest} − CHEST at rate ${rate} (Euclidean head)`, runsOf('chest'), 'e', control.chestAtRate, 'e'],
-            [`CHEST at rate ${lr.chest} − CHEST at rate ${rate} (hyperbolic head)`, runsOf('chest'), 'h', control.chestAtRate, 'h'],
-          ] as const)
-        : []),
-    ];
+    const cmp = controls.flatMap((c) => specs[c].comparisons(control[c]!, runsOf));
     md.push('', '| comparison | MAP@R Δ (pts) | p (paired t) | wins | R@1 Δ (pts) | p (paired t) |', '|---|---:|---:|---:|---:|---:|');
     for (const [label, a, ha, b, hb] of cmp) {
       const tm = pairedTest(
@@ -163,8 +186,7 @@ async function main(): Promise<void> {
         a.map((x) => x[ha]!.recall[0]),
         b.map((x) => x[hb]!.recall[0]),
       );
-      const pv = (x: number) => (x < 0.001 ? x.toExponential(1) : x.toFixed(3));
-      md.push(`| ${label} | ${(100 * tm.meanDiff).toFixed(2)} | ${pv(tm.pT)} | ${tm.wins}/${tm.n} | ${(100 * tr.meanDiff).toFixed(2)} | ${pv(tr.pT)} |`);
+      md.push(`| ${label} | ${(100 * tm.meanDiff).toFixed(2)} | ${fmtP(tm.pT)} | ${tm.wins}/${tm.n} | ${(100 * tr.meanDiff).toFixed(2)} | ${fmtP(tr.pT)} |`);
     }
   }
   md.push('', `Run time ${((performance.now() - t0) / 1000).toFixed(0)} s.`);

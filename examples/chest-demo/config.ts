@@ -30,8 +30,8 @@ export function configFor(
 ): { cfg: TrainConfig; lr: Record<MainVariant, number> } {
   const img = p.images;
   const conv = p.backbone === 'conv';
-  // the budget: fewer steps where learning converges fast (seen digits), more for the cheap hierarchy runs
-  const defaultSteps = p.id.startsWith('mnist-unseen') ? 300 : p.id.startsWith('mnist-seen') ? 150 : 300;
+  // the budget: fewer steps where learning converges fast (seen digits)
+  const defaultSteps = p.id.startsWith('mnist-seen') ? 150 : 300;
   const steps = o.steps ?? (o.quick ? 8 : defaultSteps);
   const cfg: TrainConfig = {
     model: {

@@ -22,7 +22,7 @@ import { featuresProtocol, hierarchyProtocol, mnistProtocols, type Protocol } fr
 import { embed, KS, quickScore, score, type HeadScores } from './evaluate.ts';
 import { describeBackbone } from './model.ts';
 import { diskSpec, lossSpec, render, similaritySpec } from './plots.ts';
-import { meanStd, pairedTest, type PairedTest } from './stats.ts';
+import { fmtP, meanStd, pairedTest, type PairedTest } from './stats.ts';
 import { train, type StepTerms, type TrainConfig } from './train.ts';
 import { C_BALL, CLIP_R, configFor, VARIANT_NAME, VARIANTS, type MainVariant as Variant } from './config.ts';
 
@@ -226,13 +226,7 @@ function lastEpochSpread(r: ProtocolResult, v: Variant, hd: Head): string {
 }
 
 function fmtTest(t: PairedTest): string {
-  const p = fmtP;
-  return `${t.meanDiff >= 0 ? '+' : ''}${(100 * t.meanDiff).toFixed(2)} | ${Number.isNaN(t.t) ? '—' : Number.isFinite(t.t) ? t.t.toFixed(2) : String(t.t)} | ${p(t.pT)} | ${t.wins}/${t.losses} | ${p(t.pSign)}`;
-}
-
-/** A p-value for the tables: 3 decimals, or 1 significant digit below 0.001 (never "0.000"). */
-function fmtP(x: number): string {
-  return Number.isNaN(x) ? '—' : x < 0.001 ? x.toExponential(1) : x.toFixed(3);
+  return `${t.meanDiff >= 0 ? '+' : ''}${(100 * t.meanDiff).toFixed(2)} | ${Number.isNaN(t.t) ? '—' : Number.isFinite(t.t) ? t.t.toFixed(2) : String(t.t)} | ${fmtP(t.pT)} | ${t.wins}/${t.losses} | ${fmtP(t.pSign)}`;
 }
 
 function testsTable(r: ProtocolResult): string {

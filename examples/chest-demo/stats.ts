@@ -108,3 +108,8 @@ export function pairedTest(a: readonly number[], b: readonly number[]): PairedTe
   const losses = d.filter((v) => v < 0).length;
   return { n, meanDiff: m, t, pT: n < 2 ? NaN : tTwoSided(t, n - 1), wins, losses, pSign: signTest(wins, losses) };
 }
+
+/** A p-value for the tables: 3 decimals, or 1 significant digit below 0.001 (never "0.000"); "—" for NaN. */
+export function fmtP(x: number): string {
+  return Number.isNaN(x) ? '—' : x < 0.001 ? x.toExponential(1) : x.toFixed(3);
+}

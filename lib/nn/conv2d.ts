@@ -89,7 +89,8 @@ export const conv2d = {
   },
 };
 
-function pair(fn: string, name: string, v: number | readonly [number, number]): [number, number] {
+/** `v` as `[rows, cols]` (a number is square); a ValueError naming `fn` and `name` unless both are integers ≥ 1. Shared with the pooling layers. */
+export function pair(fn: string, name: string, v: number | readonly [number, number]): [number, number] {
   const [a, b] = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? [v[0], v[1]] : [NaN, NaN];
   if (!Number.isInteger(a) || !Number.isInteger(b) || a < 1 || b < 1) {
     throw new ValueError(`${fn}: ${name} must be an integer ≥ 1 or a pair of them, got ${describe(v)}`);

@@ -6,21 +6,19 @@
  * `reshape` and a reduction, so they inherit those ops' VJP, JVP and
  * batching rules.
  */
-import { ShapeError, ValueError, describe, fmtShape } from '../errors.ts';
+import { ShapeError, fmtShape } from '../errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { max, mean } from '../ops/reduce.ts';
 import { reshape, slice } from '../ops/shape.ts';
 import { checkTensor } from '../ops/util.ts';
+import { pair } from './conv2d.ts';
 
 /** Window of a pooling, one number (square) or `[rows, cols]`. */
 export type PoolSize = number | readonly [number, number];
 
 function pool(fn: string, x: Tensor, size: PoolSize, reduce: (t: Tensor, axes: number[]) => Tensor): Tensor {
   checkTensor(fn, x);
-  const [ph, pw] = typeof size === 'number' ? [size, size] : Array.isArray(size) && size.length === 2 ? [size[0], size[1]] : [NaN, NaN];
-  if (!Number.isInteger(ph) || !Number.isInteger(pw) || ph < 1 || pw < 1) {
-    throw new ValueError(`${fn}: size must be an integer ≥ 1 or a pair of them, got ${describe(size)}`);
-  }
+  const [ph, pw] = pair(fn, 'size', size);
   if (x.rank !== 4) throw new ShapeError(`${fn}: x has shape ${fmtShape(x.shape)}; expected [N, H, W, C] (channels-last images)`);
   const [n, h, w, c] = x.shape;
   const ho = Math.floor(h / ph);
