@@ -1046,6 +1046,23 @@ describe('shape ops', () => {
     expect(toNested(take(tensor([10, 20, 30], undefined, 'float64'), [2, 0, 2]))).toEqual([30, 10, 30]);
   });
 
+  propTest.prop([
+    fc.integer({ min: 1, max: 3 }),
+    fc.integer({ min: 1, max: 6 }),
+    // rows of one element (im2col), short rows (loop copy) and rows past the 64-element view threshold
+    fc.constantFrom(1, 2, 5, 63, 64, 70),
+    fc.array(fc.nat(), { maxLength: 12 }),
+    fc.constantFrom<DType>('float32', 'float64'),
+    fc.integer(),
+  ])('take along the middle axis agrees with the naive selection for every row length', (outer, n, inner, raw, dtype, seed) => {
+    const x = naive([outer, n, inner], seed);
+    const idx = raw.map((r) => r % n);
+    const data: number[] = [];
+    for (let o = 0; o < outer; o++) for (const t of idx) for (let j = 0; j < inner; j++) data.push(x.data[(o * n + t) * inner + j]);
+    const expected = { data: dtype === 'float32' ? Array.from(Float32Array.from(data)) : data, shape: [outer, idx.length, inner] };
+    expectValues(take(T(x, dtype), idx, 1), expected, 0, 0);
+  });
+
   test('scatterAdd: repeated indices accumulate, along axis 0 and 1', () => {
     const base = tensor(
       [

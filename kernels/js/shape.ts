@@ -106,6 +106,9 @@ export function concat(xs: readonly Storage[], shapes: readonly (readonly number
   return out;
 }
 
+/** Rows shorter than this are copied by a loop: a subarray view per row costs more than the copy. */
+const GATHER_VIEW_MIN = 64;
+
 /** Selects `indices` along `axis` (indices already validated). */
 export function gather(x: Storage, shape: readonly number[], indices: Int32Array, axis: number, dtype: DType): Storage {
   const outer = sizeOf(shape.slice(0, axis));
@@ -113,10 +116,25 @@ export function gather(x: Storage, shape: readonly number[], indices: Int32Array
   const inner = sizeOf(shape.slice(axis + 1));
   const m = indices.length;
   const out = alloc(dtype, outer * m * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let t = 0; t < m; t++) {
-      const src = (o * n + indices[t]) * inner;
-      out.set(x.subarray(src, src + inner), (o * m + t) * inner);
+  if (inner === 1) {
+    // element gathers (e.g. conv2d's im2col over a flattened image): a plain loop, no views
+    for (let o = 0, k = 0; o < outer; o++) {
+      const base = o * n;
+      for (let t = 0; t < m; t++) out[k++] = x[base + indices[t]];
+    }
+  } else if (inner < GATHER_VIEW_MIN) {
+    for (let o = 0, k = 0; o < outer; o++) {
+      for (let t = 0; t < m; t++) {
+        const src = (o * n + indices[t]) * inner;
+        for (let j = 0; j < inner; j++) out[k++] = x[src + j];
+      }
+    }
+  } else {
+    for (let o = 0; o < outer; o++) {
+      for (let t = 0; t < m; t++) {
+        const src = (o * n + indices[t]) * inner;
+        out.set(x.subarray(src, src + inner), (o * m + t) * inner);
+      }
     }
   }
   return out;
