@@ -11,7 +11,13 @@
  *  (c) Poincaré pairwise distances [1024 × 1000] in dimension 128, c = 1,
  *      forward + backward for a fixed random cotangent, w.r.t. both inputs
  *      (ours on every backend implementing matmul or the Poincaré kernels vs
- *      the same closed form written with tfjs primitives on tfjs-wasm).
+ *      the same closed form written with tfjs primitives on tfjs-wasm);
+ *  (d) a float32 2-D convolution layer (the CHEST demo's two: 28×28×1 → 5×5/1
+ *      → 32 channels, and 12×12×32 → 3×3/2 → 64 channels; batch 120), forward +
+ *      backward w.r.t. input, kernel and bias for a fixed random cotangent: ours
+ *      (`conv2d.apply`, NHWC, 'valid', under `vjp`) on the default backend vs
+ *      `tf.conv2d` + bias under `tf.valueAndGrads` on tfjs-wasm (tfjs-cpu too in
+ *      the quick run).
  *
  * Every side is checked against the others and against a float64 reference
  * before anything is timed, so a wrong-but-fast kernel cannot win.
@@ -19,13 +25,13 @@
  *   npm run bench              full run (a few minutes on 2 cores)
  *   npm run bench -- --quick   smoke run (small sizes, few rounds; seconds)
  *   options: --backends=js,gpujs-webasm  measure only these of our backends
- *            --sections=matmul,chain,poincare  run only these sections
+ *            --sections=matmul,chain,poincare,conv  run only these sections
  *
  * Exits with status 1 if a correctness check fails.
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from '../lib/index.ts';
+import { defaultBackend, setBackend } from '../lib/index.ts';
 import { oursBackends, prepareDisplay, stopDisplay } from './backends.ts';
 import { setupTfPeers, useTf } from './tfjs-peers.ts';
 import { checks, fmt } from './util.ts';
@@ -33,6 +39,7 @@ import { QUICK, SECTIONS, CONFIG, now } from './sections/config.ts';
 import { benchMatmul, printMatmul } from './sections/matmul.ts';
 import { benchChain } from './sections/chain.ts';
 import { benchPoincare } from './sections/poincare.ts';
+import { benchConv } from './sections/conv.ts';
 
 async function main(): Promise<void> {
   const t0 = now();
@@ -84,6 +91,18 @@ async function main(): Promise<void> {
       console.log(`\n## (c) Poincaré pairwise distance [${N} × ${M}], D = ${D}, forward + backward (ours vs tfjs-wasm)\n`);
       console.log(`ours measured on: ${names.join(', ')}${skipped.length > 0 ? `; not measured: ${skipped.join('; ')}` : ''}`);
       await benchPoincare(names);
+    }
+
+    if (SECTIONS.includes('conv')) {
+      const name = defaultBackend();
+      const { batch } = CONFIG.conv;
+      console.log(
+        `\n## (d) float32 conv2d layer, batch ${batch}, forward + backward w.r.t. input, kernel and bias (ours ${name} vs tfjs-wasm${QUICK ? ' and tfjs-cpu' : ''})\n`,
+      );
+      console.log(
+        `ours measured on the default backend only (${name})${name === 'wasm' ? '; ours wasm runs large products on every core (worker threads), tfjs-wasm on one' : ''}`,
+      );
+      await benchConv([name]);
     }
   } finally {
     stopDisplay();

@@ -6,7 +6,7 @@ import { argList } from '../backends.ts';
 import { checks } from '../util.ts';
 
 export const QUICK = process.argv.includes('--quick');
-export const SECTIONS = argList('sections') ?? ['matmul', 'chain', 'poincare'];
+export const SECTIONS = argList('sections') ?? ['matmul', 'chain', 'poincare', 'conv'];
 
 export interface Config {
   sizes: number[];
@@ -17,6 +17,8 @@ export interface Config {
   chainOps: number;
   chainRounds: number;
   poincare: { N: number; M: number; D: number; rounds: number };
+  /** the conv2d layers' batch size and timed rounds (few: tfjs-cpu takes seconds per step at batch 120) */
+  conv: { batch: number; rounds: number };
 }
 
 export const CONFIG: Config = QUICK
@@ -27,6 +29,7 @@ export const CONFIG: Config = QUICK
       chainOps: 400,
       chainRounds: 3,
       poincare: { N: 64, M: 50, D: 16, rounds: 3 },
+      conv: { batch: 8, rounds: 3 },
     }
   : {
       sizes: [256, 512, 1024],
@@ -35,6 +38,7 @@ export const CONFIG: Config = QUICK
       chainOps: 10_000,
       chainRounds: 9,
       poincare: { N: 1024, M: 1000, D: 128, rounds: 7 },
+      conv: { batch: 120, rounds: 5 },
     };
 
 export const now = (): number => performance.now();
