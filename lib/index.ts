@@ -99,7 +99,7 @@ export { stopGradient, customGrad } from './autodiff/custom.ts';
 export { treeLeaves, treeMap, treeUnflatten, sameStructure, type Tree } from './autodiff/tree.ts';
 export { jvp, linearize } from './autodiff/jvp.ts';
 export { vmap, type InAxes } from './autodiff/vmap.ts';
-export { jacfwd, jacrev, hessian, type Argnums, type JacobianOf, type HessianOf } from './autodiff/jacobian.ts';
+export { jacfwd, jacrev, hessian, type Argnums, type JacobianOf, type TreeJacobianOf, type HessianOf } from './autodiff/jacobian.ts';
 
 // parameters on disk (safetensors)
 export { saveParams, saveParamsAsync, loadParams, loadParamsWithMetadata, SafetensorsError, type LoadedParams } from './io/safetensors.ts';

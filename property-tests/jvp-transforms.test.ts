@@ -6,7 +6,7 @@
  * geometry properties of issue 16 (the Jacobian of `expmap0` at 0 is I; the
  * pullback metric of `expmap_x` at 0 is λ_x² I); typed errors.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import * as g from '../lib/index.ts';
@@ -163,6 +163,28 @@ describe('jacfwd, jacrev, hessian', () => {
     expect(g.toArray(H[0][0])).toEqual([6, 0, 0, 8]);
     expect(g.toArray(H[0][1])).toEqual([2, 0, 0, 0, 4, 0]);
     expect(g.toArray(H[1][1])).toEqual(new Array(9).fill(0));
+  });
+
+  it('tree-valued f: each output leaf gets the Jacobian structure, typed as such', () => {
+    const a = g.tensor([1, 2], undefined, 'float64');
+    const b = g.tensor([3, 4, 5], undefined, 'float64');
+    const f = (u: Tensor, v: Tensor) => ({ sq: g.mul(u, u), pair: [g.sum(v), g.dot(u, g.slice(v, [0], [2]))] as const });
+    for (const jac of [g.jacfwd, g.jacrev]) {
+      const one = jac(f)(a, b);
+      expectTypeOf(one).toEqualTypeOf<{ sq: Tensor; pair: [Tensor, Tensor] }>();
+      expect(one.sq.shape).toEqual([2, 2]);
+      expect(g.toArray(one.sq)).toEqual([2, 0, 0, 4]);
+      expect(g.toArray(one.pair[0])).toEqual([0, 0]);
+      expect(g.toArray(one.pair[1])).toEqual([3, 4]);
+      const both = jac(f, [0, 1])(a, b);
+      expectTypeOf(both).toEqualTypeOf<{ sq: [Tensor, Tensor]; pair: [[Tensor, Tensor], [Tensor, Tensor]] }>();
+      expect(both.sq[1].shape).toEqual([2, 3]);
+      expect(g.toArray(both.pair[0][1])).toEqual([1, 1, 1]);
+      expect(g.toArray(both.pair[1][1])).toEqual([1, 2, 0]);
+      const tensorValued = jac((u: Tensor) => g.mul(u, 2))(a);
+      expectTypeOf(tensorValued).toEqualTypeOf<Tensor>();
+      expect(g.toArray(tensorValued)).toEqual([2, 0, 0, 2]);
+    }
   });
 
   it('typed errors', () => {

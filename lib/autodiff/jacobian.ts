@@ -35,6 +35,21 @@ export type JacobianOf<A extends readonly unknown[], N> = N extends number
     : never;
 
 /**
+ * The Jacobian of a tree-valued function: the output tree `R` with each
+ * tensor leaf replaced by `J`, the Jacobian structure of a tensor-valued
+ * function ({@link JacobianOf}). An output typed `unknown` gives `unknown`.
+ */
+export type TreeJacobianOf<R, J> = unknown extends R
+  ? unknown
+  : R extends Tensor
+    ? J
+    : R extends readonly unknown[]
+      ? { -readonly [K in keyof R]: TreeJacobianOf<R[K], J> }
+      : R extends object
+        ? { -readonly [K in keyof R]: TreeJacobianOf<R[K], J> }
+        : never;
+
+/**
  * The Hessian of a scalar function: for one tensor argument a tensor
  * `[...s, ...s]`; for `argnums` an array, the blocks `H[i][j]` (nested tuples).
  */
@@ -100,8 +115,11 @@ function assemble(out: unknown, args: readonly unknown[], nums: readonly number[
  *   does not return tensors
  */
 export function jacfwd<A extends readonly unknown[], const N extends Argnums = 0>(f: (...args: A) => Tensor, argnums?: N): (...args: A) => JacobianOf<A, N>;
-/** With a tree-valued `f`: each output leaf is replaced by the Jacobian structure of a tensor-valued `f`. */
-export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown, argnums?: Argnums): (...args: A) => unknown;
+/** With a tree-valued `f`: each output leaf is replaced by the Jacobian structure of a tensor-valued `f` ({@link TreeJacobianOf}). */
+export function jacfwd<A extends readonly unknown[], R, const N extends Argnums = 0>(
+  f: (...args: A) => R,
+  argnums?: N,
+): (...args: A) => TreeJacobianOf<R, JacobianOf<A, N>>;
 export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown, argnums: Argnums = 0): (...args: A) => unknown {
   requireFunction('jacfwd', f, 'f');
   return (...args: A): unknown => {
@@ -151,8 +169,11 @@ export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown,
  *   does not return tensors
  */
 export function jacrev<A extends readonly unknown[], const N extends Argnums = 0>(f: (...args: A) => Tensor, argnums?: N): (...args: A) => JacobianOf<A, N>;
-/** With a tree-valued `f`: each output leaf is replaced by the Jacobian structure of a tensor-valued `f`. */
-export function jacrev<A extends readonly unknown[]>(f: (...args: A) => unknown, argnums?: Argnums): (...args: A) => unknown;
+/** With a tree-valued `f`: each output leaf is replaced by the Jacobian structure of a tensor-valued `f` ({@link TreeJacobianOf}). */
+export function jacrev<A extends readonly unknown[], R, const N extends Argnums = 0>(
+  f: (...args: A) => R,
+  argnums?: N,
+): (...args: A) => TreeJacobianOf<R, JacobianOf<A, N>>;
 export function jacrev<A extends readonly unknown[]>(f: (...args: A) => unknown, argnums: Argnums = 0): (...args: A) => unknown {
   requireFunction('jacrev', f, 'f');
   return (...args: A): unknown => {
