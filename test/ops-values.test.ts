@@ -82,6 +82,7 @@ import {
   transpose,
   where,
   type DType,
+  ShapeError,
 } from '../lib/index.ts';
 
 // ------------------------------------------------------------ naive reference helpers
@@ -596,10 +597,13 @@ describe('reductions', () => {
     expect(s).toBeGreaterThan(1);
   });
 
-  test('sum over an empty axis is 0; mean of it is NaN', () => {
+  test('sum over an empty axis is 0; mean over one is a ShapeError, not a silent NaN', () => {
     expect(toArray(sum(tensor([], [2, 0]), 1))).toEqual([0, 0]);
     expect(toArray(sum(tensor([], [0, 3]), 0))).toEqual([0, 0, 0]);
-    expect(toArray(mean(tensor([], [0])))[0]).toBeNaN();
+    expect(() => mean(tensor([], [0]))).toThrow(ShapeError);
+    expect(() => mean(tensor([], [2, 0]), 1)).toThrow(/mean: cannot average over an empty axis of a tensor with shape \[2, 0\]/);
+    // an empty batch averaged over a non-empty axis is fine: nothing is divided by 0
+    expect(mean(tensor([], [0, 3]), 1).shape).toEqual([0]);
   });
 
   test('norm of an empty vector is 0 (sqrt of an empty sum)', () => {

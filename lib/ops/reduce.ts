@@ -70,11 +70,20 @@ function reduceWith(fn: string, p: PrimitiveDef<ReduceAttrs>, x: Tensor, axis: A
   return bind(p, [x], { axes, keepdims });
 }
 
-/** Mean over `axis` (all axes if omitted). */
+/**
+ * Mean over `axis` (all axes if omitted).
+ * @throws ShapeError when a reduced axis is empty (the mean of nothing; NumPy and JAX return NaN
+ *   there, this library refuses a silent NaN — `sum` over an empty axis is 0)
+ */
 export function mean(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   checkTensor('mean', x);
   const axes = normalizeAxes('mean', axis, x.rank, x.shape);
   const count = axes.reduce((p, a) => p * x.shape[a], 1);
+  if (count === 0) {
+    throw new ShapeError(
+      `mean: cannot average over an empty axis of a tensor with shape ${fmtShape(x.shape)}; expected every averaged axis to have length ≥ 1`,
+    );
+  }
   return div(sum(x, axes, keepdims), count);
 }
 
