@@ -156,7 +156,7 @@ async function main(): Promise<void> {
         const second = v === 'twoEuclidean' ? score(g.normalize(h), p.yTest, 'cosine', p.tree) : score(h, p.yTest, ball.pairwiseDist, p.tree);
         control[c].push({ e: score(e, p.yTest, 'cosine', p.tree), h: second });
         console.log(
-          `${p.id} ${c} seed ${s}: E MAP@R ${(100 * control[c][s].e!.mapAtR).toFixed(1)} · second head MAP@R ${(100 * second.mapAtR).toFixed(1)} (${r.seconds.toFixed(1)} s)`,
+          `${p.id} ${c} seed ${s}: Euclidean head MAP@R ${(100 * control[c][s].e!.mapAtR).toFixed(1)}${v === 'hyperbolic' ? ' (untrained)' : ''} · ${v === 'twoEuclidean' ? 'second' : 'hyperbolic'} head MAP@R ${(100 * second.mapAtR).toFixed(1)} (${r.seconds.toFixed(1)} s)`,
         );
       }
     }
