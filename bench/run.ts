@@ -32,7 +32,7 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultBackend, setBackend } from '../lib/index.ts';
-import { oursBackends, prepareDisplay, stopDisplay } from './backends.ts';
+import { oursBackends, prepareDisplay, stopDisplay, WASM_1T } from './backends.ts';
 import { setupTfPeers, useTf } from './tfjs-peers.ts';
 import { checks, fmt } from './util.ts';
 import { QUICK, SECTIONS, CONFIG, now } from './sections/config.ts';
@@ -99,10 +99,12 @@ async function main(): Promise<void> {
       console.log(
         `\n## (d) float32 conv2d layer, batch ${batch}, forward + backward w.r.t. input, kernel and bias (ours ${name} vs tfjs-wasm${QUICK ? ' and tfjs-cpu' : ''})\n`,
       );
+      // like-for-like with single-threaded tfjs-wasm: wasm on one thread too (registered by oursBackends)
+      const names = name === 'wasm' ? oursBackends(['matmul']).names.filter((n) => n === 'wasm' || n === WASM_1T) : [name];
       console.log(
-        `ours measured on the default backend only (${name})${name === 'wasm' ? '; ours wasm runs large products on every core (worker threads), tfjs-wasm on one' : ''}`,
+        `ours measured on the default backend (${name})${name === 'wasm' ? ', which runs large products on every core (worker threads), and on wasm-1thread, one thread like tfjs-wasm' : ''}`,
       );
-      await benchConv([name]);
+      await benchConv(names);
     }
   } finally {
     stopDisplay();
