@@ -19,7 +19,7 @@
  *   npx tsx examples/chest-demo/ablation.ts [--demo DIR] [--seeds N] [--out DIR]
  *     [--protocols mnist-seen,hierarchy-seen] [--controls chestNoHyphc,twoEuclidean,hyperbolicAtChestRate,chestAtRate] [--rate R]
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as g from '../../lib/index.ts';
 import { C_BALL, configFor } from './config.ts';
@@ -107,6 +107,8 @@ async function main(): Promise<void> {
   const demoDir = arg('--demo', 'demo-output');
   const out = arg('--out', demoDir);
   const seeds = Number(arg('--seeds', '5'));
+  // the output folder exists before any control is trained (a missing one once lost a 55-minute run at its first write)
+  mkdirSync(out, { recursive: true });
   // read when the controls are trained, so that the demo and this script can run side by side:
   // waits (up to 3 hours) for a demo still running to write its results.json
   let demoJson: DemoJson | undefined;
