@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, ValueError, loadWordNetNouns, parseWordNetNouns, wordnetClosure, WordNetParseError, type WordNetNouns } from '../../lib/index.ts';
+import { bestInterleaved } from '../support/timing.ts';
 
 const HEADER = '  1 This software and database is being provided to you, the LICENSEE, by  \n  2 Princeton University under the following license.  \n';
 
@@ -125,20 +126,13 @@ describe('parseWordNetNouns', () => {
   });
 
   it('linear time: a 4 MB one-field line is rejected in time linear in its length; 8× the synsets (all senses of one lemma) take ≲ 8× the time', () => {
-    // a malformed one-field line of 1 MB and of 4 MB: rejected (Left), in time that scales linearly (best of 5, so that
-    // a run beside other heavy jobs finds a quiet moment for each size; quadratic work gives 16×)
-    const junk = (n: number): number => {
+    // a malformed one-field line of 1 MB and of 4 MB: rejected (Left), in time that scales linearly (best of 5 interleaved
+    // rounds, so that a change of load on the machine touches both sizes alike; quadratic work gives 16×)
+    const junk = (n: number) => {
       const huge = DATA + '1'.repeat(n) + '\n';
-      let best = Infinity;
-      for (let rep = 0; rep < 5; rep++) {
-        const t0 = performance.now();
-        expect(E.isLeft(parseWordNetNouns(huge, INDEX))).toBe(true);
-        best = Math.min(best, performance.now() - t0);
-      }
-      return best;
+      return () => expect(E.isLeft(parseWordNetNouns(huge, INDEX))).toBe(true);
     };
-    const j1 = junk(1 << 20),
-      j4 = junk(1 << 22);
+    const [j1, j4] = bestInterleaved([junk(1 << 20), junk(1 << 22)]);
     expect(j4 / Math.max(j1, 0.05), `${j1.toFixed(1)} ms for 1 MB, ${j4.toFixed(1)} ms for 4 MB`).toBeLessThan(10);
     // n synsets in a chain, all with the same first lemma: a quadratic sense lookup would show here
     const chain = (n: number): [string, string] => {

@@ -13,6 +13,7 @@ import type { Tensor, Tree } from '../../lib/index.ts';
 import { shapeArb } from '../../lib/testing/index.ts';
 import { DeviceMemory, SyncReadError, TensorData, type DeviceStore } from '../../kernels/data.ts';
 import { fromData } from '../../lib/tensor/tensor.ts';
+import { bestInterleaved } from '../support/timing.ts';
 
 const leafArb = fc.tuple(shapeArb({ maxRank: 3, minDim: 0 }), fc.constantFrom('float32' as const, 'float64' as const)).chain(([s, dt]) => {
   const n = s.reduce((p, d) => p * d, 1);
@@ -211,29 +212,15 @@ describe('loadParams on malformed files: Left, never a throw', () => {
       for (let i = 0; i < n; i++) many[`t${i}`] = { dtype: 'F32', shape: [1], data_offsets: [4 * i, 4 * i + 4] };
       return file(many, new Uint8Array(4 * n));
     };
-    // the best of 3 runs, so that other jobs on the machine inflate neither side
-    const best = (bytes: Uint8Array): number =>
-      Math.min(
-        ...[0, 1, 2].map(() => {
-          const t0 = performance.now();
-          expect(E.isRight(g.loadParams(bytes))).toBe(true);
-          return performance.now() - t0;
-        }),
-      );
-    const small = best(headerOf(12_500));
-    const large = best(headerOf(50_000));
+    // the best of 5 interleaved rounds, so that other jobs on the machine inflate neither side
+    const right = (bytes: Uint8Array) => () => expect(E.isRight(g.loadParams(bytes))).toBe(true);
+    const [small, large] = bestInterleaved([right(headerOf(12_500)), right(headerOf(50_000))]);
     expect(large).toBeLessThan(10 * small + 50);
     // junk: a Left whose cost scales linearly with its size (a ratio, not a wall-clock bound)
     const junkOf = (n: number): Uint8Array => file('{"a":' + '['.repeat(n));
-    const bestLeft = (bytes: Uint8Array): number =>
-      Math.min(
-        ...[0, 1, 2].map(() => {
-          const t0 = performance.now();
-          expect(E.isLeft(g.loadParams(bytes))).toBe(true);
-          return performance.now() - t0;
-        }),
-      );
-    expect(bestLeft(junkOf(4_000_000))).toBeLessThan(10 * bestLeft(junkOf(1_000_000)) + 50);
+    const left = (bytes: Uint8Array) => () => expect(E.isLeft(g.loadParams(bytes))).toBe(true);
+    const [j1, j4] = bestInterleaved([left(junkOf(1_000_000)), left(junkOf(4_000_000))]);
+    expect(j4).toBeLessThan(10 * j1 + 50);
   });
 });
 
