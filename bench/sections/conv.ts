@@ -6,18 +6,18 @@
  * quick run only: at batch 120 its Conv2DBackpropFilter takes ~9 s a step).
  * The shapes are the CHEST demo's two layers (examples/chest-demo/model.ts).
  *
- * tfjs-core's Node bundle registers no Conv2D gradient (bench/tfjs-gradients.ts),
- * so it is registered here: ∂x by tfjs's Conv2DBackpropInput kernel and ∂w by
- * its Conv2DBackpropFilter kernel where the backend has one. tfjs-wasm has no Conv2DBackpropFilter
- * kernel, so there ∂w is the same sum written as one forward Conv2D (XNNPACK):
- * the input with its batch and channel axes swapped, convolved with the
- * cotangent as a filter dilated by the stride.
+ * tfjs-core's Node bundle registers no Conv2D gradient; bench/tfjs-gradients.ts
+ * supplies one (∂x by tfjs's Conv2DBackpropInput kernel, ∂w by its
+ * Conv2DBackpropFilter kernel, or on tfjs-wasm, which lacks that kernel, the
+ * same sum written as one forward Conv2D: the input with its batch and channel
+ * axes swapped, convolved with the cotangent as a filter dilated by the stride).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend, conv2d, setBackend, tensor, toTypedArray, vjp, type Tensor } from '../../lib/index.ts';
 import { route } from '../backends.ts';
 import { alternate, type Side } from '../timing.ts';
 import { useTf, type TfBackend } from '../tfjs-peers.ts';
+import { registerBenchGradients } from '../tfjs-gradients.ts';
 import { checks, fmt, mulberry32, randomFloat32, relL2 } from '../util.ts';
 import { CONFIG, QUICK, verify, U32, gamma, e1 } from './config.ts';
 
@@ -62,53 +62,6 @@ interface ConvSide extends Side {
   route: string;
   out(): ConvOut;
   dispose(): void;
-}
-
-// ------------------------------------------------------------------ tfjs's Conv2D gradient
-
-/** ∂w of a 'valid' NHWC convolution as one forward Conv2D: Σ_{n,oy,ox} x[n, oy·s+ky, ox·s+kx, ci]·dy[n, oy, ox, co]. */
-function filterGradByConv(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], strides: [number, number]): tf.Tensor4D {
-  const [kh, kw] = filterShape;
-  const xt = tf.transpose(x, [3, 1, 2, 0]); // [Ci, H, W, N]: the batch becomes the channels
-  const f = tf.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, N, Co]
-  const full = tf.conv2d(xt, f, 1, 'valid', 'NHWC', strides); // [Ci, H − (Ho−1)·sh, W − (Wo−1)·sw, Co]
-  const crop = full.shape[1] === kh && full.shape[2] === kw ? full : tf.slice(full, [0, 0, 0, 0], [-1, kh, kw, -1]);
-  return tf.transpose(crop, [1, 2, 0, 3]);
-}
-
-function registerConv2dGradient(): void {
-  if (tf.getGradient(tf.Conv2D) !== undefined) return;
-  tf.registerGradient({
-    kernelName: tf.Conv2D,
-    inputsToSave: ['x', 'filter'],
-    gradFunc: (dy, saved, attrs) => {
-      const g = dy as tf.Tensor4D;
-      const [x4D, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const { dilations, strides, pad, dataFormat } = attrs as unknown as tf.Conv2DAttrs;
-      const one = (v: number | [number, number]): boolean => (typeof v === 'number' ? v === 1 : v[0] === 1 && v[1] === 1);
-      if (!one(dilations)) throw new Error(`gradient of conv2D: dilation rates greater than 1 are not supported, got ${String(dilations)}`);
-      const filterShape = filter.shape;
-      return {
-        x: () =>
-          tf.engine().runKernel<tf.Tensor4D>(tf.Conv2DBackpropInput, { dy: g, filter }, {
-            strides,
-            pad,
-            dataFormat,
-            inputShape: x4D.shape,
-          } as unknown as tf.NamedAttrMap),
-        filter: () => {
-          if (tf.getKernel(tf.Conv2DBackpropFilter, tf.getBackend()) !== undefined) {
-            return tf
-              .engine()
-              .runKernel<tf.Tensor4D>(tf.Conv2DBackpropFilter, { x: x4D, dy: g }, { strides, pad, dataFormat, filterShape } as unknown as tf.NamedAttrMap);
-          }
-          if (pad !== 'valid' || dataFormat !== 'NHWC')
-            throw new Error('bench Conv2D filter gradient without Conv2DBackpropFilter: NHWC and valid padding only');
-          return filterGradByConv(x4D, g, filterShape, typeof strides === 'number' ? [strides, strides] : strides);
-        },
-      };
-    },
-  });
 }
 
 // ------------------------------------------------------------------ the sides
@@ -330,7 +283,7 @@ async function benchLayer(L: ConvLayer, idx: number, ours: string[]): Promise<vo
 /** Section (d): both layers, ours on the backends `ours` (the default backend, and wasm on one thread when the default is wasm) against tfjs-wasm (and tfjs-cpu in the quick run). */
 export async function benchConv(ours: string[]): Promise<void> {
   const before = backend();
-  registerConv2dGradient();
+  registerBenchGradients(); // Conv2D
   for (const [idx, L] of LAYERS.entries()) await benchLayer(L, idx, ours);
   setBackend(before);
 }

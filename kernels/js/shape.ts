@@ -116,13 +116,8 @@ export function gather(x: Storage, shape: readonly number[], indices: Int32Array
   const inner = sizeOf(shape.slice(axis + 1));
   const m = indices.length;
   const out = alloc(dtype, outer * m * inner);
-  if (inner === 1) {
-    // element gathers (e.g. conv2d's im2col over a flattened image): a plain loop, no views
-    for (let o = 0, k = 0; o < outer; o++) {
-      const base = o * n;
-      for (let t = 0; t < m; t++) out[k++] = x[base + indices[t]];
-    }
-  } else if (inner < GATHER_VIEW_MIN) {
+  if (inner < GATHER_VIEW_MIN) {
+    // short rows, down to single elements (conv2d's im2col over a flattened image): a plain loop, no views
     for (let o = 0, k = 0; o < outer; o++) {
       for (let t = 0; t < m; t++) {
         const src = (o * n + indices[t]) * inner;
