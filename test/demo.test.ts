@@ -49,6 +49,9 @@ it('the CHEST demo (--quick) writes results.md, results.json and the pictures, a
     expect(md).not.toMatch(/NaN/);
     expect(md).toContain('dendrogram purity');
     expect(md).toContain('p (sign test)');
+    // each head against the raw features with its one-sample test, and the hierarchy's tree metrics in the paired tests
+    expect(md).toContain('p (one-sample t)');
+    expect(md).toMatch(/\| CHEST H head − hyperbolic-only \| tree dist\. of mistakes ↓ \(Δ in edges\) \| [+-]\d/);
     expect(readFileSync(join(out, 'poincare-disk.png')).subarray(1, 4).toString()).toBe('PNG');
   } finally {
     rmSync(out, { recursive: true, force: true });

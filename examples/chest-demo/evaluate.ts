@@ -20,6 +20,19 @@ export interface HeadScores {
   readonly purity?: number;
 }
 
+/** A metric of the tables and tests: its label, its value and the factor to its table unit (100: % points). */
+export type TableMetric = readonly [label: string, f: (x: HeadScores) => number, unit: number];
+
+/** The metrics of the tests: R@1 and MAP@R, and the tree metrics where a class tree is known. */
+export function tableMetrics(hasTree: boolean): TableMetric[] {
+  const m: TableMetric[] = [
+    ['R@1', (x) => x.recall[0], 100],
+    ['MAP@R', (x) => x.mapAtR, 100],
+  ];
+  if (hasTree) m.push(['tree dist. of mistakes ↓ (Δ in edges)', (x) => x.treeMistake!, 1], ['dendrogram purity', (x) => x.purity!, 100]);
+  return m;
+}
+
 /** Embeddings of both heads for `x` (evaluation mode, no dropout): unit vectors and points of the ball. */
 export function embed(net: Net, x: Tensor, ball: g.PoincareBall): { e: Tensor; h: Tensor } {
   const { e, h } = forward(net, x, 0, null);

@@ -19,7 +19,7 @@ import { loadavg } from 'node:os';
 import * as g from '../../lib/index.ts';
 import type { Tensor } from '../../lib/index.ts';
 import { featuresProtocol, hierarchyProtocol, mnistProtocols, type Protocol } from './data.ts';
-import { embed, KS, quickScore, score, type HeadScores } from './evaluate.ts';
+import { embed, KS, quickScore, score, tableMetrics, type HeadScores } from './evaluate.ts';
 import { describeBackbone } from './model.ts';
 import { diskSpec, lossSpec, render, similaritySpec } from './plots.ts';
 import { fmtP, meanStd, pairedTest, type PairedTest } from './stats.ts';
@@ -200,7 +200,7 @@ const scoresOf = (r: ProtocolResult, v: Variant, hd: Head): HeadScores[] => r.ru
 
 function resultTable(r: ProtocolResult): string {
   const tree = r.protocol.tree !== undefined;
-  const head = `| run | ${KS.map((k) => `R@${k}`).join(' | ')} | MAP@R |${tree ? ' tree dist. of mistakes ↓ | dendrogram purity |' : ''} R@1 range over the last 4 checkpoints |`;
+  const head = `| run | ${KS.map((k) => `R@${k}`).join(' | ')} | MAP@R |${tree ? ' tree dist. of mistakes ↓ | dendrogram purity |' : ''} R@1 range over the last 4 checkpoints (at 60–100% of training, on ${Math.min(r.protocol.yTest.length, 1000)} test items) |`;
   const sep = `|---|${KS.map(() => '---:').join('|')}|---:|${tree ? '---:|---:|' : ''}---:|`;
   const line = (label: string, s: HeadScores[], spread: string): string => {
     const cols = KS.map((_, i) => pct(s.map((x) => x.recall[i])));
@@ -225,13 +225,13 @@ function lastEpochSpread(r: ProtocolResult, v: Variant, hd: Head): string {
   return `${num(lastEpochSpreadValues(r, v, hd), 2)} pts`;
 }
 
-function fmtTest(t: PairedTest): string {
-  return `${t.meanDiff >= 0 ? '+' : ''}${(100 * t.meanDiff).toFixed(2)} | ${Number.isNaN(t.t) ? '—' : Number.isFinite(t.t) ? t.t.toFixed(2) : String(t.t)} | ${fmtP(t.pT)} | ${t.wins}/${t.losses} | ${fmtP(t.pSign)}`;
+function fmtTest(t: PairedTest, unit = 100): string {
+  return `${t.meanDiff >= 0 ? '+' : ''}${(unit * t.meanDiff).toFixed(unit === 100 ? 2 : 3)} | ${Number.isNaN(t.t) ? '—' : Number.isFinite(t.t) ? t.t.toFixed(2) : String(t.t)} | ${fmtP(t.pT)} | ${t.wins}/${t.losses} | ${fmtP(t.pSign)}`;
 }
 
 function testsTable(r: ProtocolResult): string {
   const lines = [
-    '| comparison (paired by seed) | metric | mean Δ (pts) | t | p (paired t) | wins/losses | p (sign test) |',
+    '| comparison (paired by seed) | metric | mean Δ (pts) | t | p (paired t) | seeds Δ > 0 / Δ < 0 | p (sign test) |',
     '|---|---|---:|---:|---:|---:|---:|',
   ];
   const cmp: [string, Variant, Head, Variant, Head][] = [
@@ -242,34 +242,24 @@ function testsTable(r: ProtocolResult): string {
   for (const [label, va, ha, vb, hb] of cmp) {
     const a = scoresOf(r, va, ha);
     const b = scoresOf(r, vb, hb);
-    lines.push(
-      `| ${label} | R@1 | ${fmtTest(
-        pairedTest(
-          a.map((x) => x.recall[0]),
-          b.map((x) => x.recall[0]),
-        ),
-      )} |`,
-    );
-    lines.push(
-      `| ${label} | MAP@R | ${fmtTest(
-        pairedTest(
-          a.map((x) => x.mapAtR),
-          b.map((x) => x.mapAtR),
-        ),
-      )} |`,
-    );
+    for (const [metric, f, unit] of tableMetrics(r.protocol.tree !== undefined))
+      lines.push(`| ${label} | ${metric} | ${fmtTest(pairedTest(a.map(f), b.map(f)), unit)} |`);
   }
   return lines.join('\n');
 }
 
+/** Each trained head against the raw features: mean Δ, seeds above, and the one-sample t-test of the per-seed Δ (two-sided). */
 function vsRaw(r: ProtocolResult): string {
   return ROWS.map(([v, hd, label]) => {
     const s = scoresOf(r, v, hd);
-    const r1 = s.filter((x) => x.recall[0] > r.raw.recall[0]).length;
-    const mp = s.filter((x) => x.mapAtR > r.raw.mapAtR).length;
-    const d1 = meanStd(s.map((x) => 100 * (x.recall[0] - r.raw.recall[0])))[0];
-    const dm = meanStd(s.map((x) => 100 * (x.mapAtR - r.raw.mapAtR)))[0];
-    return `| ${label.replace(/^\(\d\) /, '')} | ${d1 >= 0 ? '+' : ''}${d1.toFixed(1)} (${r1}/${s.length} seeds above) | ${dm >= 0 ? '+' : ''}${dm.toFixed(1)} (${mp}/${s.length} seeds above) |`;
+    const cell = (f: (x: HeadScores) => number): string => {
+      const t = pairedTest(
+        s.map(f),
+        s.map(() => f(r.raw)),
+      );
+      return `${t.meanDiff >= 0 ? '+' : ''}${(100 * t.meanDiff).toFixed(2)} | ${t.wins}/${s.length} | ${fmtP(t.pT)}`;
+    };
+    return `| ${label.replace(/^\(\d\) /, '')} | ${cell((x) => x.recall[0])} | ${cell((x) => x.mapAtR)} |`;
   }).join('\n');
 }
 
@@ -289,7 +279,7 @@ function verdict(r: ProtocolResult): string[] {
     const parts = (['R@1', 'MAP@R'] as const).map((m) => {
       const f = (x: HeadScores) => (m === 'R@1' ? x.recall[0] : x.mapAtR);
       const t = pairedTest(a.map(f), b.map(f));
-      const sig = t.pT < 0.05 ? (t.meanDiff > 0 ? 'better (p < 0.05)' : 'worse (p < 0.05)') : 'no significant difference';
+      const sig = t.pT < 0.05 ? (t.meanDiff > 0 ? 'better (p < 0.05, uncorrected)' : 'worse (p < 0.05, uncorrected)') : 'no significant difference at 0.05';
       return `${m} ${t.meanDiff >= 0 ? '+' : ''}${(100 * t.meanDiff).toFixed(2)} pts, ${sig}, paired t p = ${fmtP(t.pT)}, wins ${t.wins}/${t.n}`;
     });
     lines.push(`- ${label}: ${parts.join('; ')}.`);
@@ -330,10 +320,11 @@ function lossRows(r: ProtocolResult): Record<string, number | string>[] {
         const [m, s] = meanStd(vals);
         rows.push({
           run: VARIANT_NAME[v],
-          term: term === 'hyphc' ? 'HypHC' : term === 'total' ? 'total (weighted)' : `${term} SoftTriple`,
+          term: term === 'hyphc' ? 'HypHC' : term === 'total' ? 'total (weighted)' : term === 'euclidean' ? 'Euclidean SoftTriple' : 'hyperbolic SoftTriple',
           step: t0 + Math.min(w, T - t0) / 2,
           mean: m,
-          lo: m - s,
+          // the plot's axis is logarithmic: a band reaching 0 or below is drawn down to a tenth of the mean
+          lo: m - s > 0 ? m - s : m / 10,
           hi: m + s,
         });
       }
@@ -404,24 +395,24 @@ async function main(): Promise<void> {
       '',
       ...verdict(r),
       '',
-      'Trained heads against the raw features (Δ in points, mean over seeds):',
+      'Trained heads against the raw features (Δ in points, mean over seeds; p: two-sided one-sample t-test of the per-seed Δ, uncorrected):',
       '',
-      '| run | R@1 Δ | MAP@R Δ |',
-      '|---|---:|---:|',
+      '| run | R@1 Δ | seeds above | p (one-sample t) | MAP@R Δ | seeds above | p (one-sample t) |',
+      '|---|---:|---:|---:|---:|---:|---:|',
       vsRaw(r),
       '',
-      'Paired tests over seeds (Δ = first − second):',
+      'Paired tests over seeds (Δ = first − second; p uncorrected for the number of comparisons):',
       '',
       testsTable(r),
       '',
-      'Stability:',
+      `Stability (checkpoints at 60, 73, 87 and 100% of training, scored on ${Math.min(r.protocol.yTest.length, 1000)} evenly spaced test items; the loss column compares a run with itself only: CHEST's loss is a weighted sum of three terms, on another scale):`,
       '',
       stabilityTable(r),
     );
   }
   md.push(
     '',
-    `Pictures: poincare-disk.png (D_H = 2 CHEST runs), similarities-<protocol>.png (density histograms of positive and negative test pairs, seed ${o.seed}), loss-<protocol>.png (loss terms, mean ± std over seeds).`,
+    `Pictures: poincare-disk.png (D_H = 2 CHEST runs), similarities-<protocol>.png (density histograms of positive and negative test pairs, seed ${o.seed}), loss-<protocol>.png (loss terms on a log axis, mean ± std over seeds).`,
     '',
     `Run time ${seconds.toFixed(0)} s wall, ${cpuSeconds.toFixed(0)} s CPU (all threads of the process), ${new Date().toISOString().slice(0, 10)}; machine load average ${load0.toFixed(1)} at the start and ${load1.toFixed(1)} at the end (the machine is shared: a load above its 2 cores slows the wall time).`,
   );

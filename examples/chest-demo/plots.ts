@@ -179,6 +179,11 @@ export function pairAuc(rows: Row[]): number {
 
 /** Loss curves per term (mean over seeds, band ± 1 std), one panel per run; rows `{ run, term, step, mean, lo, hi }`. */
 export function lossSpec(rows: Row[], title: string): vl.TopLevelSpec {
+  // a log axis: the terms fall by orders of magnitude from the first steps, and the spread over seeds is
+  // relative to the term's size (on a linear axis the first steps flatten the bands to nothing)
+  const y = { type: 'log' as const };
+  // one legend for both layers, drawn as opaque strokes (the band's pale fill made the swatches hard to match)
+  const legend = { labelLimit: 300, symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 };
   return {
     $schema: SCHEMA,
     title,
@@ -189,20 +194,20 @@ export function lossSpec(rows: Row[], title: string): vl.TopLevelSpec {
       height: 180,
       layer: [
         {
-          mark: { type: 'area', opacity: 0.25 },
+          mark: { type: 'area', opacity: 0.35 },
           encoding: {
             x: { field: 'step', type: 'quantitative' },
-            y: { field: 'lo', type: 'quantitative', title: 'loss term (mean ± std over seeds)' },
+            y: { field: 'lo', type: 'quantitative', scale: y, title: 'loss term, log scale (band: mean ± std over seeds)' },
             y2: { field: 'hi' },
-            color: { field: 'term', type: 'nominal', legend: { labelLimit: 300 } },
+            color: { field: 'term', type: 'nominal', legend },
           },
         },
         {
-          mark: 'line',
+          mark: { type: 'line', strokeWidth: 1.5 },
           encoding: {
             x: { field: 'step', type: 'quantitative' },
-            y: { field: 'mean', type: 'quantitative' },
-            color: { field: 'term', type: 'nominal', legend: { labelLimit: 300 } },
+            y: { field: 'mean', type: 'quantitative', scale: y },
+            color: { field: 'term', type: 'nominal', legend },
           },
         },
       ],
