@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   const protocols = [...(await mnistProtocols(2000, quick)), hierarchyProtocol(2000, quick)].filter((p) => only === undefined || p.id === only);
   if (protocols.length === 0) throw new Error(`--protocol ${only}: no such protocol (mnist-unseen, mnist-seen, hierarchy-seen)`);
   const rows: { protocol: string; variant: MainVariant; lr: number; map: number; r1: number }[] = [];
+  const budget: Record<string, number> = {};
   const best: Record<string, Record<string, number>> = {};
   for (const p of protocols) {
     const v = validationProtocol(p, 1000);
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
       let bestMap = -1;
       for (const lr of LR_GRID) {
         const { cfg } = configFor(v, { quick }, v.images ? 64 : 16);
+        budget[p.id] = cfg.steps;
         const r = train(variant, g.prngKey(100), v.xTrain, v.yTrain, { ...cfg, lr });
         const { e, h } = embed(r.params.net, v.xTest, ball);
         const heads =
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
   const md = [
     '# Learning-rate tuning (validation splits of the training data)',
     '',
-    `Grid ${LR_GRID.join(', ')} per loss, seed 100, the demo's budget; validation MAP@R / R@1 in % (mean over the loss's heads). Best by MAP@R in bold.`,
+    `Grid ${LR_GRID.join(', ')} per loss, seed 100, the demo's budget (${protocols.map((p) => `${p.id} ${budget[p.id]} steps`).join(', ')}); validation MAP@R / R@1 in % (mean over the loss's heads). Best by MAP@R in bold.`,
     '',
     `| protocol | loss | ${LR_GRID.map((lr) => `lr ${lr}`).join(' | ')} |`,
     `|---|---|${LR_GRID.map(() => '---:').join('|')}|`,
