@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import * as g from '../../lib/index.ts';
 import { C_BALL, configFor } from './config.ts';
 import { hierarchyProtocol, mnistProtocols } from './data.ts';
-import { embed, score, tableMetrics, type HeadScores } from './evaluate.ts';
+import { embed, fmtDelta, score, tableMetrics, type HeadScores } from './evaluate.ts';
 import { fmtP, meanStd, pairedTest } from './stats.ts';
 import { train, type Variant } from './train.ts';
 
@@ -173,25 +173,19 @@ async function main(): Promise<void> {
     ];
     // R@1 and MAP@R, and the tree metrics on the hierarchy
     const metrics = tableMetrics(p.tree !== undefined);
-    const f = (xs: number[], unit: number) => {
-      const [m, sd] = meanStd(xs.map((v) => unit * v));
-      const d = unit === 100 ? 1 : 2;
+    const f = (xs: number[], unit: 'pts' | 'edges') => {
+      const [m, sd] = meanStd(xs.map((v) => (unit === 'pts' ? 100 * v : v)));
+      const d = unit === 'pts' ? 1 : 2;
       return `${m.toFixed(d)} ± ${sd.toFixed(d)}`;
     };
-    md.push(
-      '',
-      `## ${p.title}`,
-      '',
-      `| run | ${metrics.map(([l]) => l.replace(' (Δ in edges)', '')).join(' | ')} |`,
-      `|---|${metrics.map(() => '---:').join('|')}|`,
-    );
+    md.push('', `## ${p.title}`, '', `| run | ${metrics.map((m) => m.label).join(' | ')} |`, `|---|${metrics.map(() => '---:').join('|')}|`);
     for (const [label, sc, hd] of rows)
       md.push(
         `| ${label} | ${metrics
-          .map(([, m, unit]) =>
+          .map((m) =>
             f(
-              sc.map((x) => m(x[hd]!)),
-              unit,
+              sc.map((x) => m.f(x[hd]!)),
+              m.unit,
             ),
           )
           .join(' | ')} |`,
@@ -199,16 +193,16 @@ async function main(): Promise<void> {
     const cmp = controls.flatMap((c) => specs[c].comparisons(control[c]!, runsOf));
     md.push(
       '',
-      `| comparison | ${metrics.map(([l]) => `${l.replace(' (Δ in edges)', '')} Δ${l.includes('edges') ? ' (edges)' : ' (pts)'} | p (paired t) | seeds Δ > 0`).join(' | ')} |`,
+      `| comparison | ${metrics.map((m) => `${m.label} Δ (${m.unit}) | p (paired t) | seeds Δ > 0`).join(' | ')} |`,
       `|---|${metrics.map(() => '---:|---:|---:').join('|')}|`,
     );
     for (const [label, a, ha, b, hb] of cmp) {
-      const cells = metrics.map(([, m, unit]) => {
+      const cells = metrics.map((m) => {
         const t = pairedTest(
-          a.map((x) => m(x[ha]!)),
-          b.map((x) => m(x[hb]!)),
+          a.map((x) => m.f(x[ha]!)),
+          b.map((x) => m.f(x[hb]!)),
         );
-        return `${(unit * t.meanDiff).toFixed(unit === 100 ? 2 : 3)} | ${fmtP(t.pT)} | ${t.wins}/${t.n}`;
+        return `${fmtDelta(t.meanDiff, m.unit)} | ${fmtP(t.pT)} | ${t.wins}/${t.n}`;
       });
       md.push(`| ${label} | ${cells.join(' | ')} |`);
     }

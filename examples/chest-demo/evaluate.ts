@@ -20,17 +20,27 @@ export interface HeadScores {
   readonly purity?: number;
 }
 
-/** A metric of the tables and tests: its label, its value and the factor to its table unit (100: % points). */
-export type TableMetric = readonly [label: string, f: (x: HeadScores) => number, unit: number];
+/** A metric of the tables and tests: its label, its value, and its table unit (% points, or tree edges as they are). */
+export interface TableMetric {
+  readonly label: string;
+  readonly f: (x: HeadScores) => number;
+  readonly unit: 'pts' | 'edges';
+}
 
 /** The metrics of the tests: R@1 and MAP@R, and the tree metrics where a class tree is known. */
 export function tableMetrics(hasTree: boolean): TableMetric[] {
   const m: TableMetric[] = [
-    ['R@1', (x) => x.recall[0], 100],
-    ['MAP@R', (x) => x.mapAtR, 100],
+    { label: 'R@1', f: (x) => x.recall[0], unit: 'pts' },
+    { label: 'MAP@R', f: (x) => x.mapAtR, unit: 'pts' },
   ];
-  if (hasTree) m.push(['tree dist. of mistakes ↓ (Δ in edges)', (x) => x.treeMistake!, 1], ['dendrogram purity', (x) => x.purity!, 100]);
+  if (hasTree)
+    m.push({ label: 'tree dist. of mistakes ↓', f: (x) => x.treeMistake!, unit: 'edges' }, { label: 'dendrogram purity', f: (x) => x.purity!, unit: 'pts' });
   return m;
+}
+
+/** A difference of `metric` in its table unit, signed: points with 2 decimals, edges with 3. */
+export function fmtDelta(d: number, unit: TableMetric['unit']): string {
+  return `${d >= 0 ? '+' : ''}${unit === 'pts' ? (100 * d).toFixed(2) : d.toFixed(3)}`;
 }
 
 /** Embeddings of both heads for `x` (evaluation mode, no dropout): unit vectors and points of the ball. */

@@ -19,7 +19,7 @@ import { loadavg } from 'node:os';
 import * as g from '../../lib/index.ts';
 import type { Tensor } from '../../lib/index.ts';
 import { featuresProtocol, hierarchyProtocol, mnistProtocols, type Protocol } from './data.ts';
-import { embed, KS, quickScore, score, tableMetrics, type HeadScores } from './evaluate.ts';
+import { embed, fmtDelta, KS, quickScore, score, tableMetrics, type HeadScores, type TableMetric } from './evaluate.ts';
 import { describeBackbone } from './model.ts';
 import { diskSpec, lossSpec, render, similaritySpec } from './plots.ts';
 import { fmtP, meanStd, pairedTest, type PairedTest } from './stats.ts';
@@ -94,6 +94,11 @@ interface ProtocolResult {
   readonly simRows: Record<string, number | string>[];
 }
 
+/** Test items scored at the stability checkpoints (at most; evenly spaced). */
+const CHECKPOINT_ITEMS = 1000;
+/** `min(n, k)` evenly spaced indices of `0 … n − 1`. */
+const evenlySpaced = (n: number, k: number): number[] => Array.from({ length: Math.min(n, k) }, (_, i) => Math.floor((i * n) / Math.min(n, k)));
+
 const headsOf = (v: Variant): Head[] => (v === 'euclidean' ? ['e'] : v === 'hyperbolic' ? ['h'] : ['e', 'h']);
 
 function runProtocol(p: Protocol, o: Options): ProtocolResult {
@@ -102,12 +107,12 @@ function runProtocol(p: Protocol, o: Options): ProtocolResult {
   const raw = score(p.xTest, p.yTest, 'cosine', p.tree);
   // stability over the last epochs: R@1 / MAP@R at 4 checkpoints in the last 40% of training, on a test subset
   const evalAt = [0.6, 0.733, 0.867, 1].map((f) => Math.max(1, Math.round(f * cfg.steps)));
-  const sub = Array.from({ length: Math.min(p.yTest.length, 1000) }, (_, i) => Math.floor((i * p.yTest.length) / Math.min(p.yTest.length, 1000)));
+  const sub = evenlySpaced(p.yTest.length, CHECKPOINT_ITEMS);
   const xSub = g.take(p.xTest, sub);
   const ySub = Int32Array.from(sub, (i) => p.yTest[i]);
   const runs: RunRecord[] = [];
   const simRows: Record<string, number | string>[] = [];
-  const pairsIdx = Array.from({ length: Math.min(p.yTest.length, 400) }, (_, i) => Math.floor((i * p.yTest.length) / Math.min(p.yTest.length, 400)));
+  const pairsIdx = evenlySpaced(p.yTest.length, 400);
   simRows.push(
     ...similarities(
       g.take(p.xTest, pairsIdx),
@@ -200,7 +205,7 @@ const scoresOf = (r: ProtocolResult, v: Variant, hd: Head): HeadScores[] => r.ru
 
 function resultTable(r: ProtocolResult): string {
   const tree = r.protocol.tree !== undefined;
-  const head = `| run | ${KS.map((k) => `R@${k}`).join(' | ')} | MAP@R |${tree ? ' tree dist. of mistakes ↓ | dendrogram purity |' : ''} R@1 range over the last 4 checkpoints (at 60–100% of training, on ${Math.min(r.protocol.yTest.length, 1000)} test items) |`;
+  const head = `| run | ${KS.map((k) => `R@${k}`).join(' | ')} | MAP@R |${tree ? ' tree dist. of mistakes ↓ | dendrogram purity |' : ''} R@1 range over the last 4 checkpoints (at 60–100% of training, on ${Math.min(r.protocol.yTest.length, CHECKPOINT_ITEMS)} test items) |`;
   const sep = `|---|${KS.map(() => '---:').join('|')}|---:|${tree ? '---:|---:|' : ''}---:|`;
   const line = (label: string, s: HeadScores[], spread: string): string => {
     const cols = KS.map((_, i) => pct(s.map((x) => x.recall[i])));
@@ -225,8 +230,8 @@ function lastEpochSpread(r: ProtocolResult, v: Variant, hd: Head): string {
   return `${num(lastEpochSpreadValues(r, v, hd), 2)} pts`;
 }
 
-function fmtTest(t: PairedTest, unit = 100): string {
-  return `${t.meanDiff >= 0 ? '+' : ''}${(unit * t.meanDiff).toFixed(unit === 100 ? 2 : 3)} | ${Number.isNaN(t.t) ? '—' : Number.isFinite(t.t) ? t.t.toFixed(2) : String(t.t)} | ${fmtP(t.pT)} | ${t.wins}/${t.losses} | ${fmtP(t.pSign)}`;
+function fmtTest(t: PairedTest, unit: TableMetric['unit']): string {
+  return `${fmtDelta(t.meanDiff, unit)} | ${Number.isNaN(t.t) ? '—' : Number.isFinite(t.t) ? t.t.toFixed(2) : String(t.t)} | ${fmtP(t.pT)} | ${t.wins}/${t.losses} | ${fmtP(t.pSign)}`;
 }
 
 function testsTable(r: ProtocolResult): string {
@@ -242,8 +247,8 @@ function testsTable(r: ProtocolResult): string {
   for (const [label, va, ha, vb, hb] of cmp) {
     const a = scoresOf(r, va, ha);
     const b = scoresOf(r, vb, hb);
-    for (const [metric, f, unit] of tableMetrics(r.protocol.tree !== undefined))
-      lines.push(`| ${label} | ${metric} | ${fmtTest(pairedTest(a.map(f), b.map(f)), unit)} |`);
+    for (const { label: metric, f, unit } of tableMetrics(r.protocol.tree !== undefined))
+      lines.push(`| ${label} | ${metric}${unit === 'edges' ? ' (Δ in edges)' : ''} | ${fmtTest(pairedTest(a.map(f), b.map(f)), unit)} |`);
   }
   return lines.join('\n');
 }
@@ -257,7 +262,7 @@ function vsRaw(r: ProtocolResult): string {
         s.map(f),
         s.map(() => f(r.raw)),
       );
-      return `${t.meanDiff >= 0 ? '+' : ''}${(100 * t.meanDiff).toFixed(2)} | ${t.wins}/${s.length} | ${fmtP(t.pT)}`;
+      return `${fmtDelta(t.meanDiff, 'pts')} | ${t.wins}/${s.length} | ${fmtP(t.pT)}`;
     };
     return `| ${label.replace(/^\(\d\) /, '')} | ${cell((x) => x.recall[0])} | ${cell((x) => x.mapAtR)} |`;
   }).join('\n');
@@ -276,11 +281,10 @@ function verdict(r: ProtocolResult): string[] {
   for (const [label, va, ha, vb, hb] of pairs) {
     const a = scoresOf(r, va, ha);
     const b = scoresOf(r, vb, hb);
-    const parts = (['R@1', 'MAP@R'] as const).map((m) => {
-      const f = (x: HeadScores) => (m === 'R@1' ? x.recall[0] : x.mapAtR);
+    const parts = tableMetrics(false).map(({ label: m, f }) => {
       const t = pairedTest(a.map(f), b.map(f));
       const sig = t.pT < 0.05 ? (t.meanDiff > 0 ? 'better (p < 0.05, uncorrected)' : 'worse (p < 0.05, uncorrected)') : 'no significant difference at 0.05';
-      return `${m} ${t.meanDiff >= 0 ? '+' : ''}${(100 * t.meanDiff).toFixed(2)} pts, ${sig}, paired t p = ${fmtP(t.pT)}, wins ${t.wins}/${t.n}`;
+      return `${m} ${fmtDelta(t.meanDiff, 'pts')} pts, ${sig}, paired t p = ${fmtP(t.pT)}, wins ${t.wins}/${t.n}`;
     });
     lines.push(`- ${label}: ${parts.join('; ')}.`);
   }
@@ -357,7 +361,7 @@ async function main(): Promise<void> {
   for (const p of protocols) {
     const { cfg, lr } = configFor(p, o, 2);
     const r2 = train('chest', g.prngKey(o.seed), p.xTrain, p.yTrain, { ...cfg, lr: lr.chest });
-    const idx = Array.from({ length: Math.min(p.yTest.length, 1000) }, (_, i) => Math.floor((i * p.yTest.length) / Math.min(p.yTest.length, 1000)));
+    const idx = evenlySpaced(p.yTest.length, 1000);
     const disk = embed(r2.params.net, g.take(p.xTest, idx), ball).h;
     const xy = g.toNested(disk) as number[][];
     const short =
@@ -405,7 +409,7 @@ async function main(): Promise<void> {
       '',
       testsTable(r),
       '',
-      `Stability (checkpoints at 60, 73, 87 and 100% of training, scored on ${Math.min(r.protocol.yTest.length, 1000)} evenly spaced test items; the loss column compares a run with itself only: CHEST's loss is a weighted sum of three terms, on another scale):`,
+      `Stability (checkpoints at 60, 73, 87 and 100% of training, scored on ${Math.min(r.protocol.yTest.length, CHECKPOINT_ITEMS)} evenly spaced test items; the loss column compares a run with itself only: CHEST's loss is a weighted sum of three terms, on another scale):`,
       '',
       stabilityTable(r),
     );

@@ -32,12 +32,12 @@ async function main(): Promise<void> {
   const best: Record<string, Record<string, number>> = {};
   for (const p of protocols) {
     const v = validationProtocol(p, 1000);
+    const { cfg } = configFor(v, { quick }, v.images ? 64 : 16);
+    budget[p.id] = cfg.steps;
     best[p.id] = {};
     for (const variant of VARIANTS) {
       let bestMap = -1;
       for (const lr of LR_GRID) {
-        const { cfg } = configFor(v, { quick }, v.images ? 64 : 16);
-        budget[p.id] = cfg.steps;
         const r = train(variant, g.prngKey(100), v.xTrain, v.yTrain, { ...cfg, lr });
         const { e, h } = embed(r.params.net, v.xTest, ball);
         const heads =
